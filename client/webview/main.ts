@@ -1,0 +1,443 @@
+// The simulator webview: receives a scenario from the extension host, runs the engine on it in
+// the page (so ordering toggles re-explore at once), and replays a counterexample step by step.
+// Everything shown is computed by the view model (model.ts, toggles.ts); this file only builds
+// DOM and wires events.
+
+import { explore } from '../../server/src/memory/explore';
+import type { Mode } from '../../server/src/memory/ir';
+import type { ExploreResult } from '../../server/src/memory/result';
+import { counterexamples, memoryAt, traceView, verdict, stepNumber, type Arrow, type Counterexample, type TraceView } from './model';
+import { applyChoices, changedSiteOrderings, togglesOf, type Choices, type Toggle } from './toggles';
+import { cModeName, modeName } from './orderings';
+import { parseSavedState, parseToWebview, type FromWebview, type SavedState, type SimScenario } from './messages';
+
+interface VsCodeApi { postMessage(m: unknown): void; getState(): unknown; setState(s: unknown): void }
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const vscode = acquireVsCodeApi();
+const post = (m: FromWebview) => vscode.postMessage(m);
+
+/** The search budget in the page: enough for the scenarios the review builds, small enough never to freeze the panel. */
+const BUDGET = { maxMillis: 4000, maxExplored: 200_000 };
+const PLAY_INTERVAL_MS = 700;
+
+interface State {
+  scenario?: SimScenario;
+  toggles: Toggle[];
+  choices: Choices;
+  result?: ExploreResult;
+  error?: string;
+  cxs: Counterexample[];
+  cx: number;
+  view?: TraceView;
+  /** Index of the last executed step; -1 before the first. */
+  step: number;
+  linkedSites: Set<number>;
+  linkedLine?: number;
+  timer?: ReturnType<typeof setInterval>;
+  painted: boolean;
+  exploreMs?: number;
+}
+
+const st: State = { toggles: [], choices: {}, cxs: [], cx: 0, step: -1, linkedSites: new Set(), painted: false };
+
+// ---------------------------------------------------------------- DOM helpers
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...kids: (Node | string)[]): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  for (const k of kids) e.append(k);
+  return e;
+}
+const byId = (id: string) => document.getElementById(id)!;
+const SVG = 'http://www.w3.org/2000/svg';
+function svg(tag: string, attrs: Record<string, string>): SVGElement {
+  const e = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  return e;
+}
+
+function layout(): void {
+  document.body.replaceChildren(
+    el('div', { id: 'head' },
+      el('h1', { id: 'title' }),
+      el('div', { id: 'refcount' }),
+      el('div', { id: 'verdict', role: 'status', 'aria-live': 'polite' }),
+      el('div', { id: 'controls', role: 'toolbar', 'aria-label': 'Replay controls' },
+        button('reset', 'Reset', 'Home', 'Back to before the first step'),
+        button('back', '\u25c0 Back', '\u2190', 'Previous step'),
+        button('play', '\u25b6 Play', 'Space', 'Play / pause'),
+        button('forward', 'Forward \u25b6', '\u2192', 'Next step'),
+        button('race', 'Jump to race', 'r', 'Go to the second racing access'),
+        button('prev', '\u25c0 Prev', 'p', 'Previous counterexample'),
+        button('next', 'Next \u25b6', 'n', 'Next counterexample'),
+        el('span', { id: 'position', class: 'muted' })),
+      el('div', { id: 'explanation' })),
+    el('div', { id: 'error', role: 'alert' }),
+    el('div', { id: 'cxtitle', class: 'muted' }),
+    el('div', { id: 'gridwrap' }, el('div', { id: 'grid', role: 'grid', 'aria-label': 'Trace: threads as columns, steps as rows' })),
+    el('div', { id: 'legend', class: 'muted' },
+      el('span', { class: 'rf-key' }, '\u2192 reads-from'), el('span', { class: 'sw-key' }, '\u2192 synchronizes-with'),
+      el('span', { class: 'hb-key' }, '\u21e2 happens-before'), el('span', { class: 'race-key' }, '\u21e2 race')),
+    el('h2', {}, 'Memory at this step'),
+    el('div', { id: 'memory' }),
+    el('h2', {}, 'Orderings'),
+    el('div', { class: 'muted' }, 'Change an ordering to re-run the exploration.'),
+    el('div', { id: 'toggles' }),
+    el('div', { id: 'toggle-actions' },
+      button('apply', 'Apply to source', '', 'Write the chosen orderings into the Rust file (undoable)', 'primary'),
+      button('revert', 'Revert orderings', '', 'Back to the orderings in the source'),
+      button('litmus', 'Open scenario as litmus test', '', 'Print this program (with the chosen orderings) in herd C syntax')),
+  );
+  for (const [id, fn] of Object.entries(ACTIONS)) byId(id).addEventListener('click', fn);
+}
+
+function button(id: string, text: string, key: string, title: string, cls = ''): HTMLButtonElement {
+  const b = el('button', { id, type: 'button', title: key ? `${title} (${key})` : title, ...(cls ? { class: cls } : {}) }, text);
+  if (key) b.setAttribute('aria-keyshortcuts', key === 'Space' ? 'Space' : key);
+  return b;
+}
+
+// ---------------------------------------------------------------- actions
+
+function stepCount(): number {
+  return st.view?.rows.length ?? 0;
+}
+function setStep(s: number): void {
+  st.step = Math.max(-1, Math.min(stepCount() - 1, s));
+  renderStep();
+  save();
+}
+function stopPlay(): void {
+  if (st.timer !== undefined) clearInterval(st.timer);
+  st.timer = undefined;
+  byId('play').textContent = '\u25b6 Play';
+}
+function togglePlay(): void {
+  if (st.timer !== undefined) { stopPlay(); return; }
+  if (st.step >= stepCount() - 1) setStep(-1);
+  st.timer = setInterval(() => {
+    if (st.step >= stepCount() - 1) { stopPlay(); return; }
+    setStep(st.step + 1);
+  }, PLAY_INTERVAL_MS);
+  byId('play').textContent = '\u23f8 Pause';
+}
+function jumpToRace(): void {
+  const r = st.view?.race;
+  if (r) { stopPlay(); setStep(Math.max(r.a, r.b)); revealCurrent(); }
+}
+function selectCx(i: number): void {
+  if (st.cxs.length === 0) return;
+  stopPlay();
+  st.cx = (i + st.cxs.length) % st.cxs.length;
+  buildView();
+  st.step = -1;
+  renderTrace();
+  save();
+}
+function revealCurrent(): void {
+  const row = st.view?.rows[st.step];
+  if (!row) return;
+  if (st.scenario?.flavour === 'rust' && row.site !== undefined) post({ type: 'reveal', site: row.site });
+  else if (row.line !== undefined) post({ type: 'reveal', line: row.line });
+}
+
+const ACTIONS: Record<string, () => void> = {
+  reset: () => { stopPlay(); setStep(-1); },
+  back: () => { stopPlay(); setStep(st.step - 1); revealCurrent(); },
+  forward: () => { stopPlay(); setStep(st.step + 1); revealCurrent(); },
+  play: togglePlay,
+  race: jumpToRace,
+  prev: () => selectCx(st.cx - 1),
+  next: () => selectCx(st.cx + 1),
+  apply: () => post({ type: 'apply', orderings: changedSiteOrderings(st.toggles, st.choices) }),
+  revert: () => { st.choices = {}; reexplore(); },
+  litmus: () => post({ type: 'openLitmus', choices: st.choices }),
+};
+
+document.addEventListener('keydown', e => {
+  const t = e.target as HTMLElement | null;
+  // Selects and buttons keep their own keys (arrows change a select's value; space presses a button).
+  if (t && (t.tagName === 'SELECT' || t.tagName === 'INPUT' || t.tagName === 'TEXTAREA')) return;
+  if (t && t.tagName === 'BUTTON' && (e.key === ' ' || e.key === 'Enter')) return;
+  if (e.altKey || e.ctrlKey || e.metaKey) return;
+  const map: Record<string, string> = { ArrowLeft: 'back', ArrowRight: 'forward', ' ': 'play', Home: 'reset', r: 'race', n: 'next', p: 'prev' };
+  const id = map[e.key];
+  if (!id) return;
+  e.preventDefault();
+  ACTIONS[id]();
+});
+
+// ---------------------------------------------------------------- exploration
+
+function reexplore(): void {
+  const sc = st.scenario;
+  if (!sc) return;
+  stopPlay();
+  st.error = undefined;
+  const program = applyChoices(sc.program, st.choices, sc.sites);
+  performance.mark('explore-start');
+  try {
+    st.result = explore(program, BUDGET);
+  } catch (err) {
+    st.result = undefined;
+    st.error = `The engine could not explore this scenario: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  performance.mark('explore-end');
+  st.exploreMs = performance.measure('explore', 'explore-start', 'explore-end').duration;
+  post({ type: 'timing', name: 'explore', ms: st.exploreMs });
+  document.body.dataset.exploreMs = st.exploreMs.toFixed(1);
+  st.cxs = st.result ? counterexamples(st.result) : [];
+  st.cx = 0;
+  buildView();
+  st.step = -1;
+  renderAll();
+  save();
+}
+
+function buildView(): void {
+  const cx = st.cxs[st.cx];
+  st.view = cx && st.scenario ? traceView(cx.trace, st.scenario.flavour, cx.race, st.scenario.refcount) : undefined;
+}
+
+// ---------------------------------------------------------------- rendering
+
+function renderAll(): void {
+  const sc = st.scenario;
+  if (!sc) return;
+  byId('title').textContent = sc.title;
+  document.title = `Simulate: ${sc.title}`;
+  const v = byId('verdict');
+  if (st.result) {
+    v.textContent = `${verdict(st.result)}${st.exploreMs !== undefined ? ` \u2014 explored in ${Math.round(st.exploreMs)} ms` : ''}`;
+    v.className = st.result.races.length > 0 ? 'race' : st.result.bounded ? '' : 'clean';
+  } else v.textContent = '';
+  byId('error').textContent = st.error ?? '';
+  renderToggles();
+  renderTrace();
+}
+
+function renderTrace(): void {
+  const grid = byId('grid');
+  const view = st.view;
+  const cx = st.cxs[st.cx];
+  byId('cxtitle').textContent = cx ? `Counterexample ${st.cx + 1} of ${st.cxs.length}: ${cx.title} (seen in ${cx.executions} execution${cx.executions === 1 ? '' : 's'})` : '';
+  byId('explanation').textContent = view?.race?.explanation ?? '';
+  for (const id of ['prev', 'next']) (byId(id) as HTMLButtonElement).disabled = st.cxs.length < 2;
+  for (const id of ['reset', 'back', 'forward', 'play']) (byId(id) as HTMLButtonElement).disabled = !view;
+  (byId('race') as HTMLButtonElement).disabled = !view?.race;
+  if (!view) {
+    grid.replaceChildren();
+    grid.style.gridTemplateColumns = '';
+    renderStep();
+    return;
+  }
+  grid.style.gridTemplateColumns = `2.5em repeat(${view.threads.length}, minmax(9em, 1fr))`;
+  const kids: HTMLElement[] = [el('div', { class: 'colhead', role: 'columnheader' }, '#')];
+  for (const t of view.threads) kids.push(el('div', { class: 'colhead', role: 'columnheader' }, t));
+  for (const row of view.rows) {
+    kids.push(el('div', { class: 'stepno', 'data-step': String(row.step), role: 'rowheader' }, String(row.step + 1)));
+    for (let t = 0; t < view.threads.length; t++) {
+      if (t !== row.thread) { kids.push(el('div', { 'data-step': String(row.step), class: 'filler' })); continue; }
+      const cell = el('div', { class: `cell${row.inRace ? ' race' : ''}${row.stale ? ' stale' : ''}`, id: `cell-${row.step}`, 'data-step': String(row.step), role: 'gridcell' },
+        el('span', { class: 'code' }, row.label), el('span', { class: 'detail' }, row.detail));
+      cell.addEventListener('click', () => { stopPlay(); setStep(row.step); revealCurrent(); });
+      kids.push(cell);
+    }
+  }
+  grid.replaceChildren(...kids);
+  renderStep();
+}
+
+function renderStep(): void {
+  const view = st.view;
+  const n = stepCount();
+  byId('position').textContent = view ? `${st.step < 0 ? 'start' : stepNumber(st.step)} of ${n}` : '';
+  const current = view?.rows[st.step];
+  const readFrom = current && st.cxs[st.cx]?.trace.steps[current.step]?.read?.from;
+  for (const node of Array.from(document.querySelectorAll<HTMLElement>('#grid [data-step]'))) {
+    const s = Number(node.dataset.step);
+    node.classList.toggle('row-future', s > st.step);
+    if (!node.classList.contains('cell')) continue;
+    const row = view?.rows[s];
+    node.classList.toggle('current', s === st.step);
+    node.classList.toggle('source', readFrom !== undefined && s === readFrom);
+    node.classList.toggle('linked', !!row && ((row.site !== undefined && st.linkedSites.has(row.site)) || (row.line !== undefined && row.line === st.linkedLine)));
+    node.setAttribute('aria-selected', String(s === st.step));
+  }
+  document.getElementById(`cell-${st.step}`)?.scrollIntoView({ block: 'nearest' });
+  renderMemory();
+  requestAnimationFrame(drawArrows);
+}
+
+function renderMemory(): void {
+  const cx = st.cxs[st.cx];
+  const box = byId('memory');
+  const rc = byId('refcount');
+  if (!cx || !st.view) {
+    box.replaceChildren();
+    rc.replaceChildren();
+    return;
+  }
+  const mem = memoryAt(cx.trace, st.step);
+  const kids: HTMLElement[] = [];
+  for (const l of mem) {
+    const chips: (HTMLElement | string)[] = [];
+    l.mo.forEach((w, i) => {
+      if (i > 0) chips.push('\u2192');
+      const latest = i === l.mo.length - 1;
+      chips.push(el('span', { class: `w${latest ? ' latest' : ''}${l.writtenNow && latest ? ' now' : ''}`, title: w.step < 0 ? 'initial value' : `written at ${stepNumber(w.step)}` },
+        `${l.name}=${w.value} `, el('span', { class: 'muted' }, w.step < 0 ? 'init' : `s${w.step + 1}`)));
+    });
+    kids.push(el('div', { class: 'loc-name code' }, `${l.name}${l.atomic ? '' : ' (plain)'}`), el('div', { class: 'mo', 'aria-label': `modification order of ${l.name}` }, ...chips));
+  }
+  box.replaceChildren(...kids);
+  const counter = mem.find(l => l.name === st.view?.refcount);
+  rc.replaceChildren(...(counter ? [
+    el('span', { class: 'muted' }, `${counter.name} =`), el('span', { class: 'value', id: 'refcount-value' }, String(counter.value)),
+    el('span', { class: 'muted' }, `latest in modification order after ${st.step < 0 ? 'the initial state' : stepNumber(st.step)}`),
+  ] : []));
+}
+
+function drawArrows(): void {
+  const wrap = byId('gridwrap');
+  const old = document.getElementById('arrows');
+  if (old) old.remove();
+  const view = st.view;
+  if (!view) return;
+  const box = wrap.getBoundingClientRect();
+  const layer = svg('svg', { id: 'arrows', width: String(wrap.scrollWidth), height: String(wrap.scrollHeight), 'aria-hidden': 'true' });
+  const defs = svg('defs', {});
+  for (const k of ['rf', 'sw', 'hb', 'race']) {
+    const m = svg('marker', { id: `head-${k}`, viewBox: '0 0 10 10', refX: '9', refY: '5', markerWidth: '7', markerHeight: '7', orient: 'auto-start-reverse' });
+    m.append(svg('path', { d: 'M0,0 L10,5 L0,10 z', class: k }));
+    defs.append(m);
+  }
+  layer.append(defs);
+  const visible = (a: Arrow) => a.to <= st.step || (a.kind === 'race' && Math.max(a.from, a.to) <= st.step);
+  for (const a of view.arrows) {
+    if (!visible(a)) continue;
+    const from = document.getElementById(`cell-${a.from}`);
+    const to = document.getElementById(`cell-${a.to}`);
+    if (!from || !to) continue;
+    const f = from.getBoundingClientRect();
+    const t = to.getBoundingClientRect();
+    const dx = wrap.scrollLeft - box.left;
+    const dy = wrap.scrollTop - box.top;
+    const rightward = t.left > f.left;
+    // Leave the source cell on the side facing the target column and enter the target on its facing side.
+    const x1 = (rightward ? f.right : f.left) + dx;
+    const x2 = (rightward ? t.left : t.right) + dx;
+    const y1 = f.top + f.height / 2 + dy;
+    const y2 = t.top + Math.min(t.height / 2, 12) + dy;
+    const bend = Math.max(20, Math.abs(x2 - x1) / 2);
+    const c1 = x1 + (rightward ? bend : -bend);
+    const c2 = x2 - (rightward ? bend : -bend);
+    const p = svg('path', { d: `M${x1},${y1} C${c1},${y1} ${c2},${y2} ${x2},${y2}`, class: `arrow ${a.kind}`, 'marker-end': `url(#head-${a.kind})`, 'data-kind': a.kind, 'data-from': String(a.from), 'data-to': String(a.to) });
+    layer.append(p);
+  }
+  wrap.append(layer);
+}
+
+function renderToggles(): void {
+  const sc = st.scenario;
+  const box = byId('toggles');
+  if (!sc) return;
+  const flavour = sc.flavour;
+  const kids: HTMLElement[] = [];
+  for (const t of st.toggles) {
+    const cur = st.choices[t.key] ?? t.original;
+    const sel = el('select', { 'aria-label': `ordering of ${t.label}${t.which !== 'single' ? ` (${t.which})` : ''}`, 'data-key': t.key });
+    for (const m of t.options) {
+      const o = el('option', { value: m, title: cModeName(m) }, modeName(m, flavour) + (m === t.original ? ' (source)' : ''));
+      if (m === cur) o.selected = true;
+      sel.append(o);
+    }
+    if (!t.options.includes(t.original)) {
+      // An ordering the slot does not accept (e.g. a Release load): show it so the user sees what the source says.
+      const o = el('option', { value: t.original }, `${modeName(t.original, flavour)} (source, invalid here)`);
+      if (cur === t.original) o.selected = true;
+      sel.prepend(o);
+    }
+    sel.addEventListener('change', () => {
+      const m = sel.value as Mode;
+      if (m === t.original) delete st.choices[t.key]; else st.choices[t.key] = m;
+      reexplore();
+      (document.querySelector(`select[data-key="${CSS.escape(t.key)}"]`) as HTMLSelectElement | null)?.focus();
+    });
+    const threads = t.threads.map(i => sc.program.threads[i]?.name ?? String(i)).join(', ');
+    const which = t.which === 'single' ? '' : ` \u00b7 ${t.which === 'success' ? 'on success' : 'on failure'}`;
+    const changed = st.choices[t.key] !== undefined ? ' changed' : '';
+    kids.push(el('div', { class: `code${changed}` }, t.label, el('span', { class: 'detail muted' }, ` \u2014 ${threads}${which}`)));
+    kids.push(el('div', { class: changed.trim() }, sel));
+  }
+  if (st.toggles.length === 0) kids.push(el('div', { class: 'muted' }, 'This program has no atomic instructions.'));
+  box.replaceChildren(...kids);
+  const changes = changedSiteOrderings(st.toggles, st.choices);
+  const apply = byId('apply') as HTMLButtonElement;
+  apply.hidden = sc.flavour !== 'rust';
+  apply.disabled = changes.length === 0;
+  (byId('revert') as HTMLButtonElement).disabled = Object.keys(st.choices).length === 0;
+}
+
+// ---------------------------------------------------------------- host messages and state
+
+function save(): void {
+  const sc = st.scenario;
+  if (!sc) return;
+  const s: SavedState = { uri: sc.uri, id: sc.id, choices: st.choices, counterexample: st.cx, step: st.step };
+  vscode.setState(s);
+}
+
+function onScenario(sc: SimScenario): void {
+  const prev = st.scenario;
+  const saved = parseSavedState(vscode.getState());
+  st.scenario = sc;
+  st.toggles = togglesOf(sc.program, sc.sites);
+  const keys = new Set(st.toggles.map(t => t.key));
+  // Keep the user's choices when the same scenario comes again (panel re-shown, or restored after a reload).
+  const keep = prev && prev.uri === sc.uri && prev.id === sc.id ? st.choices
+    : saved && saved.uri === sc.uri && saved.id === sc.id ? saved.choices : {};
+  st.choices = Object.fromEntries(Object.entries(keep).filter(([k, m]) => keys.has(k) && st.toggles.find(t => t.key === k)?.original !== m));
+  reexplore();
+  if (!prev && saved && saved.uri === sc.uri && saved.id === sc.id && saved.counterexample < st.cxs.length) {
+    st.cx = saved.counterexample;
+    buildView();
+    renderTrace();
+    setStep(saved.step);
+  }
+  if (!st.painted) {
+    st.painted = true;
+    requestAnimationFrame(() => post({ type: 'painted', scenarioId: sc.id }));
+  }
+}
+
+function onSelectSource(sites: number[], line: number | undefined): void {
+  st.linkedSites = new Set(sites);
+  st.linkedLine = line;
+  const view = st.view;
+  if (view) {
+    const linked = (s: number) => {
+      const row = view.rows[s];
+      return !!row && ((row.site !== undefined && st.linkedSites.has(row.site)) || (line !== undefined && row.line === line));
+    };
+    // Move only when the current step is not already one of them (the editor moved because we revealed it).
+    if (!linked(st.step)) {
+      const first = view.rows.find(r => linked(r.step));
+      if (first) { stopPlay(); st.step = first.step; save(); }
+    }
+  }
+  renderStep();
+}
+
+window.addEventListener('message', e => {
+  const msg = parseToWebview(e.data);
+  if (!msg) { console.warn('simulator: ignored a malformed message from the extension', e.data); return; }
+  if (msg.type === 'scenario') onScenario(msg.scenario);
+  else onSelectSource(msg.sites, msg.line);
+});
+window.addEventListener('resize', () => requestAnimationFrame(drawArrows));
+
+layout();
+renderAll();
+post({ type: 'ready' });

@@ -1,0 +1,181 @@
+// The messages between the simulator webview and the extension host, and their validators. Both
+// sides validate what they receive: the webview is a web page (its messages are untrusted input
+// to the extension), and the host's messages carry programs the webview will run.
+
+import { MODES, type Mode, type Program } from '../../server/src/memory/ir';
+import type { SiteInfo, Which } from './toggles';
+import type { Flavour } from './orderings';
+
+/** What the webview needs of a scenario. */
+export interface SimScenario {
+  /** Identifies the panel: the document URI and the scenario id. */
+  uri: string;
+  id: string;
+  title: string;
+  flavour: Flavour;
+  program: Program;
+  sites: SiteInfo[];
+  /** The counter's location, when the scenario says which one it is. */
+  refcount?: string;
+}
+
+export type ToWebview =
+  | { type: 'scenario'; scenario: SimScenario }
+  /** The editor's cursor is on these sites (Rust) or this 1-based line (litmus). */
+  | { type: 'selectSource'; sites: number[]; line?: number };
+
+export interface SiteOrdering { site: number; which: Which; mode: Mode }
+
+export type FromWebview =
+  | { type: 'ready' }
+  /** First render of a scenario finished (for the command-to-paint timing). */
+  | { type: 'painted'; scenarioId: string }
+  | { type: 'reveal'; site?: number; line?: number }
+  | { type: 'apply'; orderings: SiteOrdering[] }
+  | { type: 'openLitmus'; choices: Record<string, Mode> }
+  | { type: 'timing'; name: string; ms: number };
+
+// ---------------------------------------------------------------- primitive checks
+
+type Obj = Record<string, unknown>;
+const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
+const isStr = (x: unknown): x is string => typeof x === 'string';
+const isInt = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x);
+const isNat = (x: unknown): x is number => isInt(x) && x >= 0;
+const isMode = (x: unknown): x is Mode => isStr(x) && (MODES as readonly string[]).includes(x);
+const isWhich = (x: unknown): x is Which => x === 'success' || x === 'failure' || x === 'single';
+const optional = (x: unknown, p: (y: unknown) => boolean) => x === undefined || p(x);
+
+// ---------------------------------------------------------------- from the webview (host side)
+
+/** The message if it is one the host understands, otherwise undefined (the caller logs and drops it). */
+export function parseFromWebview(x: unknown): FromWebview | undefined {
+  if (!isObj(x) || !isStr(x.type)) return undefined;
+  switch (x.type) {
+    case 'ready': return { type: 'ready' };
+    case 'painted': return isStr(x.scenarioId) ? { type: 'painted', scenarioId: x.scenarioId } : undefined;
+    case 'reveal':
+      if (!optional(x.site, isNat) || !optional(x.line, isNat) || (x.site === undefined && x.line === undefined)) return undefined;
+      return { type: 'reveal', site: x.site as number | undefined, line: x.line as number | undefined };
+    case 'apply': {
+      if (!Array.isArray(x.orderings) || x.orderings.length > 1000) return undefined;
+      const orderings: SiteOrdering[] = [];
+      for (const o of x.orderings) {
+        if (!isObj(o) || !isNat(o.site) || !isWhich(o.which) || !isMode(o.mode) || o.mode === 'na') return undefined;
+        orderings.push({ site: o.site, which: o.which, mode: o.mode });
+      }
+      return { type: 'apply', orderings };
+    }
+    case 'openLitmus': {
+      if (!isObj(x.choices)) return undefined;
+      const choices: Record<string, Mode> = {};
+      for (const [k, v] of Object.entries(x.choices)) {
+        if (!isMode(v)) return undefined;
+        choices[k] = v;
+      }
+      return { type: 'openLitmus', choices };
+    }
+    case 'timing':
+      return isStr(x.name) && typeof x.ms === 'number' && Number.isFinite(x.ms) ? { type: 'timing', name: x.name.slice(0, 100), ms: x.ms } : undefined;
+    default: return undefined;
+  }
+}
+
+// ---------------------------------------------------------------- to the webview (webview side)
+
+const BINOPS = ['+', '-', '*', '==', '!=', '<', '<=', '>', '>=', '&&', '||', '&', '|', '^'];
+const RMWOPS = ['add', 'sub', 'and', 'or', 'xor', 'xchg', 'max', 'min'];
+
+function isExpr(x: unknown, depth = 0): boolean {
+  if (!isObj(x) || depth > 64) return false;
+  switch (x.k) {
+    case 'const': return isInt(x.v);
+    case 'reg': return isStr(x.r);
+    case 'bin': return isStr(x.op) && BINOPS.includes(x.op) && isExpr(x.a, depth + 1) && isExpr(x.b, depth + 1);
+    case 'not': return isExpr(x.a, depth + 1);
+    default: return false;
+  }
+}
+
+function isInstr(x: unknown, depth: number): boolean {
+  if (!isObj(x) || depth > 32) return false;
+  if (!optional(x.site, isNat) || !optional(x.label, isStr) || !optional(x.line, isNat)) return false;
+  const regOk = optional(x.reg, isStr);
+  switch (x.k) {
+    case 'load': return regOk && isStr(x.loc) && isMode(x.mo);
+    case 'store': return isStr(x.loc) && isExpr(x.val) && isMode(x.mo);
+    case 'rmw': return regOk && isStr(x.loc) && isStr(x.op) && RMWOPS.includes(x.op) && isExpr(x.val) && isMode(x.mo);
+    case 'cas': return regOk && optional(x.okReg, isStr) && isStr(x.loc) && isExpr(x.expected) && isExpr(x.desired)
+      && isMode(x.succ) && isMode(x.fail) && optional(x.weak, y => typeof y === 'boolean');
+    case 'update': return isStr(x.oldReg) && optional(x.okReg, isStr) && isStr(x.loc) && optional(x.guard, isExpr)
+      && isExpr(x.next) && isMode(x.succ) && isMode(x.fail);
+    case 'fence': return isMode(x.mo);
+    case 'let': return isStr(x.reg) && isExpr(x.val);
+    case 'if': return isExpr(x.cond) && isBody(x.then, depth + 1) && isBody(x.else, depth + 1);
+    case 'while': return isExpr(x.cond) && isBody(x.body, depth + 1) && isNat(x.bound) && (x.bound as number) <= 1000;
+    case 'assume': return isExpr(x.cond);
+    default: return false;
+  }
+}
+
+function isBody(x: unknown, depth: number): boolean {
+  return Array.isArray(x) && x.every(i => isInstr(i, depth));
+}
+
+function isCond(x: unknown, depth = 0): boolean {
+  if (!isObj(x) || depth > 64) return false;
+  switch (x.k) {
+    case 'true': return true;
+    case 'eqReg': return isNat(x.thread) && isStr(x.reg) && isInt(x.v);
+    case 'eqLoc': return isStr(x.loc) && isInt(x.v);
+    case 'and': case 'or': return isCond(x.a, depth + 1) && isCond(x.b, depth + 1);
+    case 'not': return isCond(x.a, depth + 1);
+    default: return false;
+  }
+}
+
+export function isProgram(x: unknown): x is Program {
+  if (!isObj(x) || !isStr(x.name) || !Array.isArray(x.locations) || !Array.isArray(x.threads)) return false;
+  if (!x.locations.every(l => isObj(l) && isStr(l.name) && isInt(l.init) && typeof l.atomic === 'boolean')) return false;
+  if (!x.threads.every(t => isObj(t) && isStr(t.name) && isBody(t.body, 0))) return false;
+  if (x.condition !== undefined) {
+    const c = x.condition;
+    if (!isObj(c) || !['exists', 'not exists', 'forall'].includes(c.quantifier as string) || !isCond(c.cond)) return false;
+  }
+  return true;
+}
+
+function isSiteInfo(x: unknown): x is SiteInfo {
+  return isObj(x) && isNat(x.line) && isStr(x.text) && isStr(x.role) && Array.isArray(x.which) && x.which.every(isWhich);
+}
+
+export function parseToWebview(x: unknown): ToWebview | undefined {
+  if (!isObj(x) || !isStr(x.type)) return undefined;
+  if (x.type === 'scenario') {
+    const s = x.scenario;
+    if (!isObj(s) || !isStr(s.uri) || !isStr(s.id) || !isStr(s.title) || (s.flavour !== 'rust' && s.flavour !== 'litmus')) return undefined;
+    if (!isProgram(s.program) || !Array.isArray(s.sites) || !s.sites.every(isSiteInfo) || !optional(s.refcount, isStr)) return undefined;
+    return { type: 'scenario', scenario: { uri: s.uri, id: s.id, title: s.title, flavour: s.flavour, program: s.program, sites: s.sites, refcount: s.refcount as string | undefined } };
+  }
+  if (x.type === 'selectSource') {
+    if (!Array.isArray(x.sites) || !x.sites.every(isNat) || !optional(x.line, isNat)) return undefined;
+    return { type: 'selectSource', sites: x.sites as number[], line: x.line as number | undefined };
+  }
+  return undefined;
+}
+
+/** What the webview keeps across reloads (vscode.setState); the serializer reads uri/id back. */
+export interface SavedState {
+  uri: string;
+  id: string;
+  choices: Record<string, Mode>;
+  counterexample: number;
+  step: number;
+}
+
+export function parseSavedState(x: unknown): SavedState | undefined {
+  if (!isObj(x) || !isStr(x.uri) || !isStr(x.id) || !isObj(x.choices) || !isInt(x.counterexample) || !isInt(x.step)) return undefined;
+  const choices: Record<string, Mode> = {};
+  for (const [k, v] of Object.entries(x.choices)) if (isMode(v)) choices[k] = v;
+  return { uri: x.uri, id: x.id, choices, counterexample: x.counterexample, step: x.step };
+}

@@ -1,0 +1,261 @@
+// The simulator's view model: everything the panel shows, computed from an exploration result and
+// one of its traces, with no DOM. The webview renders it; the unit tests check it on traces the
+// real engine produced.
+
+import { isAcquire, isRelease } from '../../server/src/memory/ir';
+import type { ExploreResult, Race, Trace, TraceStep } from '../../server/src/memory/result';
+import { modeName, type Flavour } from './orderings';
+
+// ---------------------------------------------------------------- counterexamples and verdict
+
+export interface Counterexample {
+  kind: 'race' | 'condition';
+  title: string;
+  trace: Trace;
+  race?: Race;
+  /** Executions in which this race (or the condition outcome) was seen. */
+  executions: number;
+}
+
+/** The races first (what a reviewer is after), then the litmus condition's witness. */
+export function counterexamples(res: ExploreResult): Counterexample[] {
+  const out: Counterexample[] = res.races.map(r => ({
+    kind: 'race' as const,
+    title: `race on ${r.race.loc}: ${r.race.labels[0]} / ${r.race.labels[1]}`,
+    trace: r.trace, race: r.race, executions: r.executions,
+  }));
+  const cond = res.condition;
+  if (cond?.trace) {
+    // For `exists` the trace shows the condition holding; for `~exists`/`forall` it shows the violation.
+    const what = cond.quantifier === 'exists' ? 'witness of the exists clause' : `counterexample to the ${cond.quantifier} clause`;
+    out.push({ kind: 'condition', title: what, trace: cond.trace, executions: cond.witnesses });
+  }
+  return out;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+export function verdict(res: ExploreResult): string {
+  const parts: string[] = [];
+  const n = plural(res.executions, 'execution');
+  if (res.races.length === 0) parts.push(`no race in ${n}`);
+  else parts.push(`${plural(res.races.length, 'race')} in ${n}`);
+  if (res.condition) {
+    const c = res.condition;
+    parts.push(`${c.quantifier}: ${c.outcome} (${c.witnesses} of ${res.executions}), ${c.holds ? 'holds' : 'does not hold'}`);
+  }
+  // An incomplete search must never read as a clean verdict.
+  if (res.bounded) parts.push(`bounded: ${res.bounded.message}`);
+  return parts.join('; ');
+}
+
+// ---------------------------------------------------------------- rows
+
+export interface Row {
+  step: number;
+  thread: number;
+  /** Source text: the Rust line or the litmus instruction. */
+  label: string;
+  /** One line of what happened: ordering, value read and from where, value written. */
+  detail: string;
+  site?: number;
+  line?: number;
+  /** The read's source, when it was not the newest write in modification order (a stale read is the interesting kind). */
+  stale: boolean;
+  inRace: boolean;
+}
+
+export interface TraceView {
+  threads: string[];
+  rows: Row[];
+  arrows: Arrow[];
+  race?: { a: number; b: number; loc: string; explanation: string };
+  /** The location whose value heads the panel. */
+  refcount?: string;
+}
+
+export function stepNumber(s: number): string {
+  return s < 0 ? 'init' : `step ${s + 1}`;
+}
+
+function noun(s: TraceStep): string {
+  if (s.kind === 'F') return 'fence';
+  if (s.cas === 'success') return 'CAS';
+  if (s.cas === 'failure') return 'failed CAS';
+  if (s.kind === 'U' && s.read && s.wrote) {
+    const d = s.wrote.value - s.read.value;
+    if (d === -1) return 'decrement';
+    if (d === 1) return 'increment';
+    return 'read-modify-write';
+  }
+  if (s.kind === 'R') return s.mode === 'na' ? 'read' : 'load';
+  return s.mode === 'na' ? 'write' : 'store';
+}
+
+function transition(s: TraceStep): string {
+  if (s.kind === 'U' && s.read && s.wrote) return ` (${s.read.value}\u2192${s.wrote.value})`;
+  return '';
+}
+
+function detailOf(s: TraceStep, flavour: Flavour, threads: string[], steps: TraceStep[]): string {
+  const bits: string[] = [];
+  const mode = s.mode === 'na' ? 'plain' : modeName(s.mode, flavour);
+  bits.push(s.kind === 'F' ? `fence ${mode}` : `${mode} ${noun(s)}`);
+  if (s.read) {
+    const src = s.read.from < 0 ? 'init' : `${stepNumber(s.read.from)} (${threads[steps[s.read.from]?.thread ?? -1] ?? '?'})`;
+    bits.push(`read ${s.loc} = ${s.read.value} from ${src}${s.read.newest ? ', newest' : ', NOT the newest'}`);
+  }
+  if (s.wrote) bits.push(`wrote ${s.loc} = ${s.wrote.value}`);
+  return bits.join(' \u00b7 ');
+}
+
+/** The first atomic location: in a refcount scenario the counter is declared first among atomics. */
+export function refcountLocation(trace: Trace, preferred?: string): string | undefined {
+  if (preferred && trace.locations.some(l => l.name === preferred)) return preferred;
+  return trace.locations.find(l => l.atomic)?.name;
+}
+
+export function traceView(trace: Trace, flavour: Flavour, race?: Race, refcount?: string): TraceView {
+  const r = race ?? trace.race;
+  const rows: Row[] = trace.steps.map(s => ({
+    step: s.step, thread: s.thread, label: s.label, detail: detailOf(s, flavour, trace.threads, trace.steps),
+    site: s.site, line: s.line, stale: !!s.read && !s.read.newest,
+    inRace: !!r && (s.step === r.a || s.step === r.b),
+  }));
+  return {
+    threads: trace.threads, rows, arrows: arrowsOf(trace, r),
+    race: r ? { a: r.a, b: r.b, loc: r.loc, explanation: explainRace(trace, r, flavour) } : undefined,
+    refcount: refcountLocation(trace, refcount),
+  };
+}
+
+// ---------------------------------------------------------------- memory state at a step
+
+export interface LocState {
+  name: string;
+  atomic: boolean;
+  /** Writes so far in modification order (step -1 = initial value), oldest first. */
+  mo: { step: number; value: number }[];
+  /** The value of the mo-latest write so far: what a thread that has seen everything would read. */
+  value: number;
+  /** The write made at exactly this step, if any. */
+  writtenNow: boolean;
+}
+
+/**
+ * Memory after `step` has run (step -1: before the first step). Uses the final modification
+ * order restricted to writes already executed: in a weak memory model a write executed later in
+ * the trace can still be mo-before an earlier one, so trace order is not mo order.
+ */
+export function memoryAt(trace: Trace, step: number): LocState[] {
+  return trace.locations.map(l => {
+    const order = trace.mo[l.name] ?? [-1, ...trace.steps.filter(s => s.loc === l.name && s.wrote).map(s => s.step)];
+    const done = order.filter(s => s <= step);
+    const withInit = done.includes(-1) ? done : [-1, ...done];
+    const mo = withInit.map(s => ({ step: s, value: s < 0 ? l.init : trace.steps[s]?.wrote?.value ?? l.init }));
+    const cur = trace.steps[step];
+    return { name: l.name, atomic: l.atomic, mo, value: mo[mo.length - 1].value, writtenNow: !!cur && cur.loc === l.name && !!cur.wrote };
+  });
+}
+
+// ---------------------------------------------------------------- arrows
+
+export type ArrowKind = 'rf' | 'sw' | 'hb' | 'race';
+export interface Arrow { from: number; to: number; kind: ArrowKind }
+
+/**
+ * Reads-from edges across threads (within a thread they are just program order), synchronizes-with
+ * edges, the new happens-before edges the engine reports that are not already sw, and the race.
+ */
+export function arrowsOf(trace: Trace, race?: Race): Arrow[] {
+  const out: Arrow[] = [];
+  const seen = new Set<string>();
+  const add = (from: number, to: number, kind: ArrowKind) => {
+    const k = `${from}>${to}:${kind}`;
+    if (from < 0 || to < 0 || seen.has(k)) return;
+    seen.add(k);
+    out.push({ from, to, kind });
+  };
+  for (const s of trace.steps) {
+    if (s.read && s.read.from >= 0 && trace.steps[s.read.from]?.thread !== s.thread) add(s.read.from, s.step, 'rf');
+    for (const f of s.sw) add(f, s.step, 'sw');
+    for (const f of s.hb) if (!s.sw.includes(f)) add(f, s.step, 'hb');
+  }
+  if (race) add(Math.min(race.a, race.b), Math.max(race.a, race.b), 'race');
+  return out;
+}
+
+// ---------------------------------------------------------------- race explanation
+
+/**
+ * The writes whose release sequence contains `w`: w itself, the earlier writes of w's thread to
+ * the same location (rs = [W]; sb|loc?; ...), and, through each RMW, the sequence its read
+ * continued ((rf; rmw)*).
+ */
+function releaseHeads(steps: TraceStep[], w: TraceStep): TraceStep[] {
+  const out: TraceStep[] = [];
+  const visit = (x: TraceStep) => {
+    if (out.includes(x)) return;
+    out.push(x);
+    for (const y of steps) if (y !== x && y.thread === x.thread && y.loc === x.loc && y.index < x.index && y.wrote && y.mode !== 'na') visit(y);
+    if (x.kind === 'U' && x.read && x.read.from >= 0) visit(steps[x.read.from]);
+  };
+  visit(w);
+  return out;
+}
+
+function fenceBetween(steps: TraceStep[], thread: number, lo: number, hi: number, pred: (m: TraceStep['mode']) => boolean): boolean {
+  return steps.some(f => f.kind === 'F' && f.thread === thread && f.index > lo && f.index < hi && pred(f.mode));
+}
+
+interface Link { head: TraceStep; write: TraceStep; read: TraceStep; released: boolean; acquired: boolean }
+
+/**
+ * One plain sentence saying what raced and why nothing ordered it, derived from the trace: the
+ * later thread's reads that took a value from the earlier thread's writes after the first access
+ * (directly or through a release sequence) are the only ways hb could have been created, so the
+ * explanation names the one closest to the second access and the half of synchronization it lacks.
+ */
+export function explainRace(trace: Trace, race: Race, flavour: Flavour): string {
+  const steps = trace.steps;
+  const [first, second] = race.a <= race.b ? [steps[race.a], steps[race.b]] : [steps[race.b], steps[race.a]];
+  if (!first || !second) return `race on ${race.loc}`;
+  const who = (s: TraceStep) => trace.threads[s.thread] ?? `thread ${s.thread}`;
+  const verb = (s: TraceStep) => (s.wrote ? 'wrote' : 'read');
+  const mode = (s: TraceStep) => modeName(s.mode, flavour);
+  const acq = modeName('acq', flavour);
+  const rel = modeName('rel', flavour);
+  const what = `${who(first)} ${verb(first)} ${race.loc} at ${stepNumber(first.step)}; ${who(second)} ${verb(second)} it at ${stepNumber(second.step)}`;
+  const unordered = `nothing orders ${stepNumber(first.step)} before ${stepNumber(second.step)}`;
+  if (first.thread === second.thread) return `${what}; ${unordered}`;
+
+  const links: Link[] = [];
+  for (const read of steps) {
+    if (read.thread !== second.thread || read.index >= second.index || !read.read || read.read.from < 0 || read.mode === 'na') continue;
+    const write = steps[read.read.from];
+    for (const head of releaseHeads(steps, write)) {
+      if (head.thread !== first.thread || head.index < first.index || head.mode === 'na') continue;
+      const released = isRelease(head.mode) || fenceBetween(steps, head.thread, first.index, head.index, isRelease);
+      const acquired = isAcquire(read.mode) || fenceBetween(steps, read.thread, read.index, second.index, isAcquire);
+      links.push({ head, write, read, released, acquired });
+    }
+  }
+  if (links.length === 0) {
+    return `${what}; ${unordered} because ${who(second)} read nothing that ${who(first)} wrote after ${stepNumber(first.step)}`;
+  }
+  // Prefer a link that lacks something (a complete one would have ordered them; if one exists the
+  // edge was broken elsewhere, e.g. an intervening write outside the release sequence).
+  const broken = links.filter(l => !l.released || !l.acquired);
+  const l = (broken.length ? broken : links).reduce((best, x) => (x.read.index > best.read.index ? x : best));
+  const readDesc = `${who(l.read)}'s ${noun(l.read)}${transition(l.read)}`;
+  const headDesc = `${who(l.head)}'s ${mode(l.head)} ${noun(l.head)}${transition(l.head)}`;
+  const via = l.write !== l.head ? ` (through ${who(l.write)}'s ${noun(l.write)}, in its release sequence)` : '';
+  let why: string;
+  if (!l.released && !l.acquired) why = `${readDesc} read ${headDesc}${via} without ${acq}, and the ${noun(l.head)} is not ${rel} either`;
+  else if (!l.acquired) why = `${readDesc} read ${headDesc}${via} without ${acq}`;
+  else if (!l.released) why = `${who(l.read)}'s ${mode(l.read)} ${noun(l.read)}${transition(l.read)} read ${who(l.head)}'s ${noun(l.head)}${transition(l.head)}${via}, which is ${mode(l.head)}, not ${rel}`;
+  else why = `the only edge, ${readDesc} reading ${headDesc}${via}, does not reach ${stepNumber(second.step)}`;
+  return `${what}; ${unordered} because ${why}`;
+}

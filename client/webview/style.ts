@@ -1,0 +1,96 @@
+// The simulator's stylesheet. The host inlines it in a <style nonce> element, so the CSP needs no
+// 'unsafe-inline' and there is no extra file to ship. Colours come from VS Code's theme
+// variables (light, dark and high contrast); the fallbacks only matter in the test harness page.
+
+export const SIMULATOR_CSS = `
+:root { color-scheme: light dark; }
+body {
+  margin: 0; padding: 8px 12px 24px;
+  font-family: var(--vscode-font-family, system-ui, sans-serif);
+  font-size: var(--vscode-font-size, 13px);
+  color: var(--vscode-foreground, #333);
+  background: var(--vscode-editor-background, #fff);
+}
+code, .code { font-family: var(--vscode-editor-font-family, monospace); font-size: var(--vscode-editor-font-size, 13px); }
+h1 { font-size: 1.15em; margin: 0 0 4px; font-weight: 600; }
+h2 { font-size: 1em; margin: 14px 0 6px; font-weight: 600; }
+.muted { color: var(--vscode-descriptionForeground, #717171); }
+button {
+  font: inherit; padding: 3px 9px; margin: 0 4px 4px 0; cursor: pointer;
+  color: var(--vscode-button-secondaryForeground, var(--vscode-button-foreground, #fff));
+  background: var(--vscode-button-secondaryBackground, #5f6a79);
+  border: 1px solid var(--vscode-button-border, transparent); border-radius: 2px;
+}
+button.primary { color: var(--vscode-button-foreground, #fff); background: var(--vscode-button-background, #0e639c); }
+button:hover:not(:disabled) { background: var(--vscode-button-secondaryHoverBackground, var(--vscode-button-hoverBackground, #4c5561)); }
+button.primary:hover:not(:disabled) { background: var(--vscode-button-hoverBackground, #1177bb); }
+button:disabled { opacity: 0.5; cursor: default; }
+:focus-visible { outline: 1px solid var(--vscode-focusBorder, #0090f1); outline-offset: 1px; }
+select {
+  font: inherit; padding: 1px 2px;
+  color: var(--vscode-dropdown-foreground, inherit); background: var(--vscode-dropdown-background, transparent);
+  border: 1px solid var(--vscode-dropdown-border, #888);
+}
+kbd { font-family: var(--vscode-editor-font-family, monospace); font-size: 0.85em; padding: 0 3px; border: 1px solid var(--vscode-widget-border, #8888); border-radius: 3px; }
+
+#head { position: sticky; top: 0; z-index: 3; background: var(--vscode-editor-background, #fff); padding-bottom: 6px; border-bottom: 1px solid var(--vscode-panel-border, #8884); }
+#refcount { display: flex; align-items: baseline; gap: 8px; flex-wrap: wrap; margin: 4px 0; }
+#refcount .value { font-size: 1.9em; font-weight: 700; font-family: var(--vscode-editor-font-family, monospace); }
+#verdict { margin: 4px 0; font-weight: 600; }
+#verdict.race { color: var(--vscode-errorForeground, #c72e2e); }
+#verdict.clean { color: var(--vscode-testing-iconPassed, #388a34); }
+#controls { margin-top: 6px; }
+#position { margin-left: 4px; }
+#explanation {
+  margin: 8px 0; padding: 6px 8px; border-left: 3px solid var(--vscode-errorForeground, #c72e2e);
+  background: var(--vscode-inputValidation-errorBackground, #c72e2e18);
+}
+#explanation:empty { display: none; }
+
+#gridwrap { position: relative; margin-top: 8px; overflow-x: auto; }
+#grid { display: grid; column-gap: 12px; row-gap: 3px; position: relative; z-index: 1; min-width: min-content; }
+#arrows { position: absolute; left: 0; top: 0; z-index: 2; pointer-events: none; overflow: visible; }
+.colhead { font-weight: 600; padding: 2px 6px; border-bottom: 1px solid var(--vscode-panel-border, #8884); }
+.stepno { text-align: right; padding: 4px 2px; color: var(--vscode-descriptionForeground, #717171); font-variant-numeric: tabular-nums; }
+.cell { padding: 4px 6px; border: 1px solid transparent; border-radius: 3px; min-width: 0; cursor: pointer; }
+.cell .code { display: block; white-space: pre-wrap; overflow-wrap: anywhere; }
+.cell .detail { display: block; font-size: 0.9em; color: var(--vscode-descriptionForeground, #717171); }
+.row-future { opacity: 0.45; }
+.cell.current { background: var(--vscode-list-activeSelectionBackground, #0060c0); color: var(--vscode-list-activeSelectionForeground, #fff); border-color: var(--vscode-focusBorder, #0090f1); }
+.cell.current .detail { color: inherit; }
+.cell.linked { border-style: dashed; border-color: var(--vscode-editorLink-activeForeground, var(--vscode-focusBorder, #0090f1)); }
+.cell.source { background: var(--vscode-editor-rangeHighlightBackground, #fdff0033); }
+.cell.race { border-color: var(--vscode-errorForeground, #c72e2e); border-width: 2px; }
+.cell.stale .detail { color: var(--vscode-editorWarning-foreground, #bf8803); }
+.cell:hover:not(.current) { background: var(--vscode-list-hoverBackground, #8881); }
+
+path.arrow { fill: none; stroke-width: 1.6; }
+path.rf { stroke: var(--vscode-charts-blue, #3794ff); }
+path.sw { stroke: var(--vscode-charts-green, #388a34); stroke-width: 2.2; }
+path.hb { stroke: var(--vscode-charts-purple, #a371f7); stroke-dasharray: 4 3; }
+path.race { stroke: var(--vscode-errorForeground, #c72e2e); stroke-width: 2.2; stroke-dasharray: 2 3; }
+marker path.rf, marker path.sw, marker path.hb, marker path.race { stroke: none; }
+marker path.rf { fill: var(--vscode-charts-blue, #3794ff); }
+marker path.sw { fill: var(--vscode-charts-green, #388a34); }
+marker path.hb { fill: var(--vscode-charts-purple, #a371f7); }
+marker path.race { fill: var(--vscode-errorForeground, #c72e2e); }
+#legend { margin-top: 6px; font-size: 0.9em; }
+#legend span { margin-right: 12px; white-space: nowrap; }
+#legend .sw-key { color: var(--vscode-charts-green, #388a34); }
+#legend .rf-key { color: var(--vscode-charts-blue, #3794ff); }
+#legend .hb-key { color: var(--vscode-charts-purple, #a371f7); }
+#legend .race-key { color: var(--vscode-errorForeground, #c72e2e); }
+
+#memory { display: grid; grid-template-columns: max-content 1fr; gap: 3px 10px; align-items: baseline; }
+.loc-name { font-weight: 600; }
+.mo { display: flex; flex-wrap: wrap; gap: 4px; align-items: center; }
+.mo .w { padding: 0 5px; border: 1px solid var(--vscode-panel-border, #8886); border-radius: 3px; }
+.mo .w.latest { font-weight: 700; border-color: var(--vscode-foreground, #333); }
+.mo .w.now { background: var(--vscode-editor-rangeHighlightBackground, #fdff0033); }
+
+#toggles { display: grid; grid-template-columns: minmax(0, 1fr) max-content; gap: 4px 10px; align-items: center; }
+#toggles .code { overflow-wrap: anywhere; }
+#toggles .changed select { border-color: var(--vscode-inputValidation-warningBorder, #bf8803); border-width: 2px; }
+#error { color: var(--vscode-errorForeground, #c72e2e); white-space: pre-wrap; }
+#error:empty { display: none; }
+`;

@@ -1,0 +1,140 @@
+// The live ordering toggles: which ordering slots a program has, and the program with the user's
+// choices applied. Pure (no DOM) so the extension host can rebuild exactly the program the user
+// sees, e.g. to print it as a litmus test.
+//
+// A Rust site can appear in several threads of a scenario (two threads running the same drop);
+// it is one line of source, so it gets one toggle that changes every instruction carrying that
+// site tag. Instructions without a site (litmus) get one toggle each.
+
+import type { Instr, Mode, Program } from '../../server/src/memory/ir';
+import { validModes, type Slot } from './orderings';
+
+export type Which = 'success' | 'failure' | 'single';
+
+/** What the simulator knows about a Rust site (a trimmed ScenarioView site). */
+export interface SiteInfo {
+  /** 0-based line of the site in its file. */
+  line: number;
+  text: string;
+  role: string;
+  /** Which ordering arguments the source has at this site. */
+  which: Which[];
+}
+
+export interface Toggle {
+  /** Stable across re-renders and reloads: `site:<n>:<which>` or `at:<thread>.<path>:<which>`. */
+  key: string;
+  label: string;
+  threads: number[];
+  site?: number;
+  which: Which;
+  slot: Slot;
+  options: readonly Mode[];
+  original: Mode;
+}
+
+export type Choices = Record<string, Mode>;
+
+interface Slotted { instr: Instr; thread: number; path: string; which: Which; slot: Slot; mode: Mode }
+
+function slotsOf(i: Instr): { which: Which; slot: Slot; mode: Mode }[] {
+  switch (i.k) {
+    case 'load': return i.mo === 'na' ? [] : [{ which: 'single', slot: 'load', mode: i.mo }];
+    case 'store': return i.mo === 'na' ? [] : [{ which: 'single', slot: 'store', mode: i.mo }];
+    case 'rmw': return i.mo === 'na' ? [] : [{ which: 'single', slot: 'rmw', mode: i.mo }];
+    case 'fence': return [{ which: 'single', slot: 'fence', mode: i.mo }];
+    case 'cas':
+    case 'update':
+      return [{ which: 'success', slot: 'cas-success', mode: i.succ }, { which: 'failure', slot: 'cas-failure', mode: i.fail }];
+    default: return [];
+  }
+}
+
+function walk(body: Instr[], thread: number, prefix: string, out: Slotted[]): void {
+  body.forEach((instr, n) => {
+    const path = prefix === '' ? String(n) : `${prefix}.${n}`;
+    for (const s of slotsOf(instr)) out.push({ instr, thread, path, ...s });
+    if (instr.k === 'if') { walk(instr.then, thread, `${path}.then`, out); walk(instr.else, thread, `${path}.else`, out); }
+    if (instr.k === 'while') walk(instr.body, thread, `${path}.body`, out);
+  });
+}
+
+function allSlots(p: Program): Slotted[] {
+  const out: Slotted[] = [];
+  p.threads.forEach((t, n) => walk(t.body, n, '', out));
+  return out;
+}
+
+/**
+ * The site's source has one ordering argument where the IR has two slots (kernel `cmpxchg(old,
+ * new, o)`: the failure is a relaxed load by definition), so only the success slot is offered and
+ * it is written back to the `single` range.
+ */
+function offered(s: Slotted, sites: readonly SiteInfo[] | undefined): boolean {
+  if (s.instr.site === undefined || !sites) return true;
+  const site = sites[s.instr.site];
+  if (!site) return true;
+  if (s.which === 'failure') return site.which.includes('failure');
+  return true;
+}
+
+function keyOf(s: Slotted): string {
+  return s.instr.site !== undefined ? `site:${s.instr.site}:${s.which}` : `at:${s.thread}.${s.path}:${s.which}`;
+}
+
+export function togglesOf(p: Program, sites?: readonly SiteInfo[]): Toggle[] {
+  const byKey = new Map<string, Toggle>();
+  for (const s of allSlots(p)) {
+    if (!offered(s, sites)) continue;
+    const key = keyOf(s);
+    const have = byKey.get(key);
+    if (have) { if (!have.threads.includes(s.thread)) have.threads.push(s.thread); continue; }
+    const siteText = s.instr.site !== undefined ? sites?.[s.instr.site]?.text : undefined;
+    byKey.set(key, {
+      key, label: siteText ?? s.instr.label ?? describeInstr(s.instr), threads: [s.thread],
+      site: s.instr.site, which: s.which, slot: s.slot, options: validModes(s.slot), original: s.mode,
+    });
+  }
+  return [...byKey.values()];
+}
+
+function describeInstr(i: Instr): string {
+  switch (i.k) {
+    case 'load': return `load ${i.loc}`;
+    case 'store': return `store ${i.loc}`;
+    case 'rmw': return `${i.op} ${i.loc}`;
+    case 'cas': return `cas ${i.loc}`;
+    case 'update': return `update ${i.loc}`;
+    case 'fence': return 'fence';
+    default: return i.k;
+  }
+}
+
+/**
+ * The program with `choices` applied (a deep copy; the input is untouched). Choices that name no
+ * toggle, or a mode the slot does not accept, are ignored: they come from saved webview state
+ * that may predate an edit of the source.
+ */
+export function applyChoices(p: Program, choices: Choices, sites?: readonly SiteInfo[]): Program {
+  const copy = structuredClone(p) as Program;
+  for (const s of allSlots(copy)) {
+    if (!offered(s, sites)) continue;
+    const m = choices[keyOf(s)];
+    if (m === undefined || !validModes(s.slot).includes(m)) continue;
+    const i = s.instr;
+    if (i.k === 'cas' || i.k === 'update') { if (s.which === 'failure') i.fail = m; else i.succ = m; }
+    else if (i.k === 'load' || i.k === 'store' || i.k === 'rmw' || i.k === 'fence') i.mo = m;
+  }
+  return copy;
+}
+
+/** The choices that differ from the program's own orderings, as (site, which, mode) for writing back to source. */
+export function changedSiteOrderings(toggles: readonly Toggle[], choices: Choices): { site: number; which: Which; mode: Mode }[] {
+  const out: { site: number; which: Which; mode: Mode }[] = [];
+  for (const t of toggles) {
+    const m = choices[t.key];
+    if (t.site === undefined || m === undefined || m === t.original) continue;
+    out.push({ site: t.site, which: t.which, mode: m });
+  }
+  return out;
+}

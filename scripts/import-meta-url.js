@@ -1,0 +1,1 @@
+export const importMetaUrl = require('url').pathToFileURL(__filename).href;

@@ -1,0 +1,37 @@
+// `npm test` runs everything: build, unit tests (engine, litmus, Rust review, CLI), LSP tests over
+// stdio, and the tests in a real VS Code (code-server + Chromium). `npm test -- unit` (or
+// `npm run test:unit`, `test:e2e`, `test:vscode`) runs one group.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const groups = process.argv.slice(2);
+const want = g => groups.length === 0 || groups.includes(g);
+
+function run(args, opts = {}) {
+  const r = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: root, ...opts });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+function testFiles(dir) {
+  const abs = path.join(root, dir);
+  if (!existsSync(abs)) return [];
+  const out = [];
+  for (const name of readdirSync(abs)) {
+    const p = path.join(abs, name);
+    if (statSync(p).isDirectory()) out.push(...testFiles(path.join(dir, name)));
+    else if (name.endsWith('.test.js')) out.push(path.join(dir, name));
+  }
+  return out.sort();
+}
+
+run(['scripts/build.mjs']);
+const nodeTests = [];
+if (want('unit')) nodeTests.push(...testFiles('out/test/unit'));
+if (want('lsp')) nodeTests.push(...testFiles('out/test/lsp'));
+if (want('e2e')) nodeTests.push(...testFiles('out/test/e2e'));
+if (want('vscode')) nodeTests.push(...testFiles('out/test/vscode-host'));
+if (nodeTests.length === 0) { console.error('no test files found'); process.exit(1); }
+// One `node --test` run so CI sees a single summary line.
+run(['--test', '--test-concurrency=2', ...nodeTests]);

@@ -1,0 +1,678 @@
+// Reader for herd's C litmus syntax (the subset in DESIGN.md section 4) into the engine's Program
+// IR. Every rejection is a LitmusError with file:line:col and what was expected: litmus files are
+// hand-written, so the message is the user interface.
+
+import type { BinOp, Cond, Expr, Instr, LocationDecl, Mode, Program, Quantifier, RmwOp, Thread } from '../memory/ir';
+import { LitmusError, numberValue, tokenize, type Token } from './lexer';
+
+export { LitmusError } from './lexer';
+
+/** Prefix of registers the reader invents (the `$` keeps them out of C's identifier space). */
+export const SYNTHETIC_EXPECTED = 'exp$';
+export const SYNTHETIC_OK = 'ok$';
+
+const MEMORY_ORDERS: Record<string, Mode> = {
+  memory_order_relaxed: 'rlx',
+  // consume is implemented as acquire by every compiler, and RC11 has no consume.
+  memory_order_consume: 'acq',
+  memory_order_acquire: 'acq',
+  memory_order_release: 'rel',
+  memory_order_acq_rel: 'acq_rel',
+  memory_order_seq_cst: 'sc',
+};
+const ORDER_LIST = 'memory_order_relaxed, memory_order_consume, memory_order_acquire, memory_order_release, memory_order_acq_rel, memory_order_seq_cst';
+
+const FETCH_OPS: Record<string, RmwOp> = { add: 'add', sub: 'sub', and: 'and', or: 'or', xor: 'xor' };
+
+/** Deep enough for any real test, shallow enough that a hostile file cannot exhaust the JS stack. */
+const MAX_DEPTH = 200;
+
+interface ThreadCtx {
+  index: number;
+  /** Parameter name -> atomic? */
+  params: Map<string, boolean>;
+  /** Every register declared so far in the thread (C block scoping is not enforced for uses). */
+  regs: Set<string>;
+  synth: number;
+}
+
+export function parseLitmus(src: string, file = '<input>'): Program {
+  return new Parser(src, file).program();
+}
+
+class Parser {
+  private toks: Token[];
+  private pos = 0;
+  private depth = 0;
+  private name = '';
+  private src: string;
+
+  constructor(src: string, private file: string) {
+    // The test name runs to the end of the header line and may hold characters C does not
+    // tokenize (herd names like `MP+dmb.sy+addr'`), so it is cut out before lexing.
+    const blanked = this.readHeader(src);
+    this.src = src;
+    this.toks = tokenize(blanked, file);
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private fail(t: Token, msg: string): never {
+    throw new LitmusError(this.file, t.line, t.col, msg);
+  }
+  private peek(k = 0): Token {
+    return this.toks[Math.min(this.pos + k, this.toks.length - 1)];
+  }
+  private next(): Token {
+    const t = this.peek();
+    if (t.kind !== 'eof') this.pos++;
+    return t;
+  }
+  private is(text: string, k = 0): boolean {
+    const t = this.peek(k);
+    return (t.kind === 'punct' || t.kind === 'ident') && t.text === text;
+  }
+  private found(t: Token): string {
+    return t.kind === 'eof' ? 'end of file' : t.kind === 'str' ? `"${t.text}"` : `'${t.text}'`;
+  }
+  private expect(text: string, what = `'${text}'`): Token {
+    const t = this.peek();
+    if (!this.is(text)) this.fail(t, `expected ${what}, found ${this.found(t)}`);
+    return this.next();
+  }
+  private ident(what: string): Token {
+    const t = this.peek();
+    if (t.kind !== 'ident') this.fail(t, `expected ${what}, found ${this.found(t)}`);
+    return this.next();
+  }
+  private enter(t: Token): void {
+    if (++this.depth > MAX_DEPTH) this.fail(t, `nesting deeper than ${MAX_DEPTH} levels`);
+  }
+  private leave(): void {
+    this.depth--;
+  }
+
+  private readHeader(src: string): string {
+    let p = 0;
+    const pos = (at: number) => {
+      const line = src.slice(0, at).split('\n').length;
+      return { line, col: at - (src.lastIndexOf('\n', at - 1) + 1) + 1 };
+    };
+    for (;;) {
+      while (p < src.length && /\s/.test(src[p])) p++;
+      if (src.startsWith('//', p)) { while (p < src.length && src[p] !== '\n') p++; continue; }
+      const close = src.startsWith('(*', p) ? '*)' : src.startsWith('/*', p) ? '*/' : null;
+      if (!close) break;
+      const e = src.indexOf(close, p + 2);
+      if (e < 0) { const q = pos(p); throw new LitmusError(this.file, q.line, q.col, 'unterminated comment'); }
+      p = e + 2;
+    }
+    const m = /^([A-Za-z0-9_]+)[ \t]*([^\n\r]*)/.exec(src.slice(p));
+    const q = pos(p);
+    if (!m) throw new LitmusError(this.file, q.line, q.col, "expected the header 'C <name>'");
+    if (m[1] !== 'C') {
+      throw new LitmusError(this.file, q.line, q.col, `expected the header 'C <name>' (only C litmus tests are supported), found '${m[1]}'`);
+    }
+    // A comment may follow the name on the header line.
+    const name = m[2].replace(/\s*(\(\*|\/\/|\/\*).*$/, '').trim();
+    if (!name) throw new LitmusError(this.file, q.line, q.col + 1, "expected a test name after 'C'");
+    this.name = name;
+    // Blank the name out (keeping offsets, so token positions stay true) and lex the rest.
+    const nameStart = p + m[0].length - m[2].length;
+    return src.slice(0, p) + ' '.repeat(nameStart + name.length - p) + src.slice(nameStart + name.length);
+  }
+
+  // ---------------------------------------------------------------- file structure
+
+  program(): Program {
+    // Optional doc string right after the header.
+    if (this.peek().kind === 'str') this.next();
+
+    const locs = new Map<string, { decl: LocationDecl; typed: boolean; tok: Token }>();
+    const regInit: { thread: number; reg: string; v: number; tok: Token }[] = [];
+    if (this.is('{')) this.initBlock(locs, regInit);
+
+    const threads: Thread[] = [];
+    const ctxs: ThreadCtx[] = [];
+    while (this.peek().kind === 'ident' && (/^P\d+$/.test(this.peek().text) || this.peek().text === 'void')) {
+      if (this.is('void')) this.next();
+      const nameTok = this.ident('a thread name (P0, P1, ...)');
+      const expectName = `P${threads.length}`;
+      if (nameTok.text !== expectName) this.fail(nameTok, `expected thread ${expectName}, found '${nameTok.text}'`);
+      const ctx: ThreadCtx = { index: threads.length, params: new Map(), regs: new Set(), synth: 0 };
+      this.params(ctx, locs);
+      const body: Instr[] = [];
+      for (const ri of regInit.filter(x => x.thread === ctx.index)) {
+        ctx.regs.add(ri.reg);
+        body.push({ k: 'let', reg: ri.reg, val: { k: 'const', v: ri.v }, label: `${ri.thread}:${ri.reg} = ${ri.v}`, line: ri.tok.line });
+      }
+      body.push(...this.block(ctx));
+      threads.push({ name: nameTok.text, body });
+      ctxs.push(ctx);
+    }
+    if (threads.length === 0) this.fail(this.peek(), `expected a thread 'P0 (atomic_int* x, ...) { ... }', found ${this.found(this.peek())}`);
+    for (const ri of regInit) {
+      if (ri.thread >= threads.length) this.fail(ri.tok, `initial value for register of thread ${ri.thread}, but the test has ${threads.length} threads`);
+    }
+
+    let condition: Program['condition'];
+    for (;;) {
+      const t = this.peek();
+      if (t.kind === 'eof') break;
+      if (this.is('locations')) { this.skipLocations(); continue; }
+      if (this.is('filter')) this.fail(t, "'filter' clauses are not supported; fold the filter into the condition instead");
+      if (condition) this.fail(t, `expected end of file after the condition, found ${this.found(t)}`);
+      let quantifier: Quantifier;
+      if (this.is('exists')) { this.next(); quantifier = 'exists'; }
+      else if (this.is('forall')) { this.next(); quantifier = 'forall'; }
+      else if (this.is('~') && this.is('exists', 1)) { this.next(); this.next(); quantifier = 'not exists'; }
+      else if (this.is('while') || this.is('for') || this.is('do')) this.fail(t, `loops ('${t.text}') are not supported in litmus tests`);
+      else this.fail(t, `expected a thread, 'locations', or a condition ('exists', '~exists', 'forall'), found ${this.found(t)}`);
+      const cond = this.cond(locs, ctxs);
+      condition = { quantifier, cond };
+    }
+
+    const program: Program = { name: this.name, locations: [...locs.values()].map(l => l.decl), threads };
+    if (condition) program.condition = condition;
+    return program;
+  }
+
+  private initBlock(locs: Map<string, { decl: LocationDecl; typed: boolean; tok: Token }>, regInit: { thread: number; reg: string; v: number; tok: Token }[]): void {
+    this.expect('{');
+    while (!this.is('}')) {
+      if (this.is(';')) { this.next(); continue; }
+      const t = this.peek();
+      if (t.kind === 'eof') this.fail(t, "expected '}' closing the initial state");
+      // Register initialiser `0:r0 = 1`.
+      if (t.kind === 'num' && this.is(':', 1)) {
+        this.next(); this.next();
+        const reg = this.ident('a register name');
+        this.expect('=');
+        regInit.push({ thread: numberValue(t.text), reg: reg.text, v: this.initValue(), tok: t });
+        this.endInitItem();
+        continue;
+      }
+      let atomic: boolean | undefined;
+      if (this.is('atomic_int') || this.is('int') || this.is('_Atomic')) {
+        if (this.is('_Atomic')) { this.next(); this.expect('int', "'int' after '_Atomic'"); atomic = true; }
+        else atomic = this.next().text === 'atomic_int';
+        if (this.is('*')) this.fail(this.peek(), 'pointer-typed locations are not supported; declare the location itself (e.g. [x] = 0)');
+      }
+      let nameTok: Token;
+      if (this.is('[')) {
+        this.next();
+        nameTok = this.ident('a location name');
+        this.expect(']');
+      } else if (this.is('*')) {
+        this.next();
+        nameTok = this.ident('a location name');
+      } else {
+        nameTok = this.ident("a location initialisation ('[x] = 0;', 'x = 0;' or 'atomic_int x = 0;')");
+      }
+      this.expect('=');
+      const v = this.initValue();
+      if (locs.has(nameTok.text)) this.fail(nameTok, `location '${nameTok.text}' is initialised twice`);
+      locs.set(nameTok.text, { decl: { name: nameTok.text, init: v, atomic: atomic ?? true }, typed: atomic !== undefined, tok: nameTok });
+      this.endInitItem();
+    }
+    this.expect('}');
+  }
+
+  private endInitItem(): void {
+    if (this.is(';')) { this.next(); return; }
+    if (!this.is('}')) this.fail(this.peek(), `expected ';' or '}' in the initial state, found ${this.found(this.peek())}`);
+  }
+
+  private initValue(): number {
+    let neg = false;
+    if (this.is('-')) { this.next(); neg = true; }
+    const t = this.peek();
+    if (t.kind === 'ident' || this.is('&')) this.fail(t, 'pointer values are not supported; initial values must be integers');
+    if (t.kind !== 'num') this.fail(t, `expected an integer value, found ${this.found(t)}`);
+    this.next();
+    const v = numberValue(t.text);
+    return neg ? -v : v;
+  }
+
+  private params(ctx: ThreadCtx, locs: Map<string, { decl: LocationDecl; typed: boolean; tok: Token }>): void {
+    this.expect('(', "'(' starting the parameter list");
+    if (this.is('void') && this.is(')', 1)) this.next();
+    while (!this.is(')')) {
+      if (ctx.params.size > 0) this.expect(',', "',' or ')'");
+      if (this.is('volatile')) this.next();
+      let atomic: boolean;
+      const t = this.peek();
+      if (this.is('atomic_int')) { this.next(); atomic = true; }
+      else if (this.is('_Atomic')) { this.next(); this.expect('int', "'int' after '_Atomic'"); atomic = true; }
+      else if (this.is('int')) { this.next(); atomic = false; }
+      else this.fail(t, `expected a parameter type ('atomic_int*' or 'int*'), found ${this.found(t)}`);
+      this.expect('*', `'*' (parameters are pointers to shared locations)`);
+      const name = this.ident('a parameter name');
+      if (ctx.params.has(name.text)) this.fail(name, `parameter '${name.text}' appears twice`);
+      const known = locs.get(name.text);
+      if (known) {
+        if (known.decl.atomic !== atomic) {
+          if (known.typed) {
+            this.fail(name, `'${name.text}' is ${atomic ? 'atomic_int*' : 'int*'} here but ${known.decl.atomic ? 'atomic' : 'non-atomic'} elsewhere`);
+          }
+          known.decl.atomic = atomic;
+        }
+        known.typed = true;
+      } else {
+        locs.set(name.text, { decl: { name: name.text, init: 0, atomic }, typed: true, tok: name });
+      }
+      ctx.params.set(name.text, atomic);
+    }
+    this.expect(')');
+  }
+
+  private skipLocations(): void {
+    this.next();
+    this.expect('[', "'[' after 'locations'");
+    while (!this.is(']')) {
+      if (this.peek().kind === 'eof') this.fail(this.peek(), "expected ']' closing 'locations'");
+      this.next();
+    }
+    this.next();
+    if (this.is(';')) this.next();
+  }
+
+  // ---------------------------------------------------------------- thread bodies
+
+  private label(from: Token, to: Token): string {
+    return this.src.slice(from.start, to.end).replace(/\s+/g, ' ').replace(/\s*;$/, '').trim();
+  }
+
+  private block(ctx: ThreadCtx): Instr[] {
+    const open = this.expect('{', "'{'");
+    this.enter(open);
+    const local = new Set<string>();
+    const out: Instr[] = [];
+    while (!this.is('}')) {
+      if (this.peek().kind === 'eof') this.fail(this.peek(), `expected '}' closing the block opened at line ${open.line}`);
+      out.push(...this.statement(ctx, local));
+    }
+    this.next();
+    this.leave();
+    return out;
+  }
+
+  /** A statement or a braced block (the branches of `if`). */
+  private branch(ctx: ThreadCtx): Instr[] {
+    if (this.is('{')) return this.block(ctx);
+    return this.statement(ctx, new Set());
+  }
+
+  private statement(ctx: ThreadCtx, local: Set<string>): Instr[] {
+    const t = this.peek();
+    if (this.is(';')) { this.next(); return []; }
+    if (this.is('{')) return this.block(ctx);
+    if (t.kind === 'ident') {
+      switch (t.text) {
+        case 'while': case 'for': case 'do':
+          this.fail(t, `loops ('${t.text}') are not supported in litmus tests`);
+        case 'return': case 'goto': case 'break': case 'continue': case 'switch':
+          this.fail(t, `'${t.text}' is not supported in litmus tests`);
+        case 'if': return [this.ifStatement(ctx)];
+        case 'int': return this.declaration(ctx, local);
+        case 'atomic_int': case '_Atomic':
+          this.fail(t, 'atomic local variables are not supported; shared locations are thread parameters');
+      }
+    }
+    if (this.is('*')) {
+      // Plain (non-atomic) store `*x = e;`.
+      this.next();
+      const loc = this.location(ctx, 'plain');
+      this.expect('=', "'=' (a plain store '*x = value;')");
+      const val = this.expr(ctx);
+      const end = this.expect(';');
+      return [{ k: 'store', loc: loc.text, val, mo: 'na', label: this.label(t, end), line: t.line }];
+    }
+    if (t.kind === 'ident' && this.is('(', 1)) {
+      const call = this.call(ctx, undefined);
+      const end = this.expect(';');
+      return this.withLabel(call.instrs, t, end);
+    }
+    if (t.kind === 'ident' && this.is('=', 1)) {
+      const reg = this.next();
+      if (ctx.params.has(reg.text)) this.fail(reg, `cannot assign to location '${reg.text}'; use atomic_store_explicit(${reg.text}, ...) or *${reg.text} = ...`);
+      if (!ctx.regs.has(reg.text)) this.fail(reg, `unknown register '${reg.text}' (declare it with 'int ${reg.text} = ...;')`);
+      this.next();
+      return this.assignment(ctx, t, reg.text);
+    }
+    this.fail(t, `expected a statement, found ${this.found(t)}`);
+  }
+
+  private withLabel(instrs: Instr[], from: Token, to: Token): Instr[] {
+    const label = this.label(from, to);
+    const tag = (i: Instr): Instr => i.k === 'if'
+      ? { ...i, then: i.then.map(tag), else: i.else.map(tag), label, line: from.line }
+      : { ...i, label, line: from.line };
+    return instrs.map(tag);
+  }
+
+  private declaration(ctx: ThreadCtx, local: Set<string>): Instr[] {
+    const start = this.next(); // int
+    if (this.is('*')) this.fail(this.peek(), 'local pointers are not supported; registers hold integers');
+    const out: Instr[] = [];
+    for (;;) {
+      const reg = this.ident('a register name');
+      if (ctx.params.has(reg.text)) this.fail(reg, `register '${reg.text}' has the name of a location parameter`);
+      if (local.has(reg.text)) this.fail(reg, `register '${reg.text}' is declared twice in this block`);
+      if (/^P\d+$/.test(reg.text)) this.fail(reg, `'${reg.text}' names a thread; pick another register name`);
+      local.add(reg.text);
+      if (this.is('=')) {
+        this.next();
+        // The register is in scope after its initialiser, as in C (so `int r = r + 1` is an error).
+        const instrs = this.assignment(ctx, start, reg.text);
+        ctx.regs.add(reg.text);
+        return instrs;
+      }
+      ctx.regs.add(reg.text);
+      if (this.is(',')) { this.next(); continue; }
+      this.expect(';', "';' or '=' after the register name");
+      return out;
+    }
+  }
+
+  /** After `reg =`: a load (atomic or plain), an atomic call, or an expression. Consumes the `;`. */
+  private assignment(ctx: ThreadCtx, start: Token, reg: string): Instr[] {
+    const t = this.peek();
+    if (this.is('*')) {
+      this.next();
+      if (this.is('(')) this.fail(this.peek(), 'pointer arithmetic is not supported; read a location with *x');
+      const loc = this.location(ctx, 'plain');
+      if (!this.is(';')) this.fail(this.peek(), `expected ';' after the plain read '*${loc.text}' (memory reads cannot be part of a larger expression)`);
+      const end = this.next();
+      return [{ k: 'load', reg, loc: loc.text, mo: 'na', label: this.label(start, end), line: start.line }];
+    }
+    if (t.kind === 'ident' && this.is('(', 1)) {
+      const call = this.call(ctx, reg);
+      if (!call.returns) this.fail(t, `'${t.text}' returns no value`);
+      if (!this.is(';')) this.fail(this.peek(), `expected ';' after the call to '${t.text}' (its result must be stored in a register before it is used in an expression)`);
+      const end = this.next();
+      return this.withLabel(call.instrs, start, end);
+    }
+    const val = this.expr(ctx);
+    const end = this.expect(';');
+    return [{ k: 'let', reg, val, label: this.label(start, end), line: start.line }];
+  }
+
+  private location(ctx: ThreadCtx, access: 'plain' | 'atomic' | 'expected'): Token {
+    const t = this.peek();
+    if (this.is('&')) this.fail(t, "pass the location parameter itself (herd style 'x'), not its address");
+    if (this.is('(') || this.is('*')) this.fail(t, 'pointer arithmetic and indirection are not supported; name a location parameter');
+    const name = this.ident('a location');
+    const atomic = ctx.params.get(name.text);
+    if (atomic === undefined) {
+      if (ctx.regs.has(name.text)) this.fail(name, `'${name.text}' is a register, not a location`);
+      this.fail(name, `unknown location '${name.text}' (not a parameter of P${ctx.index})`);
+    }
+    if (access === 'atomic' && !atomic) {
+      this.fail(name, `'${name.text}' is a non-atomic location (int*); atomic operations need an atomic_int* parameter`);
+    }
+    if (this.is('+') || this.is('-') || this.is('[')) this.fail(this.peek(), 'pointer arithmetic is not supported');
+    return name;
+  }
+
+  private memoryOrder(allowed: Mode[], what: string): Mode {
+    const t = this.peek();
+    if (t.kind !== 'ident' || !(t.text in MEMORY_ORDERS)) {
+      this.fail(t, `expected a memory order (${ORDER_LIST}), found ${this.found(t)}`);
+    }
+    this.next();
+    const m = MEMORY_ORDERS[t.text];
+    if (!allowed.includes(m)) this.fail(t, `${t.text} is not valid for ${what}`);
+    return m;
+  }
+
+  /**
+   * An atomic call. `reg` is the register its result is assigned to, if any. Returns the
+   * instructions (a herd-style CAS on an expected *location* lowers to three) and whether the
+   * call has a value.
+   */
+  private call(ctx: ThreadCtx, reg: string | undefined): { instrs: Instr[]; returns: boolean } {
+    const fn = this.next();
+    const name = fn.text;
+    const explicit = name.endsWith('_explicit');
+    const base = explicit ? name.slice(0, -'_explicit'.length) : name;
+    const ALL: Mode[] = ['rlx', 'acq', 'rel', 'acq_rel', 'sc'];
+    this.expect('(');
+    const comma = () => this.expect(',', "','");
+    const close = () => this.expect(')', "')'");
+    const order = (allowed: Mode[], what: string): Mode => {
+      if (!explicit) return 'sc';
+      comma();
+      return this.memoryOrder(allowed, what);
+    };
+
+    if (base === 'atomic_load') {
+      const loc = this.location(ctx, 'atomic');
+      const mo = order(['rlx', 'acq', 'sc'], 'a load');
+      close();
+      return { instrs: [reg === undefined ? { k: 'load', loc: loc.text, mo } : { k: 'load', reg, loc: loc.text, mo }], returns: true };
+    }
+    if (base === 'atomic_store') {
+      const loc = this.location(ctx, 'atomic');
+      comma();
+      const val = this.expr(ctx);
+      const mo = order(['rlx', 'rel', 'sc'], 'a store');
+      close();
+      return { instrs: [{ k: 'store', loc: loc.text, val, mo }], returns: false };
+    }
+    const fetch = /^atomic_fetch_(add|sub|and|or|xor)$/.exec(base);
+    if (fetch || base === 'atomic_exchange') {
+      const loc = this.location(ctx, 'atomic');
+      comma();
+      const val = this.expr(ctx);
+      const mo = order(ALL, 'a read-modify-write');
+      close();
+      const op: RmwOp = fetch ? FETCH_OPS[fetch[1]] : 'xchg';
+      const i: Instr = reg === undefined ? { k: 'rmw', loc: loc.text, op, val, mo } : { k: 'rmw', reg, loc: loc.text, op, val, mo };
+      return { instrs: [i], returns: true };
+    }
+    const cas = /^atomic_compare_exchange_(strong|weak)$/.exec(base);
+    if (cas) return { instrs: this.cas(ctx, reg, cas[1] === 'weak', explicit), returns: true };
+    if (name === 'atomic_thread_fence') {
+      const mo = this.memoryOrder(ALL, 'a fence');
+      close();
+      return { instrs: [{ k: 'fence', mo }], returns: false };
+    }
+    if (name.startsWith('atomic_')) this.fail(fn, `unsupported atomic operation '${name}'`);
+    this.fail(fn, `unsupported function call '${name}' (only the C11 atomic operations are allowed)`);
+  }
+
+  private cas(ctx: ThreadCtx, okReg: string | undefined, weak: boolean, explicit: boolean): Instr[] {
+    const loc = this.location(ctx, 'atomic');
+    this.expect(',', "','");
+    const expT = this.peek();
+    let expectedReg: string | undefined;
+    let expectedLoc: string | undefined;
+    if (this.is('&')) {
+      this.next();
+      const r = this.ident('a register after &');
+      if (ctx.params.has(r.text)) this.fail(r, `'&${r.text}': pass the location '${r.text}' itself (herd style), or the address of a register`);
+      if (!ctx.regs.has(r.text)) this.fail(r, `unknown register '${r.text}'`);
+      expectedReg = r.text;
+    } else if (expT.kind === 'ident' && ctx.params.has(expT.text)) {
+      expectedLoc = this.location(ctx, 'expected').text;
+    } else if (expT.kind === 'ident' && ctx.regs.has(expT.text)) {
+      this.fail(expT, `the expected value must be a location or '&${expT.text}' (C passes it by address)`);
+    } else {
+      this.fail(expT, "expected the expected-value location (herd style) or '&register'");
+    }
+    this.expect(',', "','");
+    const desired = this.expr(ctx);
+    let succ: Mode = 'sc';
+    let fail: Mode = 'sc';
+    if (explicit) {
+      this.expect(',', "','");
+      succ = this.memoryOrder(['rlx', 'acq', 'rel', 'acq_rel', 'sc'], 'a compare-exchange');
+      this.expect(',', "',' and the failure memory order");
+      fail = this.memoryOrder(['rlx', 'acq', 'sc'], 'the failure of a compare-exchange (it is a load)');
+    }
+    this.expect(')', "')'");
+    const w = weak ? { weak: true as const } : {};
+    const ok = okReg !== undefined ? { okReg } : {};
+    if (expectedReg !== undefined) {
+      // C writes the observed value into *expected on failure, and on success the observed value
+      // equals it: so "reg gets the old value" is exactly C's effect on the register.
+      return [{ k: 'cas', reg: expectedReg, ...ok, loc: loc.text, expected: { k: 'reg', r: expectedReg }, desired, succ, fail, ...w }];
+    }
+    // herd form: the expected value lives in a (non-atomic) location, read before the CAS and
+    // overwritten with the observed value when the CAS fails.
+    const n = ctx.synth++;
+    const tmp = `${SYNTHETIC_EXPECTED}${n}`;
+    const okr = okReg ?? `${SYNTHETIC_OK}${n}`;
+    return [
+      { k: 'load', reg: tmp, loc: expectedLoc!, mo: 'na' },
+      { k: 'cas', reg: tmp, okReg: okr, loc: loc.text, expected: { k: 'reg', r: tmp }, desired, succ, fail, ...w },
+      { k: 'if', cond: { k: 'not', a: { k: 'reg', r: okr } }, then: [{ k: 'store', loc: expectedLoc!, val: { k: 'reg', r: tmp }, mo: 'na' }], else: [] },
+    ];
+  }
+
+  private ifStatement(ctx: ThreadCtx): Instr {
+    const start = this.next();
+    this.expect('(', "'(' after 'if'");
+    const cond = this.expr(ctx);
+    const close = this.expect(')', "')' closing the condition");
+    const label = this.label(start, close);
+    this.enter(start);
+    const then = this.branch(ctx);
+    let els: Instr[] = [];
+    if (this.is('else')) {
+      this.next();
+      els = this.branch(ctx);
+    }
+    this.leave();
+    return { k: 'if', cond, then, else: els, label, line: start.line };
+  }
+
+  // ---------------------------------------------------------------- C expressions over registers
+
+  private static readonly LEVELS: BinOp[][] = [
+    ['||'], ['&&'], ['|'], ['^'], ['&'], ['==', '!='], ['<', '<=', '>', '>='], ['+', '-'], ['*'],
+  ];
+
+  private expr(ctx: ThreadCtx, level = 0): Expr {
+    if (level >= Parser.LEVELS.length) return this.unary(ctx);
+    const t = this.peek();
+    this.enter(t);
+    let a = this.expr(ctx, level + 1);
+    while (this.peek().kind === 'punct' && (Parser.LEVELS[level] as string[]).includes(this.peek().text)) {
+      const op = this.next().text as BinOp;
+      const b = this.expr(ctx, level + 1);
+      a = { k: 'bin', op, a, b };
+    }
+    this.leave();
+    return a;
+  }
+
+  private unary(ctx: ThreadCtx): Expr {
+    const t = this.peek();
+    this.enter(t);
+    try {
+      if (this.is('!')) { this.next(); return { k: 'not', a: this.unary(ctx) }; }
+      if (this.is('-')) {
+        this.next();
+        const a = this.unary(ctx);
+        // Fold literals so `-1` stays a constant (and prints back as one).
+        return a.k === 'const' ? { k: 'const', v: -a.v } : { k: 'bin', op: '-', a: { k: 'const', v: 0 }, b: a };
+      }
+      if (this.is('+')) { this.next(); return this.unary(ctx); }
+      if (this.is('(')) {
+        this.next();
+        const e = this.expr(ctx);
+        this.expect(')', "')'");
+        return e;
+      }
+      if (this.is('*')) this.fail(t, 'memory reads cannot be part of an expression; read into a register first (int r = *x;)');
+      if (this.is('~')) this.fail(t, "bitwise complement '~' is not supported");
+      if (t.kind === 'num') { this.next(); return { k: 'const', v: numberValue(t.text) }; }
+      if (t.kind === 'ident') {
+        if (this.is('(', 1)) this.fail(t, `calls cannot be part of an expression; assign the result of '${t.text}' to a register first`);
+        this.next();
+        if (ctx.regs.has(t.text)) return { k: 'reg', r: t.text };
+        if (ctx.params.has(t.text)) this.fail(t, `location '${t.text}' used as a value; read it with atomic_load_explicit(${t.text}, ...) or *${t.text}`);
+        this.fail(t, `unknown register '${t.text}'`);
+      }
+      this.fail(t, `expected an expression, found ${this.found(t)}`);
+    } finally {
+      this.leave();
+    }
+  }
+
+  // ---------------------------------------------------------------- final condition
+
+  private cond(locs: Map<string, unknown>, ctxs: ThreadCtx[]): Cond {
+    const t = this.peek();
+    this.enter(t);
+    let a = this.conj(locs, ctxs);
+    while (this.is('\\/')) {
+      this.next();
+      a = { k: 'or', a, b: this.conj(locs, ctxs) };
+    }
+    this.leave();
+    return a;
+  }
+
+  private conj(locs: Map<string, unknown>, ctxs: ThreadCtx[]): Cond {
+    let a = this.condUnary(locs, ctxs);
+    while (this.is('/\\')) {
+      this.next();
+      a = { k: 'and', a, b: this.condUnary(locs, ctxs) };
+    }
+    return a;
+  }
+
+  private condUnary(locs: Map<string, unknown>, ctxs: ThreadCtx[]): Cond {
+    const t = this.peek();
+    this.enter(t);
+    try {
+      if (this.is('~')) { this.next(); return { k: 'not', a: this.condUnary(locs, ctxs) }; }
+      if (this.is('(')) {
+        this.next();
+        const c = this.cond(locs, ctxs);
+        this.expect(')', "')' or a connective ('/\\\\', '\\\\/')");
+        return c;
+      }
+      if (this.is('true')) { this.next(); return { k: 'true' }; }
+      if (this.is('false')) { this.next(); return { k: 'not', a: { k: 'true' } }; }
+      // Register: `0:r0=1` or `P0:r0=1`.
+      if ((t.kind === 'num' || (t.kind === 'ident' && /^P\d+$/.test(t.text))) && this.is(':', 1)) {
+        this.next(); this.next();
+        const th = numberValue(t.kind === 'num' ? t.text : t.text.slice(1));
+        if (th >= ctxs.length) this.fail(t, `thread ${th} does not exist (the test has ${ctxs.length} threads)`);
+        const reg = this.ident('a register name');
+        if (!ctxs[th].regs.has(reg.text)) this.fail(reg, `unknown register '${reg.text}' in thread ${th}`);
+        this.expect('=', "'='");
+        return { k: 'eqReg', thread: th, reg: reg.text, v: this.condValue() };
+      }
+      let loc: Token;
+      if (this.is('[')) {
+        this.next();
+        loc = this.ident('a location name');
+        this.expect(']');
+      } else if (t.kind === 'ident') {
+        loc = this.next();
+      } else {
+        this.fail(t, `expected a condition atom ('0:r0=1', 'x=1', '[x]=1', 'true'), found ${this.found(t)}`);
+      }
+      if (!locs.has(loc.text)) this.fail(loc, `unknown location '${loc.text}' in the condition`);
+      this.expect('=', "'='");
+      return { k: 'eqLoc', loc: loc.text, v: this.condValue() };
+    } finally {
+      this.leave();
+    }
+  }
+
+  private condValue(): number {
+    let neg = false;
+    if (this.is('-')) { this.next(); neg = true; }
+    const t = this.peek();
+    if (t.kind !== 'num') this.fail(t, `expected an integer value, found ${this.found(t)}`);
+    this.next();
+    const v = numberValue(t.text);
+    return neg ? -v : v;
+  }
+}

@@ -1,0 +1,49 @@
+// Finding -> LSP Diagnostic. Severity comes from the settings (a rule may be turned off), the
+// code is the stable rule id, and the code description links to the rule's section of
+// docs/rules.md (a file: URI into the installed extension, so it works offline).
+
+import { DiagnosticSeverity, type Diagnostic, type DiagnosticRelatedInformation } from 'vscode-languageserver';
+import type { Finding, Severity } from '../protocol/finding';
+import { effectiveSeverity, type Settings } from './config';
+import { fileToUri } from './uris';
+
+export const DIAGNOSTIC_SOURCE = 'refcount-review';
+
+const SEVERITY: Record<Severity, DiagnosticSeverity> = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  info: DiagnosticSeverity.Information,
+  hint: DiagnosticSeverity.Hint,
+};
+
+/** What a diagnostic carries back to the server in code-action requests. */
+export interface DiagnosticData { rule: string; index: number }
+
+export function toDiagnostics(findings: readonly Finding[], settings: Settings, rulesDocUri: string | undefined): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  findings.forEach((f, index) => {
+    const sev = effectiveSeverity(settings, f.rule, f.severity);
+    if (!sev) return;
+    const related: DiagnosticRelatedInformation[] = f.related.map(r => ({
+      location: { uri: fileToUri(r.file), range: r.range },
+      message: r.message,
+    }));
+    const d: Diagnostic = {
+      range: f.range,
+      severity: SEVERITY[sev],
+      code: f.rule,
+      source: DIAGNOSTIC_SOURCE,
+      message: f.message,
+      data: { rule: f.rule, index } satisfies DiagnosticData,
+    };
+    if (rulesDocUri) d.codeDescription = { href: `${rulesDocUri}#${f.rule}` };
+    if (related.length) d.relatedInformation = related;
+    out.push(d);
+  });
+  return out;
+}
+
+/** The findings that are shown (not turned off by settings). */
+export function visibleFindings(findings: readonly Finding[], settings: Settings): Finding[] {
+  return findings.filter(f => effectiveSeverity(settings, f.rule, f.severity) !== undefined);
+}

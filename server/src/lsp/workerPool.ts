@@ -1,0 +1,214 @@
+// Runs reviews in worker threads so an exploration never blocks the LSP request thread.
+// One job per key (a document URI): a newer job supersedes the older one, which is aborted
+// through a shared flag the engine polls. A worker that crashes, or overruns its time budget and
+// does not answer an abort, is terminated and replaced; its job fails with a message, and the
+// server keeps serving.
+
+import { Worker } from 'node:worker_threads';
+import type { FileReview } from '../review';
+import type { FromWorker, ToWorker } from './workerMessages';
+
+export type ReviewOpts = Extract<ToWorker, { type: 'review' }>['opts'];
+
+export type Outcome =
+  | { kind: 'done'; review: FileReview; elapsedMs: number }
+  | { kind: 'cancelled' }
+  | { kind: 'failed'; message: string };
+
+export type Priority = 'interactive' | 'background';
+
+interface Job {
+  id: number;
+  key: string;
+  priority: Priority;
+  file: string;
+  text: string;
+  opts: ReviewOpts;
+  abort: Int32Array;
+  resolve: (o: Outcome) => void;
+  settled: boolean;
+}
+
+interface Slot {
+  worker: Worker;
+  job?: Job;
+  /** Fires when the running job overstays its budget (plus grace) or ignores an abort. */
+  watchdog?: NodeJS.Timeout;
+  dead: boolean;
+}
+
+export interface PoolOptions {
+  /** Path of the worker script (dist/worker.js next to dist/server.js). */
+  script: string;
+  size: number;
+  log: (message: string) => void;
+  /** Grace beyond a job's own maxMillis before its worker is presumed hung (ms). */
+  graceMs?: number;
+  /** How long an aborted job may take to stop before its worker is terminated (ms). */
+  abortGraceMs?: number;
+}
+
+export class ReviewPool {
+  private readonly slots: Slot[] = [];
+  private readonly queue: Job[] = [];
+  private readonly files = new Map<string, string>();
+  private nextId = 1;
+  private crashTimes: number[] = [];
+  private disposed = false;
+  /** Called whenever the number of queued + running jobs changes. */
+  onLoadChange: (pending: number) => void = () => {};
+
+  constructor(private readonly o: PoolOptions) {
+    for (let i = 0; i < Math.max(1, o.size); i++) this.slots.push(this.spawn());
+  }
+
+  get size(): number {
+    return this.slots.length;
+  }
+
+  get pending(): number {
+    return this.queue.length + this.slots.filter(s => s.job).length;
+  }
+
+  /** Reviews `text`; a later call with the same key cancels this one (it resolves 'cancelled'). */
+  review(key: string, file: string, text: string, opts: ReviewOpts, priority: Priority = 'interactive'): Promise<Outcome> {
+    if (this.disposed) return Promise.resolve({ kind: 'cancelled' });
+    this.cancel(key);
+    return new Promise<Outcome>(resolve => {
+      const job: Job = {
+        id: this.nextId++, key, priority, file, text, opts,
+        abort: new Int32Array(new SharedArrayBuffer(4)), resolve, settled: false,
+      };
+      // Interactive jobs (open documents) go before background ones (workspace check).
+      if (priority === 'interactive') {
+        const firstBg = this.queue.findIndex(j => j.priority === 'background');
+        this.queue.splice(firstBg < 0 ? this.queue.length : firstBg, 0, job);
+      } else {
+        this.queue.push(job);
+      }
+      this.pump();
+      this.onLoadChange(this.pending);
+    });
+  }
+
+  /** Cancels the queued or running job for `key`, if any. */
+  cancel(key: string): void {
+    const qi = this.queue.findIndex(j => j.key === key);
+    if (qi >= 0) {
+      const [job] = this.queue.splice(qi, 1);
+      this.settle(job, { kind: 'cancelled' });
+    }
+    for (const slot of this.slots) {
+      const job = slot.job;
+      if (job && job.key === key && !job.settled) {
+        Atomics.store(job.abort, 0, 1);
+        this.settle(job, { kind: 'cancelled' });
+        // The engine polls the flag; if it does not stop in time, the worker is replaced.
+        this.arm(slot, this.o.abortGraceMs ?? 3000, `an aborted review of ${job.file} did not stop`);
+      }
+    }
+    this.onLoadChange(this.pending);
+  }
+
+  /** Workspace files for the workers' cross-file index; remembered so restarted workers get them too. */
+  setFiles(set: [string, string][], remove: string[] = []): void {
+    for (const [f, t] of set) this.files.set(f, t);
+    for (const f of remove) this.files.delete(f);
+    const msg: ToWorker = { type: 'files', set, remove };
+    for (const s of this.slots) if (!s.dead) s.worker.postMessage(msg);
+  }
+
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    for (const j of this.queue.splice(0)) this.settle(j, { kind: 'cancelled' });
+    await Promise.all(this.slots.map(s => {
+      if (s.job) this.settle(s.job, { kind: 'cancelled' });
+      s.dead = true;
+      if (s.watchdog) clearTimeout(s.watchdog);
+      return s.worker.terminate();
+    }));
+  }
+
+  private spawn(): Slot {
+    // A worker that runs out of heap dies alone instead of taking the server with it.
+    const worker = new Worker(this.o.script, { resourceLimits: { maxOldGenerationSizeMb: 2048 } });
+    const slot: Slot = { worker, dead: false };
+    worker.on('message', (m: FromWorker) => this.onMessage(slot, m));
+    worker.on('error', err => this.onDeath(slot, `the review worker crashed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`));
+    worker.on('exit', code => this.onDeath(slot, `the review worker exited with code ${code}`));
+    if (this.files.size) worker.postMessage({ type: 'files', set: [...this.files], remove: [] } satisfies ToWorker);
+    return slot;
+  }
+
+  private onMessage(slot: Slot, m: FromWorker): void {
+    if (m.type === 'log') { this.o.log(m.message); return; }
+    const job = slot.job;
+    if (!job || job.id !== m.id) return; // answer to a job already given up on
+    this.finish(slot);
+    if (m.type === 'result') this.settle(job, { kind: 'done', review: m.review, elapsedMs: m.elapsedMs });
+    else {
+      this.o.log(`review of ${job.file} failed: ${m.stack ?? m.message}`);
+      this.settle(job, { kind: 'failed', message: m.message });
+    }
+    this.pump();
+  }
+
+  private onDeath(slot: Slot, why: string): void {
+    if (slot.dead) return;
+    slot.dead = true;
+    if (slot.watchdog) clearTimeout(slot.watchdog);
+    if (this.disposed) return;
+    const job = slot.job;
+    slot.job = undefined;
+    this.o.log(job ? `${why} (while reviewing ${job.file}); starting a new worker` : `${why}; starting a new worker`);
+    if (job) this.settle(job, { kind: 'failed', message: why });
+    // Back off when crashes repeat, so a file that always kills the worker cannot spin the CPU.
+    const now = Date.now();
+    this.crashTimes = this.crashTimes.filter(t => now - t < 60_000).concat(now);
+    const delay = this.crashTimes.length <= 2 ? 0 : Math.min(30_000, 100 * 2 ** (this.crashTimes.length - 2));
+    setTimeout(() => {
+      if (this.disposed) return;
+      const i = this.slots.indexOf(slot);
+      if (i >= 0) this.slots[i] = this.spawn();
+      this.pump();
+    }, delay).unref?.();
+    this.onLoadChange(this.pending);
+  }
+
+  private pump(): void {
+    for (const slot of this.slots) {
+      if (slot.dead || slot.job) continue;
+      const job = this.queue.shift();
+      if (!job) break;
+      slot.job = job;
+      const msg: ToWorker = { type: 'review', id: job.id, file: job.file, text: job.text, opts: job.opts, abort: job.abort.buffer as SharedArrayBuffer };
+      slot.worker.postMessage(msg);
+      this.arm(slot, job.opts.budget.maxMillis + (this.o.graceMs ?? 5000), `the review of ${job.file} overran its ${job.opts.budget.maxMillis} ms budget`);
+    }
+    this.onLoadChange(this.pending);
+  }
+
+  private arm(slot: Slot, ms: number, why: string): void {
+    if (slot.watchdog) clearTimeout(slot.watchdog);
+    slot.watchdog = setTimeout(() => {
+      if (slot.dead || !slot.job) return;
+      this.o.log(`${why}; terminating its worker`);
+      const worker = slot.worker;
+      this.onDeath(slot, 'the review worker was terminated');
+      void worker.terminate();
+    }, ms);
+    slot.watchdog.unref?.();
+  }
+
+  private finish(slot: Slot): void {
+    slot.job = undefined;
+    if (slot.watchdog) clearTimeout(slot.watchdog);
+    slot.watchdog = undefined;
+  }
+
+  private settle(job: Job, o: Outcome): void {
+    if (job.settled) return;
+    job.settled = true;
+    job.resolve(o);
+  }
+}

@@ -1,0 +1,62 @@
+// What a review reports about one file: findings in LSP coordinates (0-based line/character),
+// each self-contained so the CLI, the language server and the simulator can use it as is.
+
+import type { Program } from '../memory/ir';
+import type { Trace } from '../memory/result';
+
+export interface Position { line: number; character: number }
+export interface Range { start: Position; end: Position }
+
+export type Severity = 'error' | 'warning' | 'info' | 'hint';
+
+/** Stable rule ids: they appear in diagnostics' `code`, in SARIF, and in docs/rules.md anchors. */
+export type RuleId =
+  | 'takeover-needs-acquire'     // takeover CAS (T -> 0) without Acquire on its success path
+  | 'dec-needs-release'          // a decrement that may not be last is weaker than Release
+  | 'last-dec-needs-acquire'     // the decrement that reaches zero has no Acquire before the destroy
+  | 'conjure-needs-acquire'      // an increment that conjures a reference (inc-not-zero, upgrade) without Acquire
+  | 'unique-load-needs-acquire'  // uniqueness test by load without Acquire
+  | 'republish-needs-release'    // a counter store that re-publishes the object without Release
+  | 'invalid-ordering'           // an ordering Rust rejects at run time (Release load, Acquire store, Release/AcqRel CAS failure)
+  | 'unresolved-ordering'        // an ordering argument the reader could not resolve
+  | 'ambiguous-role'             // a counter site whose role in the protocol could not be decided
+  | 'stronger-than-needed';      // hint, off by default
+
+export interface TextEdit { range: Range; newText: string }
+
+export interface Fix {
+  title: string;
+  /** Edits in this file (imports included). */
+  edits: TextEdit[];
+  /** The orderings the fix sets, by site index of the scenario, for display. */
+  verified: { scenarios: number; executions: number };
+}
+
+export interface Related { file: string; range: Range; message: string }
+
+export interface Finding {
+  file: string;
+  rule: RuleId;
+  severity: Severity;
+  message: string;
+  range: Range;
+  /** The site's role in the protocol, e.g. "takeover CAS 2 -> 0". */
+  role: string;
+  /** The ordering(s) found at the site, e.g. "Relaxed/Relaxed". */
+  ordering: string;
+  fix: Fix | null;
+  related: Related[];
+  trace: Trace | null;
+  /** Id of the scenario (within the file's review) that produced it, for the simulator. */
+  scenario?: string;
+}
+
+/** A scenario as the simulator needs it: the program with its source mapping, and its result. */
+export interface ScenarioView {
+  id: string;
+  title: string;
+  file: string;
+  program: Program;
+  /** Indexed by the `site` tag of the program's instructions. */
+  sites: { file: string; range: Range; text: string; role: string; orderingRanges: { range: Range; which: 'success' | 'failure' | 'single' }[] }[];
+}

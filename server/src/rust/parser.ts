@@ -1,0 +1,71 @@
+// Loads tree-sitter (WebAssembly, so it runs inside VS Code's own Node with no native module) and
+// the Rust grammar once per process. After `initRustParser()` resolves, parsing is synchronous.
+
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { Parser, Language } from 'web-tree-sitter';
+import type { Tree } from 'web-tree-sitter';
+
+export type { Tree, Node as SyntaxNode } from 'web-tree-sitter';
+
+const RUNTIME_WASM = 'web-tree-sitter.wasm';
+const RUST_WASM = 'tree-sitter-rust.wasm';
+
+/**
+ * Where a wasm file lives. The esbuild bundles in dist/ ship copies next to themselves; the tsc
+ * build in out/ (tests, benchmarks) finds them in node_modules.
+ */
+export function locateWasm(name: string): string {
+  const beside = path.join(__dirname, name);
+  if (existsSync(beside)) return beside;
+  if (name === RUNTIME_WASM) return require.resolve('web-tree-sitter/web-tree-sitter.wasm');
+  if (name === RUST_WASM) return path.join(path.dirname(require.resolve('tree-sitter-rust/package.json')), RUST_WASM);
+  throw new Error(`unknown wasm file ${name}`);
+}
+
+let parser: Parser | null = null;
+let loading: Promise<void> | null = null;
+
+/** Loads the runtime and the Rust grammar; concurrent and repeated calls share one load. */
+export function initRustParser(): Promise<void> {
+  if (!loading) {
+    loading = (async () => {
+      // `locateFile` is how emscripten modules are told where their .wasm is (the bundled JS
+      // otherwise looks relative to import.meta.url, which a CJS bundle does not have).
+      await Parser.init({ locateFile: (file: string) => locateWasm(file === RUNTIME_WASM ? RUNTIME_WASM : file) } as never);
+      const rust = await Language.load(locateWasm(RUST_WASM));
+      const p = new Parser();
+      p.setLanguage(rust);
+      parser = p;
+    })();
+    // A failed load must not poison the process forever: the next call retries.
+    loading.catch(() => { loading = null; });
+  }
+  return loading;
+}
+
+export function isRustParserReady(): boolean {
+  return parser !== null;
+}
+
+/**
+ * Parses Rust text. Syntax errors do not throw: tree-sitter recovers and marks ERROR/MISSING
+ * nodes, so the intact parts of the file are still usable. The caller owns the tree and should
+ * `tree.delete()` it (wasm memory is not garbage collected).
+ */
+export function parseRust(text: string): Tree {
+  if (!parser) throw new Error('Rust parser not initialised: await initRustParser() first');
+  const tree = parser.parse(text);
+  if (!tree) throw new Error('tree-sitter returned no tree (parse cancelled)');
+  return tree;
+}
+
+/** Parses, runs `fn`, and frees the tree even if `fn` throws. */
+export function withRustTree<T>(text: string, fn: (tree: Tree) => T): T {
+  const tree = parseRust(text);
+  try {
+    return fn(tree);
+  } finally {
+    tree.delete();
+  }
+}

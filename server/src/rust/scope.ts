@@ -1,0 +1,185 @@
+// Names a file declares that the reader needs to tell what a receiver or an argument is:
+// `use` imports, consts/statics, struct field types, function signatures, and per function the
+// parameters and `let` bindings. Purely syntactic and per file; cross-file facts come from the
+// workspace index (index.ts).
+
+import type { SyntaxNode } from './parser';
+import { baseTypeName, pathSegments } from './syntax';
+
+export interface Import {
+  /** Full path as written in the `use`, e.g. "core::sync::atomic::Ordering::Acquire". */
+  path: string;
+  line: number;
+}
+
+export interface FnSignature {
+  name: string;
+  implType: string | null;
+  params: { name: string; type: string }[];
+  /** Return type text, null for `()`. */
+  returnType: string | null;
+  /** Declares a `self` receiver (a method). */
+  hasSelf: boolean;
+}
+
+export interface ConstDecl { name: string; type: string | null; value: SyntaxNode; line: number }
+
+export interface FileScope {
+  /** local name -> imported path (aliases included: `use a::B as C` maps C -> a::B). */
+  imports: Map<string, Import>;
+  /** Prefixes of glob imports: `use a::b::*` -> "a::b". */
+  globs: Import[];
+  consts: Map<string, ConstDecl>;
+  /** struct name -> field name -> field type text. */
+  structs: Map<string, Map<string, string>>;
+  fns: FnSignature[];
+}
+
+export function buildFileScope(root: SyntaxNode): FileScope {
+  const scope: FileScope = { imports: new Map(), globs: [], consts: new Map(), structs: new Map(), fns: [] };
+  for (const use of root.descendantsOfType('use_declaration')) {
+    const arg = use?.childForFieldName('argument');
+    if (arg) collectUse(arg, [], scope, use!.startPosition.row);
+  }
+  for (const c of root.descendantsOfType(['const_item', 'static_item'])) {
+    const name = c?.childForFieldName('name')?.text;
+    const value = c?.childForFieldName('value');
+    if (c && name && value) scope.consts.set(name, { name, type: c.childForFieldName('type')?.text ?? null, value, line: c.startPosition.row });
+  }
+  for (const s of root.descendantsOfType('struct_item')) {
+    const name = s?.childForFieldName('name')?.text;
+    const body = s?.childForFieldName('body');
+    if (!s || !name || !body) continue;
+    const fields = new Map<string, string>();
+    if (body.type === 'field_declaration_list') {
+      for (const f of body.namedChildren) {
+        if (f?.type !== 'field_declaration') continue;
+        const fname = f.childForFieldName('name')?.text;
+        const ftype = f.childForFieldName('type')?.text;
+        if (fname && ftype) fields.set(fname, ftype);
+      }
+    } else if (body.type === 'ordered_field_declaration_list') {
+      // Tuple structs: fields are named by position, as `self.0` reads them.
+      body.namedChildren.filter(f => f && f.type !== 'visibility_modifier' && f.type !== 'attribute_item')
+        .forEach((f, i) => fields.set(String(i), f!.text));
+    }
+    scope.structs.set(name, fields);
+  }
+  for (const f of root.descendantsOfType('function_item')) {
+    if (f) scope.fns.push(signatureOf(f));
+  }
+  return scope;
+}
+
+function collectUse(n: SyntaxNode, prefix: string[], scope: FileScope, line: number): void {
+  switch (n.type) {
+    case 'identifier':
+    case 'scoped_identifier':
+    case 'crate':
+    case 'super': {
+      const segs = [...prefix, ...pathSegments(n)];
+      scope.imports.set(segs[segs.length - 1], { path: segs.join('::'), line });
+      return;
+    }
+    case 'self': {
+      // `use a::b::{self}` imports `b`.
+      if (prefix.length) scope.imports.set(prefix[prefix.length - 1], { path: prefix.join('::'), line });
+      return;
+    }
+    case 'use_as_clause': {
+      const p = n.childForFieldName('path');
+      const alias = n.childForFieldName('alias')?.text;
+      if (p && alias) scope.imports.set(alias, { path: [...prefix, ...pathSegments(p)].join('::'), line });
+      return;
+    }
+    case 'scoped_use_list': {
+      const p = n.childForFieldName('path');
+      const list = n.childForFieldName('list');
+      const next = p ? [...prefix, ...pathSegments(p)] : prefix;
+      if (list) for (const item of list.namedChildren) if (item) collectUse(item, next, scope, line);
+      return;
+    }
+    case 'use_list':
+      for (const item of n.namedChildren) if (item) collectUse(item, prefix, scope, line);
+      return;
+    case 'use_wildcard': {
+      const p = n.namedChildren[0];
+      scope.globs.push({ path: [...prefix, ...(p ? pathSegments(p) : [])].join('::'), line });
+      return;
+    }
+  }
+}
+
+export function implTypeOf(n: SyntaxNode): string | null {
+  for (let p = n.parent; p; p = p.parent) {
+    if (p.type === 'impl_item') {
+      const t = p.childForFieldName('type');
+      return t ? baseTypeName(t.text) : null;
+    }
+    if (p.type === 'trait_item') return p.childForFieldName('name')?.text ?? null;
+  }
+  return null;
+}
+
+export function signatureOf(f: SyntaxNode): FnSignature {
+  const params: { name: string; type: string }[] = [];
+  let hasSelf = false;
+  const ps = f.childForFieldName('parameters');
+  for (const p of ps?.namedChildren ?? []) {
+    if (!p) continue;
+    if (p.type === 'self_parameter') { hasSelf = true; continue; }
+    if (p.type !== 'parameter') continue;
+    const pat = p.childForFieldName('pattern');
+    const type = p.childForFieldName('type')?.text ?? '';
+    // `mut x: T` puts a mut_pattern around the identifier.
+    const name = pat?.type === 'mut_pattern' ? pat.namedChildren[pat.namedChildren.length - 1]?.text : pat?.text;
+    params.push({ name: name ?? '_', type });
+  }
+  return {
+    name: f.childForFieldName('name')?.text ?? '',
+    implType: implTypeOf(f),
+    params,
+    returnType: f.childForFieldName('return_type')?.text ?? null,
+    hasSelf,
+  };
+}
+
+export interface LetBinding { name: string; type: string | null; value: SyntaxNode | null; end: number; line: number }
+
+/** What one function body binds: its parameters and its simple `let x = ..;` bindings. */
+export class FnScope {
+  readonly sig: FnSignature;
+  private readonly lets: LetBinding[] = [];
+
+  constructor(readonly node: SyntaxNode) {
+    this.sig = signatureOf(node);
+    const body = node.childForFieldName('body');
+    for (const l of body ? body.descendantsOfType('let_declaration') : []) {
+      if (!l) continue;
+      const pat = l.childForFieldName('pattern');
+      const name = pat?.type === 'mut_pattern' ? pat.namedChildren[pat.namedChildren.length - 1]?.text : pat?.type === 'identifier' ? pat.text : null;
+      if (!name) continue;
+      this.lets.push({ name, type: l.childForFieldName('type')?.text ?? null, value: l.childForFieldName('value'), end: l.endIndex, line: l.startPosition.row });
+    }
+  }
+
+  get name(): string { return this.sig.name; }
+
+  /** The latest `let name` that ends before `at` (shadowing by later lets is respected). */
+  letBefore(name: string, at: number): LetBinding | null {
+    let best: LetBinding | null = null;
+    for (const l of this.lets) if (l.name === name && l.end <= at && (!best || l.end > best.end)) best = l;
+    return best;
+  }
+
+  param(name: string): { name: string; type: string; index: number } | null {
+    const i = this.sig.params.findIndex(p => p.name === name);
+    return i < 0 ? null : { ...this.sig.params[i], index: i };
+  }
+}
+
+/** The function item enclosing a node (closures are looked through: they share its bindings). */
+export function enclosingFn(n: SyntaxNode): SyntaxNode | null {
+  for (let p = n.parent; p; p = p.parent) if (p.type === 'function_item') return p;
+  return null;
+}

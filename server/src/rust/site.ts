@@ -1,0 +1,213 @@
+// What the Rust reader produces: one `Site` per atomic operation found in a file, with everything
+// the protocol model needs (which counter, which operation, which orderings, what the code does
+// with the result) and exact source ranges for diagnostics and quick fixes.
+//
+// Ranges are LSP positions: 0-based line, character in UTF-16 code units.
+
+import type { Range } from '../protocol/finding';
+
+export type { Range, Position } from '../protocol/finding';
+
+/** Rust's memory orderings. The kernel's `Full` is read as `SeqCst` (see `OrderingArg.note`). */
+export type Ordering = 'Relaxed' | 'Acquire' | 'Release' | 'AcqRel' | 'SeqCst';
+export const ORDERINGS: readonly Ordering[] = ['Relaxed', 'Acquire', 'Release', 'AcqRel', 'SeqCst'];
+
+/** Which API the operation belongs to; decides implied orderings and result shapes. */
+export type AtomicApi =
+  | 'std'              // core/std::sync::atomic
+  | 'kernel-atomic'    // kernel::sync::atomic::Atomic<T> with marker orderings
+  | 'kernel-refcount'; // kernel::sync::Refcount (refcount_t)
+
+export type AtomicOp =
+  // std (and kernel Atomic where the names agree)
+  | 'load' | 'store' | 'swap' | 'compare_exchange' | 'compare_exchange_weak'
+  | 'fetch_add' | 'fetch_sub' | 'fetch_and' | 'fetch_or' | 'fetch_xor' | 'fetch_max' | 'fetch_min'
+  | 'fetch_update' | 'fence'
+  // kernel::sync::atomic only
+  | 'xchg' | 'cmpxchg' | 'try_cmpxchg' | 'add' | 'sub'
+  // kernel::sync::Refcount
+  | 'inc' | 'dec' | 'dec_and_test' | 'set' | 'read';
+
+/** Which ordering parameter of the operation an `OrderingArg` fills. */
+export type OrderingSlot =
+  | 'single'   // load/store/RMW/fence/kernel ops: the only ordering
+  | 'success'  // compare_exchange(_weak): success ordering (also kernel cmpxchg's one ordering)
+  | 'failure'  // compare_exchange(_weak): failure ordering (kernel cmpxchg: implied Relaxed)
+  | 'set'      // fetch_update: ordering of the successful write (acts like CAS success)
+  | 'fetch';   // fetch_update: ordering of the loads (acts like CAS failure)
+
+/** How an ordering argument was resolved to its value. */
+export type OrderingResolution =
+  | 'path'          // Ordering::Acquire, atomic::Ordering::Acquire, core::sync::atomic::Ordering::Acquire
+  | 'alias'         // `use ..::Ordering as O;` then O::Acquire
+  | 'import'        // `use ..::Ordering::{Acquire}` / `..::Ordering::Acquire as Acq` / kernel marker import
+  | 'glob'          // `use ..::Ordering::*;` / `use kernel::sync::atomic::ordering::*;`
+  | 'kernel-marker' // kernel marker by path: ordering::Acquire, atomic::Relaxed
+  | 'const'         // const/static of an ordering in the same file
+  | 'let'           // `let o = Ordering::Acquire;` earlier in the same function
+  | 'name-only'     // a bare ordering name with no import in the file (snippet, prelude); resolved by name
+  | 'implied'       // not written: fixed by the API (Refcount ops, kernel cmpxchg failure, acquire!)
+  | 'unresolved';   // a parameter, a call, a conditional...: `ordering` is null
+
+export interface OrderingArg {
+  which: OrderingSlot;
+  /** null when the argument could not be resolved (a `problems` entry names it). */
+  ordering: Ordering | null;
+  /** The argument as written (for implied orderings, a description such as "Refcount::inc"). */
+  text: string;
+  /** The argument's range; null for implied orderings, which have no text to edit. */
+  range: Range | null;
+  /** Set when `range` is in another file than the site (orderings of a helper's inner site). */
+  file?: string;
+  /** True when the API fixes the ordering (Refcount ops, kernel cmpxchg failure, acquire!). */
+  implied: boolean;
+  resolution: OrderingResolution;
+  /** Where the value came from, for hovers: "const ORD (line 4)", "import at line 2", ... */
+  how: string;
+  /** Which family the written marker belongs to: kernel markers (incl. Full) or std `Ordering`. */
+  family: 'std' | 'kernel';
+  /** Extra remark, e.g. "kernel Full is fully ordered; modelled as SeqCst". */
+  note?: string;
+}
+
+/** A value argument (not an ordering): the operand of store/fetch_add, CAS expected/new, ... */
+export interface ValueArg {
+  text: string;
+  range: Range;
+  /** Integer value when the argument is a literal or a same-file integer const; else null. */
+  value: number | null;
+  kind: 'int' | 'const' | 'closure' | 'expr';
+}
+
+/**
+ * What a fetch_update closure (or a helper's closure argument) does to the count, when simple.
+ * `guard` is the condition under which the closure returns None (no write), e.g. `x == 0`.
+ */
+export interface ClosureEffect {
+  text: string;
+  kind: 'add' | 'sub' | 'set' | 'other';
+  /** Operand of add/sub, value of set. */
+  amount?: number;
+  /** The closure declines (None) when the count is zero: inc-not-zero / dec-unless-zero. */
+  unlessZero?: boolean;
+  /** Text of the None condition when there is one and it is not simply `== 0`, e.g. `x == 1`. */
+  guard?: string;
+  /** Never returns None (Some(..) on every path): the update always succeeds. */
+  alwaysSome: boolean;
+}
+
+/** A fence or an acquiring load found on a control path (success path, last-reference path). */
+export interface PathBarrier {
+  siteId: string;
+  ordering: Ordering | null;
+  range: Range;
+  /**
+   * The first statement on the path before this barrier that might touch the protected object
+   * (any call, field access, assignment...). Absent when the barrier comes first.
+   */
+  afterPossibleTouch?: Range;
+}
+
+/** A region of code that runs only in one outcome of the operation. */
+export interface ControlPath {
+  how:
+    | 'then-block'          // if <succeeded> { here }
+    | 'else-block'          // if <failed> { .. } else { here }
+    | 'after-early-exit'    // if <failed> { return/break/continue/panic } here...
+    | 'match-arm'           // match .. { Ok(_) => here, Err(_) => .. }
+    | 'let-else'            // let Ok(_) = .. else { return }; here...
+    | 'after-question-mark' // ..?; here...
+    | 'after-unwrap'        // ..unwrap(); here... (the other outcome panics)
+    | 'after-loop';         // while <failed> { retry }; here...
+  /** The region: a block, an arm, or the rest of the enclosing block. */
+  range: Range;
+  /** The first Acquire-or-stronger fence (or acquire!) on the path. */
+  fence?: PathBarrier;
+  /** The first Acquire-or-stronger load of the same counter on the path. */
+  acquireLoad?: PathBarrier;
+}
+
+/** The reader could not tell where the path is (result stored, returned, passed on...). */
+export interface UnknownPath { how: 'unknown'; reason: string }
+
+export type CompareOp = '==' | '!=' | '<' | '<=' | '>' | '>=';
+
+export interface SiteContext {
+  /** The op sits inside a loop (CAS-retry or spin). */
+  inLoop: boolean;
+  /** What happens to the result: nothing, tested/bound in place, returned to the caller. */
+  resultUse: 'discarded' | 'used' | 'returned';
+  /** CAS, cmpxchg, try_cmpxchg, fetch_update: where the operation succeeded. */
+  successPath?: ControlPath | UnknownPath;
+  /**
+   * The result compared with a constant, normalised so the site is on the left
+   * (`1 == x.fetch_sub(..)` reads as `== 1`). `equalPath` is where the comparison says "equal"
+   * (for `==` the true branch, for `!=` the false branch) when it can be located.
+   */
+  comparedWith?: { op: CompareOp; value: number; range: Range; equalPath?: ControlPath | UnknownPath };
+  /**
+   * Decrements (fetch_sub(1), fetch_update(x - 1), Refcount::dec_and_test): where this decrement
+   * was the last reference (old value 1 / dec_and_test true).
+   */
+  lastPath?: ControlPath | UnknownPath;
+}
+
+export interface Site {
+  /** Unique within a file's extraction: "<line>:<character>:<op>[#n]". */
+  id: string;
+  file: string;
+  api: AtomicApi;
+  op: AtomicOp;
+  /**
+   * Normalised counter key: the same counter reached through different syntax gets one key.
+   * Rules (see receiver.ts): `self` and parameters typed with `Self` become `<ImplType>`,
+   * parameters of another type `<Type>` (refs, ARef/Arc/Box/Pin/NonNull and generics stripped);
+   * `let` bindings are replaced by their value; `&`, `*`, parentheses and `unsafe { }` are
+   * dropped; `.as_atomic()` (Refcount -> raw atomic), `.deref()`, `.as_ref()` are dropped; method
+   * calls keep `()` (or `(..)` with arguments); fields keep `.name`. Fences have key "".
+   * E.g. `this.wrapper_ref().refcount().as_atomic()` -> `<Request>.wrapper_ref().refcount()`.
+   */
+  receiver: string;
+  receiverText: string;
+  /** Last field or accessor name of the receiver (`refcount`, `strong`), for grouping across types. */
+  counterName: string;
+  /** Type (no generics) of the enclosing `impl`, if any. */
+  implType: string | null;
+  /** Name of the enclosing function, if any. */
+  fnName: string | null;
+  args: ValueArg[];
+  orderings: OrderingArg[];
+  /** The whole call expression (or macro invocation). */
+  range: Range;
+  /** The method/function name token. */
+  methodRange: Range;
+  context: SiteContext;
+  /** fetch_update: what the closure does. */
+  closure?: ClosureEffect;
+  /** Set when the op is performed by a helper function to which the atomic is passed. */
+  via?: { helperFn: string; helperFile: string; helperSite: Site };
+  /** Remarks for hovers/logs (e.g. "acquire! read as fence(Acquire)"). */
+  notes: string[];
+}
+
+export type ProblemKind = 'unresolved-ordering' | 'syntax' | 'unsupported';
+
+export interface Problem {
+  kind: ProblemKind;
+  range: Range;
+  message: string;
+  siteId?: string;
+}
+
+export interface Extraction {
+  sites: Site[];
+  problems: Problem[];
+}
+
+export function isAcquireOrStronger(o: Ordering | null): boolean {
+  return o === 'Acquire' || o === 'AcqRel' || o === 'SeqCst';
+}
+
+export function isReleaseOrStronger(o: Ordering | null): boolean {
+  return o === 'Release' || o === 'AcqRel' || o === 'SeqCst';
+}

@@ -1,0 +1,119 @@
+// Small helpers over tree-sitter nodes: LSP ranges, peeling syntactic wrappers, literals.
+
+import type { SyntaxNode } from './parser';
+import type { Range } from './site';
+
+/**
+ * web-tree-sitter parses JS strings as UTF-16, so its columns are already UTF-16 code units —
+ * exactly LSP's default position encoding (a test pins this with non-ASCII text).
+ */
+export function rangeOf(n: SyntaxNode): Range {
+  return {
+    start: { line: n.startPosition.row, character: n.startPosition.column },
+    end: { line: n.endPosition.row, character: n.endPosition.column },
+  };
+}
+
+export function sameNode(a: SyntaxNode | null | undefined, b: SyntaxNode | null | undefined): boolean {
+  return !!a && !!b && a.id === b.id;
+}
+
+export function contains(outer: SyntaxNode, inner: SyntaxNode): boolean {
+  return outer.startIndex <= inner.startIndex && inner.endIndex <= outer.endIndex;
+}
+
+/** Drops wrappers that do not change which value an expression denotes: (), &, &mut, *, unsafe { e }, { e }. */
+export function peel(n: SyntaxNode): SyntaxNode {
+  for (let i = 0; i < 32; i++) {
+    if (n.type === 'parenthesized_expression' || n.type === 'reference_expression') {
+      const inner = n.childForFieldName('value') ?? n.namedChildren.find(c => c && !isComment(c)) ?? null;
+      if (!inner || inner.type === 'mutable_specifier') {
+        const last = n.namedChildren[n.namedChildren.length - 1];
+        if (!last) return n;
+        n = last;
+      } else n = inner;
+    } else if (n.type === 'unary_expression' && n.child(0)?.type === '*') {
+      const inner = n.namedChildren[0];
+      if (!inner) return n;
+      n = inner;
+    } else if (n.type === 'unsafe_block' || n.type === 'block') {
+      const block = n.type === 'unsafe_block' ? n.namedChildren.find(c => c?.type === 'block') : n;
+      const tail = block ? blockTail(block) : null;
+      if (!block || !tail || block.namedChildren.filter(c => c && !isComment(c)).length !== 1) return n;
+      n = tail;
+    } else return n;
+  }
+  return n;
+}
+
+/** The tail expression of a block (last named child that is an expression, not a statement). */
+export function blockTail(block: SyntaxNode): SyntaxNode | null {
+  const kids = block.namedChildren.filter((c): c is SyntaxNode => !!c && !isComment(c));
+  const last = kids[kids.length - 1];
+  if (!last) return null;
+  if (last.type.endsWith('_statement') || last.type === 'let_declaration' || last.type.endsWith('_item')) {
+    // `if .. {}` as last statement is wrapped in expression_statement: unwrap when it has no `;`.
+    if (last.type === 'expression_statement' && last.lastChild?.type !== ';') return last.namedChildren[0] ?? null;
+    return null;
+  }
+  return last;
+}
+
+export function isComment(n: SyntaxNode): boolean {
+  return n.type === 'line_comment' || n.type === 'block_comment';
+}
+
+/** The statements (named, non-comment children) of a block. */
+export function statements(block: SyntaxNode): SyntaxNode[] {
+  return block.namedChildren.filter((c): c is SyntaxNode => !!c && !isComment(c) && c.type !== 'label');
+}
+
+/** Parses a Rust integer literal (`2`, `0x10`, `1_000`, `2u64`, `0b11`); null if not one or too large. */
+export function intLiteral(n: SyntaxNode): number | null {
+  if (n.type === 'unary_expression' && n.child(0)?.type === '-') {
+    const inner = n.namedChildren[0];
+    const v = inner ? intLiteral(inner) : null;
+    return v === null ? null : -v;
+  }
+  if (n.type !== 'integer_literal') return null;
+  const t = n.text.replace(/_/g, '').replace(/(u|i)(8|16|32|64|128|size)$/, '');
+  const v = /^0x/i.test(t) ? parseInt(t.slice(2), 16) : /^0o/i.test(t) ? parseInt(t.slice(2), 8) : /^0b/i.test(t) ? parseInt(t.slice(2), 2) : Number(t);
+  return Number.isSafeInteger(v) ? v : null;
+}
+
+/** Name of a path-like node's last segment: `a::b::C` -> "C", `C` -> "C". */
+export function lastSegment(n: SyntaxNode): string {
+  if (n.type === 'scoped_identifier' || n.type === 'scoped_type_identifier') return n.childForFieldName('name')?.text ?? n.text;
+  return n.text;
+}
+
+/** Path segments of a path node: `core::sync::atomic::Ordering` -> ["core","sync","atomic","Ordering"]. */
+export function pathSegments(n: SyntaxNode): string[] {
+  return n.text.replace(/\s+/g, '').replace(/^::/, '').split('::');
+}
+
+/** Innermost enclosing node of one of `types`, or null. */
+export function ancestor(n: SyntaxNode, types: readonly string[]): SyntaxNode | null {
+  for (let p = n.parent; p; p = p.parent) if (types.includes(p.type)) return p;
+  return null;
+}
+
+/** Collapses whitespace so keys do not depend on formatting (rustfmt splits long chains). */
+export function compact(text: string): string {
+  return text.replace(/\/\/[^\n]*|\/\*[\s\S]*?\*\//g, '').replace(/\s+/g, '');
+}
+
+/** Strips references, pointers and smart-pointer wrappers from a type, then generics: `&ARef<Request<T>>` -> "Request". */
+export function baseTypeName(typeText: string): string {
+  let t = typeText.replace(/\s+/g, ' ').trim();
+  for (let i = 0; i < 16; i++) {
+    const before = t;
+    t = t.replace(/^&\s*('\w+\s+)?(mut\s+)?/, '').replace(/^\*\s*(const|mut)\s+/, '').replace(/^dyn\s+/, '').trim();
+    const m = /^(?:[\w:]*::)?(ARef|Arc|Rc|Box|Pin|NonNull|ManuallyDrop|UniqueArc|ArcBorrow|Ref)\s*<(.*)>$/.exec(t);
+    if (m) t = m[2].trim();
+    if (t === before) break;
+  }
+  t = t.replace(/<.*$/s, '').trim();
+  const segs = t.split('::');
+  return segs[segs.length - 1];
+}
