@@ -75,11 +75,12 @@ function layout(): void {
       el('div', { id: 'explanation' })),
     el('div', { id: 'error', role: 'alert' }),
     el('div', { id: 'cxtitle', class: 'muted' }),
+    el('div', { id: 'empty', class: 'muted' }),
     el('div', { id: 'gridwrap' }, el('div', { id: 'grid', role: 'grid', 'aria-label': 'Trace: threads as columns, steps as rows' })),
     el('div', { id: 'legend', class: 'muted' },
       el('span', { class: 'rf-key' }, '\u2192 reads-from'), el('span', { class: 'sw-key' }, '\u2192 synchronizes-with'),
       el('span', { class: 'hb-key' }, '\u21e2 happens-before'), el('span', { class: 'race-key' }, '\u21e2 race')),
-    el('h2', {}, 'Memory at this step'),
+    el('h2', { id: 'memory-head' }, 'Memory at this step'),
     el('div', { id: 'memory' }),
     el('h2', {}, 'Orderings'),
     el('div', { class: 'muted' }, 'Change an ordering to re-run the exploration.'),
@@ -226,6 +227,9 @@ function renderTrace(): void {
   for (const id of ['prev', 'next']) (byId(id) as HTMLButtonElement).disabled = st.cxs.length < 2;
   for (const id of ['reset', 'back', 'forward', 'play']) (byId(id) as HTMLButtonElement).disabled = !view;
   (byId('race') as HTMLButtonElement).disabled = !view?.race;
+  byId('empty').textContent = view || !st.result ? ''
+    : `Nothing to replay: in all ${st.result.executions} executions every pair of conflicting accesses is ordered by happens-before${st.result.bounded ? ' (as far as the bounded search went)' : ''}.`;
+  for (const id of ['legend', 'memory-head', 'controls']) byId(id).classList.toggle('hidden', !view);
   if (!view) {
     grid.replaceChildren();
     grid.style.gridTemplateColumns = '';

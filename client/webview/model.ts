@@ -179,7 +179,8 @@ export function arrowsOf(trace: Trace, race?: Race): Arrow[] {
     out.push({ from, to, kind });
   };
   for (const s of trace.steps) {
-    if (s.read && s.read.from >= 0 && trace.steps[s.read.from]?.thread !== s.thread) add(s.read.from, s.step, 'rf');
+    // An sw edge drawn over the same pair says more than the rf it rests on; drawing both would hide one.
+    if (s.read && s.read.from >= 0 && trace.steps[s.read.from]?.thread !== s.thread && !s.sw.includes(s.read.from)) add(s.read.from, s.step, 'rf');
     for (const f of s.sw) add(f, s.step, 'sw');
     for (const f of s.hb) if (!s.sw.includes(f)) add(f, s.step, 'hb');
   }
@@ -249,13 +250,15 @@ export function explainRace(trace: Trace, race: Race, flavour: Flavour): string 
   // edge was broken elsewhere, e.g. an intervening write outside the release sequence).
   const broken = links.filter(l => !l.released || !l.acquired);
   const l = (broken.length ? broken : links).reduce((best, x) => (x.read.index > best.read.index ? x : best));
-  const readDesc = `${who(l.read)}'s ${noun(l.read)}${transition(l.read)}`;
-  const headDesc = `${who(l.head)}'s ${mode(l.head)} ${noun(l.head)}${transition(l.head)}`;
-  const via = l.write !== l.head ? ` (through ${who(l.write)}'s ${noun(l.write)}, in its release sequence)` : '';
+  const tr = (s: TraceStep) => `${who(s)}'s ${noun(s)}${transition(s)}`;
+  const headTr = `${who(l.head)}'s ${noun(l.head)}${transition(l.head)}`;
+  // What the read took: the head itself, or a later RMW continuing the head's release sequence.
+  const took = (head: string) => (l.write === l.head ? head : `${tr(l.write)} (in the release sequence of ${head})`);
+  const headNotRelease = `${l.write === l.head ? 'it' : headTr} is ${mode(l.head)}, not ${rel}`;
   let why: string;
-  if (!l.released && !l.acquired) why = `${readDesc} read ${headDesc}${via} without ${acq}, and the ${noun(l.head)} is not ${rel} either`;
-  else if (!l.acquired) why = `${readDesc} read ${headDesc}${via} without ${acq}`;
-  else if (!l.released) why = `${who(l.read)}'s ${mode(l.read)} ${noun(l.read)}${transition(l.read)} read ${who(l.head)}'s ${noun(l.head)}${transition(l.head)}${via}, which is ${mode(l.head)}, not ${rel}`;
-  else why = `the only edge, ${readDesc} reading ${headDesc}${via}, does not reach ${stepNumber(second.step)}`;
+  if (!l.released && !l.acquired) why = `${tr(l.read)} read ${took(`${who(l.head)}'s ${mode(l.head)} ${noun(l.head)}${transition(l.head)}`)} without ${acq}, and the ${noun(l.head)} is not ${rel} either`;
+  else if (!l.acquired) why = `${tr(l.read)} read ${took(`${who(l.head)}'s ${mode(l.head)} ${noun(l.head)}${transition(l.head)}`)} without ${acq}`;
+  else if (!l.released) why = `${who(l.read)}'s ${mode(l.read)} ${noun(l.read)}${transition(l.read)} read ${took(headTr)}, but ${headNotRelease}`;
+  else why = `the only edge, ${tr(l.read)} reading ${took(headTr)}, does not reach ${stepNumber(second.step)}`;
   return `${what}; ${unordered} because ${why}`;
 }

@@ -40,7 +40,10 @@ kbd { font-family: var(--vscode-editor-font-family, monospace); font-size: 0.85e
 #verdict.race { color: var(--vscode-errorForeground, #c72e2e); }
 #verdict.clean { color: var(--vscode-testing-iconPassed, #388a34); }
 #controls { margin-top: 6px; }
-#position { margin-left: 4px; }
+#position { margin-left: 4px; white-space: nowrap; }
+#empty { margin: 10px 0; }
+#empty:empty { display: none; }
+.hidden { display: none; }
 #explanation {
   margin: 8px 0; padding: 6px 8px; border-left: 3px solid var(--vscode-errorForeground, #c72e2e);
   background: var(--vscode-inputValidation-errorBackground, #c72e2e18);
@@ -48,7 +51,7 @@ kbd { font-family: var(--vscode-editor-font-family, monospace); font-size: 0.85e
 #explanation:empty { display: none; }
 
 #gridwrap { position: relative; margin-top: 8px; overflow-x: auto; }
-#grid { display: grid; column-gap: 12px; row-gap: 3px; position: relative; z-index: 1; min-width: min-content; }
+#grid { display: grid; column-gap: 40px; row-gap: 3px; position: relative; z-index: 1; min-width: min-content; }
 #arrows { position: absolute; left: 0; top: 0; z-index: 2; pointer-events: none; overflow: visible; }
 .colhead { font-weight: 600; padding: 2px 6px; border-bottom: 1px solid var(--vscode-panel-border, #8884); }
 .stepno { text-align: right; padding: 4px 2px; color: var(--vscode-descriptionForeground, #717171); font-variant-numeric: tabular-nums; }

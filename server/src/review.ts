@@ -1,9 +1,18 @@
-// The review pipeline shared by the language server and the CLI:
-//   Rust text -> Site[] -> Protocol[] -> Scenario[] -> verdicts -> Finding[]
-// (DESIGN.md section 1). Being filled in; the signature is the contract.
+// The review pipeline shared by the language server and the CLI (DESIGN.md section 1):
+//   Rust text --tree-sitter--> Site[] --classify--> Counter[] --scenarios--> Scenario[]
+//             --explore--> verdicts --fixes--> Finding[]
+// One direction only; nothing here knows about LSP or the terminal.
 
 import type { Budget } from './memory/result';
 import type { Finding, RuleId, ScenarioView, Severity, Range } from './protocol/finding';
+import { classify, describeRole, type Counter } from './protocol/roles';
+import { buildScenarios, slotsOf, VALID, type Scenario } from './protocol/scenarios';
+import { judgeCounter, ScenarioCache } from './protocol/fixes';
+import { counterFindings, orderingsOf } from './protocol/report';
+import { analyzeRustFile } from './rust/extract';
+import { initRustParser } from './rust/parser';
+import type { RustIndex } from './rust/index';
+import type { Site } from './rust/site';
 
 export interface ReviewOptions {
   budget?: Budget;
@@ -12,6 +21,13 @@ export interface ReviewOptions {
   severity?: Partial<Record<RuleId, Severity | 'off'>>;
   /** Include 'stronger-than-needed' hints (off by default). */
   hints?: boolean;
+  /** Workspace index: helpers, types and the sites of other files (for pairing across files). */
+  index?: RustIndex;
+  /** Sites of other files of the workspace, to pair with this file's sites of the same counter. */
+  otherSites?: Site[];
+  /** Reads another file's text (for import edits in helper files). */
+  readFile?: (file: string) => string | undefined;
+  cache?: ScenarioCache;
 }
 
 export interface FileReview {
@@ -23,8 +39,109 @@ export interface FileReview {
   problems: { message: string; range?: Range }[];
   /** Set when the file was not reviewed at all (binary, too large, not UTF-8), with the reason. */
   skipped?: string;
+  /** Sites found in this file (for hovers and the workspace index). */
+  sites: Site[];
+  counters: { key: string; isRefcount: boolean; why: string; sites: { id: string; role: string }[] }[];
 }
 
-export async function reviewText(file: string, _text: string, _opts: ReviewOptions = {}): Promise<FileReview> {
-  return { file, findings: [], scenarios: [], problems: [] };
+export const MAX_FILE_BYTES = 2 * 1024 * 1024;
+const DEFAULT_BUDGET: Budget = { maxExplored: 200_000, maxMillis: 5_000 };
+const sharedCache = new ScenarioCache();
+
+/** Why a text should not be reviewed at all, if it should not. */
+export function skipReason(text: string): string | undefined {
+  if (text.length > MAX_FILE_BYTES) return `file is larger than ${MAX_FILE_BYTES / (1024 * 1024)} MB; not reviewed`;
+  if (text.includes('\u0000')) return 'file looks binary (contains NUL bytes); not reviewed';
+  if (text.includes('\uFFFD')) return 'file is not valid UTF-8; not reviewed';
+  return undefined;
+}
+
+const INVALID_WHY: Record<string, string> = {
+  load: 'a load cannot be Release or AcqRel (Rust panics at run time)',
+  store: 'a store cannot be Acquire or AcqRel (Rust panics at run time)',
+  fence: 'a fence cannot be Relaxed (Rust panics at run time)',
+  failure: 'a compare-exchange failure ordering cannot be Release or AcqRel (Rust panics at run time)',
+};
+
+export async function reviewText(file: string, text: string, opts: ReviewOptions = {}): Promise<FileReview> {
+  const review: FileReview = { file, findings: [], scenarios: [], problems: [], sites: [], counters: [] };
+  const skipped = skipReason(text);
+  if (skipped) { review.skipped = skipped; return review; }
+  await initRustParser();
+  const analysis = analyzeRustFile(file, text, undefined, { index: opts.index });
+  review.sites = analysis.sites;
+  const budget = { ...DEFAULT_BUDGET, ...opts.budget };
+  const cache = opts.cache ?? sharedCache;
+  const fileText = (f: string): string | undefined => (f === file ? text : opts.readFile?.(f));
+  const findings: Finding[] = [];
+
+  for (const p of analysis.problems) {
+    if (p.kind === 'unresolved-ordering') {
+      findings.push({ file, rule: 'unresolved-ordering', severity: 'info', message: p.message, range: p.range, role: 'unknown', ordering: 'unresolved', fix: null, related: [], trace: null });
+    } else review.problems.push({ message: p.message, range: p.range });
+  }
+
+  // Orderings Rust rejects at run time are errors whatever the protocol.
+  for (const s of analysis.sites) {
+    for (const slot of slotsOf(s)) {
+      const o = slot.arg?.ordering;
+      if (!slot.arg || slot.arg.implied || !o) continue;
+      const valid = slot.which === 'failure' || slot.which === 'fetch' ? VALID.load : VALID[slot.access];
+      if (!valid.includes(o)) {
+        const why = INVALID_WHY[slot.which === 'failure' || slot.which === 'fetch' ? 'failure' : slot.access];
+        findings.push({ file, rule: 'invalid-ordering', severity: 'error', message: `Invalid ordering ${o}: ${why}.`, range: slot.arg.range ?? s.range, role: slot.access, ordering: o, fix: null, related: [], trace: null });
+      }
+    }
+  }
+
+  const all = [...analysis.sites, ...(opts.otherSites ?? []).filter(s => s.file !== file)];
+  const fences = new Map(all.filter(s => s.op === 'fence').map(s => [s.id, s]));
+  const counters: Counter[] = classify(all).filter(cn => cn.sites.some(cs => cs.site.file === file));
+  for (const counter of counters) {
+    review.counters.push({ key: counter.key, isRefcount: counter.isRefcount, why: counter.why, sites: counter.sites.filter(cs => cs.site.file === file).map(cs => ({ id: cs.site.id, role: describeRole(cs.role) })) });
+    if (!counter.isRefcount) continue;
+    for (const cs of counter.sites) {
+      if (cs.role.kind === 'other' && cs.site.file === file) {
+        findings.push({ file, rule: 'ambiguous-role', severity: 'info', message: `Refcount Review cannot tell what this ${cs.site.op} does in the reference-count protocol of ${counter.key} (${cs.role.why}); it was not checked.`, range: cs.site.range, role: 'unknown', ordering: orderingsOf(cs.site), fix: null, related: [], trace: null });
+      }
+    }
+    // Sites with invalid or unresolved orderings cannot be modelled; their scenarios are skipped.
+    const modelable = (sc: Scenario): boolean => sc.slots.every(sl => !sl.arg || (sl.arg.ordering !== null && (sl.which === 'failure' || sl.which === 'fetch' ? VALID.load : VALID[sl.access]).includes(sl.arg.ordering)));
+    let scenarios: Scenario[];
+    try {
+      scenarios = buildScenarios(counter, fences).filter(modelable);
+    } catch (e) {
+      review.problems.push({ message: `${counter.key}: ${(e as Error).message}` });
+      continue;
+    }
+    if (scenarios.length === 0) continue;
+    const verdict = judgeCounter(scenarios, cache, budget);
+    if (verdict.bounded) review.problems.push({ message: `${counter.key}: exploration ${verdict.bounded}; the verdict may be incomplete` });
+    for (const v of verdict.verdicts) {
+      if (!v.scenario.sites.some(s => s.file === file)) continue;
+      review.scenarios.push({
+        id: v.scenario.id, title: v.scenario.title, file, program: v.program,
+        sites: v.scenario.sites.map(s => ({
+          file: s.file, range: s.range, text: fileText(s.file)?.split('\n')[s.range.start.line]?.trim() ?? s.receiverText,
+          role: describeRole(counter.sites.find(cs => cs.site === s)?.role ?? { kind: 'other', why: s.op }),
+          orderingRanges: s.orderings.filter(o => o.range && !o.implied).map(o => ({ range: o.range!, which: o.which === 'success' || o.which === 'set' ? 'success' as const : o.which === 'failure' || o.which === 'fetch' ? 'failure' as const : 'single' as const })),
+        })),
+      });
+    }
+    findings.push(...counterFindings(file, counter, verdict, fileText));
+  }
+
+  review.findings = applySeverity(findings, opts);
+  return review;
+}
+
+function applySeverity(findings: Finding[], opts: ReviewOptions): Finding[] {
+  const out: Finding[] = [];
+  for (const f of findings) {
+    if (f.rule === 'stronger-than-needed' && !opts.hints) continue;
+    const sev = opts.severity?.[f.rule];
+    if (sev === 'off') continue;
+    out.push(sev ? { ...f, severity: sev } : f);
+  }
+  return out.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
 }

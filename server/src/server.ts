@@ -48,7 +48,7 @@ let canPullConfig = false;
 let canRefreshLenses = false;
 let canResolveActions = false;
 let canCreateProgress = false;
-let lastLensSignature = new Map<string, string>();
+const lastLensSignature = new Map<string, string>();
 
 const pool = new ReviewPool({
   script: path.join(__dirname, 'worker.js'),

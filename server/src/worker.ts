@@ -18,6 +18,8 @@ port.on('message', (m: ToWorker) => {
     for (const f of m.remove) workspaceFiles.delete(f);
     return;
   }
+  // The buffer being reviewed is the newest text of that file, for other files' cross-file lookups too.
+  workspaceFiles.set(m.file, m.text);
   const flag = new Int32Array(m.abort);
   const signal = { get aborted() { return Atomics.load(flag, 0) === 1; } };
   const started = performance.now();

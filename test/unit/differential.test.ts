@@ -12,11 +12,11 @@ import { explore, type ExecutionGraph } from '../../server/src/memory/explore';
 import type { Program } from '../../server/src/memory/ir';
 import { enumerateExecutions } from './oracle/axiomatic';
 import { canonicalGraph, canonicalRaces } from './oracle/canonical';
-import { generateProgram } from './oracle/generate';
+import { DIFFERENTIAL_SEEDS, generateProgram } from './oracle/generate';
 import { showProgram } from './oracle/show';
 
-const FIRST_SEED = 1;
-const LAST_SEED = 600;
+const FIRST_SEED = DIFFERENTIAL_SEEDS.first;
+const LAST_SEED = DIFFERENTIAL_SEEDS.last;
 /** How many failing programs to print in full. */
 const SHOWN = 3;
 /** How many executions of each side of a symmetric difference to print. */
@@ -50,7 +50,7 @@ function compare(p: Program): string[] {
     // A budget far above what these programs need: hitting it is itself reported as a problem.
     result = explore(p, { onExecution: g => seen.push(g), maxExplored: 1_000_000, maxMillis: 30_000 });
   } catch (e) {
-    return [`explore threw: ${(e as Error).stack ?? e}`];
+    return [`explore threw: ${((e as Error).stack ?? String(e)).split('\n').slice(0, 3).join('\n      ')}`];
   }
   const got = index(seen);
   const problems: string[] = [];

@@ -193,3 +193,14 @@ test('programs with control flow are refused with a clear message', () => {
   const q = prog('undeclared', { x: true }, [[ld('y', 'rlx')]]);
   assert.throws(() => enumerateExecutions(q), /undeclared location 'y'/);
 });
+
+test('an RMW reads from its immediate mo-predecessor, never from a write after it in mo', () => {
+  // The exchange reads init (then the store is after it in mo: atomicity forbids the store in
+  // between) or reads the store (then it must follow it in mo: rmw ⊆ sb makes U mo W rf U an
+  // hb; eco cycle). Two executions, not three.
+  const xs = enumerateExecutions(prog('rmw-mo', { x: true }, [
+    [st('x', 1, 'rlx')],
+    [rmw('x', 'xchg', 2, 'rlx')],
+  ]));
+  assert.deepEqual(xs.map(g => `${g.events[1].rf} mo=${g.mo.x.join(',')}`).sort(), ['0:0 mo=0:0,1:0', 'init mo=1:0,0:0']);
+});

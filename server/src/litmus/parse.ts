@@ -77,7 +77,14 @@ class Parser {
   }
   private expect(text: string, what = `'${text}'`): Token {
     const t = this.peek();
-    if (!this.is(text)) this.fail(t, `expected ${what}, found ${this.found(t)}`);
+    if (!this.is(text)) {
+      // A missing `;` is best reported where it belongs: right after the previous token.
+      const prev = this.pos > 0 ? this.toks[this.pos - 1] : undefined;
+      if (text === ';' && prev && prev.line !== t.line) {
+        throw new LitmusError(this.file, prev.line, prev.col + (prev.end - prev.start), `expected ${what}, found ${this.found(t)}`);
+      }
+      this.fail(t, `expected ${what}, found ${this.found(t)}`);
+    }
     return this.next();
   }
   private ident(what: string): Token {
@@ -556,15 +563,14 @@ class Parser {
 
   private expr(ctx: ThreadCtx, level = 0): Expr {
     if (level >= Parser.LEVELS.length) return this.unary(ctx);
-    const t = this.peek();
-    this.enter(t);
+    // Depth is counted in unary() (one level per parenthesis or prefix operator), not per
+    // precedence level, so the limit reads as nesting the user wrote.
     let a = this.expr(ctx, level + 1);
     while (this.peek().kind === 'punct' && (Parser.LEVELS[level] as string[]).includes(this.peek().text)) {
       const op = this.next().text as BinOp;
       const b = this.expr(ctx, level + 1);
       a = { k: 'bin', op, a, b };
     }
-    this.leave();
     return a;
   }
 
@@ -605,14 +611,11 @@ class Parser {
   // ---------------------------------------------------------------- final condition
 
   private cond(locs: Map<string, unknown>, ctxs: ThreadCtx[]): Cond {
-    const t = this.peek();
-    this.enter(t);
     let a = this.conj(locs, ctxs);
     while (this.is('\\/')) {
       this.next();
       a = { k: 'or', a, b: this.conj(locs, ctxs) };
     }
-    this.leave();
     return a;
   }
 
@@ -642,7 +645,7 @@ class Parser {
       if ((t.kind === 'num' || (t.kind === 'ident' && /^P\d+$/.test(t.text))) && this.is(':', 1)) {
         this.next(); this.next();
         const th = numberValue(t.kind === 'num' ? t.text : t.text.slice(1));
-        if (th >= ctxs.length) this.fail(t, `thread ${th} does not exist (the test has ${ctxs.length} threads)`);
+        if (th >= ctxs.length) this.fail(t, `thread ${th} does not exist (the test has ${ctxs.length} thread${ctxs.length === 1 ? '' : 's'})`);
         const reg = this.ident('a register name');
         if (!ctxs[th].regs.has(reg.text)) this.fail(reg, `unknown register '${reg.text}' in thread ${th}`);
         this.expect('=', "'='");

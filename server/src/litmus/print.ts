@@ -348,3 +348,21 @@ function instrWrites(i: Instr): string[] {
     default: return [];
   }
 }
+
+/** The condition as herd writes it (`~exists (0:r0=1 /\ x=2)`), for summaries. */
+export function conditionText(p: Program): string | null {
+  if (!p.condition) return null;
+  const q = p.condition.quantifier === 'not exists' ? '~exists' : p.condition.quantifier;
+  const go = (c: Cond, top = false): string => {
+    const wrap = (s: string) => (top ? s : `(${s})`);
+    switch (c.k) {
+      case 'true': return 'true';
+      case 'eqReg': return `${c.thread}:${c.reg}=${c.v}`;
+      case 'eqLoc': return `${c.loc}=${c.v}`;
+      case 'and': return wrap(`${go(c.a)} /\\ ${go(c.b)}`);
+      case 'or': return wrap(`${go(c.a)} \\/ ${go(c.b)}`);
+      case 'not': return `~${go(c.a)}`;
+    }
+  };
+  return `${q} (${go(p.condition.cond, true)})`;
+}

@@ -22,7 +22,8 @@ export type RuleId =
   | 'ambiguous-role'             // a counter site whose role in the protocol could not be decided
   | 'stronger-than-needed';      // hint, off by default
 
-export interface TextEdit { range: Range; newText: string }
+/** A text edit; `file` is set when it applies to another file than the finding's (a helper's ordering). */
+export interface TextEdit { range: Range; newText: string; file?: string }
 
 export interface Fix {
   title: string;

@@ -40,12 +40,24 @@ const noParams: ParamIndex = () => null;
  * Reads a closure expression (or a helper parameter naming one). Constants are resolved through
  * `constValue`. Anything not recognised becomes `other`, never a guess.
  */
-export function closureShape(node: SyntaxNode, params: ParamIndex = noParams, constValue: (name: string) => number | null = () => null): ClosureShape {
+export function closureShape(
+  node: SyntaxNode,
+  params: ParamIndex = noParams,
+  constValue: (name: string) => number | null = () => null,
+  namedFn: (name: string) => { param: string; body: SyntaxNode } | null = () => null,
+): ClosureShape {
   const text = compact(node.text).length > 120 ? node.text.slice(0, 117) + '...' : node.text.replace(/\s+/g, ' ');
   const n = peel(node);
   if (n.type === 'identifier') {
     const i = params(n.text);
     if (i !== null) return { text, value: { k: 'other' }, returnsOption: true, noneWhen: null, passedParam: i };
+    // A named function used as the closure (`fetch_update(Acquire, Relaxed, checked_increment)`).
+    const f = namedFn(n.text);
+    if (f) {
+      const r = new Reader(f.param, params, constValue);
+      const out = r.option(f.body);
+      if (out) return { text, ...out, returnsOption: true };
+    }
   }
   if (n.type !== 'closure_expression') return { text, value: { k: 'other' }, returnsOption: true, noneWhen: { k: 'other', text: 'unknown closure' } };
   const ps = n.childForFieldName('parameters');

@@ -194,8 +194,13 @@ interface Values {
 function computeValues(p: Program, evs: Ev[], rf: (number | undefined)[]): Values | null {
   const read: (number | undefined)[] = evs.map(() => undefined);
   const written: (number | undefined)[] = evs.map(e => e.init);
-  const evAt = new Map<string, number>();
-  evs.forEach((e, i) => { if (e.thread >= 0) evAt.set(e.id, i); });
+  // The read event and the write event of each instruction (both for an RMW).
+  const readAt = new Map<string, number>();
+  const writeAt = new Map<string, number>();
+  evs.forEach((e, i) => {
+    if (e.thread >= 0 && isRead(e)) readAt.set(e.id, i);
+    if (e.thread >= 0 && isWrite(e)) writeAt.set(e.id, i);
+  });
   const pcs = p.threads.map(() => 0);
   const mems = p.threads.map(() => 0);
   const regs = p.threads.map(() => new Map<string, number>());
@@ -213,32 +218,33 @@ function computeValues(p: Program, evs: Ev[], rf: (number | undefined)[]): Value
           progress = true;
           continue;
         }
-        const ei = evAt.get(`${t}:${mems[t]}`)!;
-        const e = evs[ei];
+        const id = `${t}:${mems[t]}`;
+        const ri = readAt.get(id);
+        const wi = writeAt.get(id) ?? -1;
+        const ok = wi >= 0; // for CAS/update: this candidate has it succeed
         let v = 0;
-        if (isRead(e)) {
-          const src = written[rf[ei]!];
+        if (ri !== undefined) {
+          const src = written[rf[ri]!];
           if (src === undefined) break; // its write has no value yet: wait (or a cycle)
           v = src;
-          read[ei] = v;
+          read[ri] = v;
         }
         switch (ins.k) {
           case 'load':
             if (ins.reg) rg.set(ins.reg, v);
             break;
           case 'store':
-            written[ei] = evalExpr(ins.val, rg);
+            written[wi] = evalExpr(ins.val, rg);
             break;
           case 'rmw':
-            written[ei] = applyRmw(ins.op, v, evalExpr(ins.val, rg));
+            written[wi] = applyRmw(ins.op, v, evalExpr(ins.val, rg));
             if (ins.reg) rg.set(ins.reg, v);
             break;
           case 'cas': {
             const matches = v === evalExpr(ins.expected, rg);
-            const ok = e.kind === 'U';
             // Success needs a match; failure needs a mismatch unless the CAS is weak (spurious).
             if (ok ? !matches : matches && !ins.weak) return null;
-            if (ok) written[ei] = evalExpr(ins.desired, rg);
+            if (ok) written[wi] = evalExpr(ins.desired, rg);
             if (ins.reg) rg.set(ins.reg, v);
             if (ins.okReg) rg.set(ins.okReg, ok ? 1 : 0);
             break;
@@ -246,9 +252,8 @@ function computeValues(p: Program, evs: Ev[], rf: (number | undefined)[]): Value
           case 'update': {
             rg.set(ins.oldReg, v);
             const holds = ins.guard === undefined || evalExpr(ins.guard, rg) !== 0;
-            const ok = e.kind === 'U';
             if (ok !== holds) return null;
-            if (ok) written[ei] = evalExpr(ins.next, rg);
+            if (ok) written[wi] = evalExpr(ins.next, rg);
             if (ins.okReg) rg.set(ins.okReg, ok ? 1 : 0);
             break;
           }
@@ -279,6 +284,7 @@ interface RfModel {
   rf: Rel;
   hb: Rel;
   loc: Rel; // =loc: both events access the same location
+  rmw: Rel;
 }
 
 function rfModel(evs: Ev[], rfOf: (number | undefined)[]): RfModel {
@@ -288,14 +294,14 @@ function rfModel(evs: Ev[], rfOf: (number | undefined)[]): RfModel {
   const sb = Rel.where(n, (i, j) => {
     const a = evs[i], b = evs[j];
     if (a.thread < 0) return b.thread >= 0;
-    return a.thread === b.thread && a.index < b.index;
+    return a.thread === b.thread && sbKey(a) < sbKey(b);
   });
   const rf = Rel.of(n, rfOf.flatMap((w, r) => (w === undefined ? [] : [[w, r] as const])));
   const loc = Rel.where(n, (i, j) => evs[i].loc !== undefined && evs[i].loc === evs[j].loc);
   const W = E(isWrite);
   const F = E(e => e.kind === 'F');
-  // rmw relates the read and write parts of an RMW; here both parts are one U event.
-  const rmw = E(e => e.kind === 'U');
+  // rmw: from the read part of an RMW to its write part.
+  const rmw = Rel.where(n, (i, j) => evs[i].part === 'r' && evs[j].part === 'w' && evs[i].id === evs[j].id);
 
   // rs = [W]; (sb ∩ =loc)?; [W ⊒ rlx]; (rf; rmw)*
   const rs = W.seq(sb.inter(loc).opt(), E(e => isWrite(e) && atLeastRlx(e.mode)), rf.seq(rmw).star());
@@ -305,30 +311,40 @@ function rfModel(evs: Ev[], rfOf: (number | undefined)[]): RfModel {
   );
   // hb = (sb ∪ sw)+
   const hb = sb.union(sw).plus();
-  return { sb, rf, hb, loc };
+  return { sb, rf, hb, loc, rmw };
+}
+
+/** The axioms of RC11 that `enumerateExecutions` can be told to leave out (see OracleOptions). */
+export type Axiom = 'coherence' | 'atomicity' | 'sc';
+
+export interface OracleOptions {
+  /**
+   * Axioms to leave unchecked. Only for testing the test corpus: a program whose executions change
+   * when an axiom is dropped is one on which that axiom decides something.
+   */
+  without?: readonly Axiom[];
 }
 
 /** The RC11 consistency axioms for one mo, given the rf-only relations. */
-function consistent(evs: Ev[], m: RfModel, mo: Rel): boolean {
+function consistent(evs: Ev[], m: RfModel, mo: Rel, without: readonly Axiom[]): boolean {
   const n = evs.length;
   const E = (pred: (e: Ev) => boolean): Rel => Rel.id(n, i => pred(evs[i]));
-  const { sb, rf, hb, loc } = m;
-  const id = Rel.id(n);
-  const rmw = E(e => e.kind === 'U');
+  const { sb, rf, hb, loc, rmw } = m;
 
-  // fr = (rf⁻¹; mo) \ id   (an RMW reads from its mo-predecessor, not from itself)
-  const fr = rf.inv().seq(mo).minus(id);
+  // fr = rf⁻¹; mo
+  const fr = rf.inv().seq(mo);
   // eco = (rf ∪ mo ∪ fr)+
   const eco = rf.union(mo, fr).plus();
 
   // coherence: hb; eco? irreflexive
-  if (!hb.seq(eco.opt()).irreflexive()) return false;
+  if (!without.includes('coherence') && !hb.seq(eco.opt()).irreflexive()) return false;
   // atomicity: rmw ∩ (fr; mo) = ∅
-  if (!rmw.inter(fr.seq(mo)).isEmpty()) return false;
+  if (!without.includes('atomicity') && !rmw.inter(fr.seq(mo)).isEmpty()) return false;
   // no-thin-air: sb ∪ rf acyclic (already implied by computeValues succeeding; checked as written)
   if (!sb.union(rf).acyclic()) return false;
 
   // SC: psc acyclic
+  if (without.includes('sc')) return true;
   const Esc = E(e => e.mode === 'sc');
   const Fsc = E(e => e.kind === 'F' && e.mode === 'sc');
   const sbNeqLoc = sb.minus(loc);
@@ -347,11 +363,13 @@ function racesOf(evs: Ev[], hb: Rel): [string, string][] {
   for (let i = 0; i < evs.length; i++) {
     for (let j = i + 1; j < evs.length; j++) {
       const a = evs[i], b = evs[j];
-      if (a.thread < 0 || b.thread < 0 || a.loc === undefined || a.loc !== b.loc) continue;
+      if (a.thread < 0 || b.thread < 0 || a.thread === b.thread || a.loc === undefined || a.loc !== b.loc) continue;
       if (!isWrite(a) && !isWrite(b)) continue;
       if (a.mode !== 'na' && b.mode !== 'na') continue;
       if (hb.has(i, j) || hb.has(j, i)) continue;
-      out.push(a.id < b.id ? [a.id, b.id] : [b.id, a.id]);
+      const pair: [string, string] = a.id < b.id ? [a.id, b.id] : [b.id, a.id];
+      // The two parts of an RMW can both race with one access: one pair of instructions.
+      if (!out.some(([x, y]) => x === pair[0] && y === pair[1])) out.push(pair);
     }
   }
   return out.sort((x, y) => (x[0] === y[0] ? cmp(x[1], y[1]) : cmp(x[0], y[0])));
@@ -377,7 +395,7 @@ function permutations<T>(xs: T[]): T[][] {
 }
 
 /** Every RC11-consistent execution of a straight-line program, as the explorer summarizes them. */
-export function enumerateExecutions(p: Program): OracleExecution[] {
+export function enumerateExecutions(p: Program, opts: OracleOptions = {}): OracleExecution[] {
   const slots = slotsOf(p);
   const conditional = slots.flat().filter(isCondWrite);
   const out: OracleExecution[] = [];
@@ -389,8 +407,9 @@ export function enumerateExecutions(p: Program): OracleExecution[] {
     const writesTo = (loc: string): number[] => evs.flatMap((e, i) => (isWrite(e) && e.loc === loc && e.thread >= 0 ? [i] : []));
     const initOf = (loc: string): number => locNames.indexOf(loc);
     const readers = evs.flatMap((e, i) => (isRead(e) ? [i] : []));
-    // rf candidates: any write-like event to the same location (incl. the initial write), except itself.
-    const candidates = readers.map(r => [initOf(evs[r].loc!), ...writesTo(evs[r].loc!).filter(w => w !== r)]);
+    // rf candidates: any write to the same location (incl. the initial write), except the write part
+    // of the reading RMW itself (rmw ⊆ sb, so that would be a cycle in sb ∪ rf anyway).
+    const candidates = readers.map(r => [initOf(evs[r].loc!), ...writesTo(evs[r].loc!).filter(w => evs[w].id !== evs[r].id)]);
 
     for (const choice of product(candidates)) {
       const rfOf: (number | undefined)[] = new Array(n).fill(undefined);
@@ -408,21 +427,26 @@ export function enumerateExecutions(p: Program): OracleExecution[] {
           const chain = [li, ...order];
           for (let a = 0; a < chain.length; a++) for (let b = a + 1; b < chain.length; b++) pairs.push([chain[a], chain[b]]);
         });
-        if (!consistent(evs, m, Rel.of(n, pairs))) continue;
+        if (!consistent(evs, m, Rel.of(n, pairs), opts.without ?? [])) continue;
 
         const mo: Record<string, string[]> = {};
         orders.forEach((order, li) => { if (order.length > 0) mo[locNames[li]] = order.map(i => evs[i].id); });
+        // One output event per instruction: an RMW's two parts become one 'U' event.
         const events: OracleEvent[] = [];
         evs.forEach((e, i) => {
           if (e.thread < 0) return;
-          const ev: OracleEvent = { id: e.id, thread: e.thread, index: e.index, kind: e.kind, mode: e.mode };
-          if (e.loc !== undefined) ev.loc = e.loc;
+          let ev = events.find(x => x.id === e.id);
+          if (!ev) {
+            ev = { id: e.id, thread: e.thread, index: e.index, kind: e.kind, mode: e.mode };
+            if (e.loc !== undefined) ev.loc = e.loc;
+            events.push(ev);
+          }
+          if (e.part !== undefined) ev.kind = 'U';
           if (isRead(e)) {
             ev.readValue = values.read[i];
             ev.rf = evs[rfOf[i]!].id;
           }
           if (isWrite(e)) ev.writeValue = values.written[i];
-          events.push(ev);
         });
         out.push({ events, mo, races: races.map(([a, b]) => [a, b]) });
       }

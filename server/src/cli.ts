@@ -1,0 +1,254 @@
+// The `refcount-review` command (DESIGN.md section 5). A small subcommand dispatcher: each
+// subcommand parses its own options and returns an exit code; nothing here throws to the user
+// (a stack trace is never the interface): usage, I/O and parse errors go to stderr with exit 2.
+
+import { readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { LitmusError, parseLitmus } from './litmus/parse';
+import { conditionText } from './litmus/print';
+import type { Program } from './memory/ir';
+import { explore, ProgramError } from './memory/explore';
+import type { Budget, ExploreResult, Outcome, Race, Trace } from './memory/result';
+
+export interface Io {
+  out(s: string): void;
+  err(s: string): void;
+}
+
+const USAGE = `usage: refcount-review <command> [options]
+
+commands:
+  check <file-or-dir>... [--format text|json|sarif] [--model c11]
+      review the atomic reference counts in Rust files
+  litmus <file.litmus>... [--format text|json] [--max-executions N] [--timeout-ms N]
+      explore C11 litmus tests (herd's C syntax) under RC11
+
+options:
+  --help, -h       show this help
+  --version        print the version
+
+exit codes: 0 ok, 1 findings (check), 2 usage, I/O or parse error`;
+
+const LITMUS_USAGE = `usage: refcount-review litmus <file.litmus>... [--format text|json] [--max-executions N] [--timeout-ms N]
+
+Explores every RC11-consistent execution of each test and reports the condition's outcome
+(never / sometimes / always: how many executions satisfy the proposition of exists/~exists/forall;
+a test without a condition counts as 'exists (true)') and every data race, with a witness trace.
+
+  --format text|json    text (default): a herd-like summary; json: one object per file
+                        (an array when several files are given)
+  --max-executions N    stop after N explored executions (reported as bounded)
+  --timeout-ms N        stop after N milliseconds (reported as bounded)`;
+
+class UsageError extends Error {}
+
+/** Options of the form `--name value` / `--name=value`, plus positional arguments. */
+function parseArgs(args: string[], valued: string[], flags: string[] = []): { opts: Map<string, string>; positional: string[] } {
+  const opts = new Map<string, string>();
+  const positional: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--') { positional.push(...args.slice(i + 1)); break; }
+    if (!a.startsWith('-') || a === '-') { positional.push(a); continue; }
+    const eq = a.indexOf('=');
+    const name = eq >= 0 ? a.slice(0, eq) : a;
+    if (flags.includes(name)) {
+      if (eq >= 0) throw new UsageError(`option ${name} takes no value`);
+      opts.set(name, '');
+      continue;
+    }
+    if (!valued.includes(name)) throw new UsageError(`unknown option '${name}'`);
+    const value = eq >= 0 ? a.slice(eq + 1) : args[++i];
+    if (value === undefined) throw new UsageError(`option ${name} needs a value`);
+    opts.set(name, value);
+  }
+  return { opts, positional };
+}
+
+function positiveInt(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v) || Number(v) <= 0) throw new UsageError(`${name} expects a positive integer, got '${v}'`);
+  return Number(v);
+}
+
+// ------------------------------------------------------------------ litmus
+
+/** What `litmus --format json` prints per file (DESIGN.md section 5), plus `file` and `bounded`. */
+export interface LitmusReport {
+  file: string;
+  name: string;
+  outcome: Outcome;
+  executions: number;
+  witnesses: number;
+  races: Race[];
+  trace: Trace | null;
+  bounded: ExploreResult['bounded'] | null;
+  elapsedMs: number;
+}
+
+export function litmusReport(file: string, program: Program, res: ExploreResult): LitmusReport {
+  // No condition: report it as `exists (true)`, so every execution is a witness.
+  const outcome: Outcome = res.condition?.outcome ?? (res.executions > 0 ? 'always' : 'never');
+  const witnesses = res.condition?.witnesses ?? res.executions;
+  return {
+    file,
+    name: program.name,
+    outcome,
+    executions: res.executions,
+    witnesses,
+    races: res.races.map(r => r.race),
+    trace: res.condition?.trace ?? res.races[0]?.trace ?? null,
+    bounded: res.bounded ?? null,
+    elapsedMs: res.elapsedMs,
+  };
+}
+
+function litmusText(program: Program, res: ExploreResult, rep: LitmusReport): string {
+  const lines: string[] = [];
+  const cond = conditionText(program);
+  // herd's verdict words: the condition as a whole is validated (Ok) or not (No).
+  const verdict = res.condition ? (res.condition.holds ? 'Ok' : 'No') : 'Ok';
+  lines.push(`Test ${program.name} (${rep.file})`);
+  lines.push(`States ${Object.keys(res.states).length}`);
+  for (const [state, n] of Object.entries(res.states).sort()) lines.push(`  ${state || '(no observed values)'}${n > 1 ? `    [${n} executions]` : ''}`);
+  lines.push(verdict);
+  lines.push(`Witnesses`);
+  lines.push(`Positive: ${rep.witnesses} Negative: ${rep.executions - rep.witnesses}`);
+  lines.push(`Condition ${cond ?? 'exists (true)'}`);
+  lines.push(`Outcome: ${rep.outcome} (${rep.witnesses} of ${rep.executions} execution${rep.executions === 1 ? '' : 's'} satisfy the proposition)`);
+  if (res.races.length === 0) {
+    lines.push('Races: none');
+  } else {
+    lines.push(`Races: ${res.races.length}`);
+    for (const { race, executions } of res.races) {
+      lines.push(`  on ${race.loc}: P${race.threads[0]} "${race.labels[0]}" and P${race.threads[1]} "${race.labels[1]}" (in ${executions} execution${executions === 1 ? '' : 's'})`);
+      lines.push(`    ${race.explanation}`);
+    }
+  }
+  if (res.bounded) lines.push(`bounded: explored ${res.bounded.explored} (${res.bounded.message})`);
+  lines.push(`Time ${program.name} ${(res.elapsedMs / 1000).toFixed(3)}s`);
+  return lines.join('\n');
+}
+
+function litmusCommand(args: string[], io: Io): number {
+  const { opts, positional } = parseArgs(args, ['--format', '--max-executions', '--timeout-ms'], ['--help', '-h']);
+  if (opts.has('--help') || opts.has('-h')) { io.out(LITMUS_USAGE + '\n'); return 0; }
+  const format = opts.get('--format') ?? 'text';
+  if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json, got '${format}'`);
+  const budget: Budget = {
+    maxExplored: positiveInt('--max-executions', opts.get('--max-executions')),
+    maxMillis: positiveInt('--timeout-ms', opts.get('--timeout-ms')),
+  };
+  if (positional.length === 0) throw new UsageError('litmus: no input files');
+
+  // Read and parse everything first: a typo in the third file should not cost the first two's
+  // exploration time, and the output is either complete or absent.
+  const programs: { file: string; program: Program }[] = [];
+  let failed = false;
+  for (const file of positional) {
+    let src: string;
+    try {
+      src = readFileSync(file, 'utf8');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      io.err(`${file}: cannot read: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message}\n`);
+      failed = true;
+      continue;
+    }
+    try {
+      programs.push({ file, program: parseLitmus(src, file) });
+    } catch (e) {
+      if (!(e instanceof LitmusError)) throw e;
+      io.err(e.message + '\n');
+      failed = true;
+    }
+  }
+  if (failed) return 2;
+
+  const reports: LitmusReport[] = [];
+  const texts: string[] = [];
+  for (const { file, program } of programs) {
+    let res: ExploreResult;
+    try {
+      res = explore(program, budget);
+    } catch (e) {
+      // The reader accepts what the engine can run; a ProgramError here is still a property of
+      // the input file (e.g. a condition on a register a thread never sets), so exit 2.
+      if (!(e instanceof ProgramError)) throw e;
+      io.err(`${file}: ${e.message}\n`);
+      return 2;
+    }
+    const rep = litmusReport(file, program, res);
+    reports.push(rep);
+    if (format === 'text') texts.push(litmusText(program, res, rep));
+  }
+  if (format === 'json') io.out(JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2) + '\n');
+  else io.out(texts.join('\n\n') + '\n');
+  return 0;
+}
+
+// ------------------------------------------------------------------ check
+
+function checkCommand(_args: string[], io: Io): number {
+  io.err('check: not available yet\n');
+  return 2;
+}
+
+// ------------------------------------------------------------------ dispatch
+
+const COMMANDS: Record<string, (args: string[], io: Io) => number> = {
+  litmus: litmusCommand,
+  check: checkCommand,
+};
+
+function version(): string {
+  // dist/cli.js and out/server/src/cli.js sit at different depths below the package root.
+  for (const rel of ['..', '../../..']) {
+    const p = path.join(__dirname, rel, 'package.json');
+    if (existsSync(p)) {
+      try {
+        const pkg = JSON.parse(readFileSync(p, 'utf8')) as { name?: string; version?: string };
+        if (pkg.name === 'refcount-review' && pkg.version) return pkg.version;
+      } catch { /* fall through */ }
+    }
+  }
+  return 'unknown';
+}
+
+export function main(argv: string[], io: Io): number {
+  try {
+    const [cmd, ...rest] = argv;
+    if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+      (cmd === undefined ? io.err : io.out)(USAGE + '\n');
+      return cmd === undefined ? 2 : 0;
+    }
+    if (cmd === '--version' || cmd === '-V') { io.out(`refcount-review ${version()}\n`); return 0; }
+    const run = COMMANDS[cmd];
+    if (!run) throw new UsageError(`unknown command '${cmd}' (expected one of: ${Object.keys(COMMANDS).join(', ')})`);
+    return run(rest, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`refcount-review: ${e.message}\n${USAGE}\n`);
+      return 2;
+    }
+    io.err(`refcount-review: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 2;
+  }
+}
+
+if (require.main === module || isBundledEntry()) {
+  // `refcount-review litmus ... | head` closes the pipe early; that is not an error.
+  process.stdout.on('error', e => { if ((e as NodeJS.ErrnoException).code !== 'EPIPE') throw e; });
+  const code = main(process.argv.slice(2), {
+    out: s => { process.stdout.write(s); },
+    err: s => { process.stderr.write(s); },
+  });
+  // exitCode, not exit(): let large JSON output drain to a pipe.
+  process.exitCode = code;
+}
+
+/** In the esbuild bundle required by bin/refcount-review.js, `require.main` is the bin script. */
+function isBundledEntry(): boolean {
+  const main = require.main?.filename ?? '';
+  return path.basename(main) === 'refcount-review.js';
+}

@@ -1,0 +1,134 @@
+// Which part each atomic site plays in a reference-count protocol (DESIGN.md section 2), and
+// which counters are reference counts at all. Flags, state machines and statistics counters
+// share the same atomic operations, so a counter only counts as a refcount when its sites show
+// the shape of one: a decrement together with a last-reference test, a takeover, a uniqueness
+// test, an increment that can conjure a reference, or the kernel's Refcount type.
+
+import type { Site } from '../rust/site';
+
+export type Role =
+  | { kind: 'inc-existing' }                       // clone: a new reference from one already held
+  | { kind: 'inc-conjure'; fromLoad: Site | null } // inc-not-zero / upgrade / lookup; fromLoad: a separate load feeding a CAS (ABA shape)
+  | { kind: 'dec' }                                // drop that is never the last (result unused)
+  | { kind: 'dec-last' }                           // drop whose result decides "last reference: destroy"
+  | { kind: 'takeover'; from: number }             // CAS from -> 0: take exclusive ownership back
+  | { kind: 'unique-load' }                        // load compared with 1 before exclusive access
+  | { kind: 'store'; value: number | null }        // set/reset of the count
+  | { kind: 'feeding-load' }                       // the load that feeds a conjuring CAS
+  | { kind: 'other'; why: string };
+
+export function describeRole(r: Role): string {
+  switch (r.kind) {
+    case 'inc-existing': return 'increment from an existing reference';
+    case 'inc-conjure': return r.fromLoad ? 'increment that conjures a reference (load, then CAS)' : 'increment that conjures a reference';
+    case 'dec': return 'decrement that is not the last';
+    case 'dec-last': return 'decrement that may drop the last reference';
+    case 'takeover': return `takeover CAS ${r.from} -> 0`;
+    case 'unique-load': return 'uniqueness test (load == 1)';
+    case 'store': return r.value === null ? 'store of the count' : `store of the count (= ${r.value})`;
+    case 'feeding-load': return 'load feeding a conjuring CAS';
+    case 'other': return `other use of the count (${r.why})`;
+  }
+}
+
+export interface CounterSite { site: Site; role: Role }
+
+export interface Counter {
+  key: string;
+  sites: CounterSite[];
+  /** Fences are attached to the sites whose paths they sit on; kept here for hovers. */
+  isRefcount: boolean;
+  why: string;
+}
+
+const argValue = (s: Site, i: number): number | null => s.args[i]?.value ?? null;
+const isDecByOne = (s: Site): boolean =>
+  ((s.op === 'fetch_sub' || s.op === 'sub') && argValue(s, 0) === 1) ||
+  (s.op === 'fetch_update' && s.closure?.kind === 'sub' && s.closure.amount === 1) ||
+  s.op === 'dec' || s.op === 'dec_and_test';
+const isIncByOne = (s: Site): boolean =>
+  ((s.op === 'fetch_add' || s.op === 'add') && argValue(s, 0) === 1) ||
+  (s.op === 'fetch_update' && s.closure?.kind === 'add' && s.closure.amount === 1) ||
+  s.op === 'inc';
+const isCas = (s: Site): boolean => s.op === 'compare_exchange' || s.op === 'compare_exchange_weak' || s.op === 'cmpxchg' || s.op === 'try_cmpxchg';
+
+/** The role of one site, judged from its operation and what the code does with the result. */
+export function roleOf(s: Site, sameCounter: Site[]): Role {
+  if (s.op === 'dec_and_test') return { kind: 'dec-last' };
+  if (s.op === 'dec') return { kind: 'dec' };
+  if (s.op === 'inc') return { kind: 'inc-existing' };
+  if (s.op === 'set') return { kind: 'store', value: argValue(s, 0) };
+  if (isDecByOne(s)) {
+    const cmp = s.context.comparedWith;
+    if (s.context.lastPath || (cmp && cmp.value === 1 && (cmp.op === '==' || cmp.op === '!='))) return { kind: 'dec-last' };
+    return { kind: 'dec' };
+  }
+  if (isIncByOne(s)) {
+    // An increment that refuses zero conjures a reference (lookup, upgrade) — unless it sits in
+    // the clone path (`inc_ref`, `clone`), where the zero check is only a sanity check.
+    const clonePath = s.fnName !== null && /^(inc_ref|clone|get|inc|acquire_ref)$/.test(s.fnName);
+    if (s.op === 'fetch_update' && (s.closure?.unlessZero || s.closure?.guard) && !clonePath) return { kind: 'inc-conjure', fromLoad: null };
+    return { kind: 'inc-existing' };
+  }
+  if (isCas(s)) {
+    const expected = argValue(s, 0), desired = argValue(s, 1);
+    if (desired === 0 && expected !== null && expected > 0) return { kind: 'takeover', from: expected };
+    const exp = s.args[0]?.text.trim(), des = s.args[1]?.text.replace(/\s+/g, '');
+    if (exp && des && (des === `${exp}+1` || des === `${exp}.wrapping_add(1)` || des === `${exp}.checked_add(1)`)) {
+      // x -> x+1 where x came from an earlier load of the same counter in the same function.
+      const load = sameCounter.find(o => o.op === 'load' && o.fnName === s.fnName && o.file === s.file && before(o, s)) ?? null;
+      return { kind: 'inc-conjure', fromLoad: load };
+    }
+    return { kind: 'other', why: `compare-exchange ${s.args[0]?.text ?? '?'} -> ${s.args[1]?.text ?? '?'}` };
+  }
+  if (s.op === 'load' || s.op === 'read') {
+    const cmp = s.context.comparedWith;
+    if (cmp && cmp.value === 1 && (cmp.op === '==' || cmp.op === '!=')) return { kind: 'unique-load' };
+    const feeds = sameCounter.some(o => isCas(o) && o.fnName === s.fnName && o.file === s.file && before(s, o) && roleIsConjureText(o));
+    if (feeds) return { kind: 'feeding-load' };
+    return { kind: 'other', why: 'load' };
+  }
+  if (s.op === 'store') return { kind: 'store', value: argValue(s, 0) };
+  return { kind: 'other', why: s.op };
+}
+
+function roleIsConjureText(s: Site): boolean {
+  const exp = s.args[0]?.text.trim(), des = s.args[1]?.text.replace(/\s+/g, '');
+  return !!exp && !!des && des === `${exp}+1`;
+}
+
+function before(a: Site, b: Site): boolean {
+  return a.range.start.line < b.range.start.line || (a.range.start.line === b.range.start.line && a.range.start.character < b.range.start.character);
+}
+
+const NAME_HINT = /(^|_)(ref|refs|refcount|ref_count|rc|count|strong|weak|users|usage)(_|$)/i;
+
+/** Groups sites by counter and decides which counters are reference counts. */
+export function classify(sites: Site[]): Counter[] {
+  const byKey = new Map<string, Site[]>();
+  for (const s of sites) {
+    if (s.op === 'fence' || !s.receiver) continue;
+    // One counter is reached through many paths (`self.inner().strong`, `inner.strong`,
+    // `this.wrapper_ref().refcount()`, a raw pointer's `refcount`): group by the field or
+    // accessor that names it.
+    const key = s.counterName || s.receiver;
+    const list = byKey.get(key) ?? [];
+    list.push(s);
+    byKey.set(key, list);
+  }
+  const counters: Counter[] = [];
+  for (const [key, list] of byKey) {
+    const roles = list.map(site => ({ site, role: roleOf(site, list) }));
+    const has = (k: Role['kind']): boolean => roles.some(r => r.role.kind === k);
+    let isRefcount = false;
+    let why = '';
+    if (list.some(s => s.api === 'kernel-refcount')) { isRefcount = true; why = 'kernel Refcount'; }
+    else if (has('takeover') && (has('dec') || has('dec-last') || has('inc-existing') || has('inc-conjure'))) { isRefcount = true; why = 'takeover CAS with increments/decrements'; }
+    else if (has('dec-last')) { isRefcount = true; why = 'decrement tested for the last reference'; }
+    else if (has('unique-load') && (has('dec') || has('inc-existing'))) { isRefcount = true; why = 'uniqueness test with increments/decrements'; }
+    else if (has('inc-conjure') && (has('dec') || has('dec-last'))) { isRefcount = true; why = 'conjuring increment with decrements'; }
+    else if (has('dec') && (has('inc-existing') || has('inc-conjure')) && NAME_HINT.test(list[0].counterName)) { isRefcount = true; why = `increments and decrements of '${list[0].counterName}'`; }
+    counters.push({ key, sites: roles, isRefcount, why: isRefcount ? why : 'no reference-count shape (no last-reference test, takeover or uniqueness test)' });
+  }
+  return counters;
+}

@@ -1,0 +1,296 @@
+// Scenarios: the small concurrent programs a counter's protocol implies. Each pairs a holder that
+// touches the protected object and then drops its reference with a site that then takes the
+// object exclusively (takeover CAS, last drop, uniqueness test) or conjures a reference; the
+// obligation is that the holder's accesses happen-before the new owner's. The programs use the
+// orderings found in the source, looked up through `Slot`s so that fix search can try others.
+
+import type { Expr, Instr, Mode, Program } from '../memory/ir';
+import { c, r, bin } from '../memory/ir';
+import type { Ordering, OrderingArg, OrderingSlot, Site, ControlPath, UnknownPath } from '../rust/site';
+import type { Counter, CounterSite, Role } from './roles';
+
+/** One ordering argument a fix may change (or that is fixed by the API). */
+export interface Slot {
+  key: string;
+  site: Site;
+  which: OrderingSlot;
+  arg: OrderingArg | null;
+  /** What the ordering applies to, which decides the valid orderings. */
+  access: 'load' | 'store' | 'rmw' | 'fence';
+  current: Ordering;
+  editable: boolean;
+}
+
+export type Assignment = ReadonlyMap<string, Ordering>;
+
+export interface Scenario {
+  id: string;
+  kind: 'takeover' | 'last-drop' | 'unique' | 'conjure' | 'conjure-aba';
+  title: string;
+  counter: string;
+  exclusive: CounterSite;
+  holder: CounterSite;
+  /** Sites referenced by the program's `site` tags, by index. */
+  sites: Site[];
+  slots: Slot[];
+  build(assign?: Assignment): Program;
+}
+
+export class ScenarioError extends Error {}
+
+const LOAD_MODES: Partial<Record<Ordering, Mode>> = { Relaxed: 'rlx', Acquire: 'acq', SeqCst: 'sc' };
+const STORE_MODES: Partial<Record<Ordering, Mode>> = { Relaxed: 'rlx', Release: 'rel', SeqCst: 'sc' };
+const RMW_MODES: Record<Ordering, Mode> = { Relaxed: 'rlx', Acquire: 'acq', Release: 'rel', AcqRel: 'acq_rel', SeqCst: 'sc' };
+const FENCE_MODES: Partial<Record<Ordering, Mode>> = { Acquire: 'acq', Release: 'rel', AcqRel: 'acq_rel', SeqCst: 'sc' };
+
+/** Orderings Rust accepts for each kind of access (others panic at run time). */
+export const VALID: Record<Slot['access'], Ordering[]> = {
+  load: ['Relaxed', 'Acquire', 'SeqCst'],
+  store: ['Relaxed', 'Release', 'SeqCst'],
+  rmw: ['Relaxed', 'Acquire', 'Release', 'AcqRel', 'SeqCst'],
+  fence: ['Acquire', 'Release', 'AcqRel', 'SeqCst'],
+};
+
+export function modeOf(access: Slot['access'], o: Ordering): Mode {
+  const table = access === 'load' ? LOAD_MODES : access === 'store' ? STORE_MODES : access === 'fence' ? FENCE_MODES : RMW_MODES;
+  const m = table[o];
+  if (!m) throw new ScenarioError(`${o} is not a valid ordering for a ${access}`);
+  return m;
+}
+
+const isCasOp = (s: Site): boolean => s.op === 'compare_exchange' || s.op === 'compare_exchange_weak' || s.op === 'cmpxchg' || s.op === 'try_cmpxchg';
+
+/** The ordering slots of a site, with implied orderings for APIs that fix them. */
+export function slotsOf(s: Site): Slot[] {
+  const mk = (which: OrderingSlot, access: Slot['access'], fallback: Ordering): Slot => {
+    const arg = s.orderings.find(o => o.which === which) ?? null;
+    const current = arg?.ordering ?? fallback;
+    return { key: `${s.id}/${which}`, site: s, which, arg, access, current, editable: !!arg && !arg.implied && !!arg.range && arg.ordering !== null };
+  };
+  switch (s.op) {
+    case 'load': case 'read': return [mk('single', 'load', 'Relaxed')];
+    case 'store': case 'set': return [mk('single', 'store', 'Relaxed')];
+    case 'fence': return [mk('single', 'fence', 'SeqCst')];
+    case 'inc': return [mk('single', 'rmw', 'Relaxed')];
+    case 'dec': case 'dec_and_test': return [mk('single', 'rmw', 'Release')];
+    case 'compare_exchange': case 'compare_exchange_weak': return [mk('success', 'rmw', 'SeqCst'), mk('failure', 'load', 'Relaxed')];
+    case 'cmpxchg': case 'try_cmpxchg': {
+      // Kernel cmpxchg has one ordering, for success; a failed cmpxchg is a relaxed load.
+      const arg = s.orderings.find(o => o.which === 'success' || o.which === 'single') ?? null;
+      const succ: Slot = { key: `${s.id}/success`, site: s, which: arg?.which ?? 'success', arg, access: 'rmw', current: arg?.ordering ?? 'SeqCst', editable: !!arg && !arg.implied && !!arg.range && arg.ordering !== null };
+      return [succ, { key: `${s.id}/failure`, site: s, which: 'failure', arg: null, access: 'load', current: 'Relaxed', editable: false }];
+    }
+    case 'fetch_update': return [mk('set', 'rmw', 'SeqCst'), mk('fetch', 'load', 'Relaxed')];
+    default: return [mk('single', 'rmw', 'SeqCst')];
+  }
+}
+
+/** Fences (as sites) found on a control path, and whether a possible access precedes them. */
+function pathFence(path: ControlPath | UnknownPath | undefined, fences: Map<string, Site>): { fence: Site; late: boolean } | null {
+  if (!path || path.how === 'unknown' || !path.fence) return null;
+  const f = fences.get(path.fence.siteId);
+  return f ? { fence: f, late: !!path.fence.afterPossibleTouch } : null;
+}
+
+interface Builder {
+  sites: Site[];
+  slots: Map<string, Slot>;
+  tag(s: Site): number;
+  mode(slot: Slot, assign?: Assignment): Mode;
+}
+
+function builder(): Builder {
+  const sites: Site[] = [];
+  const slots = new Map<string, Slot>();
+  return {
+    sites, slots,
+    tag(s: Site): number {
+      let i = sites.indexOf(s);
+      if (i < 0) { i = sites.length; sites.push(s); for (const sl of slotsOf(s)) slots.set(sl.key, sl); }
+      return i;
+    },
+    mode(slot: Slot, assign?: Assignment): Mode {
+      return modeOf(slot.access, assign?.get(slot.key) ?? slot.current);
+    },
+  };
+}
+
+function label(s: Site): string {
+  return `${s.receiverText ? s.receiverText + '.' : ''}${s.op}(${[...s.args.map(a => a.text), ...s.orderings.filter(o => !o.implied).map(o => o.text)].join(', ')})`;
+}
+
+const RC = 'count';
+const DATA = 'object';
+
+/**
+ * The instructions for a counter operation: `old` gets the value read, `ok` whether it wrote.
+ * Decrements subtract 1; CASes use the site's constants; the caller adds the paths.
+ */
+function opInstrs(b: Builder, s: Site, assign: Assignment | undefined, old: string, ok: string, expected?: number): Instr[] {
+  const t = b.tag(s);
+  const [main, second] = slotsOf(s).map(sl => b.slots.get(sl.key)!);
+  const tagged = (i: Instr): Instr => ({ ...i, site: t, label: label(s) });
+  const m = b.mode(main, assign);
+  switch (s.op) {
+    case 'load': case 'read':
+      return [tagged({ k: 'load', reg: old, loc: RC, mo: m }), { k: 'let', reg: ok, val: c(1) }];
+    case 'store': case 'set':
+      return [tagged({ k: 'store', loc: RC, val: c(s.args[0]?.value ?? 1), mo: m }), { k: 'let', reg: ok, val: c(1) }];
+    case 'fetch_sub': case 'sub': case 'dec': case 'dec_and_test':
+      return [tagged({ k: 'rmw', reg: old, loc: RC, op: 'sub', val: c(1), mo: m }), { k: 'let', reg: ok, val: c(1) }];
+    case 'fetch_add': case 'add': case 'inc':
+      return [tagged({ k: 'rmw', reg: old, loc: RC, op: 'add', val: c(1), mo: m }), { k: 'let', reg: ok, val: c(1) }];
+    case 'fetch_update': {
+      const eff = s.closure;
+      const next = eff?.kind === 'add' ? bin('+', r(old), c(eff.amount ?? 1)) : eff?.kind === 'sub' ? bin('-', r(old), c(eff.amount ?? 1)) : eff?.kind === 'set' ? c(eff.amount ?? 0) : null;
+      if (!next) throw new ScenarioError(`cannot model the fetch_update closure \`${eff?.text ?? '?'}\``);
+      const guard = eff?.unlessZero ? bin('!=', r(old), c(0)) : undefined;
+      return [tagged({ k: 'update', oldReg: old, okReg: ok, loc: RC, guard, next, succ: m, fail: b.mode(second, assign) })];
+    }
+    case 'compare_exchange': case 'compare_exchange_weak': case 'cmpxchg': case 'try_cmpxchg': {
+      const exp = expected !== undefined ? r(old + '_exp') : c(s.args[0]?.value ?? 0);
+      const pre: Instr[] = expected !== undefined ? [{ k: 'let', reg: old + '_exp', val: c(expected) }] : [];
+      const desired = s.args[1]?.value;
+      const des = desired !== null && desired !== undefined ? c(desired) : bin('+', exp, c(1));
+      return [...pre, tagged({ k: 'cas', reg: old, okReg: ok, loc: RC, expected: exp, desired: des, succ: m, fail: b.mode(second, assign), weak: s.op === 'compare_exchange_weak' })];
+    }
+    default:
+      throw new ScenarioError(`no model for ${s.op}`);
+  }
+}
+
+/** What runs on a path after the op: an optional fence (before or after the object access) then the access. */
+function guarded(b: Builder, cond: Expr, fence: { fence: Site; late: boolean } | null, access: Instr[], assign: Assignment | undefined): Instr {
+  const body: Instr[] = [];
+  const fenceInstr = (): Instr => {
+    const f = fence!.fence;
+    const slot = b.slots.get(slotsOf(f)[0].key) ?? (b.tag(f), b.slots.get(slotsOf(f)[0].key)!);
+    return { k: 'fence', mo: b.mode(slot, assign), site: b.tag(f), label: label(f) };
+  };
+  if (fence && !fence.late) body.push(fenceInstr());
+  body.push(...access);
+  if (fence && fence.late) body.push(fenceInstr());
+  return { k: 'if', cond, then: body, else: [] };
+}
+
+const write = (v: number, what: string): Instr => ({ k: 'store', loc: DATA, val: c(v), mo: 'na', label: what });
+const readObj = (reg: string, what: string): Instr => ({ k: 'load', reg, loc: DATA, mo: 'na', label: what });
+
+/** The decrement a holder performs when it drops (the last-path, if any, is not taken: the count stays above 1). */
+function holderDrop(b: Builder, y: Site, assign: Assignment | undefined): Instr[] {
+  return opInstrs(b, y, assign, 'old', 'ok');
+}
+
+export function buildScenarios(counter: Counter, fences: Map<string, Site>): Scenario[] {
+  const out: Scenario[] = [];
+  const drops = counter.sites.filter(cs => cs.role.kind === 'dec' || cs.role.kind === 'dec-last');
+  const clone = counter.sites.find(cs => cs.role.kind === 'inc-existing');
+  for (const x of counter.sites) {
+    const role = x.role;
+    for (const y of drops) {
+      const make = (kind: Scenario['kind'], title: string, build: (b: Builder, assign?: Assignment) => Program): void => {
+        const b0 = builder();
+        const probe = build(b0); // registers the sites and slots
+        void probe;
+        out.push({
+          id: `${kind}:${x.site.id}:${y.site.id}`, kind, title, counter: counter.key, exclusive: x, holder: y,
+          sites: b0.sites, slots: [...b0.slots.values()],
+          build: (assign?: Assignment) => {
+            const b = builder();
+            return build(b, assign);
+          },
+        });
+      };
+      if (role.kind === 'takeover') {
+        const T = role.from;
+        make('takeover', `holder drops ${T + 1} -> ${T}, then takeover CAS ${T} -> 0 reuses the object`, (b, assign) => {
+          const yI = holderDrop(b, y.site, assign);
+          const xI = opInstrs(b, x.site, assign, 'old', 'ok');
+          const fence = pathFence(x.site.context.successPath, fences);
+          return {
+            name: `takeover ${x.site.fnName ?? ''} vs ${y.site.fnName ?? ''}`.trim(),
+            locations: [{ name: RC, init: T + 1, atomic: true }, { name: DATA, init: 0, atomic: false }],
+            threads: [
+              { name: 'owner', body: [...xI, guarded(b, r('ok'), fence, [write(2, 'reuse the object (new owner)')], assign)] },
+              { name: 'holder', body: [write(1, 'write the object (holder)'), ...yI] },
+            ],
+          };
+        });
+      } else if (role.kind === 'dec-last') {
+        // Two references; the holder drops first or second. Both read the object before dropping;
+        // whoever sees the count go 1 -> 0 frees it (a write).
+        const sym = x.site === y.site;
+        make('last-drop', sym ? 'two holders drop; the last one frees the object' : 'a holder drops, then the last reference frees the object', (b, assign) => {
+          const lastPath = (who: Site, old: string, ok: string): Instr[] => {
+            const fence = pathFence(who.context.lastPath ?? who.context.comparedWith?.equalPath, fences);
+            const ops = opInstrs(b, who, assign, old, ok);
+            // dec_and_test acquires on its true path (the kernel's contract).
+            const implied: Instr[] = who.op === 'dec_and_test' ? [{ k: 'fence', mo: 'acq', label: 'dec_and_test: acquire on the last reference' }] : [];
+            return [...ops, guarded(b, bin('&&', r(ok), bin('==', r(old), c(1))), fence, [...implied, write(2, 'free the object (last reference)')], assign)];
+          };
+          return {
+            name: `last drop ${x.site.fnName ?? ''}`.trim(),
+            locations: [{ name: RC, init: 2, atomic: true }, { name: DATA, init: 0, atomic: false }],
+            threads: [
+              { name: 'last', body: [readObj('v', 'use the object (holder)'), ...lastPath(x.site, 'old', 'ok')] },
+              { name: 'holder', body: [readObj('v', 'use the object (holder)'), ...(sym ? lastPath(y.site, 'old', 'ok') : holderDrop(b, y.site, assign))] },
+            ],
+          };
+        });
+      } else if (role.kind === 'unique-load') {
+        make('unique', 'a holder drops 2 -> 1, then the uniqueness test grants exclusive access', (b, assign) => {
+          const yI = holderDrop(b, y.site, assign);
+          const xI = opInstrs(b, x.site, assign, 'old', 'ok');
+          return {
+            name: `uniqueness ${x.site.fnName ?? ''}`.trim(),
+            locations: [{ name: RC, init: 2, atomic: true }, { name: DATA, init: 0, atomic: false }],
+            threads: [
+              { name: 'owner', body: [...xI, guarded(b, bin('==', r('old'), c(1)), pathFence(x.site.context.comparedWith?.equalPath, fences), [write(2, 'mutate the object (unique owner)')], assign)] },
+              { name: 'holder', body: [write(1, 'write the object (holder)'), ...yI] },
+            ],
+          };
+        });
+      } else if (role.kind === 'inc-conjure' && !role.fromLoad) {
+        make('conjure', 'a holder drops 2 -> 1, then a reference is conjured from the count', (b, assign) => {
+          const yI = holderDrop(b, y.site, assign);
+          const xI = opInstrs(b, x.site, assign, 'old', 'ok', isCasOp(x.site) ? 1 : undefined);
+          return {
+            name: `conjure ${x.site.fnName ?? ''}`.trim(),
+            locations: [{ name: RC, init: 2, atomic: true }, { name: DATA, init: 0, atomic: false }],
+            threads: [
+              // Only executions where the new reference was taken after the holder's drop carry the obligation.
+              { name: 'conjurer', body: [...xI, { k: 'assume', cond: bin('&&', r('ok'), bin('==', r('old'), c(1))) }, readObj('v', 'use the object (new reference)')] },
+              { name: 'holder', body: [write(1, 'write the object (holder)'), ...yI] },
+            ],
+          };
+        });
+      } else if (role.kind === 'inc-conjure' && role.fromLoad) {
+        const load = role.fromLoad;
+        make('conjure-aba', 'a holder drops 2 -> 1 and another clones 1 -> 2; the load-then-CAS increment sees 2 twice (ABA)', (b, assign) => {
+          const yI = holderDrop(b, y.site, assign);
+          const loadSlot = (b.tag(load), b.slots.get(slotsOf(load)[0].key)!);
+          const cloneI: Instr[] = clone
+            ? opInstrs(b, clone.site, assign, 'old', 'ok')
+            : [{ k: 'rmw', reg: 'old', loc: RC, op: 'add', val: c(1), mo: 'rlx', label: 'clone a reference (Relaxed increment)' }];
+          const xI = opInstrs(b, x.site, assign, 'old', 'ok', 2);
+          return {
+            name: `conjure (load + CAS) ${x.site.fnName ?? ''}`.trim(),
+            locations: [{ name: RC, init: 2, atomic: true }, { name: DATA, init: 0, atomic: false }],
+            threads: [
+              { name: 'conjurer', body: [
+                { k: 'load', reg: 'seen', loc: RC, mo: b.mode(loadSlot, assign), site: b.tag(load), label: label(load) },
+                { k: 'assume', cond: bin('==', r('seen'), c(2)) },
+                ...xI,
+                { k: 'assume', cond: r('ok') },
+                readObj('v', 'use the object (new reference)'),
+              ] },
+              { name: 'holder', body: [write(1, 'write the object (holder)'), ...yI] },
+              { name: 'cloner', body: [...cloneI, { k: 'assume', cond: bin('==', r('old'), c(1)) }] },
+            ],
+          };
+        });
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,247 @@
+// Real-VS-Code test harness: code-server 4.100.3 (VS Code 1.100.3 workbench + remote extension
+// host) in Debian's Chromium, driven by playwright-core. Recipe: shared guide vscode-e2e.md.
+//
+// Each session gets a throwaway profile (user data, extensions, config, workspace copy) and a free
+// port; everything started here is killed by PID (process group) on close, on test failure, and
+// on process exit.
+
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+
+export const ROOT = path.resolve(__dirname, '../../..');
+export const E2E_DIR = path.join(ROOT, '.e2e');
+export const CODE_SERVER = path.join(E2E_DIR, 'code-server', 'node_modules', '.bin', 'code-server');
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const RESULTS = path.join(ROOT, 'test-results', 'e2e');
+export const FIXTURE_WS = path.join(ROOT, 'test', 'e2e', 'workspace');
+export const VSIX = path.join(E2E_DIR, 'refcount-review.vsix');
+export const EXTENSION_ID = 'refcount-review.refcount-review';
+
+/** Installs code-server and Chromium when missing (idempotent; ~1.5 min the first time). */
+export function ensureSetup(): void {
+  if (existsSync(CODE_SERVER) && existsSync(CHROMIUM)) return;
+  const r = spawnSync('bash', [path.join(ROOT, 'scripts', 'setup-e2e.sh')], { stdio: 'inherit', cwd: ROOT });
+  if (r.status !== 0) throw new Error(`scripts/setup-e2e.sh failed with ${r.status}`);
+  if (!existsSync(CODE_SERVER)) throw new Error(`setup did not produce ${CODE_SERVER}`);
+}
+
+function newest(paths: string[]): number {
+  return Math.max(...paths.filter(p => existsSync(p)).map(p => statSync(p).mtimeMs));
+}
+
+/**
+ * The packaged extension. Reused when it is newer than everything that goes into it; otherwise
+ * packaged again (vsce over the dist/ bundles when they exist, else the full `npm run package`).
+ * Written under a temporary name and renamed, so parallel test files never see half a file.
+ */
+export function ensureVsix(): string {
+  const inputs = ['dist/extension.js', 'dist/server.js', 'dist/worker.js', 'dist/webview.js', 'package.json', 'docs/rules.md', 'LICENSE', '.vscodeignore'].map(p => path.join(ROOT, p));
+  if (existsSync(VSIX) && statSync(VSIX).mtimeMs > newest(inputs)) return VSIX;
+  mkdirSync(E2E_DIR, { recursive: true });
+  const tmp = path.join(E2E_DIR, `pkg-${process.pid}.vsix`);
+  const built = existsSync(path.join(ROOT, 'dist', 'extension.js')) && existsSync(path.join(ROOT, 'dist', 'server.js'));
+  const r = built
+    ? spawnSync(process.execPath, [path.join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--no-dependencies', '-o', tmp], { cwd: ROOT, encoding: 'utf8' })
+    : spawnSync('npm', ['run', 'package', '--', '-o', tmp], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0 || !existsSync(tmp)) throw new Error(`packaging failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+  renameSync(tmp, VSIX);
+  return VSIX;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+const live = new Set<ChildProcess>();
+function killGroup(p: ChildProcess, signal: NodeJS.Signals): void {
+  if (p.pid === undefined || p.exitCode !== null || p.signalCode !== null) return;
+  try { process.kill(-p.pid, signal); } catch { try { p.kill(signal); } catch { /* gone */ } }
+}
+// Last line of defence: never leave a code-server (and its extension host and LSP server) behind.
+process.on('exit', () => { for (const p of live) killGroup(p, 'SIGKILL'); });
+
+const USER_SETTINGS = {
+  'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false, 'telemetry.telemetryLevel': 'off',
+  'update.mode': 'none', 'extensions.autoUpdate': false, 'extensions.autoCheckUpdates': false,
+  'workbench.enableExperiments': false, 'workbench.tips.enabled': false,
+  'workbench.welcomePage.walkthroughs.openOnInstall': false, 'chat.commandCenter.enabled': false,
+  'git.enabled': false, 'window.commandCenter': false, 'files.autoSave': 'off',
+  // Keep the editor deterministic for screenshots and text checks.
+  'editor.minimap.enabled': false, 'editor.codeLens': true, 'editor.lightbulb.enabled': 'on',
+};
+
+export interface SessionOptions {
+  /** Install this .vsix into the fresh profile. */
+  vsix?: string;
+  /** Name used for the results folder and logs. */
+  name: string;
+}
+
+export class CodeServerSession {
+  browser?: Browser;
+  page?: Page;
+  private proc?: ChildProcess;
+  private log = '';
+
+  private constructor(readonly dir: string, readonly port: number, readonly workspace: string, readonly name: string) {}
+
+  get base(): string { return `http://127.0.0.1:${this.port}`; }
+  get userDataDir(): string { return path.join(this.dir, 'ud'); }
+  get extensionsDir(): string { return path.join(this.dir, 'exts'); }
+
+  /** Fresh profile + a copy of the fixture workspace, vsix installed, code-server listening. */
+  static async start(o: SessionOptions): Promise<CodeServerSession> {
+    ensureSetup();
+    const dir = mkdtempSync(path.join(os.tmpdir(), `rr-e2e-${o.name}-`));
+    const port = await freePort();
+    const ws = path.join(dir, 'ws');
+    cpSync(FIXTURE_WS, ws, { recursive: true });
+    const s = new CodeServerSession(dir, port, ws, o.name);
+    mkdirSync(path.join(s.userDataDir, 'User'), { recursive: true });
+    mkdirSync(s.extensionsDir, { recursive: true });
+    // --config: otherwise code-server writes ~/.config/code-server/config.yaml and runs share state.
+    writeFileSync(path.join(dir, 'config.yaml'), `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
+    writeFileSync(path.join(s.userDataDir, 'User', 'settings.json'), JSON.stringify(USER_SETTINGS, null, 2));
+    const common = ['--config', path.join(dir, 'config.yaml'), '--user-data-dir', s.userDataDir, '--extensions-dir', s.extensionsDir];
+    if (o.vsix) {
+      const r = spawnSync(CODE_SERVER, [...common, '--install-extension', o.vsix], { encoding: 'utf8', timeout: 60_000 });
+      if (r.status !== 0) throw new Error(`code-server --install-extension failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+    }
+    const proc = spawn(CODE_SERVER, [...common, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
+      '--disable-getting-started-override', '--ignore-last-opened'], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    s.proc = proc;
+    live.add(proc);
+    proc.stdout!.on('data', d => { s.log += String(d); });
+    proc.stderr!.on('data', d => { s.log += String(d); });
+    proc.on('exit', () => live.delete(proc));
+    await s.waitHealthy();
+    return s;
+  }
+
+  private async waitHealthy(): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      if (this.proc?.exitCode !== null) throw new Error(`code-server exited (${this.proc?.exitCode}):\n${this.log}`);
+      try {
+        const r = await fetch(`${this.base}/healthz`);
+        if (r.ok) return;
+      } catch { /* not listening yet */ }
+      await new Promise(r => setTimeout(r, 100));
+    }
+    throw new Error(`code-server did not become healthy within 60 s:\n${this.log}`);
+  }
+
+  /** Chromium on a fresh temporary profile (playwright makes one per launch). */
+  async launchBrowser(): Promise<Page> {
+    this.browser = await chromium.launch({
+      executablePath: CHROMIUM, headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+    });
+    const ctx = await this.browser.newContext({ viewport: { width: 1400, height: 900 } });
+    this.page = await ctx.newPage();
+    return this.page;
+  }
+
+  workbenchUrl(extra: Record<string, string> = {}): string {
+    const q = new URLSearchParams({ folder: this.workspace, ...extra });
+    return `${this.base}/?${q.toString()}`;
+  }
+
+  async screenshot(step: string): Promise<string> {
+    mkdirSync(path.join(RESULTS, this.name), { recursive: true });
+    const file = path.join(RESULTS, this.name, `${step}.png`);
+    if (this.page) await this.page.screenshot({ path: file }).catch(() => { /* page gone: nothing to show */ });
+    return file;
+  }
+
+  /** Files under the session's log directory whose path matches `re` (exthost logs, output channels). */
+  logFiles(re: RegExp): string[] {
+    const out: string[] = [];
+    const walk = (d: string) => {
+      if (!existsSync(d)) return;
+      for (const e of readdirSync(d, { withFileTypes: true })) {
+        const p = path.join(d, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (re.test(p)) out.push(p);
+      }
+    };
+    walk(path.join(this.userDataDir, 'logs'));
+    return out;
+  }
+
+  readLogs(re: RegExp): string {
+    return this.logFiles(re).map(f => `=== ${path.relative(this.dir, f)}\n${readFileSync(f, 'utf8')}`).join('\n');
+  }
+
+  /** Copies the session's logs next to the screenshots, for a human to read after a failure. */
+  keepLogs(): void {
+    const dest = path.join(RESULTS, this.name, 'logs');
+    try {
+      rmSync(dest, { recursive: true, force: true });
+      if (existsSync(path.join(this.userDataDir, 'logs'))) cpSync(path.join(this.userDataDir, 'logs'), dest, { recursive: true });
+      writeFileSync(path.join(RESULTS, this.name, 'code-server.log'), this.log);
+    } catch { /* best effort */ }
+  }
+
+  /** Closes Chromium and kills code-server's process group (extension host and LSP server with it). */
+  async close(): Promise<void> {
+    this.keepLogs();
+    if (this.browser) {
+      const b = this.browser;
+      this.browser = undefined;
+      await Promise.race([b.close().catch(() => {}), new Promise(r => setTimeout(r, 10_000))]);
+    }
+    const p = this.proc;
+    if (p && p.exitCode === null && p.signalCode === null) {
+      const exited = new Promise<void>(r => p.once('exit', () => r()));
+      killGroup(p, 'SIGTERM');
+      const t = setTimeout(() => killGroup(p, 'SIGKILL'), 5000);
+      await exited;
+      clearTimeout(t);
+    }
+    rmSync(this.dir, { recursive: true, force: true, maxRetries: 3 });
+  }
+}
+
+// ---- workbench helpers (selectors from the guide, section 5) ----
+
+export async function waitForWorkbench(page: Page): Promise<void> {
+  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  await page.locator('.explorer-folders-view').waitFor({ timeout: 60_000 });
+}
+
+export async function quickOpen(page: Page, fileName: string): Promise<void> {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(fileName);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: fileName }).first().waitFor({ timeout: 30_000 });
+  await page.keyboard.press('Enter');
+  await page.locator('.tab.active', { hasText: fileName }).waitFor();
+}
+
+export async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 30_000 });
+  await page.keyboard.press('Enter');
+}
+
+export function editorText(page: Page): Locator {
+  return page.locator('.editor-instance .monaco-editor .view-lines').first();
+}
