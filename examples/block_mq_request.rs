@@ -18,6 +18,11 @@ impl RequestDataWrapper {
     pub(crate) fn refcount(&self) -> &Refcount {
         &self.refcount
     }
+
+    /// Used where only a raw pointer to the wrapper is at hand (the `dec_ref` path).
+    pub(crate) unsafe fn refcount_ptr(this: *mut Self) -> *mut Refcount {
+        unsafe { core::ptr::addr_of_mut!((*this).refcount) }
+    }
 }
 
 pub struct Request<T> {

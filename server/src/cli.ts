@@ -125,7 +125,8 @@ function litmusText(program: Program, res: ExploreResult, rep: LitmusReport): st
       lines.push(`    ${race.explanation}`);
     }
   }
-  if (res.bounded) lines.push(`bounded: explored ${res.bounded.explored} (${res.bounded.message})`);
+  // The engine's message already reads "bounded: explored N (why)".
+  if (res.bounded) lines.push(res.bounded.message);
   lines.push(`Time ${program.name} ${(res.elapsedMs / 1000).toFixed(3)}s`);
   return lines.join('\n');
 }
@@ -228,7 +229,7 @@ export function main(argv: string[], io: Io): number {
     return run(rest, io);
   } catch (e) {
     if (e instanceof UsageError) {
-      io.err(`refcount-review: ${e.message}\n${USAGE}\n`);
+      io.err(`refcount-review: ${e.message}\nTry 'refcount-review --help'.\n`);
       return 2;
     }
     io.err(`refcount-review: internal error: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -40,8 +40,8 @@ export interface FileReview {
   /** Set when the file was not reviewed at all (binary, too large, not UTF-8), with the reason. */
   skipped?: string;
   /** Sites found in this file (for hovers and the workspace index). */
-  sites: Site[];
-  counters: { key: string; isRefcount: boolean; why: string; sites: { id: string; role: string }[] }[];
+  sites?: Site[];
+  counters?: { key: string; isRefcount: boolean; why: string; sites: { id: string; role: string }[] }[];
 }
 
 export const MAX_FILE_BYTES = 2 * 1024 * 1024;
@@ -98,7 +98,7 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
   const fences = new Map(all.filter(s => s.op === 'fence').map(s => [s.id, s]));
   const counters: Counter[] = classify(all).filter(cn => cn.sites.some(cs => cs.site.file === file));
   for (const counter of counters) {
-    review.counters.push({ key: counter.key, isRefcount: counter.isRefcount, why: counter.why, sites: counter.sites.filter(cs => cs.site.file === file).map(cs => ({ id: cs.site.id, role: describeRole(cs.role) })) });
+    review.counters!.push({ key: counter.key, isRefcount: counter.isRefcount, why: counter.why, sites: counter.sites.filter(cs => cs.site.file === file).map(cs => ({ id: cs.site.id, role: describeRole(cs.role) })) });
     if (!counter.isRefcount) continue;
     for (const cs of counter.sites) {
       if (cs.role.kind === 'other' && cs.site.file === file) {

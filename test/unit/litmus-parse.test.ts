@@ -239,3 +239,22 @@ test('printer: fetch_update, assume and bounded loops print as honest C with not
   const loop = ifs[1] as Extract<Instr, { k: 'if' }>;
   assert.equal(loop.then.filter(i => i.k === 'if').length, 1);
 });
+
+test('truncated and corrupted fixtures fail with a LitmusError, never anything else', () => {
+  const files = readdirSync(DIR).filter(f => f.endsWith('.litmus'));
+  const junk = ['', '(', ')', '{', '}', ';', '*', '&', '/\\', '~', '0:', '"', '(*', 'while', '=', ','];
+  let n = 0;
+  for (const f of files) {
+    const src = readFileSync(path.join(DIR, f), 'utf8');
+    for (let cut = 0; cut < src.length; cut += 17) {
+      const variant = src.slice(0, cut) + junk[n++ % junk.length] + src.slice(cut + (n % 3));
+      try {
+        parseLitmus(variant, f);
+      } catch (e) {
+        assert.ok(e instanceof LitmusError, `${f} cut at ${cut}: ${(e as Error).stack}`);
+        assert.match(e.message, new RegExp(`^${f.replace(/[+.]/g, '\\$&')}:\\d+:\\d+: `));
+      }
+    }
+  }
+  assert.ok(n > 1000);
+});

@@ -72,6 +72,9 @@ function message(rule: RuleId, slot: Slot, to: Ordering, role: Role, partner: Si
     case 'dec-needs-release':
       return `This decrement uses ${cur}: writes this thread made to the object before dropping its reference can race with the thread that later takes it exclusively${where}. ${cap(how)}. ${proof}`;
     case 'last-dec-needs-acquire':
+      if (isReleaseOrStronger(to) && !isReleaseOrStronger(cur) && slot.access !== 'fence') {
+        return `This decrement is ${cur}: it neither releases this thread's accesses to the object nor acquires the other holders' before the last reference destroys it${where}. ${cap(how)} (or Release here plus fence(Acquire) on the last-reference path). ${proof}`;
+      }
       return `The last reference is dropped without Acquire before the object is destroyed: other holders' accesses before their Release decrements${where} may not have happened-before the destroy. ${cap(how)}. ${proof}`;
     case 'unique-load-needs-acquire':
       return `This uniqueness test reads the count with ${cur}: seeing 1 does not make the other holders' earlier accesses${where} visible, so the exclusive access that follows races with them. ${cap(how)}. ${proof}`;
@@ -106,7 +109,8 @@ export function counterFindings(file: string, counter: Counter, v: CounterVerdic
       // A fence belongs to the protocol step it guards; report it with that step's role.
       const owner = roleOfSite.get(site) ? site : v.racy.find(r => r.scenario.sites.includes(site))?.scenario.exclusive.site ?? site;
       const role = roleOfSite.get(owner) ?? { kind: 'other', why: 'fence' } as Role;
-      const racyHere = v.racy.find(r => r.scenario.sites.includes(site)) ?? first;
+      // Prefer the scenario in which this site is the exclusive step: its obligation is what the message explains.
+      const racyHere = v.racy.find(r => r.scenario.exclusive.site === owner) ?? v.racy.find(r => r.scenario.sites.includes(site)) ?? v.verdicts.find(r => r.scenario.exclusive.site === owner) ?? first;
       const partnerSite = racyHere.scenario.exclusive.site === owner ? racyHere.scenario.holder.site : racyHere.scenario.exclusive.site;
       const partner = partnerSite === owner ? null : partnerSite;
       const rule = ruleFor(role, ch.slot, ch.to);

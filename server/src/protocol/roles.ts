@@ -108,6 +108,8 @@ export function classify(sites: Site[]): Counter[] {
   const byKey = new Map<string, Site[]>();
   for (const s of sites) {
     if (s.op === 'fence' || !s.receiver) continue;
+    // A helper's own operation on its parameter is reported through its callers (`via` sites).
+    if (s.notes.some(n => n.startsWith('operates on parameter'))) continue;
     // One counter is reached through many paths (`self.inner().strong`, `inner.strong`,
     // `this.wrapper_ref().refcount()`, a raw pointer's `refcount`): group by the field or
     // accessor that names it.

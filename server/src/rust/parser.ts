@@ -18,8 +18,11 @@ const RUST_WASM = 'tree-sitter-rust.wasm';
 export function locateWasm(name: string): string {
   const beside = path.join(__dirname, name);
   if (existsSync(beside)) return beside;
-  if (name === RUNTIME_WASM) return require.resolve('web-tree-sitter/web-tree-sitter.wasm');
-  if (name === RUST_WASM) return path.join(path.dirname(require.resolve('tree-sitter-rust/package.json')), RUST_WASM);
+  // Ids in variables: bundlers must not try to resolve these at build time (dist/ has copies).
+  const runtimeId = 'web-tree-sitter/web-tree-sitter.wasm';
+  const rustPkg = 'tree-sitter-rust/package.json';
+  if (name === RUNTIME_WASM) return require.resolve(runtimeId);
+  if (name === RUST_WASM) return path.join(path.dirname(require.resolve(rustPkg)), RUST_WASM);
   throw new Error(`unknown wasm file ${name}`);
 }
 

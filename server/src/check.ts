@@ -1,0 +1,152 @@
+// `refcount-review check`: reviews Rust files and directories (DESIGN.md section 5). Two passes:
+// first every file's summary goes into the workspace index (helpers, types, sites), then each
+// file is reviewed against it, so a takeover in one file pairs with the decrement in another.
+
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { Finding, RuleId, TextEdit } from './protocol/finding';
+import { reviewText, skipReason, MAX_FILE_BYTES } from './review';
+import { analyzeRustFile } from './rust/extract';
+import { RustIndex } from './rust/index';
+import { initRustParser } from './rust/parser';
+import type { Site } from './rust/site';
+import { RULES } from './protocol/rules';
+
+export interface CheckIo { out(s: string): void; err(s: string): void }
+
+export class CheckUsageError extends Error {}
+
+const SKIP_DIRS = new Set(['target', '.git', 'node_modules']);
+
+/** Rust files under the given paths, in a stable order; missing paths are usage/I/O errors. */
+export function collectRustFiles(paths: string[]): string[] {
+  const out: string[] = [];
+  const walk = (p: string, explicit: boolean): void => {
+    let st;
+    try { st = statSync(p); } catch { throw new CheckUsageError(`cannot read '${p}': no such file or directory`); }
+    if (st.isDirectory()) {
+      let names: string[];
+      try { names = readdirSync(p).sort(); } catch (e) { throw new CheckUsageError(`cannot read directory '${p}': ${(e as Error).message}`); }
+      for (const n of names) {
+        const child = path.join(p, n);
+        if (SKIP_DIRS.has(n)) continue;
+        let cst;
+        try { cst = statSync(child); } catch { continue; }
+        if (cst.isDirectory()) walk(child, false);
+        else if (n.endsWith('.rs')) out.push(child);
+      }
+    } else if (explicit || p.endsWith('.rs')) out.push(p);
+  };
+  for (const p of paths) walk(p, true);
+  return [...new Set(out)];
+}
+
+interface FileText { file: string; text?: string; skipped?: string }
+
+function readRust(file: string): FileText {
+  let buf: Buffer;
+  try { buf = readFileSync(file); } catch (e) { throw new CheckUsageError(`cannot read '${file}': ${(e as Error).message}`); }
+  if (buf.length > MAX_FILE_BYTES) return { file, skipped: `file is larger than ${MAX_FILE_BYTES / (1024 * 1024)} MB; not reviewed` };
+  if (buf.includes(0)) return { file, skipped: 'file looks binary (contains NUL bytes); not reviewed' };
+  let text: string;
+  try { text = new TextDecoder('utf-8', { fatal: true }).decode(buf); } catch { return { file, skipped: 'file is not valid UTF-8; not reviewed' }; }
+  const why = skipReason(text);
+  return why ? { file, skipped: why } : { file, text };
+}
+
+export interface CheckResult { files: number; findings: Finding[]; skipped: { file: string; reason: string }[]; problems: { file: string; message: string }[] }
+
+export async function runCheck(paths: string[], budget: { maxExplored?: number; maxMillis?: number } = {}): Promise<CheckResult> {
+  const files = collectRustFiles(paths).map(readRust);
+  await initRustParser();
+  const index = new RustIndex();
+  const sites: Site[] = [];
+  const texts = new Map<string, string>();
+  const result: CheckResult = { files: files.length, findings: [], skipped: [], problems: [] };
+  for (const f of files) {
+    if (f.skipped || f.text === undefined) { result.skipped.push({ file: f.file, reason: f.skipped ?? 'unreadable' }); continue; }
+    texts.set(f.file, f.text);
+    try {
+      const a = analyzeRustFile(f.file, f.text);
+      index.update(a.summary);
+    } catch (e) {
+      result.problems.push({ file: f.file, message: `could not read Rust: ${(e as Error).message}` });
+    }
+  }
+  for (const f of files) {
+    if (f.text === undefined) continue;
+    try { sites.push(...analyzeRustFile(f.file, f.text, undefined, { index }).sites); } catch { /* reported above */ }
+  }
+  for (const f of files) {
+    if (f.text === undefined) continue;
+    try {
+      const rv = await reviewText(f.file, f.text, { index, otherSites: sites, readFile: p => texts.get(p), budget });
+      result.findings.push(...rv.findings);
+      for (const p of rv.problems) result.problems.push({ file: f.file, message: p.range ? `${p.range.start.line + 1}:${p.range.start.character + 1}: ${p.message}` : p.message });
+    } catch (e) {
+      result.problems.push({ file: f.file, message: `review failed: ${(e as Error).message}` });
+    }
+  }
+  return result;
+}
+
+// ---- output formats -----------------------------------------------------------------------------
+
+export function formatJson(r: CheckResult): string {
+  const findings = r.findings.map(f => ({
+    file: f.file, rule: f.rule, severity: f.severity, message: f.message, range: f.range, role: f.role, ordering: f.ordering,
+    fix: f.fix ? { title: f.fix.title, edits: f.fix.edits } : null, related: f.related, trace: f.trace,
+  }));
+  return JSON.stringify({ version: 1, files: r.files, findings, skipped: r.skipped, problems: r.problems }, null, 2);
+}
+
+export function formatText(r: CheckResult): string {
+  const lines: string[] = [];
+  for (const f of r.findings) {
+    lines.push(`${f.file}:${f.range.start.line + 1}:${f.range.start.character + 1}: ${f.severity} [${f.rule}] ${f.message}`);
+    if (f.fix) {
+      const e = f.fix.edits[0];
+      lines.push(`  fix: ${f.fix.title}${e ? ` — replace with \`${e.newText.trim()}\`` : ''}`);
+    }
+    for (const rel of f.related) lines.push(`  related: ${rel.file}:${rel.range.start.line + 1}:${rel.range.start.character + 1}: ${rel.message}`);
+  }
+  for (const s of r.skipped) lines.push(`${s.file}: skipped: ${s.reason}`);
+  for (const p of r.problems) lines.push(`${p.file}: note: ${p.message}`);
+  const n = r.findings.length;
+  lines.push(`${r.files} file${r.files === 1 ? '' : 's'} checked, ${n} finding${n === 1 ? '' : 's'}${r.skipped.length ? `, ${r.skipped.length} skipped` : ''}.`);
+  return lines.join('\n');
+}
+
+const SARIF_LEVEL = { error: 'error', warning: 'warning', info: 'note', hint: 'note' } as const;
+
+export function formatSarif(r: CheckResult, version: string): string {
+  const ruleIds = Object.keys(RULES) as RuleId[];
+  const uri = (f: string): string => f.split(path.sep).join('/');
+  const region = (rg: Finding['range']) => ({ startLine: rg.start.line + 1, startColumn: rg.start.character + 1, endLine: rg.end.line + 1, endColumn: rg.end.character + 1 });
+  const sarif = {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [{
+      tool: { driver: {
+        name: 'refcount-review', version, informationUri: 'https://example.invalid/refcount-review',
+        rules: ruleIds.map(id => ({ id, name: id, shortDescription: { text: RULES[id].title }, fullDescription: { text: RULES[id].summary }, helpUri: `docs/rules.md#${id}`, defaultConfiguration: { level: SARIF_LEVEL[RULES[id].severity] } })),
+      } },
+      results: r.findings.map(f => ({
+        ruleId: f.rule, ruleIndex: ruleIds.indexOf(f.rule), level: SARIF_LEVEL[f.severity], message: { text: f.message },
+        locations: [{ physicalLocation: { artifactLocation: { uri: uri(f.file) }, region: region(f.range) } }],
+        relatedLocations: f.related.map((rel, i) => ({ id: i, message: { text: rel.message }, physicalLocation: { artifactLocation: { uri: uri(rel.file) }, region: region(rel.range) } })),
+        ...(f.fix ? { fixes: [{ description: { text: f.fix.title }, artifactChanges: groupEdits(f).map(([file, edits]) => ({ artifactLocation: { uri: uri(file) }, replacements: edits.map(e => ({ deletedRegion: region(e.range), insertedContent: { text: e.newText } })) })) }] } : {}),
+      })),
+    }],
+  };
+  return JSON.stringify(sarif, null, 2);
+}
+
+function groupEdits(f: Finding): [string, TextEdit[]][] {
+  const m = new Map<string, TextEdit[]>();
+  for (const e of f.fix!.edits) {
+    const file = e.file ?? f.file;
+    m.set(file, [...(m.get(file) ?? []), e]);
+  }
+  return [...m];
+}

@@ -1,0 +1,130 @@
+// The Rust fixtures under test/fixtures/rust/ pin the expected answers of the review (DESIGN.md
+// section 2, issue #3 "Known answers"). Each fixture marks the lines that must be flagged with a
+// trailing `//~ <rule-id> [<rule-id>...]` comment; every other line must be free of findings of
+// any severity, and a fixture without markers must be entirely clean. Beyond the (line, rule)
+// sets, every warning/error on a marked line must carry a fix whose edits, applied to the text,
+// make that finding go away on re-review: the "verified fix" property checked from outside.
+
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { reviewText } from '../../server/src/review';
+import { initRustParser } from '../../server/src/rust/parser';
+import { RULES } from '../../server/src/protocol/rules';
+import type { Finding, RuleId, TextEdit } from '../../server/src/protocol/finding';
+
+// Compiled to out/test/unit: the fixtures are read from the source tree, not copied.
+const FIXTURES = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'rust');
+
+const MARKER = /\/\/~\s*([a-z][a-z-]*(?:\s+[a-z][a-z-]*)*)\s*$/;
+
+export interface Expected { line: number; rule: RuleId }
+
+/** The (line, rule) pairs a fixture's `//~` markers demand; unknown rule ids are fixture bugs. */
+export function markers(text: string): Expected[] {
+  const out: Expected[] = [];
+  text.split('\n').forEach((raw, line) => {
+    const m = MARKER.exec(raw.replace(/\r$/, ''));
+    if (!m) {
+      assert.ok(!raw.includes('//~'), `line ${line + 1}: malformed marker: ${raw.trim()}`);
+      return;
+    }
+    for (const rule of m[1].split(/\s+/)) {
+      assert.ok(rule in RULES, `line ${line + 1}: marker names unknown rule '${rule}'`);
+      out.push({ line, rule: rule as RuleId });
+    }
+  });
+  return out;
+}
+
+const key = (e: Expected): string => `${e.line + 1}:${e.rule}`;
+
+/** Offset of an LSP position (UTF-16 code units, which is what JS string indices are). */
+function offsetOf(lineStarts: number[], pos: { line: number; character: number }): number {
+  return lineStarts[pos.line] + pos.character;
+}
+
+function lineStartsOf(text: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) if (text[i] === '\n') starts.push(i + 1);
+  return starts;
+}
+
+/**
+ * Applies same-file edits (edits for another file, i.e. a helper elsewhere, are skipped) and maps
+ * an original line to its line in the new text, since an added import shifts what follows.
+ */
+export function applyEdits(text: string, edits: TextEdit[], line: number): { text: string; line: number } {
+  const starts = lineStartsOf(text);
+  const spans = edits.filter(e => !e.file).map(e => ({ from: offsetOf(starts, e.range.start), to: offsetOf(starts, e.range.end), newText: e.newText }));
+  spans.sort((a, b) => b.from - a.from);
+  for (let i = 1; i < spans.length; i++) assert.ok(spans[i].to <= spans[i - 1].from, 'fix edits overlap');
+  let out = text;
+  let shift = 0;
+  const lineStart = starts[line];
+  for (const s of spans) {
+    out = out.slice(0, s.from) + s.newText + out.slice(s.to);
+    if (s.to <= lineStart) shift += (s.newText.match(/\n/g)?.length ?? 0) - (text.slice(s.from, s.to).match(/\n/g)?.length ?? 0);
+  }
+  return { text: out, line: line + shift };
+}
+
+function describe(f: Finding): string {
+  return `${f.range.start.line + 1}:${f.rule} (${f.severity}) ${f.message}`;
+}
+
+function nameOnly(r: { sites: { orderings: { resolution: string }[] }[] }): number {
+  return r.sites.reduce((n, s) => n + s.orderings.filter(o => o.resolution === 'name-only').length, 0);
+}
+
+const fixtureFiles = readdirSync(FIXTURES).filter(n => n.endsWith('.rs')).sort();
+
+before(() => initRustParser());
+
+test('the fixture set is large enough and has both flagged and clean files', () => {
+  assert.ok(fixtureFiles.length >= 28, `only ${fixtureFiles.length} fixtures`);
+  const flagged = fixtureFiles.filter(n => markers(readFileSync(path.join(FIXTURES, n), 'utf8')).length > 0);
+  assert.ok(flagged.length >= 10 && fixtureFiles.length - flagged.length >= 10, `${flagged.length} flagged of ${fixtureFiles.length}`);
+});
+
+test('applyEdits maps lines past inserted imports', () => {
+  const text = 'use a::{X};\nfn f() {\n    g(X);\n}\n';
+  const edits: TextEdit[] = [
+    { range: { start: { line: 2, character: 6 }, end: { line: 2, character: 7 } }, newText: 'Y' },
+    { range: { start: { line: 1, character: 0 }, end: { line: 1, character: 0 } }, newText: 'use a::Y;\n' },
+  ];
+  const r = applyEdits(text, edits, 2);
+  assert.equal(r.text, 'use a::{X};\nuse a::Y;\nfn f() {\n    g(Y);\n}\n');
+  assert.equal(r.line, 3);
+});
+
+for (const name of fixtureFiles) {
+  test(`fixture ${name}`, async () => {
+    const file = path.join(FIXTURES, name);
+    const text = readFileSync(file, 'utf8');
+    const expected = markers(text);
+    const review = await reviewText(file, text);
+    assert.equal(review.skipped, undefined, `fixture was skipped: ${review.skipped}`);
+
+    // Hints are off by default, so every finding the review returns must be marked.
+    const actual = review.findings.map(f => ({ line: f.range.start.line, rule: f.rule }));
+    const want = [...new Set(expected.map(key))].sort();
+    const got = [...new Set(actual.map(key))].sort();
+    assert.deepEqual(got, want, `findings differ from the markers.\nactual findings:\n  ${review.findings.map(describe).join('\n  ') || '(none)'}\ncounters:\n  ${review.counters.map(c => `${c.key}: ${c.isRefcount ? 'refcount' : 'not refcount'} (${c.why}) ${c.sites.map(s => `${s.id}=${s.role}`).join(', ')}`).join('\n  ') || '(none)'}`);
+
+    for (const f of review.findings) {
+      if (f.severity !== 'warning' && f.severity !== 'error') continue;
+      if (f.rule === 'invalid-ordering') continue; // a Rust run-time error, reported without a protocol fix
+      assert.ok(f.fix && f.fix.edits.length > 0, `${describe(f)}: no fix with edits`);
+      const fixed = applyEdits(text, f.fix.edits, f.range.start.line);
+      const again = await reviewText(file, fixed.text);
+      const still = again.findings.filter(g => g.rule === f.rule && g.range.start.line === fixed.line);
+      assert.equal(still.length, 0, `after applying "${f.fix.title}" the finding remains:\n  ${still.map(describe).join('\n  ')}`);
+      assert.equal(again.findings.filter(g => g.severity === 'error').length, 0, `the fix "${f.fix.title}" introduced errors`);
+      // A bare ordering name with no import resolves by name but does not compile: the fix must
+      // bring its import along (or keep the written path style).
+      assert.ok(nameOnly(again) <= nameOnly(review), `the fix "${f.fix.title}" writes an ordering name the file does not import`);
+    }
+  });
+}
