@@ -11,7 +11,14 @@ const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const require = createRequire(import.meta.url);
 const esbuild = require('esbuild');
 
-execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', root], { stdio: 'inherit', cwd: root });
+// Type errors fail the build, but only after the bundles are written, so one broken file does not
+// hide what the rest of the tree does.
+let typeErrors = false;
+try {
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', root], { stdio: 'inherit', cwd: root });
+} catch {
+  typeErrors = true;
+}
 
 const dist = path.join(root, 'dist');
 mkdirSync(dist, { recursive: true });
@@ -38,4 +45,8 @@ if (existsSync(path.join(root, 'client/webview/main.ts'))) {
 }
 for (const f of [require.resolve('web-tree-sitter/web-tree-sitter.wasm'), path.join(path.dirname(require.resolve('tree-sitter-rust/package.json')), 'tree-sitter-rust.wasm')]) {
   copyFileSync(f, path.join(dist, path.basename(f)));
+}
+if (typeErrors) {
+  console.error('build: TypeScript reported errors (see above)');
+  process.exit(1);
 }

@@ -9,6 +9,7 @@ import { conditionText } from './litmus/print';
 import type { Program } from './memory/ir';
 import { explore, ProgramError } from './memory/explore';
 import type { Budget, ExploreResult, Outcome, Race, Trace } from './memory/result';
+import { runCheck, CheckUsageError, formatJson, formatSarif, formatText } from './check';
 
 export interface Io {
   out(s: string): void;
@@ -20,6 +21,8 @@ const USAGE = `usage: refcount-review <command> [options]
 commands:
   check <file-or-dir>... [--format text|json|sarif] [--model c11]
       review the atomic reference counts in Rust files
+  lsp --stdio
+      run the language server over stdio (for Neovim, Helix, Emacs, Zed)
   litmus <file.litmus>... [--format text|json] [--max-executions N] [--timeout-ms N]
       explore C11 litmus tests (herd's C syntax) under RC11
 
@@ -190,14 +193,49 @@ function litmusCommand(args: string[], io: Io): number {
 
 // ------------------------------------------------------------------ check
 
-function checkCommand(_args: string[], io: Io): number {
-  io.err('check: not available yet\n');
-  return 2;
+const CHECK_USAGE = `usage: refcount-review check <file-or-dir>... [--format text|json|sarif] [--model c11] [--max-executions N] [--timeout-ms N]
+
+Reviews the atomic reference counts in Rust files (directories are walked, skipping target/,
+.git/ and node_modules/). Exit 0: no findings; 1: findings; 2: usage or I/O error.`;
+
+async function checkCommand(args: string[], io: Io): Promise<number> {
+  const { opts, positional } = parseArgs(args, ['--format', '--model', '--max-executions', '--timeout-ms'], ['--help', '-h']);
+  if (opts.has('--help') || opts.has('-h')) { io.out(CHECK_USAGE + '\n'); return 0; }
+  const format = opts.get('--format') ?? 'text';
+  if (!['text', 'json', 'sarif'].includes(format)) throw new UsageError(`--format expects text, json or sarif, got '${format}'`);
+  const model = opts.get('--model') ?? 'c11';
+  if (model !== 'c11') throw new UsageError(`--model: only 'c11' is supported (got '${model}')`);
+  if (positional.length === 0) throw new UsageError('check needs at least one file or directory');
+  const budget = { maxExplored: positiveInt('--max-executions', opts.get('--max-executions')), maxMillis: positiveInt('--timeout-ms', opts.get('--timeout-ms')) };
+  let result;
+  try {
+    result = await runCheck(positional, Object.fromEntries(Object.entries(budget).filter(([, v]) => v !== undefined)));
+  } catch (e) {
+    if (e instanceof CheckUsageError) { io.err(`refcount-review: ${e.message}\n`); return 2; }
+    throw e;
+  }
+  if (format === 'json') io.out(formatJson(result) + '\n');
+  else if (format === 'sarif') io.out(formatSarif(result, version()) + '\n');
+  else io.out(formatText(result) + '\n');
+  return result.findings.length > 0 ? 1 : 0;
 }
 
 // ------------------------------------------------------------------ dispatch
 
-const COMMANDS: Record<string, (args: string[], io: Io) => number> = {
+/** `refcount-review lsp --stdio`: the language server for any LSP editor (Neovim, Helix, Emacs, Zed). */
+function lspCommand(args: string[], io: Io): number | Promise<number> {
+  if (!args.includes('--stdio')) {
+    io.err('usage: refcount-review lsp --stdio\n');
+    return 2;
+  }
+  // The server bundle sits next to this file (dist/ and out/server/src/ alike) and reads --stdio from argv.
+  if (!process.argv.includes('--stdio')) process.argv.push('--stdio');
+  require(path.join(__dirname, 'server.js'));
+  return new Promise<number>(() => { /* the server owns the process until the client says exit */ });
+}
+
+const COMMANDS: Record<string, (args: string[], io: Io) => number | Promise<number>> = {
+  lsp: lspCommand,
   litmus: litmusCommand,
   check: checkCommand,
 };
@@ -216,7 +254,7 @@ function version(): string {
   return 'unknown';
 }
 
-export function main(argv: string[], io: Io): number {
+export async function main(argv: string[], io: Io): Promise<number> {
   try {
     const [cmd, ...rest] = argv;
     if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
@@ -226,7 +264,7 @@ export function main(argv: string[], io: Io): number {
     if (cmd === '--version' || cmd === '-V') { io.out(`refcount-review ${version()}\n`); return 0; }
     const run = COMMANDS[cmd];
     if (!run) throw new UsageError(`unknown command '${cmd}' (expected one of: ${Object.keys(COMMANDS).join(', ')})`);
-    return run(rest, io);
+    return await run(rest, io);
   } catch (e) {
     if (e instanceof UsageError) {
       io.err(`refcount-review: ${e.message}\nTry 'refcount-review --help'.\n`);
@@ -240,12 +278,13 @@ export function main(argv: string[], io: Io): number {
 if (require.main === module || isBundledEntry()) {
   // `refcount-review litmus ... | head` closes the pipe early; that is not an error.
   process.stdout.on('error', e => { if ((e as NodeJS.ErrnoException).code !== 'EPIPE') throw e; });
-  const code = main(process.argv.slice(2), {
+  void main(process.argv.slice(2), {
     out: s => { process.stdout.write(s); },
     err: s => { process.stderr.write(s); },
+  }).then(code => {
+    // exitCode, not exit(): let large JSON output drain to a pipe.
+    process.exitCode = code;
   });
-  // exitCode, not exit(): let large JSON output drain to a pipe.
-  process.exitCode = code;
 }
 
 /** In the esbuild bundle required by bin/refcount-review.js, `require.main` is the bin script. */
