@@ -18,6 +18,12 @@ export function fmt(v: number, digits = 1): string {
   return v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
+/** A fixed number of decimals, without the "-0.00" that rounding a tiny negative gives. */
+export function fixed(v: number, digits: number): string {
+  const s = v.toFixed(digits);
+  return /^-0\.?0*$/.test(s) ? s.slice(1) : s;
+}
+
 function cellText(c: Cell): string {
   if (c === null || c === undefined) return '-';
   return typeof c === 'number' ? fmt(c) : c;
@@ -25,7 +31,8 @@ function cellText(c: Cell): string {
 
 export function renderTable(t: Table): string {
   const cells = t.rows.map(r => t.columns.map((_, i) => cellText(r[i])));
-  const numeric = t.columns.map((_, i) => t.rows.length > 0 && t.rows.every(r => typeof r[i] === 'number' || r[i] === null || r[i] === undefined));
+  // Right-align columns of numbers, including numbers given pre-formatted as strings ("0.50").
+  const numeric = t.columns.map((_, i) => cells.length > 0 && cells.every(r => /^(-|[-+]?[\d,]+(\.\d+)?|n\/a|inf)$/.test(r[i])));
   const widths = t.columns.map((h, i) => Math.max(h.length, ...cells.map(r => r[i].length)));
   const line = (parts: string[]): string =>
     parts.map((p, i) => (numeric[i] ? p.padStart(widths[i]) : p.padEnd(widths[i]))).join('  ').trimEnd();

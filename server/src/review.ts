@@ -95,8 +95,8 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
   }
 
   const all = [...analysis.sites, ...(opts.otherSites ?? []).filter(s => s.file !== file)];
-  const fences = new Map(all.filter(s => s.op === 'fence').map(s => [s.id, s]));
-  const counters: Counter[] = classify(all).filter(cn => cn.sites.some(cs => cs.site.file === file));
+  const sitesById = new Map(all.map(s => [`${s.file}#${s.id}`, s]));
+  const counters: Counter[] = classify(all, file);
   for (const counter of counters) {
     review.counters!.push({ key: counter.key, isRefcount: counter.isRefcount, why: counter.why, sites: counter.sites.filter(cs => cs.site.file === file).map(cs => ({ id: cs.site.id, role: describeRole(cs.role) })) });
     if (!counter.isRefcount) continue;
@@ -109,7 +109,7 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
     const modelable = (sc: Scenario): boolean => sc.slots.every(sl => !sl.arg || (sl.arg.ordering !== null && (sl.which === 'failure' || sl.which === 'fetch' ? VALID.load : VALID[sl.access]).includes(sl.arg.ordering)));
     let scenarios: Scenario[];
     try {
-      scenarios = buildScenarios(counter, fences).filter(modelable);
+      scenarios = buildScenarios(counter, sitesById).filter(modelable);
     } catch (e) {
       review.problems.push({ message: `${counter.key}: ${(e as Error).message}` });
       continue;

@@ -35,7 +35,7 @@ function newest(paths: string[]): number {
 
 /**
  * The packaged extension. Reused when it is newer than everything that goes into it; otherwise
- * packaged again (vsce over the dist/ bundles when they exist, else the full `npm run package`).
+ * packaged again with vsce (after a build when dist/ is missing), as `npm run package` does.
  * Written under a temporary name and renamed, so parallel test files never see half a file.
  */
 export function ensureVsix(): string {
@@ -43,10 +43,13 @@ export function ensureVsix(): string {
   if (existsSync(VSIX) && statSync(VSIX).mtimeMs > newest(inputs)) return VSIX;
   mkdirSync(E2E_DIR, { recursive: true });
   const tmp = path.join(E2E_DIR, `pkg-${process.pid}.vsix`);
-  const built = existsSync(path.join(ROOT, 'dist', 'extension.js')) && existsSync(path.join(ROOT, 'dist', 'server.js'));
-  const r = built
-    ? spawnSync(process.execPath, [path.join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--no-dependencies', '-o', tmp], { cwd: ROOT, encoding: 'utf8' })
-    : spawnSync('npm', ['run', 'package', '--', '-o', tmp], { cwd: ROOT, encoding: 'utf8' });
+  if (!existsSync(path.join(ROOT, 'dist', 'extension.js')) || !existsSync(path.join(ROOT, 'dist', 'server.js'))) {
+    const b = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, stdio: 'inherit' });
+    if (b.status !== 0) throw new Error(`build failed (${b.status})`);
+  }
+  // --no-rewrite-relative-links: the README links docs/rules.md relatively, and the repository is
+  // not on GitHub/GitLab, so vsce cannot make those links absolute (they work inside the .vsix).
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--no-dependencies', '--no-rewrite-relative-links', '-o', tmp], { cwd: ROOT, encoding: 'utf8' });
   if (r.status !== 0 || !existsSync(tmp)) throw new Error(`packaging failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
   renameSync(tmp, VSIX);
   return VSIX;

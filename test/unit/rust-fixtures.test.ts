@@ -74,8 +74,8 @@ function describe(f: Finding): string {
   return `${f.range.start.line + 1}:${f.rule} (${f.severity}) ${f.message}`;
 }
 
-function nameOnly(r: { sites: { orderings: { resolution: string }[] }[] }): number {
-  return r.sites.reduce((n, s) => n + s.orderings.filter(o => o.resolution === 'name-only').length, 0);
+function nameOnly(r: { sites?: { orderings: { resolution: string }[] }[] }): number {
+  return (r.sites ?? []).reduce((n, s) => n + s.orderings.filter(o => o.resolution === 'name-only').length, 0);
 }
 
 const fixtureFiles = readdirSync(FIXTURES).filter(n => n.endsWith('.rs')).sort();
@@ -111,7 +111,7 @@ for (const name of fixtureFiles) {
     const actual = review.findings.map(f => ({ line: f.range.start.line, rule: f.rule }));
     const want = [...new Set(expected.map(key))].sort();
     const got = [...new Set(actual.map(key))].sort();
-    assert.deepEqual(got, want, `findings differ from the markers.\nactual findings:\n  ${review.findings.map(describe).join('\n  ') || '(none)'}\ncounters:\n  ${review.counters.map(c => `${c.key}: ${c.isRefcount ? 'refcount' : 'not refcount'} (${c.why}) ${c.sites.map(s => `${s.id}=${s.role}`).join(', ')}`).join('\n  ') || '(none)'}`);
+    assert.deepEqual(got, want, `findings differ from the markers.\nactual findings:\n  ${review.findings.map(describe).join('\n  ') || '(none)'}\ncounters:\n  ${(review.counters ?? []).map(c => `${c.key}: ${c.isRefcount ? 'refcount' : 'not refcount'} (${c.why}) ${c.sites.map(s => `${s.id}=${s.role}`).join(', ')}`).join('\n  ') || '(none)'}`);
 
     for (const f of review.findings) {
       if (f.severity !== 'warning' && f.severity !== 'error') continue;
@@ -128,3 +128,21 @@ for (const name of fixtureFiles) {
     }
   });
 }
+
+// Issue #3: a helper that performs the operation for its caller gets the finding on the helper's
+// ordering (the text to edit), and the finding must also point at the call site that made it a
+// decrement, or the reader cannot tell which use of the helper is at fault.
+test('a finding on a helper\'s ordering points at the calling decrement too', async () => {
+  const name = 'blockmq_atomic_helpers.rs';
+  const file = path.join(FIXTURES, name);
+  const text = readFileSync(file, 'utf8');
+  const lines = text.split('\n');
+  const helperLine = lines.findIndex(l => l.includes('fn atomic_relaxed_op_return')) + 1;
+  const callLine = lines.findIndex(l => l.includes('= atomic_relaxed_op_return(refcount'));
+  assert.ok(helperLine > 0 && callLine > 0, 'fixture shape changed');
+  const review = await reviewText(file, text);
+  const dec = review.findings.find(f => f.range.start.line === helperLine);
+  assert.ok(dec, `no finding on the helper's ordering (line ${helperLine + 1})`);
+  assert.ok(dec.related.some(r => r.range.start.line === callLine),
+    `related information lacks the call site in dec_ref (line ${callLine + 1}): ${JSON.stringify(dec.related.map(r => [r.range.start.line + 1, r.message]))}`);
+});

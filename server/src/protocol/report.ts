@@ -10,8 +10,14 @@ import type { Slot } from './scenarios';
 
 const KERNEL_NAME: Record<Ordering, string> = { Relaxed: 'Relaxed', Acquire: 'Acquire', Release: 'Release', AcqRel: 'Full', SeqCst: 'Full' };
 
-export function orderingText(arg: OrderingArg, to: Ordering): string {
+export function orderingText(arg: OrderingArg, to: Ordering, fileText?: string): string {
   const name = arg.family === 'kernel' ? KERNEL_NAME[to] : to;
+  if (arg.resolution === 'const' || arg.resolution === 'let' || arg.resolution === 'unresolved') {
+    // The argument names a constant or a binding; write the ordering itself at this site.
+    if (arg.family === 'kernel') return name;
+    const hasOrdering = fileText !== undefined && /^\s*(pub\s+)?use\s[^;]*\bOrdering\b(?!::)/m.test(fileText);
+    return hasOrdering ? `Ordering::${name}` : `core::sync::atomic::Ordering::${name}`;
+  }
   // Keep the style of the original: `Ordering::Relaxed` -> `Ordering::Acquire`, `Relaxed` -> `Acquire`.
   return /[A-Za-z_]\w*$/.test(arg.text) ? arg.text.replace(/[A-Za-z_]\w*$/, name) : name;
 }
@@ -33,10 +39,10 @@ function importEdit(text: string, arg: OrderingArg, newText: string): TextEdit |
 
 export function slotEdits(slot: Slot, to: Ordering, fileText: (file: string) => string | undefined): TextEdit[] {
   const arg = slot.arg!;
-  const newText = orderingText(arg, to);
+  const text = fileText(arg.file ?? slot.site.file);
+  const newText = orderingText(arg, to, text);
   const file = arg.file && arg.file !== slot.site.file ? arg.file : undefined;
   const edits: TextEdit[] = [{ range: arg.range!, newText, ...(file ? { file } : {}) }];
-  const text = fileText(arg.file ?? slot.site.file);
   if (text !== undefined) {
     const imp = importEdit(text, arg, newText);
     if (imp) edits.push(file ? { ...imp, file } : imp);
@@ -92,7 +98,13 @@ const cap = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 export function rangeOfSite(s: Site): Range { return s.range; }
 
 function relatedOf(site: Site, others: Site[]): Related[] {
-  return others.filter(o => o !== site).map(o => ({ file: o.file, range: o.range, message: `paired site: ${siteName(o)}` }));
+  const out: Related[] = others.filter(o => o !== site).map(o => ({ file: o.file, range: o.range, message: `paired site: ${siteName(o)}` }));
+  // An operation done by a helper is reported at the helper's ordering; point back at the call, and the other way round.
+  if (site.via) {
+    out.unshift({ file: site.file, range: site.range, message: `called from ${siteName(site)} through helper ${site.via.helperFn}` });
+    out.push({ file: site.via.helperFile, range: site.via.helperSite.range, message: `the operation inside helper ${site.via.helperFn}` });
+  }
+  return out;
 }
 
 /** Findings for one counter (only those located in `file`). */

@@ -15,6 +15,7 @@ export type Role =
   | { kind: 'unique-load' }                        // load compared with 1 before exclusive access
   | { kind: 'store'; value: number | null }        // set/reset of the count
   | { kind: 'feeding-load' }                       // the load that feeds a conjuring CAS
+  | { kind: 'observe' }                            // a read that grants nothing (strong_count, debug output)
   | { kind: 'other'; why: string };
 
 export function describeRole(r: Role): string {
@@ -27,6 +28,7 @@ export function describeRole(r: Role): string {
     case 'unique-load': return 'uniqueness test (load == 1)';
     case 'store': return r.value === null ? 'store of the count' : `store of the count (= ${r.value})`;
     case 'feeding-load': return 'load feeding a conjuring CAS';
+    case 'observe': return 'read of the count (grants nothing)';
     case 'other': return `other use of the count (${r.why})`;
   }
 }
@@ -60,7 +62,7 @@ export function roleOf(s: Site, sameCounter: Site[]): Role {
   if (s.op === 'set') return { kind: 'store', value: argValue(s, 0) };
   if (isDecByOne(s)) {
     const cmp = s.context.comparedWith;
-    if (s.context.lastPath || (cmp && cmp.value === 1 && (cmp.op === '==' || cmp.op === '!='))) return { kind: 'dec-last' };
+    if ((s.context.lastPath && s.context.lastPath.how !== 'unknown') || (cmp && cmp.value === 1 && (cmp.op === '==' || cmp.op === '!='))) return { kind: 'dec-last' };
     return { kind: 'dec' };
   }
   if (isIncByOne(s)) {
@@ -86,7 +88,8 @@ export function roleOf(s: Site, sameCounter: Site[]): Role {
     if (cmp && cmp.value === 1 && (cmp.op === '==' || cmp.op === '!=')) return { kind: 'unique-load' };
     const feeds = sameCounter.some(o => isCas(o) && o.fnName === s.fnName && o.file === s.file && before(s, o) && roleIsConjureText(o));
     if (feeds) return { kind: 'feeding-load' };
-    return { kind: 'other', why: 'load' };
+    // A plain read of the count (`strong_count()`, a statistics snapshot) grants nothing and cannot race.
+    return { kind: 'observe' };
   }
   if (s.op === 'store') return { kind: 'store', value: argValue(s, 0) };
   return { kind: 'other', why: s.op };
@@ -103,20 +106,40 @@ function before(a: Site, b: Site): boolean {
 
 const NAME_HINT = /(^|_)(ref|refs|refcount|ref_count|rc|count|strong|weak|users|usage)(_|$)/i;
 
-/** Groups sites by counter and decides which counters are reference counts. */
-export function classify(sites: Site[]): Counter[] {
+/**
+ * Groups sites by counter and decides which counters are reference counts. Within `file` a counter
+ * is named by its field or accessor (`strong`, `refcount`): the same counter is reached through
+ * many paths (`self.inner().strong`, `inner.strong`, a raw pointer's `refcount_ptr()`). Sites of
+ * other files join only a counter whose exact receiver they share, so unrelated types elsewhere in
+ * the workspace that happen to name a field `refcount` are not mixed in.
+ */
+export function classify(sites: Site[], file?: string): Counter[] {
   const byKey = new Map<string, Site[]>();
-  for (const s of sites) {
-    if (s.op === 'fence' || !s.receiver) continue;
+  const usable = (s: Site): boolean =>
+    s.op !== 'fence' && !!s.receiver &&
     // A helper's own operation on its parameter is reported through its callers (`via` sites).
-    if (s.notes.some(n => n.startsWith('operates on parameter'))) continue;
-    // One counter is reached through many paths (`self.inner().strong`, `inner.strong`,
-    // `this.wrapper_ref().refcount()`, a raw pointer's `refcount`): group by the field or
-    // accessor that names it.
+    !s.notes.some(n => n.startsWith('operates on parameter'));
+  const local = sites.filter(s => usable(s) && (file === undefined || s.file === file));
+  for (const s of local) {
     const key = s.counterName || s.receiver;
     const list = byKey.get(key) ?? [];
     list.push(s);
     byKey.set(key, list);
+  }
+  if (file !== undefined) {
+    // Only a protocol that is split across files needs the other files: one whose exclusive step
+    // or whose drops are missing here.
+    const complete = new Set<Site[]>();
+    for (const list of byKey.values()) {
+      const kinds = new Set(list.map(s => roleOf(s, list).kind));
+      const exclusive = kinds.has('takeover') || kinds.has('unique-load') || kinds.has('inc-conjure') || kinds.has('dec-last');
+      const drops = kinds.has('dec') || kinds.has('dec-last');
+      if (exclusive && drops) complete.add(list);
+    }
+    for (const s of sites) {
+      if (s.file === file || !usable(s)) continue;
+      for (const list of byKey.values()) if (!complete.has(list) && list.some(l => l.receiver === s.receiver)) { list.push(s); break; }
+    }
   }
   const counters: Counter[] = [];
   for (const [key, list] of byKey) {

@@ -25,7 +25,7 @@ export type Assignment = ReadonlyMap<string, Ordering>;
 
 export interface Scenario {
   id: string;
-  kind: 'takeover' | 'last-drop' | 'unique' | 'conjure' | 'conjure-aba';
+  kind: 'takeover' | 'last-drop' | 'unique' | 'conjure' | 'conjure-aba' | 'republish';
   title: string;
   counter: string;
   exclusive: CounterSite;
@@ -85,11 +85,15 @@ export function slotsOf(s: Site): Slot[] {
   }
 }
 
-/** Fences (as sites) found on a control path, and whether a possible access precedes them. */
-function pathFence(path: ControlPath | UnknownPath | undefined, fences: Map<string, Site>): { fence: Site; late: boolean } | null {
-  if (!path || path.how === 'unknown' || !path.fence) return null;
-  const f = fences.get(path.fence.siteId);
-  return f ? { fence: f, late: !!path.fence.afterPossibleTouch } : null;
+/** The barrier on a control path: a fence, or an Acquire load of the counter; `late` when a possible access precedes it. */
+type PathBarrierSite = { site: Site; late: boolean };
+
+function pathBarrier(owner: Site, path: ControlPath | UnknownPath | undefined, sites: Map<string, Site>): PathBarrierSite | null {
+  if (!path || path.how === 'unknown') return null;
+  const b = path.fence ?? path.acquireLoad;
+  if (!b) return null;
+  const site = sites.get(`${owner.file}#${b.siteId}`);
+  return site ? { site, late: !!b.afterPossibleTouch } : null;
 }
 
 interface Builder {
@@ -159,17 +163,20 @@ function opInstrs(b: Builder, s: Site, assign: Assignment | undefined, old: stri
   }
 }
 
-/** What runs on a path after the op: an optional fence (before or after the object access) then the access. */
-function guarded(b: Builder, cond: Expr, fence: { fence: Site; late: boolean } | null, access: Instr[], assign: Assignment | undefined): Instr {
+/** What runs on a path after the op: the barrier (before or after the object access, as in the source) and the access. */
+function guarded(b: Builder, cond: Expr, barrier: PathBarrierSite | null, access: Instr[], assign: Assignment | undefined): Instr {
   const body: Instr[] = [];
-  const fenceInstr = (): Instr => {
-    const f = fence!.fence;
-    const slot = b.slots.get(slotsOf(f)[0].key) ?? (b.tag(f), b.slots.get(slotsOf(f)[0].key)!);
-    return { k: 'fence', mo: b.mode(slot, assign), site: b.tag(f), label: label(f) };
+  const barrierInstr = (): Instr => {
+    const f = barrier!.site;
+    const t = b.tag(f);
+    const slot = b.slots.get(slotsOf(f)[0].key)!;
+    return f.op === 'fence'
+      ? { k: 'fence', mo: b.mode(slot, assign), site: t, label: label(f) }
+      : { k: 'load', reg: 'seen', loc: RC, mo: b.mode(slot, assign), site: t, label: label(f) };
   };
-  if (fence && !fence.late) body.push(fenceInstr());
+  if (barrier && !barrier.late) body.push(barrierInstr());
   body.push(...access);
-  if (fence && fence.late) body.push(fenceInstr());
+  if (barrier && barrier.late) body.push(barrierInstr());
   return { k: 'if', cond, then: body, else: [] };
 }
 
@@ -181,12 +188,35 @@ function holderDrop(b: Builder, y: Site, assign: Assignment | undefined): Instr[
   return opInstrs(b, y, assign, 'old', 'ok');
 }
 
-export function buildScenarios(counter: Counter, fences: Map<string, Site>): Scenario[] {
+export function buildScenarios(counter: Counter, sitesById: Map<string, Site>): Scenario[] {
   const out: Scenario[] = [];
   const drops = counter.sites.filter(cs => cs.role.kind === 'dec' || cs.role.kind === 'dec-last');
   const clone = counter.sites.find(cs => cs.role.kind === 'inc-existing');
+  const stores = counter.sites.filter(cs => cs.role.kind === 'store' && cs.role.value !== null && cs.role.value > 0);
   for (const x of counter.sites) {
     const role = x.role;
+    // A store of a live count that a conjuring increment can then observe re-publishes the object.
+    if (role.kind === 'inc-conjure' && !role.fromLoad) for (const y of stores) {
+      const v = (y.role as { value: number }).value;
+      const b0 = builder();
+      const build = (b: Builder, assign?: Assignment): Program => {
+        const yI = opInstrs(b, y.site, assign, 'old', 'ok');
+        const xI = opInstrs(b, x.site, assign, 'old', 'ok', isCasOp(x.site) ? v : undefined);
+        return {
+          name: `republish ${y.site.fnName ?? ''} vs ${x.site.fnName ?? ''}`.trim(),
+          locations: [{ name: RC, init: 0, atomic: true }, { name: DATA, init: 0, atomic: false }],
+          threads: [
+            { name: 'conjurer', body: [...xI, { k: 'assume', cond: bin('&&', r('ok'), bin('==', r('old'), c(v))) }, readObj('v', 'use the object (new reference)')] },
+            { name: 'publisher', body: [write(1, 'initialise the object'), ...yI] },
+          ],
+        };
+      };
+      build(b0);
+      out.push({
+        id: `republish:${x.site.id}:${y.site.id}`, kind: 'republish', title: `the object is initialised and published by storing ${v}; a reference is then conjured from the count`,
+        counter: counter.key, exclusive: x, holder: y, sites: b0.sites, slots: [...b0.slots.values()], build: assign => build(builder(), assign),
+      });
+    }
     for (const y of drops) {
       const make = (kind: Scenario['kind'], title: string, build: (b: Builder, assign?: Assignment) => Program): void => {
         const b0 = builder();
@@ -206,7 +236,7 @@ export function buildScenarios(counter: Counter, fences: Map<string, Site>): Sce
         make('takeover', `holder drops ${T + 1} -> ${T}, then takeover CAS ${T} -> 0 reuses the object`, (b, assign) => {
           const yI = holderDrop(b, y.site, assign);
           const xI = opInstrs(b, x.site, assign, 'old', 'ok');
-          const fence = pathFence(x.site.context.successPath, fences);
+          const fence = pathBarrier(x.site, x.site.context.successPath, sitesById);
           return {
             name: `takeover ${x.site.fnName ?? ''} vs ${y.site.fnName ?? ''}`.trim(),
             locations: [{ name: RC, init: T + 1, atomic: true }, { name: DATA, init: 0, atomic: false }],
@@ -222,7 +252,7 @@ export function buildScenarios(counter: Counter, fences: Map<string, Site>): Sce
         const sym = x.site === y.site;
         make('last-drop', sym ? 'two holders drop; the last one frees the object' : 'a holder drops, then the last reference frees the object', (b, assign) => {
           const lastPath = (who: Site, old: string, ok: string): Instr[] => {
-            const fence = pathFence(who.context.lastPath ?? who.context.comparedWith?.equalPath, fences);
+            const fence = pathBarrier(who, who.context.lastPath ?? who.context.comparedWith?.equalPath, sitesById);
             const ops = opInstrs(b, who, assign, old, ok);
             // dec_and_test acquires on its true path (the kernel's contract).
             const implied: Instr[] = who.op === 'dec_and_test' ? [{ k: 'fence', mo: 'acq', label: 'dec_and_test: acquire on the last reference' }] : [];
@@ -245,7 +275,7 @@ export function buildScenarios(counter: Counter, fences: Map<string, Site>): Sce
             name: `uniqueness ${x.site.fnName ?? ''}`.trim(),
             locations: [{ name: RC, init: 2, atomic: true }, { name: DATA, init: 0, atomic: false }],
             threads: [
-              { name: 'owner', body: [...xI, guarded(b, bin('==', r('old'), c(1)), pathFence(x.site.context.comparedWith?.equalPath, fences), [write(2, 'mutate the object (unique owner)')], assign)] },
+              { name: 'owner', body: [...xI, guarded(b, bin('==', r('old'), c(1)), pathBarrier(x.site, x.site.context.comparedWith?.equalPath, sitesById), [write(2, 'mutate the object (unique owner)')], assign)] },
               { name: 'holder', body: [write(1, 'write the object (holder)'), ...yI] },
             ],
           };

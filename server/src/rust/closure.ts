@@ -136,8 +136,10 @@ class Reader {
       if (!cond || !then || !alt) return null;
       const a = this.optionOrNone(then);
       const b = this.optionOrNone(alt);
-      if (a === 'none' && b && b !== 'none' && !b.noneWhen) return { value: b.value, noneWhen: this.cond(cond, false) };
-      if (b === 'none' && a && a !== 'none' && !a.noneWhen) return { value: a.value, noneWhen: this.cond(cond, true) };
+      // `checked_add`'s overflow None never happens for a reference count; it does not hide the branch's guard.
+      const plain = (o: { noneWhen: NoneWhen | null }): boolean => !o.noneWhen || (o.noneWhen.k === 'other' && o.noneWhen.text === 'overflow');
+      if (a === 'none' && b && b !== 'none' && plain(b)) return { value: b.value, noneWhen: this.cond(cond, false) };
+      if (b === 'none' && a && a !== 'none' && plain(a)) return { value: a.value, noneWhen: this.cond(cond, true) };
       return null;
     }
     if (n.type === 'block') {

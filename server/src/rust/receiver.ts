@@ -130,7 +130,7 @@ function agreed(types: string[]): string | null {
 
 /** The last field or accessor name of a key: `<Request>.wrapper_ref().refcount()` -> "refcount". */
 export function counterNameOf(key: string): string {
-  const m = /([A-Za-z_][A-Za-z0-9_]*)(\(\.*\))?$/.exec(key.replace(/>$/, ''));
+  const m = /([\p{L}_][\p{L}\p{N}_]*)(\(\.*\))?$/u.exec(key.replace(/>$/, ''));
   // Raw-pointer accessors (`refcount_ptr(..)`) reach the same field as the reference accessor.
   return m ? m[1].replace(/_ptr$/, '') : key;
 }

@@ -99,13 +99,11 @@ unsafe impl<T: Operations> AlwaysRefCounted for Request<T> {
 
     unsafe fn dec_ref(obj: NonNull<Self>) {
         // SAFETY: the caller passes a request it holds a reference to.
-        let wrapper_ptr = unsafe { Self::wrapper_ptr(obj.as_ref()).as_ptr() };
-        // SAFETY: the wrapper lives as long as the request.
-        let refcount = unsafe { &*core::ptr::addr_of!((*wrapper_ptr).refcount) };
+        let this = unsafe { obj.as_ref() };
 
         // Dropping the last `ARef` while the driver still owns the request is a bug: the count
         // never reaches zero here, the driver's implicit reference keeps it at one or more.
-        if refcount.dec_and_test() {
+        if this.wrapper_ref().refcount().dec_and_test() {
             panic!("request refcount reached zero while the driver owns it");
         }
     }

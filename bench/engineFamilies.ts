@@ -1,0 +1,154 @@
+// Scalable program families for the engine benchmark, built directly in the memory IR. Each one
+// grows with n in a known way, so the execution counts double as a sanity check on the explorer
+// (n threads doing one fetch_add each have exactly n! executions: one per modification order).
+
+import { bin, c, r, type Cond, type Instr, type Mode, type Program } from '../server/src/memory/ir';
+
+export interface Family {
+  /** Name shown in the table, e.g. "fetch_add". */
+  name: string;
+  /** Sizes to run, smallest first (the quick run takes a prefix). */
+  sizes: number[];
+  quickSizes: number[];
+  build(n: number): Program;
+  /** Executions the family must have at size n, when known in closed form. */
+  expected?(n: number): number;
+}
+
+function factorial(n: number): number {
+  let f = 1;
+  for (let i = 2; i <= n; i++) f *= i;
+  return f;
+}
+
+/** n threads, each one relaxed fetch_add(1) on x: n! executions (mo of x is any permutation). */
+export const fetchAdd: Family = {
+  name: 'fetch_add',
+  sizes: [2, 3, 4, 5, 6, 7, 8, 9],
+  quickSizes: [2, 3, 4, 5, 6, 7],
+  build: n => ({
+    name: `fetch_add-${n}`,
+    locations: [{ name: 'x', init: 0, atomic: true }],
+    threads: Array.from({ length: n }, (_, i) => ({ name: `T${i}`, body: [{ k: 'rmw', reg: 'r', loc: 'x', op: 'add', val: c(1), mo: 'rlx' } as Instr] })),
+  }),
+  expected: factorial,
+};
+
+/**
+ * The refcount takeover generalised: the count starts at n+1 (n holders plus the owner's own
+ * reference); holder i writes its payload data_i non-atomically, then drops with fetch_sub(1, dec);
+ * the owner tries cas(1 -> 0, cas) and on success reuses the object by writing every payload.
+ * With Release/Acquire every holder's write happens-before the reuse (no race); with a Relaxed CAS
+ * each holder's write races with the reuse.
+ */
+export function refcountTakeover(dec: Mode, cas: Mode): Family {
+  return {
+    name: `takeover dec=${dec} cas=${cas}`,
+    sizes: [1, 2, 3, 4, 5, 6, 7],
+    quickSizes: [1, 2, 3],
+    build: n => {
+      const holders = Array.from({ length: n }, (_, i) => ({
+        name: `H${i}`,
+        body: [
+          { k: 'store', loc: `data${i}`, val: c(1), mo: 'na' },
+          { k: 'rmw', reg: 'old', loc: 'count', op: 'sub', val: c(1), mo: dec },
+        ] as Instr[],
+      }));
+      const reuse: Instr[] = Array.from({ length: n }, (_, i) => ({ k: 'store', loc: `data${i}`, val: c(2), mo: 'na' }) as Instr);
+      const owner = {
+        name: 'Owner',
+        body: [
+          { k: 'cas', reg: 'seen', okReg: 'ok', loc: 'count', expected: c(1), desired: c(0), succ: cas, fail: 'rlx' },
+          { k: 'if', cond: bin('==', r('ok'), c(1)), then: reuse, else: [] },
+        ] as Instr[],
+      };
+      return {
+        name: `takeover-${dec}-${cas}-${n}`,
+        locations: [{ name: 'count', init: n + 1, atomic: true }, ...Array.from({ length: n }, (_, i) => ({ name: `data${i}`, init: 0, atomic: false }))],
+        threads: [...holders, owner],
+      };
+    },
+  };
+}
+
+function allRegsZero(threads: number, reg: (t: number) => string[]): Cond {
+  let cond: Cond = { k: 'true' };
+  for (let t = 0; t < threads; t++) {
+    for (const name of reg(t)) {
+      const eq: Cond = { k: 'eqReg', thread: t, reg: name, v: 0 };
+      cond = cond.k === 'true' ? eq : { k: 'and', a: cond, b: eq };
+    }
+  }
+  return cond;
+}
+
+/**
+ * Store buffering on a ring of n threads: thread i stores x_i = 1 then loads x_{i+1 mod n}.
+ * "Every load reads 0" is allowed with relaxed accesses and forbidden with SeqCst ones.
+ */
+export function storeBufferRing(mode: 'rlx' | 'sc'): Family {
+  return {
+    name: `SB ring ${mode}`,
+    // Grows until one size takes a few seconds (engine.ts stops a family there).
+    sizes: [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+    quickSizes: [2, 3, 4],
+    build: n => ({
+      name: `sb-ring-${mode}-${n}`,
+      locations: Array.from({ length: n }, (_, i) => ({ name: `x${i}`, init: 0, atomic: true })),
+      threads: Array.from({ length: n }, (_, i) => ({
+        name: `T${i}`,
+        body: [
+          { k: 'store', loc: `x${i}`, val: c(1), mo: mode },
+          { k: 'load', reg: 'r', loc: `x${(i + 1) % n}`, mo: mode },
+        ] as Instr[],
+      })),
+      condition: { quantifier: 'exists', cond: allRegsZero(n, () => ['r']) },
+    }),
+  };
+}
+
+/**
+ * IRIW generalised: n writers each set their own x_i = 1; two readers load every location, one in
+ * order x_0..x_{n-1}, the other in reverse. The condition asks whether the readers can disagree on
+ * the order of the first and last writes (reader A sees x_0 but not x_{n-1}, reader B the opposite),
+ * which RC11 allows for relaxed/acquire accesses and forbids for SeqCst.
+ */
+export function iriw(mode: 'rlx' | 'acq' | 'sc'): Family {
+  const wmode: Mode = mode === 'acq' ? 'rel' : mode;
+  return {
+    name: `IRIW ${mode}`,
+    sizes: [2, 3, 4, 5],
+    quickSizes: [2, 3],
+    build: n => {
+      const loads = (order: number[]): Instr[] => order.map(i => ({ k: 'load', reg: `r${i}`, loc: `x${i}`, mo: mode }) as Instr);
+      const fwd = Array.from({ length: n }, (_, i) => i);
+      const last = n - 1;
+      const a = n, b = n + 1; // reader thread indices
+      const cond: Cond = {
+        k: 'and',
+        a: { k: 'and', a: { k: 'eqReg', thread: a, reg: 'r0', v: 1 }, b: { k: 'eqReg', thread: a, reg: `r${last}`, v: 0 } },
+        b: { k: 'and', a: { k: 'eqReg', thread: b, reg: `r${last}`, v: 1 }, b: { k: 'eqReg', thread: b, reg: 'r0', v: 0 } },
+      };
+      return {
+        name: `iriw-${mode}-${n}`,
+        locations: Array.from({ length: n }, (_, i) => ({ name: `x${i}`, init: 0, atomic: true })),
+        threads: [
+          ...fwd.map(i => ({ name: `W${i}`, body: [{ k: 'store', loc: `x${i}`, val: c(1), mo: wmode } as Instr] })),
+          { name: 'RA', body: loads(fwd) },
+          { name: 'RB', body: loads([...fwd].reverse()) },
+        ],
+        condition: { quantifier: 'exists', cond },
+      };
+    },
+  };
+}
+
+export const FAMILIES: Family[] = [
+  fetchAdd,
+  refcountTakeover('rel', 'acq'),
+  refcountTakeover('rel', 'rlx'),
+  storeBufferRing('rlx'),
+  storeBufferRing('sc'),
+  iriw('rlx'),
+  iriw('sc'),
+];

@@ -1,0 +1,23 @@
+// What every benchmark section returns: tables to print and plain data for bench/results.json.
+// A section that cannot run here (missing build, no e2e results) says why in `skipped` instead
+// of failing the whole benchmark.
+
+import type { Table } from './table';
+
+export interface SectionOptions {
+  quick: boolean;
+  /** Progress lines (stderr), so a long run shows it is alive without disturbing the tables. */
+  log(msg: string): void;
+}
+
+export interface SectionResult {
+  tables: Table[];
+  data: unknown;
+  skipped?: string;
+}
+
+export interface Section {
+  id: 'engine' | 'review' | 'lsp' | 'vscode';
+  title: string;
+  run(o: SectionOptions): Promise<SectionResult>;
+}
