@@ -36,7 +36,8 @@ export function vscodeNumbers(root: string): SectionResult {
     try {
       const json: unknown = JSON.parse(readFileSync(f, 'utf8'));
       data[rel] = json;
-      for (const [k, v] of flatten(json)) rows.push([rel, k, v, when]);
+      // Long prose (e.g. how a number was measured) would stretch the table; results.json keeps it whole.
+      for (const [k, v] of flatten(json)) rows.push([rel, k, v.length > 60 ? `${v.slice(0, 57)}...` : v, when]);
     } catch (e) {
       rows.push([rel, '(unreadable)', (e as Error).message, when]);
     }

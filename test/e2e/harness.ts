@@ -246,5 +246,6 @@ export async function runCommand(page: Page, title: string): Promise<void> {
 }
 
 export function editorText(page: Page): Locator {
-  return page.locator('.editor-instance .monaco-editor .view-lines').first();
+  // The text editor of the editor area (not the output panel's). Only visible lines are rendered.
+  return page.locator('.part.editor .monaco-editor .view-lines').first();
 }

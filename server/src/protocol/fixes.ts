@@ -23,13 +23,19 @@ export function atLeast(o: Ordering, base: Ordering): boolean {
 /** Scenario results keyed by the program's shape, so a file full of similar sites costs one exploration each. */
 export class ScenarioCache {
   private readonly map = new Map<string, ExploreResult>();
-  constructor(private readonly limit = 2000) {}
+  constructor(private readonly limit = 10_000) {}
   hits = 0;
   misses = 0;
   run(p: Program, budget: Budget): ExploreResult {
     const key = JSON.stringify(p);
     const hit = this.map.get(key);
-    if (hit) { this.hits++; return hit; }
+    if (hit) {
+      // Least recently used goes first: re-insert on every hit.
+      this.map.delete(key);
+      this.map.set(key, hit);
+      this.hits++;
+      return hit;
+    }
     this.misses++;
     const res = explore(p, budget);
     if (!res.bounded) {

@@ -113,15 +113,23 @@ const NAME_HINT = /(^|_)(ref|refs|refcount|ref_count|rc|count|strong|weak|users|
  * other files join only a counter whose exact receiver they share, so unrelated types elsewhere in
  * the workspace that happen to name a field `refcount` are not mixed in.
  */
-export function classify(sites: Site[], file?: string): Counter[] {
+export function classify(sites: Site[], file?: string, ownersOf: (field: string) => string[] = () => []): Counter[] {
   const byKey = new Map<string, Site[]>();
+  // The struct that owns the field names the counter when exactly one struct has such a field;
+  // otherwise the impl the site sits in tells apart same-named fields of different types.
+  const keyOf = (s: Site): string => {
+    const name = s.counterName || s.receiver;
+    const owners = [...new Set(ownersOf(name))];
+    if (owners.length === 1) return `${owners[0]}.${name}`;
+    return owners.length === 0 ? name : `${s.implType ?? ''}::${name}`;
+  };
   const usable = (s: Site): boolean =>
     s.op !== 'fence' && !!s.receiver &&
     // A helper's own operation on its parameter is reported through its callers (`via` sites).
     !s.notes.some(n => n.startsWith('operates on parameter'));
   const local = sites.filter(s => usable(s) && (file === undefined || s.file === file));
   for (const s of local) {
-    const key = s.counterName || s.receiver;
+    const key = keyOf(s);
     const list = byKey.get(key) ?? [];
     list.push(s);
     byKey.set(key, list);
