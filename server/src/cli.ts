@@ -193,13 +193,14 @@ function litmusCommand(args: string[], io: Io): number {
 
 // ------------------------------------------------------------------ check
 
-const CHECK_USAGE = `usage: refcount-review check <file-or-dir>... [--format text|json|sarif] [--model c11] [--max-executions N] [--timeout-ms N]
+const CHECK_USAGE = `usage: refcount-review check <file-or-dir>... [--format text|json|sarif] [--model c11] [--hints] [--max-executions N] [--timeout-ms N]
 
 Reviews the atomic reference counts in Rust files (directories are walked, skipping target/,
-.git/ and node_modules/). Exit 0: no findings; 1: findings; 2: usage or I/O error.`;
+.git/ and node_modules/). --hints also reports orderings stronger than the protocol needs.
+Exit 0: no findings; 1: findings; 2: usage or I/O error.`;
 
 async function checkCommand(args: string[], io: Io): Promise<number> {
-  const { opts, positional } = parseArgs(args, ['--format', '--model', '--max-executions', '--timeout-ms'], ['--help', '-h']);
+  const { opts, positional } = parseArgs(args, ['--format', '--model', '--max-executions', '--timeout-ms'], ['--help', '-h', '--hints']);
   if (opts.has('--help') || opts.has('-h')) { io.out(CHECK_USAGE + '\n'); return 0; }
   const format = opts.get('--format') ?? 'text';
   if (!['text', 'json', 'sarif'].includes(format)) throw new UsageError(`--format expects text, json or sarif, got '${format}'`);
@@ -209,7 +210,7 @@ async function checkCommand(args: string[], io: Io): Promise<number> {
   const budget = { maxExplored: positiveInt('--max-executions', opts.get('--max-executions')), maxMillis: positiveInt('--timeout-ms', opts.get('--timeout-ms')) };
   let result;
   try {
-    result = await runCheck(positional, Object.fromEntries(Object.entries(budget).filter(([, v]) => v !== undefined)));
+    result = await runCheck(positional, Object.fromEntries(Object.entries(budget).filter(([, v]) => v !== undefined)), { hints: opts.has('--hints') });
   } catch (e) {
     if (e instanceof CheckUsageError) { io.err(`refcount-review: ${e.message}\n`); return 2; }
     throw e;

@@ -7,8 +7,8 @@ import type { Budget } from './memory/result';
 import type { Finding, RuleId, ScenarioView, Severity, Range } from './protocol/finding';
 import { classify, describeRole, type Counter } from './protocol/roles';
 import { buildScenarios, slotsOf, VALID, type Scenario } from './protocol/scenarios';
-import { judgeCounter, ScenarioCache } from './protocol/fixes';
-import { counterFindings, orderingsOf } from './protocol/report';
+import { judgeCounter, ScenarioCache, weakenings } from './protocol/fixes';
+import { counterFindings, orderingsOf, slotEdits } from './protocol/report';
 import { analyzeRustFile } from './rust/extract';
 import { initRustParser } from './rust/parser';
 import type { RustIndex } from './rust/index';
@@ -134,6 +134,20 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
       });
     }
     findings.push(...counterFindings(file, counter, verdict, fileText));
+    if (opts.hints && verdict.racy.length === 0 && !verdict.bounded) {
+      for (const w of weakenings(scenarios, cache, budget)) {
+        const site = w.slot.site;
+        if (site.file !== file || !w.slot.arg?.range) continue;
+        findings.push({
+          file, rule: 'stronger-than-needed', severity: 'hint',
+          message: `${w.slot.current} is stronger than this reference count needs here: ${w.to} keeps every scenario race-free (${w.executions} executions explored). Only the refcount protocol is modelled; keep the stronger ordering if other code relies on it.`,
+          range: w.slot.arg.range, role: describeRole(counter.sites.find(cs => cs.site === site)?.role ?? { kind: 'other', why: site.op }),
+          ordering: orderingsOf(site),
+          fix: { title: `Relax to ${w.to}`, edits: slotEdits(w.slot, w.to, fileText), verified: { scenarios: scenarios.length, executions: w.executions } },
+          related: [], trace: null,
+        });
+      }
+    }
   }
 
   review.findings = applySeverity(findings, opts);

@@ -133,3 +133,17 @@ impl Request {
   assert.equal(path.basename(f.file), 'request.rs');
   assert.ok(f.related.some(rel => path.basename(rel.file) === 'aref.rs'));
 });
+
+test('check --hints reports orderings stronger than the protocol needs, verified weaker', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'rr-hints-'));
+  const src = readFileSync(path.join(root, 'examples/arc_done_right.rs'), 'utf8').replace('fetch_sub(1, Ordering::Release)', 'fetch_sub(1, Ordering::SeqCst)');
+  writeFileSync(path.join(dir, 'strong.rs'), src);
+  assert.equal(run(['check', dir]).code, 0, 'hints are off by default');
+  const r = run(['check', dir, '--hints', '--format', 'json']);
+  assert.equal(r.code, 1);
+  const rep = JSON.parse(r.out) as { findings: JsonFinding[] };
+  const hint = rep.findings.find(f => f.rule === 'stronger-than-needed');
+  assert.ok(hint, 'the SeqCst decrement is reported');
+  assert.equal(hint.severity, 'hint');
+  assert.match(JSON.stringify(hint.fix), /Ordering::Release/);
+});

@@ -63,6 +63,7 @@ export interface CounterVerdict {
 
 const MAX_CHANGED = 3;
 const MAX_CANDIDATES = 400;
+const FIX_SEARCH_MILLIS = 10_000;
 
 export function judgeCounter(scenarios: Scenario[], cache: ScenarioCache, budget: Budget): CounterVerdict {
   const verdicts = scenarios.map(s => {
@@ -100,7 +101,12 @@ export function judgeCounter(scenarios: Scenario[], cache: ScenarioCache, budget
   walk(0, []);
   candidates.sort((a, b) => a.cost - b.cost || a.changed.length - b.changed.length);
 
+  const started = Date.now();
   for (const cand of candidates.slice(0, MAX_CANDIDATES)) {
+    // The search as a whole is bounded too: a cancelled review or a slow counter stops it.
+    if (budget.signal?.aborted || Date.now() - started > FIX_SEARCH_MILLIS) {
+      return { verdicts, racy, fix: null, bounded: bounded ?? `bounded: fix search stopped after ${Date.now() - started} ms` };
+    }
     const assign: Assignment = new Map(cand.changed.map(ch => [ch.slot.key, ch.to]));
     let clean = true;
     let executions = 0;
@@ -112,4 +118,29 @@ export function judgeCounter(scenarios: Scenario[], cache: ScenarioCache, budget
     if (clean) return { verdicts, racy, fix: { assign: new Map(assign), changed: cand.changed, executions }, bounded };
   }
   return { verdicts, racy, fix: null, bounded };
+}
+
+/**
+ * For a clean counter: orderings that could be weaker with every scenario still race-free (each
+ * slot on its own). Only the refcount obligations are modelled, so these are hints, off by default.
+ */
+export function weakenings(scenarios: Scenario[], cache: ScenarioCache, budget: Budget): { slot: Slot; to: Ordering; executions: number }[] {
+  const slots = new Map<string, Slot>();
+  for (const s of scenarios) for (const sl of s.slots) if (sl.editable && sl.which !== 'failure' && sl.which !== 'fetch') slots.set(sl.key, sl);
+  const out: { slot: Slot; to: Ordering; executions: number }[] = [];
+  for (const sl of slots.values()) {
+    const weaker = VALID[sl.access].filter(o => o !== sl.current && atLeast(sl.current, o) && (sl.arg?.family !== 'kernel' || o !== 'AcqRel'))
+      .sort((a, b) => STRENGTH[a] - STRENGTH[b]);
+    for (const to of weaker) {
+      if (budget.signal?.aborted) return out;
+      let executions = 0;
+      const clean = scenarios.every(s => {
+        const res = cache.run(s.build(new Map([[sl.key, to]])), budget);
+        executions += res.executions;
+        return res.races.length === 0 && !res.bounded;
+      });
+      if (clean) { out.push({ slot: sl, to, executions }); break; }
+    }
+  }
+  return out;
 }
