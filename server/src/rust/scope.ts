@@ -37,36 +37,59 @@ export interface FileScope {
 
 export function buildFileScope(root: SyntaxNode): FileScope {
   const scope: FileScope = { imports: new Map(), globs: [], consts: new Map(), structs: new Map(), fns: [] };
-  for (const use of root.descendantsOfType('use_declaration')) {
-    const arg = use?.childForFieldName('argument');
-    if (arg) collectUse(arg, [], scope, use!.startPosition.row);
-  }
-  for (const c of root.descendantsOfType(['const_item', 'static_item'])) {
-    const name = c?.childForFieldName('name')?.text;
-    const value = c?.childForFieldName('value');
-    if (c && name && value) scope.consts.set(name, { name, type: c.childForFieldName('type')?.text ?? null, value, line: c.startPosition.row });
-  }
-  for (const s of root.descendantsOfType('struct_item')) {
-    const name = s?.childForFieldName('name')?.text;
-    const body = s?.childForFieldName('body');
-    if (!s || !name || !body) continue;
-    const fields = new Map<string, string>();
-    if (body.type === 'field_declaration_list') {
-      for (const f of body.namedChildren) {
-        if (f?.type !== 'field_declaration') continue;
-        const fname = f.childForFieldName('name')?.text;
-        const ftype = f.childForFieldName('type')?.text;
-        if (fname && ftype) fields.set(fname, ftype);
+  // One walk of the tree for every kind of item: each walk crosses into the wasm parser per node,
+  // so a walk per kind cost as much as parsing the file again.
+  // Enclosing impl/trait blocks, innermost last: nodes come in document order, so a stack of
+  // open containers gives each function its impl type without walking up the tree.
+  const open: { end: number; name: string | null }[] = [];
+  for (const n of root.descendantsOfType(['use_declaration', 'const_item', 'static_item', 'struct_item', 'function_item', 'impl_item', 'trait_item'])) {
+    if (!n) continue;
+    while (open.length && open[open.length - 1].end <= n.startIndex) open.pop();
+    switch (n.type) {
+      case 'impl_item': {
+        const t = n.childForFieldName('type');
+        open.push({ end: n.endIndex, name: t ? baseTypeName(t.text) : null });
+        break;
       }
-    } else if (body.type === 'ordered_field_declaration_list') {
-      // Tuple structs: fields are named by position, as `self.0` reads them.
-      body.namedChildren.filter(f => f && f.type !== 'visibility_modifier' && f.type !== 'attribute_item')
-        .forEach((f, i) => fields.set(String(i), f!.text));
+      case 'trait_item':
+        open.push({ end: n.endIndex, name: n.childForFieldName('name')?.text ?? null });
+        break;
+      case 'use_declaration': {
+        const arg = n.childForFieldName('argument');
+        if (arg) collectUse(arg, [], scope, n.startPosition.row);
+        break;
+      }
+      case 'const_item':
+      case 'static_item': {
+        const name = n.childForFieldName('name')?.text;
+        const value = n.childForFieldName('value');
+        if (name && value) scope.consts.set(name, { name, type: n.childForFieldName('type')?.text ?? null, value, line: n.startPosition.row });
+        break;
+      }
+      case 'struct_item': {
+        const name = n.childForFieldName('name')?.text;
+        const body = n.childForFieldName('body');
+        if (!name || !body) break;
+        const fields = new Map<string, string>();
+        if (body.type === 'field_declaration_list') {
+          for (const f of body.namedChildren) {
+            if (f?.type !== 'field_declaration') continue;
+            const fname = f.childForFieldName('name')?.text;
+            const ftype = f.childForFieldName('type')?.text;
+            if (fname && ftype) fields.set(fname, ftype);
+          }
+        } else if (body.type === 'ordered_field_declaration_list') {
+          // Tuple structs: fields are named by position, as `self.0` reads them.
+          body.namedChildren.filter(f => f && f.type !== 'visibility_modifier' && f.type !== 'attribute_item')
+            .forEach((f, i) => fields.set(String(i), f!.text));
+        }
+        scope.structs.set(name, fields);
+        break;
+      }
+      case 'function_item':
+        scope.fns.push(signatureOf(n, open.length ? open[open.length - 1].name : null));
+        break;
     }
-    scope.structs.set(name, fields);
-  }
-  for (const f of root.descendantsOfType('function_item')) {
-    if (f) scope.fns.push(signatureOf(f));
   }
   return scope;
 }
@@ -121,7 +144,7 @@ export function implTypeOf(n: SyntaxNode): string | null {
   return null;
 }
 
-export function signatureOf(f: SyntaxNode): FnSignature {
+export function signatureOf(f: SyntaxNode, implType: string | null = implTypeOf(f)): FnSignature {
   const params: { name: string; type: string }[] = [];
   let hasSelf = false;
   const ps = f.childForFieldName('parameters');
@@ -137,7 +160,7 @@ export function signatureOf(f: SyntaxNode): FnSignature {
   }
   return {
     name: f.childForFieldName('name')?.text ?? '',
-    implType: implTypeOf(f),
+    implType,
     params,
     returnType: f.childForFieldName('return_type')?.text ?? null,
     hasSelf,
