@@ -88,8 +88,10 @@ export function registerCommands(context: vscode.ExtensionContext, client: Langu
       `${r.skipped.length ? `, ${r.skipped.length} skipped` : ''}${r.cancelled ? ' (cancelled)' : ''}.`;
     output.appendLine(`[client] ${summary}`);
     for (const s of r.skipped) output.appendLine(`[client]   skipped ${s.file}: ${s.reason}`);
-    const choice = await vscode.window.showInformationMessage(summary, ...(r.findings ? ['Show Problems'] : []));
-    if (choice === 'Show Problems') await vscode.commands.executeCommand('workbench.actions.view.problems');
+    // Not awaited: the message stays until dismissed, and callers (tests, keybindings) want the result now.
+    void vscode.window.showInformationMessage(summary, ...(r.findings ? ['Show Problems'] : [])).then(choice => {
+      if (choice === 'Show Problems') void vscode.commands.executeCommand('workbench.actions.view.problems');
+    });
     return r;
   });
 }

@@ -62,6 +62,12 @@ function getDoc(uri: string): TextDocument | undefined {
   return documents.get(uri) ?? documents.all().find(d => normalizeUri(d.uri) === normalizeUri(uri));
 }
 
+pool.onIndexed = (files, stale) => {
+  // Reviews that ran while a big workspace was still being indexed may have missed cross-file
+  // helpers or paired sites: review the open files again now that the index is complete.
+  if (stale) { log(`index complete (${files} file(s)); reviewing open files again`); docs.reviewAll(); }
+};
+
 const docs = new Documents({
   connection, pool, log, get: getDoc,
   settings: () => settings,
@@ -177,8 +183,7 @@ connection.onDidChangeWatchedFiles(async ({ changes }) => {
     const file = uriToFile(c.uri);
     if (c.type === FileChangeType.Deleted) {
       remove.push(file);
-      // A file deleted or renamed away: its workspace-check diagnostics no longer apply.
-      if (!docs.isOpen(c.uri)) void connection.sendDiagnostics({ uri: c.uri, diagnostics: [] });
+      docs.forgetFile(c.uri);
       continue;
     }
     const r = await readSource(file);

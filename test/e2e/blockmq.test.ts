@@ -75,10 +75,16 @@ test('the quick fix from Ctrl+. sets Acquire and the diagnostic goes away', { ti
   await s.screenshot('4-fixed');
 });
 
-test('a CodeLens "Simulate" is shown above the checked site', { timeout: 120_000 }, async () => {
-  const lens = page.locator('.monaco-editor .codelens-decoration', { hasText: 'Simulate' }).first();
+test('a CodeLens "Simulate" is shown above the checked site and opens the scenario', { timeout: 120_000 }, async () => {
+  // After the fix the lens no longer announces a counterexample: it was refreshed from the new review.
+  const lens = page.locator('.part.editor .monaco-editor .codelens-decoration a', { hasText: /^Simulate$/ }).first();
   await lens.waitFor({ timeout: T });
   await s.screenshot('5-codelens');
+  const tabs = await page.locator('.tab').count();
+  await lens.click();
+  // refcountReview.simulate opens the simulator panel (or, without it, the scenario as JSON) in a new tab.
+  await page.waitForFunction(n => document.querySelectorAll('.tab').length > n, tabs, { timeout: T });
+  await s.screenshot('5b-simulate');
 });
 
 test('commands run from the palette: Check Workspace, Show Output', { timeout: 120_000 }, async () => {

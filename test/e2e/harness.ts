@@ -129,7 +129,12 @@ export class CodeServerSession {
     proc.stdout!.on('data', d => { s.log += String(d); });
     proc.stderr!.on('data', d => { s.log += String(d); });
     proc.on('exit', () => live.delete(proc));
-    await s.waitHealthy();
+    try {
+      await s.waitHealthy();
+    } catch (err) {
+      await s.close();
+      throw err;
+    }
     return s;
   }
 

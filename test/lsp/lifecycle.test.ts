@@ -5,8 +5,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { REQUEST_RS, SERVER, TestClient } from './lspClient';
+import { REQUEST_RS, ROOT, SERVER, TestClient } from './lspClient';
 
 test('without a transport flag the server prints its usage and exits 2', () => {
   const r = spawnSync(process.execPath, [SERVER], { encoding: 'utf8', timeout: 10_000 });
@@ -31,6 +32,18 @@ test('initialize advertises incremental sync, code actions (quickfix + fix all),
     assert.equal(indexed, 4, 'lib.rs, block/mod.rs, block/mq/mod.rs, block/mq/request.rs');
   } finally {
     assert.equal(await client.stop(), 0, 'exit after shutdown is a clean exit');
+  }
+});
+
+test('`refcount-review lsp --stdio` (the CLI) serves the same protocol', async () => {
+  const { client, init } = await TestClient.start({ argv: [path.join(ROOT, 'bin', 'refcount-review.js'), 'lsp', '--stdio'] });
+  try {
+    assert.equal(init.serverInfo?.name, 'refcount-review');
+    const uri = pathToFileURL(REQUEST_RS).href;
+    await client.open(uri, readFileSync(REQUEST_RS, 'utf8'));
+    assert.ok(Array.isArray(await client.nextDiagnostics(uri, 0)));
+  } finally {
+    assert.equal(await client.stop(), 0);
   }
 });
 

@@ -21,6 +21,8 @@ export interface StartOptions {
   initializationOptions?: Record<string, unknown>;
   /** Advertise codeAction resolve support (VS Code does). */
   resolveSupport?: boolean;
+  /** Command line after `node` (default: dist/server.js --stdio). */
+  argv?: string[];
 }
 
 export class TestClient {
@@ -37,7 +39,7 @@ export class TestClient {
   private constructor(readonly proc: ChildProcess, readonly conn: MessageConnection, public settings: unknown) {}
 
   static async start(o: StartOptions = {}): Promise<{ client: TestClient; init: InitializeResult }> {
-    const proc = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, o.argv ?? [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
     const conn = createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
     const c = new TestClient(proc, conn, o.settings);
     proc.stderr!.on('data', d => { c.stderr += String(d); });

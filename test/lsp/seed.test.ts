@@ -36,6 +36,10 @@ test('seed: one takeover-needs-acquire warning on the CAS success ordering, with
     assert.ok(d.range.start.character <= SUCCESS.character && d.range.end.character >= SUCCESS.character + 'Ordering::'.length,
       `range ${JSON.stringify(d.range)} covers the success ordering at ${JSON.stringify(SUCCESS)}`);
     assert.ok((d.relatedInformation ?? []).length >= 1, 'related information points at the paired decrement');
+    // The status bar went through "checking…" and settles on the count.
+    assert.ok(client.statuses.some(st => st.state === 'checking' && st.pending > 0));
+    const idle = await client.waitFor('idle status', () => client.statuses.at(-1)?.state === 'idle' ? client.statuses.at(-1) : undefined);
+    assert.equal(idle.findings, 1);
   } finally {
     await client.stop();
   }

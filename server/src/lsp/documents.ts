@@ -135,6 +135,14 @@ export class Documents {
     this.publish(uri, review);
   }
 
+  /** A file deleted or renamed away: its workspace-check findings no longer apply. */
+  forgetFile(uri: string): void {
+    const key = normalizeUri(uri);
+    if (this.states.has(key)) return; // the open buffer is still the truth
+    if (this.workspaceReviews.delete(key)) this.sendStatus();
+    void this.d.connection.sendDiagnostics({ uri, diagnostics: [] });
+  }
+
   isOpen(uri: string): boolean {
     return this.states.has(normalizeUri(uri));
   }
@@ -210,8 +218,11 @@ export class Documents {
     let findings = 0;
     for (const st of this.states.values()) if (st.done) findings += visibleFindings(st.done.review.findings, settings).length;
     for (const [uri, r] of this.workspaceReviews) if (!this.states.has(uri)) findings += visibleFindings(r.findings, settings).length;
-    let pending = this.d.pool.pending;
-    for (const st of this.states.values()) if (st.timer) pending++;
+    // A document counts as pending from its edit until its review has landed (not only while a
+    // worker holds it), so the status never flashes a stale count between the two.
+    let docsPending = 0;
+    for (const st of this.states.values()) if (st.pendingVersion !== undefined) docsPending++;
+    const pending = Math.max(this.d.pool.pending, docsPending);
     const params: StatusParams = { state: !settings.enable ? 'disabled' : pending > 0 ? 'checking' : 'idle', findings, pending };
     void this.d.connection.sendNotification(statusMethod, params);
   }

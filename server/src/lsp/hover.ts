@@ -16,9 +16,9 @@ export function hoverAt(review: FileReview, p: Position): Hover | undefined {
   const { cs, which, range } = hit;
   const lines: string[] = [];
   const arg = which === 'single' ? 'ordering' : `${which} ordering`;
-  lines.push(`**Refcount Review** — ${arg} of a *${cs.site.role}*`);
+  lines.push(`**Refcount Review** — the ${arg} of this atomic operation`);
   lines.push('');
-  lines.push(`- **Role:** ${cs.site.role} (\`${cs.site.text.trim().replace(/\s+/g, ' ').slice(0, 120)}\`)`);
+  lines.push(`- **Role:** ${cs.site.role}`);
   if (cs.partners.length) {
     lines.push(`- **Pairs with:** ${cs.partners.map(s => `${s.role} at ${where(s.file, s.range.start.line)}`).join('; ')}`);
   }

@@ -11,4 +11,6 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'result'; id: number; review: FileReview; elapsedMs: number }
   | { type: 'error'; id: number; message: string; stack?: string }
-  | { type: 'log'; message: string };
+  | { type: 'log'; message: string }
+  /** The index caught up with every file sent; `reviewedWhileIndexing`: some review saw a partial index. */
+  | { type: 'indexed'; files: number; reviewedWhileIndexing: boolean };

@@ -55,8 +55,12 @@ export class ReviewPool {
   private nextId = 1;
   private crashTimes: number[] = [];
   private disposed = false;
+  /** Pending worker restarts (cleared on dispose). */
+  private readonly restarts = new Set<NodeJS.Timeout>();
   /** Called whenever the number of queued + running jobs changes. */
   onLoadChange: (pending: number) => void = () => {};
+  /** Called when a worker's index caught up; `stale`: reviews ran against a partial index meanwhile. */
+  onIndexed: (files: number, stale: boolean) => void = () => {};
 
   constructor(private readonly o: PoolOptions) {
     for (let i = 0; i < Math.max(1, o.size); i++) this.slots.push(this.spawn());
@@ -120,6 +124,8 @@ export class ReviewPool {
 
   async dispose(): Promise<void> {
     this.disposed = true;
+    for (const t of this.restarts) clearTimeout(t);
+    this.restarts.clear();
     for (const j of this.queue.splice(0)) this.settle(j, { kind: 'cancelled' });
     await Promise.all(this.slots.map(s => {
       if (s.job) this.settle(s.job, { kind: 'cancelled' });
@@ -142,6 +148,7 @@ export class ReviewPool {
 
   private onMessage(slot: Slot, m: FromWorker): void {
     if (m.type === 'log') { this.o.log(m.message); return; }
+    if (m.type === 'indexed') { this.onIndexed(m.files, m.reviewedWhileIndexing); return; }
     const job = slot.job;
     if (!job || job.id !== m.id) return; // answer to a job already given up on
     this.finish(slot);
@@ -166,12 +173,14 @@ export class ReviewPool {
     const now = Date.now();
     this.crashTimes = this.crashTimes.filter(t => now - t < 60_000).concat(now);
     const delay = this.crashTimes.length <= 2 ? 0 : Math.min(30_000, 100 * 2 ** (this.crashTimes.length - 2));
-    setTimeout(() => {
+    const timer = setTimeout(() => {
+      this.restarts.delete(timer);
       if (this.disposed) return;
       const i = this.slots.indexOf(slot);
       if (i >= 0) this.slots[i] = this.spawn();
       this.pump();
-    }, delay).unref?.();
+    }, delay);
+    this.restarts.add(timer);
     this.onLoadChange(this.pending);
   }
 

@@ -1,0 +1,82 @@
+// Finding -> diagnostics and code actions, on hand-made findings (the shapes the pipeline
+// produces); the real pipeline's findings go through the same code in test/lsp/seed.test.ts.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import type { Finding, RuleId } from '../../server/src/protocol/finding';
+import type { FileReview } from '../../server/src/review';
+import { codeActions, combineFixes, FIX_ALL_KIND, resolveFixAll } from '../../server/src/lsp/codeActions';
+import { parseSettings } from '../../server/src/lsp/config';
+import { toDiagnostics } from '../../server/src/lsp/diagnostics';
+
+const S = parseSettings({}).settings;
+const r = (l: number, a: number, b: number) => ({ start: { line: l, character: a }, end: { line: l, character: b } });
+
+function finding(rule: RuleId, line: number, fixText?: string): Finding {
+  return {
+    file: '/w/a.rs', rule, severity: 'warning', message: `${rule} at ${line}`, range: r(line, 10, 27), role: 'takeover CAS 2 -> 0', ordering: 'Relaxed/Relaxed',
+    fix: fixText ? { title: `Use ${fixText}`, edits: [{ range: r(line, 10, 27), newText: fixText }, { range: r(0, 0, 0), newText: 'use core::sync::atomic::fence;\n' }], verified: { scenarios: 1, executions: 4 } } : null,
+    related: [{ file: '/w/b.rs', range: r(3, 1, 2), message: 'paired site' }], trace: null,
+  };
+}
+
+function review(findings: Finding[]): FileReview {
+  return { file: '/w/a.rs', findings, scenarios: [], problems: [] };
+}
+
+test('diagnostics carry rule code, doc link, related info in URIs, and settings severity', () => {
+  const [d] = toDiagnostics([finding('takeover-needs-acquire', 5, 'Ordering::Acquire')], parseSettings({ severity: { 'takeover-needs-acquire': 'error' } }).settings, 'file:///ext/docs/rules.md');
+  assert.equal(d.code, 'takeover-needs-acquire');
+  assert.equal(d.severity, 1);
+  assert.equal(d.codeDescription?.href, 'file:///ext/docs/rules.md#takeover-needs-acquire');
+  assert.deepEqual(d.relatedInformation, [{ location: { uri: 'file:///w/b.rs', range: r(3, 1, 2) }, message: 'paired site' }]);
+  assert.deepEqual(toDiagnostics([finding('takeover-needs-acquire', 5)], parseSettings({ severity: { 'takeover-needs-acquire': 'off' } }).settings, undefined), []);
+});
+
+test('only fixes the review supplied are offered; findings without a fix get no action', () => {
+  const rv = review([finding('takeover-needs-acquire', 5, 'Ordering::Acquire'), finding('unresolved-ordering', 9)]);
+  const diags = toDiagnostics(rv.findings, S, undefined);
+  const at5 = codeActions({ uri: 'file:///w/a.rs', version: 3 }, rv, S, r(5, 12, 12), { diagnostics: diags }, true);
+  assert.deepEqual(at5.map(a => [a.title, a.kind, a.isPreferred]), [['Use Ordering::Acquire', 'quickfix', true]]);
+  assert.deepEqual(at5[0].diagnostics, [diags[0]]);
+  assert.deepEqual(at5[0].edit?.documentChanges?.[0], { textDocument: { uri: 'file:///w/a.rs', version: 3 }, edits: rv.findings[0].fix!.edits });
+  assert.deepEqual(codeActions({ uri: 'file:///w/a.rs', version: 3 }, rv, S, r(9, 12, 12), { diagnostics: diags }, true), []);
+});
+
+test('fix all: one fix is handed out directly; several are merged and left for resolve', () => {
+  const one = review([finding('takeover-needs-acquire', 5, 'Ordering::Acquire')]);
+  const [fa] = codeActions({ uri: 'u', version: 1 }, one, S, r(0, 0, 0), { diagnostics: [], only: ['source.fixAll'] }, true);
+  assert.equal(fa.kind, FIX_ALL_KIND);
+  assert.ok(fa.edit && !fa.data);
+  const two = review([finding('takeover-needs-acquire', 5, 'Ordering::Acquire'), finding('dec-needs-release', 8, 'Ordering::Release')]);
+  const acts = codeActions({ uri: 'u', version: 1 }, two, S, r(5, 12, 12), { diagnostics: [] }, true);
+  assert.deepEqual(acts.map(a => a.kind), ['quickfix', 'quickfix'], 'the fix at the cursor, then fix-all in the quick-fix menu');
+  assert.ok(!acts[1].edit && (acts[1].data as { fixAll: boolean }).fixAll);
+  assert.deepEqual(codeActions({ uri: 'u', version: 1 }, two, S, r(0, 0, 0), { diagnostics: [], only: ['source.fixAll'] }, false), [], 'no resolve, no unverified combination');
+});
+
+test('combined fixes: shared import once, conflicting fix left out', () => {
+  const a = finding('takeover-needs-acquire', 5, 'Ordering::Acquire');
+  const b = finding('dec-needs-release', 8, 'Ordering::Release');
+  const clash = finding('last-dec-needs-acquire', 5, 'Ordering::AcqRel');
+  const { edits, included } = combineFixes([a, b, clash]);
+  assert.deepEqual(included, [a, b]);
+  assert.equal(edits.filter(e => e.newText.startsWith('use ')).length, 1);
+  assert.equal(edits.length, 3);
+});
+
+test('resolve fix all: the edit is attached only when the re-review confirms it', async () => {
+  const rv = review([finding('takeover-needs-acquire', 5, 'Ordering::Acquire'), finding('dec-needs-release', 8, 'Ordering::Release')]);
+  const text = Array.from({ length: 10 }, (_, i) => `line ${i} ${'x'.repeat(30)}`).join('\n');
+  const apply = (t: string, e: Parameters<typeof TextDocument.applyEdits>[1]) => TextDocument.applyEdits(TextDocument.create('u', 'rust', 1, t), e);
+  const data = { fixAll: true as const, uri: 'u', version: 1 };
+  const logs: string[] = [];
+  let seen = '';
+  const ok = await resolveFixAll({ title: 'x', data }, data, rv, S, text, apply, async t => { seen = t; return review([]); }, m => logs.push(m));
+  assert.ok(ok.edit);
+  assert.ok(seen.includes('Ordering::Acquire') && seen.includes('Ordering::Release'), 'the combined text was re-reviewed');
+  const bad = await resolveFixAll({ title: 'x', data }, data, rv, S, text, apply, async () => review([finding('dec-needs-release', 8)]), m => logs.push(m));
+  assert.equal(bad.edit, undefined);
+  assert.match(logs.at(-1)!, /leave 1 finding/);
+});
