@@ -31,7 +31,9 @@ const nodeTests = [];
 if (want('unit')) nodeTests.push(...testFiles('out/test/unit'));
 if (want('lsp')) nodeTests.push(...testFiles('out/test/lsp'));
 if (want('e2e')) nodeTests.push(...testFiles('out/test/e2e'));
-if (want('vscode')) nodeTests.push(...testFiles('out/test/vscode-host'));
+// The extension-host suite already runs inside code-server from test/e2e; `test:vscode` runs it
+// through @vscode/test-electron (falling back to code-server) on its own.
+if (groups.includes('vscode')) nodeTests.push(...testFiles('out/test/vscode-host'));
 if (nodeTests.length === 0) { console.error('no test files found'); process.exit(1); }
 // One `node --test` run so CI sees a single summary line.
 run(['--test', '--test-concurrency=2', ...nodeTests]);

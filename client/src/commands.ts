@@ -5,49 +5,18 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import {
   checkWorkspaceMethod, scenariosMethod,
-  type CheckWorkspaceResult, type ScenariosParams, type ScenariosResult,
+  type CheckWorkspaceResult,
 } from '../../server/src/lsp/requests';
 import type { SimulatorHost } from './simulator/api';
+import { createSimulatorHost } from './simulator/panel';
 
 type OpenArgs = Parameters<SimulatorHost['open']>[0];
 
-/**
- * The simulator panel when it is part of the build (client/src/simulator/panel.ts); otherwise a
- * stand-in that shows the scenario and its counterexample trace as JSON.
- */
-function loadSimulator(context: vscode.ExtensionContext, client: LanguageClient, output: vscode.OutputChannel): SimulatorHost {
-  let mod: { createSimulatorHost?: (c: vscode.ExtensionContext, l: LanguageClient, log: (m: string) => void) => SimulatorHost } | undefined;
-  try {
-    // A literal path inside try: esbuild bundles it when the module exists and leaves it out otherwise.
-    mod = require('./simulator/panel');
-  } catch {
-    mod = undefined;
-  }
-  if (mod?.createSimulatorHost) return mod.createSimulatorHost(context, client, m => output.appendLine(`[simulator] ${m}`));
-  output.appendLine('[client] simulator panel not available in this build; scenarios open as JSON');
-  return {
-    async open(args: OpenArgs) {
-      if (/\.litmus$/i.test(args.uri)) {
-        await vscode.window.showTextDocument(vscode.Uri.parse(args.uri));
-        return;
-      }
-      const r = await client.sendRequest<ScenariosResult>(scenariosMethod, { uri: args.uri, position: args.position } satisfies ScenariosParams);
-      const scenarios = args.scenarioId ? r.scenarios.filter(s => s.id === args.scenarioId) : r.scenarios;
-      if (scenarios.length === 0) {
-        void vscode.window.showInformationMessage(`Refcount Review: nothing to simulate here${r.reason ? ` (${r.reason})` : ''}.`);
-        return;
-      }
-      const ids = new Set(scenarios.map(s => s.id));
-      const findings = r.findings.filter(f => f.scenario === undefined || ids.has(f.scenario));
-      const doc = await vscode.workspace.openTextDocument({ language: 'json', content: JSON.stringify({ scenarios, findings }, null, 2) });
-      await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: true });
-    },
-  };
-}
-
 export function registerCommands(context: vscode.ExtensionContext, client: LanguageClient, output: vscode.OutputChannel): void {
-  let simulator: SimulatorHost | undefined;
-  const sim = () => (simulator ??= loadSimulator(context, client, output));
+  // Created at activation, not on first use: it registers the panel serializer (restore after a
+  // reload) and the cursor listener that selects a site's steps in an open panel.
+  const simulator: SimulatorHost = createSimulatorHost(context, client, m => output.appendLine(`[simulator] ${m}`));
+  const sim = () => simulator;
   const reg = (id: string, fn: (...args: any[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));
 
   reg('refcountReview.showOutput', () => output.show(true));

@@ -74,6 +74,11 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
   const cache = opts.cache ?? sharedCache;
   const fileText = (f: string): string | undefined => (f === file ? text : opts.readFile?.(f));
   const findings: Finding[] = [];
+  const linesOf = new Map<string, string[] | undefined>();
+  const fileLines = (f: string): string[] | undefined => {
+    if (!linesOf.has(f)) linesOf.set(f, fileText(f)?.split('\n'));
+    return linesOf.get(f);
+  };
 
   for (const p of analysis.problems) {
     if (p.kind === 'unresolved-ordering') {
@@ -127,7 +132,7 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
       review.scenarios.push({
         id: v.scenario.id, title: v.scenario.title, file, program: v.program,
         sites: v.scenario.sites.map(s => ({
-          file: s.file, range: s.range, text: fileText(s.file)?.split('\n')[s.range.start.line]?.trim() ?? s.receiverText,
+          file: s.file, range: s.range, text: callText(s, fileLines(s.file)),
           role: describeRole(counter.sites.find(cs => cs.site === s)?.role ?? { kind: 'other', why: s.op }),
           orderingRanges: s.orderings.filter(o => o.range && !o.implied).map(o => ({ range: o.range!, which: o.which === 'success' || o.which === 'set' ? 'success' as const : o.which === 'failure' || o.which === 'fetch' ? 'failure' as const : 'single' as const })),
         })),
@@ -163,4 +168,17 @@ function applySeverity(findings: Finding[], opts: ReviewOptions): Finding[] {
     out.push(sev ? { ...f, severity: sev } : f);
   }
   return out.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+}
+
+/** The site's call as one line (multi-line receiver chains joined), for the simulator's rows. */
+function callText(s: Site, lines: string[] | undefined): string {
+  if (!lines) return s.receiverText;
+  const { start, end } = s.range;
+  const parts: string[] = [];
+  for (let l = start.line; l <= end.line && l < lines.length; l++) {
+    const line = lines[l];
+    parts.push(l === start.line && l === end.line ? line.slice(start.character, end.character) : l === start.line ? line.slice(start.character) : l === end.line ? line.slice(0, end.character) : line);
+  }
+  const text = parts.map(p => p.trim()).join('').replace(/\s+/g, ' ');
+  return text.length > 160 ? text.slice(0, 157) + '...' : text;
 }

@@ -64,6 +64,10 @@ export class ReceiverReader {
         if (fnode) return `${compact(fnode.text).replace(/^Self::/, `${this.implType ?? 'Self'}::`)}${argText}`;
         return compact(n.text);
       }
+      case 'macro_invocation': {
+        const place = addrOfPlace(n);
+        return place ? compact(place.text) : compact(n.text);
+      }
       default:
         return compact(n.text);
     }
@@ -115,10 +119,29 @@ export class ReceiverReader {
         }
         return null;
       }
+      case 'macro_invocation': {
+        // `addr_of!((*ptr).field)`: a pointer to the field, whose type the struct declares.
+        const place = addrOfPlace(n);
+        return place ? agreed(this.facts.fieldTypesByName(place.field)) : null;
+      }
       default:
         return null;
     }
   }
+}
+
+/**
+ * The place inside `addr_of!(..)` / `addr_of_mut!(..)` (as kernel code reaches a field through a raw
+ * pointer). Macro arguments are an unparsed token tree, so only the `(*p).field` shape is read.
+ */
+function addrOfPlace(n: SyntaxNode): { text: string; field: string } | null {
+  const name = n.childForFieldName('macro')?.text ?? n.namedChildren[0]?.text ?? '';
+  if (!/(^|::)addr_of(_mut)?$/.test(name.replace(/\s+/g, ''))) return null;
+  const tokens = n.namedChildren.find(c => c?.type === 'token_tree');
+  if (!tokens) return null;
+  const inner = tokens.text.replace(/^\(\s*/, '').replace(/\s*\)$/, '');
+  const m = /\.\s*([\p{L}_][\p{L}\p{N}_]*)\s*$/u.exec(inner);
+  return m ? { text: inner, field: m[1] } : null;
 }
 
 /** One type if all candidates have the same atomic-ness class and text, else null. */
