@@ -12,6 +12,7 @@ import { counterFindings, orderingsOf, slotEdits } from './protocol/report';
 import { analyzeRustFile } from './rust/extract';
 import { initRustParser } from './rust/parser';
 import type { RustIndex } from './rust/index';
+import type { TreeCache } from './rust/trees';
 import type { Site } from './rust/site';
 
 export interface ReviewOptions {
@@ -28,6 +29,8 @@ export interface ReviewOptions {
   /** Reads another file's text (for import edits in helper files). */
   readFile?: (file: string) => string | undefined;
   cache?: ScenarioCache;
+  /** Keeps each file's last tree so an edited text is re-parsed incrementally (the language server's worker). */
+  trees?: TreeCache;
 }
 
 export interface FileReview {
@@ -68,7 +71,7 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
   const skipped = skipReason(text);
   if (skipped) { review.skipped = skipped; return review; }
   await initRustParser();
-  const analysis = analyzeRustFile(file, text, undefined, { index: opts.index });
+  const analysis = analyzeRustFile(file, text, opts.trees?.parse(file, text), { index: opts.index });
   review.sites = analysis.sites;
   const budget = { ...DEFAULT_BUDGET, ...opts.budget };
   const cache = opts.cache ?? sharedCache;

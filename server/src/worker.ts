@@ -12,6 +12,7 @@ import { reviewText } from './review';
 import { analyzeRustFile } from './rust/extract';
 import { RustIndex } from './rust/index';
 import { initRustParser } from './rust/parser';
+import { TreeCache } from './rust/trees';
 import type { Site } from './rust/site';
 import type { FromWorker, ToWorker } from './lsp/workerMessages';
 
@@ -21,6 +22,8 @@ if (!port) throw new Error('server/src/worker.ts must run in a worker thread');
 const SLICE_MS = 15;
 
 const index = new RustIndex();
+/** The last tree of each recently reviewed buffer: typing re-parses only what changed. */
+const trees = new TreeCache();
 /** path -> newest known text (open buffers overwrite disk versions). */
 const texts = new Map<string, string>();
 /** path -> that file's sites, read against the index as it was when the file was indexed. */
@@ -83,7 +86,7 @@ const ready = initRustParser().catch(err => { log(`cannot load the Rust parser: 
 port.on('message', (m: ToWorker) => {
   if (m.type === 'files') {
     for (const f of m.remove) {
-      index.remove(f); texts.delete(f); sitesByFile.delete(f);
+      index.remove(f); texts.delete(f); sitesByFile.delete(f); trees.forget(f);
       needSummary.delete(f); needSites.delete(f); staleIndex.delete(f);
     }
     for (const [f, t] of m.set) { texts.set(f, t); staleIndex.delete(f); needSummary.add(f); }
@@ -107,7 +110,7 @@ async function review(m: Extract<ToWorker, { type: 'review' }>): Promise<void> {
     for (const f of [...staleIndex]) if (f !== m.file) { staleIndex.delete(f); summarize(f); readSites(f); }
     const review = await reviewText(m.file, m.text, {
       ...m.opts, budget: { ...m.opts.budget, signal },
-      index, otherSites: otherSites(m.file), readFile: f => texts.get(f),
+      index, otherSites: otherSites(m.file), readFile: f => texts.get(f), trees,
     });
     post({ type: 'result', id: m.id, review, elapsedMs: performance.now() - started });
   } catch (err) {

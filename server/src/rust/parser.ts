@@ -72,3 +72,11 @@ export function withRustTree<T>(text: string, fn: (tree: Tree) => T): T {
     tree.delete();
   }
 }
+
+/** Re-parses after `old.edit(..)`: tree-sitter reuses the unchanged parts of `old`. The caller owns both trees. */
+export function reparseRust(text: string, old: Tree): Tree {
+  if (!parser) throw new Error('Rust parser not initialised: await initRustParser() first');
+  const tree = parser.parse(text, old);
+  if (!tree) throw new Error('tree-sitter returned no tree (parse cancelled)');
+  return tree;
+}

@@ -1,0 +1,75 @@
+// Incremental parsing for the language server: keeps the last tree of each recently reviewed file
+// and re-parses an edited text from it. The edit is recovered by diffing the old and new text
+// (common prefix and suffix), so callers only pass whole texts. tree-sitter then re-reads only
+// what the edit touched; on a 10k-line file that is the difference between ~60 ms and ~5 ms.
+
+import type { Edit, Point, Tree } from 'web-tree-sitter';
+import { parseRust, reparseRust } from './parser';
+
+interface Entry { text: string; tree: Tree }
+
+/** Where index `i` (UTF-16 code units, as web-tree-sitter counts) falls, as a row/column point. */
+function pointAt(text: string, i: number): Point {
+  let row = 0;
+  let lineStart = 0;
+  for (let k = text.indexOf('\n'); k !== -1 && k < i; k = text.indexOf('\n', k + 1)) { row++; lineStart = k + 1; }
+  return { row, column: i - lineStart };
+}
+
+const isHigh = (c: number): boolean => c >= 0xd800 && c <= 0xdbff;
+const isLow = (c: number): boolean => c >= 0xdc00 && c <= 0xdfff;
+
+/** The single edit that turns `before` into `after` (null when they are equal). */
+export function diffEdit(before: string, after: string): Edit | null {
+  if (before === after) return null;
+  const min = Math.min(before.length, after.length);
+  let p = 0;
+  while (p < min && before.charCodeAt(p) === after.charCodeAt(p)) p++;
+  // Never split a surrogate pair: the edit must start and end on whole characters.
+  if (p > 0 && isHigh(before.charCodeAt(p - 1))) p--;
+  let s = 0;
+  while (s < min - p && before.charCodeAt(before.length - 1 - s) === after.charCodeAt(after.length - 1 - s)) s++;
+  if (s > 0 && isLow(after.charCodeAt(after.length - s))) s--;
+  const oldEnd = before.length - s;
+  const newEnd = after.length - s;
+  return {
+    startIndex: p, oldEndIndex: oldEnd, newEndIndex: newEnd,
+    startPosition: pointAt(before, p), oldEndPosition: pointAt(before, oldEnd), newEndPosition: pointAt(after, newEnd),
+  } as Edit;
+}
+
+export class TreeCache {
+  private readonly entries = new Map<string, Entry>();
+  constructor(private readonly limit = 16) {}
+
+  /** A tree for `text`, reusing the file's previous tree when there is one. The cache owns it: do not delete. */
+  parse(file: string, text: string): Tree {
+    const old = this.entries.get(file);
+    let tree: Tree;
+    if (old && old.text === text) tree = old.tree;
+    else if (old) {
+      const edit = diffEdit(old.text, text)!;
+      old.tree.edit(edit);
+      tree = reparseRust(text, old.tree);
+      old.tree.delete();
+    } else tree = parseRust(text);
+    this.entries.delete(file);
+    this.entries.set(file, { text, tree });
+    while (this.entries.size > this.limit) {
+      const [k, e] = this.entries.entries().next().value!;
+      e.tree.delete();
+      this.entries.delete(k);
+    }
+    return tree;
+  }
+
+  forget(file: string): void {
+    const e = this.entries.get(file);
+    if (e) { e.tree.delete(); this.entries.delete(file); }
+  }
+
+  clear(): void {
+    for (const e of this.entries.values()) e.tree.delete();
+    this.entries.clear();
+  }
+}
