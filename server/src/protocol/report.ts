@@ -1,53 +1,22 @@
 // Turns a counter's verdict into findings: which site is to blame (the one whose ordering the
 // verified fix changes), in words a non-expert can act on, with the edit and the counterexample.
 
-import type { Ordering, OrderingArg, Site } from '../rust/site';
+import type { Ordering, Site } from '../rust/site';
+import { orderingName, planOrderingEdits } from './orderingEdits';
 import { isAcquireOrStronger, isReleaseOrStronger } from '../rust/site';
 import type { Finding, Fix, Related, RuleId, TextEdit, Range } from './finding';
 import type { CounterVerdict } from './fixes';
 import { describeRole, type Counter, type Role } from './roles';
 import type { Slot } from './scenarios';
 
-const KERNEL_NAME: Record<Ordering, string> = { Relaxed: 'Relaxed', Acquire: 'Acquire', Release: 'Release', AcqRel: 'Full', SeqCst: 'Full' };
-
-export function orderingText(arg: OrderingArg, to: Ordering, fileText?: string): string {
-  const name = arg.family === 'kernel' ? KERNEL_NAME[to] : to;
-  if (arg.resolution === 'const' || arg.resolution === 'let' || arg.resolution === 'unresolved') {
-    // The argument names a constant or a binding; write the ordering itself at this site.
-    if (arg.family === 'kernel') return name;
-    const hasOrdering = fileText !== undefined && /^\s*(pub\s+)?use\s[^;]*\bOrdering\b(?!::)/m.test(fileText);
-    return hasOrdering ? `Ordering::${name}` : `core::sync::atomic::Ordering::${name}`;
-  }
-  // Keep the style of the original: `Ordering::Relaxed` -> `Ordering::Acquire`, `Relaxed` -> `Acquire`.
-  return /[A-Za-z_]\w*$/.test(arg.text) ? arg.text.replace(/[A-Za-z_]\w*$/, name) : name;
-}
-
-/** An import for a bare ordering name, when the file imports orderings by name and lacks this one. */
-function importEdit(text: string, arg: OrderingArg, newText: string): TextEdit | null {
-  if (newText.includes('::') || arg.resolution !== 'import') return null;
-  const lines = text.split('\n');
-  const imported = new RegExp(`^\\s*(pub\\s+)?use\\s[^;]*\\b${newText}\\b`);
-  if (lines.some(l => imported.test(l))) return null;
-  const oldName = arg.text.trim();
-  const idx = lines.findIndex(l => /^\s*(pub\s+)?use\s/.test(l) && new RegExp(`\\b${oldName}\\b`).test(l));
-  if (idx < 0) return null;
-  const m = /use\s+([\w:]+?)::(\{|\w+\s*(;|as))/.exec(lines[idx]);
-  const prefix = m ? m[1] : arg.family === 'kernel' ? 'kernel::sync::atomic' : 'core::sync::atomic::Ordering';
-  const indent = /^\s*/.exec(lines[idx])![0];
-  return { range: { start: { line: idx + 1, character: 0 }, end: { line: idx + 1, character: 0 } }, newText: `${indent}use ${prefix}::${newText};\n` };
-}
-
+/** The edits that set `slot` to `to` (the argument, and an import when a bare name needs one). */
 export function slotEdits(slot: Slot, to: Ordering, fileText: (file: string) => string | undefined): TextEdit[] {
   const arg = slot.arg!;
-  const text = fileText(arg.file ?? slot.site.file);
-  const newText = orderingText(arg, to, text);
   const file = arg.file && arg.file !== slot.site.file ? arg.file : undefined;
-  const edits: TextEdit[] = [{ range: arg.range!, newText, ...(file ? { file } : {}) }];
-  if (text !== undefined) {
-    const imp = importEdit(text, arg, newText);
-    if (imp) edits.push(file ? { ...imp, file } : imp);
-  }
-  return edits;
+  const text = fileText(arg.file ?? slot.site.file);
+  if (text === undefined) return [{ range: arg.range!, newText: orderingName(to, arg.family), ...(file ? { file } : {}) }];
+  const plan = planOrderingEdits(text, [{ range: arg.range!, to, family: arg.family }]);
+  return plan.edits.map(e => (file ? { ...e, file } : e));
 }
 
 function ruleFor(role: Role, slot: Slot, to: Ordering): RuleId {
@@ -131,7 +100,7 @@ export function counterFindings(file: string, counter: Counter, v: CounterVerdic
       const edits = v.fix.changed.filter(c2 => c2.slot.site === site).flatMap(c2 => slotEdits(c2.slot, c2.to, fileText));
       const together = v.fix.changed.length > 1 ? ` (verified together with ${v.fix.changed.filter(c2 => c2 !== ch).map(c2 => `${c2.to} at ${siteName(c2.slot.site)}`).join(', ')})` : '';
       const fix: Fix = {
-        title: `Use ${ch.slot.arg?.family === 'kernel' ? KERNEL_NAME[ch.to] : 'Ordering::' + ch.to} for ${ch.slot.access === 'fence' ? 'this fence' : ch.slot.which === 'success' || ch.slot.which === 'set' ? `the ${describeRole(role).replace(/ \(.*\)$/, '')}'s success ordering` : `the ${describeRole(role)}`}${together}`,
+        title: `Use ${ch.slot.arg?.family === 'kernel' ? orderingName(ch.to, 'kernel') : 'Ordering::' + ch.to} for ${ch.slot.access === 'fence' ? 'this fence' : ch.slot.which === 'success' || ch.slot.which === 'set' ? `the ${describeRole(role).replace(/ \(.*\)$/, '')}'s success ordering` : `the ${describeRole(role)}`}${together}`,
         edits,
         verified: { scenarios: v.verdicts.length, executions: v.fix.executions },
       };
