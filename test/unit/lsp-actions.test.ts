@@ -80,3 +80,21 @@ test('resolve fix all: the edit is attached only when the re-review confirms it'
   assert.equal(bad.edit, undefined);
   assert.match(logs.at(-1)!, /leave 1 finding/);
 });
+
+test('a finding with a counterexample offers "Show the counterexample in the simulator"', () => {
+  const f = { ...finding('takeover-needs-acquire', 5, 'Ordering::Acquire'), scenario: 'takeover:a:b' };
+  const acts = codeActions({ uri: 'file:///w/a.rs', version: 2 }, review([f]), S, r(5, 12, 12), { diagnostics: [] }, true);
+  const sim = acts.find(a => a.command?.command === 'refcountReview.simulate');
+  assert.ok(sim, 'simulate action present');
+  assert.equal(sim.title, 'Show the counterexample in the simulator');
+  assert.deepEqual(sim.command!.arguments, [{ uri: 'file:///w/a.rs', scenarioId: 'takeover:a:b' }]);
+  assert.equal(acts[0].isPreferred, true, 'the verified fix stays first and preferred');
+});
+
+test('a fix that edits a helper in another file targets that file', () => {
+  const f = finding('dec-needs-release', 5, 'Ordering::Release');
+  f.fix!.edits = [{ range: r(30, 10, 27), newText: 'Ordering::Release', file: '/w/helpers.rs' }];
+  const [fix] = codeActions({ uri: 'file:///w/a.rs', version: 4 }, review([f]), S, r(5, 12, 12), { diagnostics: [] }, true);
+  const changes = fix.edit!.documentChanges as { textDocument: { uri: string; version: number | null }; edits: unknown[] }[];
+  assert.deepEqual(changes.map(c => [c.textDocument.uri, c.textDocument.version, c.edits.length]), [['file:///w/a.rs', 4, 0], ['file:///w/helpers.rs', null, 1]]);
+});

@@ -3,7 +3,9 @@
 // file" combines them, and when it combines more than one it is re-reviewed before its edit is
 // handed out (codeAction/resolve), because the fixes were verified one at a time.
 
-import { CodeActionKind, type CodeAction, type Diagnostic, type Range, type TextEdit, type WorkspaceEdit } from 'vscode-languageserver';
+import { CodeActionKind, type CodeAction, type Diagnostic, type Range, type TextDocumentEdit, type TextEdit, type WorkspaceEdit } from 'vscode-languageserver';
+import { fileToUri } from './uris';
+import { SIMULATE_COMMAND, type SimulateArgs } from './codeLens';
 import type { Finding } from '../protocol/finding';
 import type { FileReview } from '../review';
 import { effectiveSeverity, type Settings } from './config';
@@ -17,9 +19,18 @@ export interface FixAllData { fixAll: true; uri: string; version: number }
 
 interface Doc { uri: string; version: number }
 
-function workspaceEdit(doc: Doc, edits: TextEdit[]): WorkspaceEdit {
-  // Versioned, so an editor refuses the edit if the text moved on since the review.
-  return { documentChanges: [{ textDocument: { uri: doc.uri, version: doc.version }, edits }] };
+/**
+ * The edits of fixes as one workspace edit. Edits in this document are versioned, so an editor
+ * refuses them if the text moved on since the review; a fix that changes a helper's ordering in
+ * another file (`file` set) edits that file too.
+ */
+function workspaceEdit(doc: Doc, edits: (TextEdit & { file?: string })[]): WorkspaceEdit {
+  const here = edits.filter(e => !e.file).map(({ range, newText }) => ({ range, newText }));
+  const changes: TextDocumentEdit[] = [{ textDocument: { uri: doc.uri, version: doc.version }, edits: here }];
+  const byFile = new Map<string, TextEdit[]>();
+  for (const e of edits) if (e.file) byFile.set(e.file, [...(byFile.get(e.file) ?? []), { range: e.range, newText: e.newText }]);
+  for (const [file, list] of byFile) changes.push({ textDocument: { uri: fileToUri(file), version: null }, edits: list });
+  return { documentChanges: changes };
 }
 
 function fixable(review: FileReview, settings: Settings): { f: Finding; index: number }[] {
@@ -82,6 +93,19 @@ export function codeActions(
         edit: workspaceEdit(doc, f.fix!.edits),
       });
     }
+  }
+  // Every finding with a counterexample can be replayed from the diagnostic itself.
+  if (wants(CodeActionKind.QuickFix)) {
+    review.findings.forEach((f, index) => {
+      if (!f.scenario || !intersects(f.range, range) || effectiveSeverity(settings, f.rule, f.severity) === undefined) return;
+      const args: SimulateArgs = { uri: doc.uri, scenarioId: f.scenario };
+      out.push({
+        title: 'Show the counterexample in the simulator',
+        kind: CodeActionKind.QuickFix,
+        diagnostics: matchingDiagnostics(f, index, context.diagnostics),
+        command: { title: 'Simulate', command: SIMULATE_COMMAND, arguments: [args] },
+      });
+    });
   }
   if (all.length === 0) return out;
   const fixAll = (kind: string): CodeAction | undefined => {
