@@ -148,7 +148,7 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
         if (site.file !== file || !w.slot.arg?.range) continue;
         findings.push({
           file, rule: 'stronger-than-needed', severity: 'hint',
-          message: `${w.slot.current} is stronger than this reference count needs here: ${w.to} keeps every scenario race-free (${w.executions} executions explored). Only the refcount protocol is modelled; keep the stronger ordering if other code relies on it.`,
+          message: `${w.slot.current} is stronger than this reference count needs here: with only this ordering weakened to ${w.to}, every scenario stays race-free (${w.executions} executions explored; other hints were checked on their own, not together). Only the refcount protocol is modelled; keep the stronger ordering if other code relies on it.`,
           range: w.slot.arg.range, role: describeRole(counter.sites.find(cs => cs.site === site)?.role ?? { kind: 'other', why: site.op }),
           ordering: orderingsOf(site),
           fix: { title: `Relax to ${w.to}`, edits: slotEdits(w.slot, w.to, fileText), verified: { scenarios: scenarios.length, executions: w.executions } },

@@ -22,13 +22,13 @@ export function releaseHeads(g: Graph, w: Ev): Ev[] {
     if (cur.mode !== 'na') {
       if (isRelease(cur.mode)) heads.push(cur);
       else {
-        // The latest release fence, or the latest release write to the same location, sb-before cur.
-        for (let i = cur.index - 1; i >= 0; i--) {
+        // The latest release fence and the latest release write to the same location sb-before
+        // cur: each heads a release sequence containing cur (earlier ones are hb-before these).
+        let fence = false, write = false;
+        for (let i = cur.index - 1; i >= 0 && !(fence && write); i--) {
           const e = g.at(cur.thread, i);
-          if ((e.kind === 'F' && isRelease(e.mode)) || ((e.kind === 'W' || e.kind === 'U') && e.loc === cur.loc && isRelease(e.mode))) {
-            heads.push(e);
-            break;
-          }
+          if (!fence && e.kind === 'F' && isRelease(e.mode)) { heads.push(e); fence = true; }
+          else if (!write && (e.kind === 'W' || e.kind === 'U') && e.loc === cur.loc && isRelease(e.mode)) { heads.push(e); write = true; }
         }
       }
     }

@@ -52,11 +52,25 @@ export interface ScenarioVerdict {
   result: ExploreResult;
 }
 
+export interface CounterFix {
+  assign: Map<string, Ordering>;
+  changed: { slot: Slot; to: Ordering }[];
+  /** Executions explored to verify the fix (all scenarios it was checked on). */
+  executions: number;
+  /** The racy scenarios this fix makes clean. */
+  fixes: ScenarioVerdict[];
+}
+
 export interface CounterVerdict {
   verdicts: ScenarioVerdict[];
   racy: ScenarioVerdict[];
-  /** The weakest verified change, when the counter races and one was found. */
-  fix: { assign: Map<string, Ordering>; changed: { slot: Slot; to: Ordering }[]; executions: number } | null;
+  /**
+   * Verified changes: one that makes every scenario clean when there is one; otherwise one per
+   * group of racy scenarios, each keeping every clean scenario clean.
+   */
+  fixes: CounterFix[];
+  /** Racy scenarios no change of the orderings involved (within reach) makes clean. */
+  unfixed: ScenarioVerdict[];
   /** Set when some exploration hit its budget: the verdict is then incomplete. */
   bounded?: string;
 }
@@ -65,31 +79,19 @@ const MAX_CHANGED = 3;
 const MAX_CANDIDATES = 400;
 const FIX_SEARCH_MILLIS = 10_000;
 
-export function judgeCounter(scenarios: Scenario[], cache: ScenarioCache, budget: Budget): CounterVerdict {
-  const verdicts = scenarios.map(s => {
-    const program = s.build();
-    return { scenario: s, program, result: cache.run(program, budget) };
-  });
-  const bounded = verdicts.find(v => v.result.bounded)?.result.bounded?.message;
-  const racy = verdicts.filter(v => v.result.races.length > 0);
-  if (racy.length === 0) return { verdicts, racy, fix: null, bounded };
+type Change = { slot: Slot; to: Ordering };
 
-  // Slots a fix may change: editable success-side orderings of the sites in these scenarios.
-  const slots = new Map<string, Slot>();
-  for (const s of scenarios) for (const sl of s.slots) {
-    if (!sl.editable || sl.which === 'failure' || sl.which === 'fetch') continue;
-    slots.set(sl.key, sl);
-  }
-  const options = [...slots.values()].map(sl => ({
+/** Candidate changes over these slots, cheapest first (fewer and weaker changes; fences before operations). */
+function candidatesOver(slots: Slot[]): Change[][] {
+  const options = slots.map(sl => ({
     slot: sl,
     to: VALID[sl.access].filter(o => o !== sl.current && atLeast(o, sl.current) && (sl.arg?.family !== 'kernel' || o !== 'AcqRel')),
   })).filter(o => o.to.length > 0);
-
-  const candidates: { changed: { slot: Slot; to: Ordering }[]; cost: number }[] = [];
-  const walk = (i: number, acc: { slot: Slot; to: Ordering }[]): void => {
+  const out: { changed: Change[]; cost: number }[] = [];
+  const walk = (i: number, acc: Change[]): void => {
     if (acc.length > 0) {
       const cost = acc.reduce((n, ch) => n + STRENGTH[ch.to] - STRENGTH[ch.slot.current] + (ch.slot.access === 'fence' ? 0 : 0.25), 0) + acc.length;
-      candidates.push({ changed: acc.slice(), cost });
+      out.push({ changed: acc.slice(), cost });
     }
     if (acc.length === MAX_CHANGED) return;
     for (let j = i; j < options.length; j++) for (const to of options[j].to) {
@@ -99,25 +101,69 @@ export function judgeCounter(scenarios: Scenario[], cache: ScenarioCache, budget
     }
   };
   walk(0, []);
-  candidates.sort((a, b) => a.cost - b.cost || a.changed.length - b.changed.length);
+  out.sort((a, b) => a.cost - b.cost || a.changed.length - b.changed.length);
+  return out.slice(0, MAX_CANDIDATES).map(c => c.changed);
+}
 
-  const started = Date.now();
-  for (const cand of candidates.slice(0, MAX_CANDIDATES)) {
-    // The search as a whole is bounded too: a cancelled review or a slow counter stops it.
-    if (budget.signal?.aborted || Date.now() - started > FIX_SEARCH_MILLIS) {
-      return { verdicts, racy, fix: null, bounded: bounded ?? `bounded: fix search stopped after ${Date.now() - started} ms` };
-    }
-    const assign: Assignment = new Map(cand.changed.map(ch => [ch.slot.key, ch.to]));
-    let clean = true;
-    let executions = 0;
-    for (const s of scenarios) {
-      const res = cache.run(s.build(assign), budget);
-      if (res.races.length > 0 || res.bounded) { clean = false; break; }
-      executions += res.executions;
-    }
-    if (clean) return { verdicts, racy, fix: { assign: new Map(assign), changed: cand.changed, executions }, bounded };
+/** Slots a fix may change: editable success-side orderings. */
+function editableSlots(scenarios: Scenario[]): Slot[] {
+  const slots = new Map<string, Slot>();
+  for (const s of scenarios) for (const sl of s.slots) {
+    if (!sl.editable || sl.which === 'failure' || sl.which === 'fetch') continue;
+    slots.set(sl.key, sl);
   }
-  return { verdicts, racy, fix: null, bounded };
+  return [...slots.values()];
+}
+
+export function judgeCounter(scenarios: Scenario[], cache: ScenarioCache, budget: Budget): CounterVerdict {
+  const verdicts = scenarios.map(s => {
+    const program = s.build();
+    return { scenario: s, program, result: cache.run(program, budget) };
+  });
+  let bounded = verdicts.find(v => v.result.bounded)?.result.bounded?.message;
+  const racy = verdicts.filter(v => v.result.races.length > 0);
+  if (racy.length === 0) return { verdicts, racy, fixes: [], unfixed: [], bounded };
+  const started = Date.now();
+  const outOfTime = (): boolean => !!budget.signal?.aborted || Date.now() - started > FIX_SEARCH_MILLIS;
+
+  /** The cheapest change over `slots` that makes every scenario in `mustClean` race-free. */
+  const search = (slots: Slot[], mustClean: Scenario[]): { changed: Change[]; executions: number } | null => {
+    for (const changed of candidatesOver(slots)) {
+      // The search as a whole is bounded too: a cancelled review or a slow counter stops it.
+      if (outOfTime()) { bounded ??= `bounded: fix search stopped after ${Date.now() - started} ms`; return null; }
+      const assign: Assignment = new Map(changed.map(ch => [ch.slot.key, ch.to]));
+      let executions = 0;
+      const clean = mustClean.every(s => {
+        const res = cache.run(s.build(assign), budget);
+        executions += res.executions;
+        return res.races.length === 0 && !res.bounded;
+      });
+      if (clean) return { changed, executions };
+    }
+    return null;
+  };
+  const toFix = (found: { changed: Change[]; executions: number }, fixes: ScenarioVerdict[]): CounterFix =>
+    ({ assign: new Map(found.changed.map(ch => [ch.slot.key, ch.to])), changed: found.changed, executions: found.executions, fixes });
+
+  const all = search(editableSlots(scenarios), scenarios);
+  if (all) return { verdicts, racy, fixes: [toFix(all, racy)], unfixed: [], bounded };
+
+  // No single change fixes everything (some race is out of reach of the orderings, e.g. fixed by
+  // an API's contract): fix what can be fixed, one racy scenario at a time, without breaking the
+  // scenarios that are clean now, and report the rest as it is.
+  const clean = verdicts.filter(v => v.result.races.length === 0).map(v => v.scenario);
+  const fixes: CounterFix[] = [];
+  const unfixed: ScenarioVerdict[] = [];
+  for (const v of racy) {
+    if (fixes.some(f => f.fixes.includes(v))) continue;
+    const found = search(editableSlots([v.scenario]), [v.scenario, ...clean]);
+    if (!found) { unfixed.push(v); continue; }
+    // The same change may also fix other racy scenarios; credit it with them.
+    const assign: Assignment = new Map(found.changed.map(ch => [ch.slot.key, ch.to]));
+    const also = racy.filter(o => o !== v && !fixes.some(f => f.fixes.includes(o)) && cache.run(o.scenario.build(assign), budget).races.length === 0);
+    fixes.push(toFix(found, [v, ...also]));
+  }
+  return { verdicts, racy, fixes, unfixed, bounded };
 }
 
 /**

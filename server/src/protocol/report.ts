@@ -5,7 +5,7 @@ import type { Ordering, Site } from '../rust/site';
 import { orderingName, planOrderingEdits } from './orderingEdits';
 import { isAcquireOrStronger, isReleaseOrStronger } from '../rust/site';
 import type { Finding, Fix, Related, RuleId, TextEdit, Range } from './finding';
-import type { CounterVerdict } from './fixes';
+import type { CounterFix, CounterVerdict, ScenarioVerdict } from './fixes';
 import { describeRole, type Counter, type Role } from './roles';
 import type { Slot } from './scenarios';
 
@@ -36,21 +36,29 @@ function siteName(s: Site): string {
   return `${s.fnName ? s.fnName + ': ' : ''}${s.receiverText ? s.receiverText + '.' : ''}${s.op}`;
 }
 
-function message(rule: RuleId, slot: Slot, to: Ordering, role: Role, partner: Site | null, executions: number): string {
+function message(rule: RuleId, slot: Slot, to: Ordering, role: Role, partner: Site | null, executions: number, sv: ScenarioVerdict): string {
   const cur = slot.current;
   const where = partner ? ` (${siteName(partner)})` : '';
+  // The holder's drop as the scenario has it: say "Release decrement" only when it is one.
+  const holderSlot = sv.scenario.slots.find(sl => sl.site === sv.scenario.holder.site && sl.which !== 'failure' && sl.which !== 'fetch');
+  const holderDrop = holderSlot && isReleaseOrStronger(holderSlot.current) ? 'its Release decrement' : 'it drops its reference';
+  // An Acquire fence that exists but comes after code that may already use the object.
+  const path = sv.scenario.exclusive.site.context.successPath ?? sv.scenario.exclusive.site.context.lastPath;
+  const late = path && path.how !== 'unknown' && path.fence?.afterPossibleTouch
+    ? ` The fence(Acquire) on that path comes after code that may already use the object (line ${path.fence.afterPossibleTouch.start.line + 1}), so it does not protect it.`
+    : '';
   const how = slot.access === 'fence' ? `make this fence ${to}` : slot.which === 'success' || slot.which === 'set' ? `use ${to} for the success ordering (the failure ordering may stay Relaxed)` : `use ${to}`;
   const proof = `Checked under the C11/Rust memory model: the fix makes all ${executions} executions of the scenarios race-free.`;
   switch (rule) {
     case 'takeover-needs-acquire':
-      return `Takeover CAS reads the count with ${cur}: a holder's writes before its Release decrement${where} are not visible to the new owner, so reusing the object races with them. ${cap(how)}. ${proof}`;
+      return `Takeover CAS reads the count with ${cur}: a holder's writes before ${holderDrop}${where} are not visible to the new owner, so reusing the object races with them.${late} ${cap(how)}. ${proof}`;
     case 'dec-needs-release':
       return `This decrement uses ${cur}: writes this thread made to the object before dropping its reference can race with the thread that later takes it exclusively${where}. ${cap(how)}. ${proof}`;
     case 'last-dec-needs-acquire':
       if (isReleaseOrStronger(to) && !isReleaseOrStronger(cur) && slot.access !== 'fence') {
         return `This decrement is ${cur}: it neither releases this thread's accesses to the object nor acquires the other holders' before the last reference destroys it${where}. ${cap(how)} (or Release here plus fence(Acquire) on the last-reference path). ${proof}`;
       }
-      return `The last reference is dropped without Acquire before the object is destroyed: other holders' accesses before their Release decrements${where} may not have happened-before the destroy. ${cap(how)}. ${proof}`;
+      return `The last reference is dropped without Acquire before the object is destroyed: other holders' accesses before their decrements${where} may not have happened-before the destroy.${late} ${cap(how)}. ${proof}`;
     case 'unique-load-needs-acquire':
       return `This uniqueness test reads the count with ${cur}: seeing 1 does not make the other holders' earlier accesses${where} visible, so the exclusive access that follows races with them. ${cap(how)}. ${proof}`;
     case 'conjure-needs-acquire':
@@ -79,65 +87,100 @@ function relatedOf(site: Site, others: Site[]): Related[] {
 /** Findings for one counter (only those located in `file`). */
 export function counterFindings(file: string, counter: Counter, v: CounterVerdict, fileText: (f: string) => string | undefined): Finding[] {
   if (v.racy.length === 0) return [];
-  const roleOfSite = new Map(counter.sites.map(cs => [cs.site, cs.role]));
-  const first = v.racy[0];
-  const trace = first.result.races[0]?.trace ?? null;
   const out: Finding[] = [];
-  if (v.fix) {
-    const changedSites = v.fix.changed.map(ch => ch.slot.site);
-    for (const ch of v.fix.changed) {
-      const site = ch.slot.site;
-      // A fence belongs to the protocol step it guards; report it with that step's role.
-      const owner = roleOfSite.get(site) ? site : v.racy.find(r => r.scenario.sites.includes(site))?.scenario.exclusive.site ?? site;
-      const role = roleOfSite.get(owner) ?? { kind: 'other', why: 'fence' } as Role;
-      // Prefer the scenario in which this site is the exclusive step: its obligation is what the message explains.
-      const racyHere = v.racy.find(r => r.scenario.exclusive.site === owner) ?? v.racy.find(r => r.scenario.sites.includes(site)) ?? v.verdicts.find(r => r.scenario.exclusive.site === owner) ?? first;
-      const partnerSite = racyHere.scenario.exclusive.site === owner ? racyHere.scenario.holder.site : racyHere.scenario.exclusive.site;
-      const partner = partnerSite === owner ? null : partnerSite;
-      const rule = ruleFor(role, ch.slot, ch.to);
-      const reportAt = site.file === file ? site : owner.file === file ? owner : null;
-      if (!reportAt) continue;
-      const edits = v.fix.changed.filter(c2 => c2.slot.site === site).flatMap(c2 => slotEdits(c2.slot, c2.to, fileText));
-      const together = v.fix.changed.length > 1 ? ` (verified together with ${v.fix.changed.filter(c2 => c2 !== ch).map(c2 => `${c2.to} at ${siteName(c2.slot.site)}`).join(', ')})` : '';
-      const fix: Fix = {
-        title: `Use ${ch.slot.arg?.family === 'kernel' ? orderingName(ch.to, 'kernel') : 'Ordering::' + ch.to} for ${ch.slot.access === 'fence' ? 'this fence' : ch.slot.which === 'success' || ch.slot.which === 'set' ? `the ${describeRole(role).replace(/ \(.*\)$/, '')}'s success ordering` : `the ${describeRole(role)}`}${together}`,
-        edits,
-        verified: { scenarios: v.verdicts.length, executions: v.fix.executions },
-      };
-      out.push({
-        file, rule, severity: 'warning',
-        message: message(rule, ch.slot, ch.to, role, partner, v.fix.executions),
-        range: ch.slot.arg?.range && (ch.slot.arg.file ?? site.file) === file ? ch.slot.arg.range : reportAt.range,
-        role: describeRole(role),
-        ordering: orderingsOf(site),
-        fix,
-        related: relatedOf(site, [...new Set([...changedSites, racyHere.scenario.exclusive.site, racyHere.scenario.holder.site])]),
-        trace: racyHere.result.races[0]?.trace ?? trace,
-        scenario: racyHere.scenario.id,
-      });
-    }
+  for (const fix of v.fixes) out.push(...fixFindings(file, counter, v, fix, fileText));
+  for (const u of v.unfixed) {
+    const f = unfixedFinding(file, u);
+    if (f) out.push(f);
   }
+  // A fix that lives entirely in another file still leaves this file's exclusive step racing today.
   if (out.length === 0) {
-    // Races with no ordering fix within reach (or the fix is elsewhere): report at the exclusive site.
+    const first = v.racy[0];
     const x = first.scenario.exclusive;
     if (x.site.file === file) {
-      const rule: RuleId = x.role.kind === 'takeover' ? 'takeover-needs-acquire' : x.role.kind === 'unique-load' ? 'unique-load-needs-acquire' : x.role.kind === 'inc-conjure' ? 'conjure-needs-acquire' : 'last-dec-needs-acquire';
       out.push({
-        file, rule, severity: 'warning',
-        message: v.fix
-          ? `This ${describeRole(x.role)} races with ${siteName(first.scenario.holder.site)}; the verified fix changes orderings in another file.`
-          : `This ${describeRole(x.role)} races with ${siteName(first.scenario.holder.site)}, and no change of the orderings involved (up to ${3} at a time) removes the race: the protocol itself needs another look.`,
-        range: x.site.range,
-        role: describeRole(x.role),
-        ordering: orderingsOf(x.site),
-        fix: null,
-        related: relatedOf(x.site, [first.scenario.holder.site]),
-        trace,
-        scenario: first.scenario.id,
+        file, rule: ruleOfExclusive(x.role), severity: 'warning',
+        message: `This ${describeRole(x.role)} races with ${siteName(first.scenario.holder.site)}; the verified fix changes orderings in another file (see related information).`,
+        range: x.site.range, role: describeRole(x.role), ordering: orderingsOf(x.site), fix: null,
+        related: relatedOf(x.site, [first.scenario.holder.site, ...v.fixes.flatMap(f => f.changed.map(ch => ch.slot.site))]),
+        trace: first.result.races[0]?.trace ?? null, scenario: first.scenario.id,
       });
     }
   }
   return out;
+}
+
+function ruleOfExclusive(role: Role): RuleId {
+  switch (role.kind) {
+    case 'takeover': return 'takeover-needs-acquire';
+    case 'unique-load': return 'unique-load-needs-acquire';
+    case 'inc-conjure': case 'feeding-load': return 'conjure-needs-acquire';
+    default: return 'last-dec-needs-acquire';
+  }
+}
+
+/** One finding per site whose ordering the verified fix changes. */
+function fixFindings(file: string, counter: Counter, v: CounterVerdict, fx: CounterFix, fileText: (f: string) => string | undefined): Finding[] {
+  const roleOfSite = new Map(counter.sites.map(cs => [cs.site, cs.role]));
+  const racy = fx.fixes;
+  const first = racy[0];
+  const out: Finding[] = [];
+  const changedSites = fx.changed.map(ch => ch.slot.site);
+  for (const ch of fx.changed) {
+    const site = ch.slot.site;
+    // A fence belongs to the protocol step it guards; report it with that step's role.
+    const owner = roleOfSite.get(site) ? site : racy.find(r => r.scenario.sites.includes(site))?.scenario.exclusive.site ?? site;
+    const role = roleOfSite.get(owner) ?? { kind: 'other', why: 'fence' } as Role;
+    // Prefer the scenario in which this site is the exclusive step: its obligation is what the message explains.
+    const racyHere = racy.find(r => r.scenario.exclusive.site === owner) ?? racy.find(r => r.scenario.sites.includes(site)) ?? first;
+    const partnerSite = racyHere.scenario.exclusive.site === owner ? racyHere.scenario.holder.site : racyHere.scenario.exclusive.site;
+    const partner = partnerSite === owner ? null : partnerSite;
+    const rule = racyHere.scenario.kind === 'republish' && owner === racyHere.scenario.holder.site ? 'republish-needs-release' : ruleFor(role, ch.slot, ch.to);
+    const reportAt = site.file === file ? site : owner.file === file ? owner : null;
+    if (!reportAt) continue;
+    const edits = fx.changed.filter(c2 => c2.slot.site === site).flatMap(c2 => slotEdits(c2.slot, c2.to, fileText));
+    const together = fx.changed.length > 1 ? ` (verified together with ${fx.changed.filter(c2 => c2 !== ch).map(c2 => `${c2.to} at ${siteName(c2.slot.site)}`).join(', ')})` : '';
+    const fix: Fix = {
+      title: `Use ${ch.slot.arg?.family === 'kernel' ? orderingName(ch.to, 'kernel') : 'Ordering::' + ch.to} for ${ch.slot.access === 'fence' ? 'this fence' : ch.slot.which === 'success' || ch.slot.which === 'set' ? `the ${describeRole(role).replace(/ \(.*\)$/, '')}'s success ordering` : `the ${describeRole(role)}`}${together}`,
+      edits,
+      verified: { scenarios: v.verdicts.length, executions: fx.executions },
+    };
+    out.push({
+      file, rule, severity: 'warning',
+      message: message(rule, ch.slot, ch.to, role, partner, fx.executions, racyHere),
+      range: ch.slot.arg?.range && (ch.slot.arg.file ?? site.file) === file ? ch.slot.arg.range : reportAt.range,
+      role: describeRole(role),
+      ordering: orderingsOf(site),
+      fix,
+      related: relatedOf(site, [...new Set([...changedSites, racyHere.scenario.exclusive.site, racyHere.scenario.holder.site])]),
+      trace: racyHere.result.races[0]?.trace ?? null,
+      scenario: racyHere.scenario.id,
+    });
+  }
+  return out;
+}
+
+/**
+ * A race no ordering change within reach removes. When an API fixes the ordering that would
+ * (kernel `Refcount::set` is Relaxed by contract), say so; the verdict rests on the scenario's
+ * assumption, so it is informational.
+ */
+function unfixedFinding(file: string, u: ScenarioVerdict): Finding | null {
+  const sc = u.scenario;
+  const fixedByApi = sc.slots.filter(sl => !sl.editable && sl.arg?.implied && sl.which !== 'failure' && sl.which !== 'fetch');
+  const at = sc.kind === 'republish' ? sc.holder : sc.exclusive;
+  if (at.site.file !== file) return null;
+  const other = at === sc.holder ? sc.exclusive : sc.holder;
+  const rule: RuleId = sc.kind === 'republish' ? 'republish-needs-release' : ruleOfExclusive(at.role);
+  const api = fixedByApi.map(sl => `${siteName(sl.site)} is ${sl.current} by its API's contract`).join('; ');
+  const message = sc.kind === 'republish'
+    ? `If ${siteName(other.site)} can find the object through this count after this store, it may not see the object's initialisation: the store is ${orderingsOf(at.site)}${api ? ` (${api})` : ''} and nothing else orders them. Publish with a Release store (e.g. \`as_atomic().store(n, Release)\`) or make sure the object is published to such lookups by other synchronisation.`
+    : `This ${describeRole(at.role)} races with ${siteName(other.site)}, and no change of the orderings that can be edited (up to 3 at a time) removes the race${api ? ` (${api})` : ''}: the protocol itself needs another look.`;
+  return {
+    file, rule, severity: api || sc.kind === 'republish' ? 'info' : 'warning', message,
+    range: at.site.range, role: describeRole(at.role), ordering: orderingsOf(at.site), fix: null,
+    related: relatedOf(at.site, [other.site]), trace: u.result.races[0]?.trace ?? null, scenario: sc.id,
+  };
 }
 
 export function orderingsOf(s: Site): string {

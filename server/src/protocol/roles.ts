@@ -63,12 +63,17 @@ export function roleOf(s: Site, sameCounter: Site[]): Role {
   if (isDecByOne(s)) {
     const cmp = s.context.comparedWith;
     if ((s.context.lastPath && s.context.lastPath.how !== 'unknown') || (cmp && cmp.value === 1 && (cmp.op === '==' || cmp.op === '!='))) return { kind: 'dec-last' };
-    return { kind: 'dec' };
+    if (s.context.resultUse === 'discarded') return { kind: 'dec' };
+    // The result is used, but not in a last-reference test the reader can follow (`> 1`, a
+    // `match`, passed on): saying "not the last" could hide a missing Acquire, so say we cannot tell.
+    const why = s.context.lastPath?.how === 'unknown' ? s.context.lastPath.reason : 'the result is used in a way the reader does not follow';
+    if (cmp && cmp.value !== 1 && !((cmp.op === '==' || cmp.op === '!=') && cmp.value === 0)) return { kind: 'other', why: `decrement whose result is compared ${cmp.op} ${cmp.value}: ${why}` };
+    return cmp ? { kind: 'dec' } : { kind: 'other', why: `decrement: ${why}` };
   }
   if (isIncByOne(s)) {
     // An increment that refuses zero conjures a reference (lookup, upgrade) — unless it sits in
     // the clone path (`inc_ref`, `clone`), where the zero check is only a sanity check.
-    const clonePath = s.fnName !== null && /^(inc_ref|clone|get|inc|acquire_ref)$/.test(s.fnName);
+    const clonePath = s.fnName !== null && /^(inc_ref|clone)$/.test(s.fnName);
     if (s.op === 'fetch_update' && (s.closure?.unlessZero || s.closure?.guard) && !clonePath) return { kind: 'inc-conjure', fromLoad: null };
     return { kind: 'inc-existing' };
   }
@@ -160,7 +165,7 @@ export function classify(sites: Site[], file?: string, ownersOf: (field: string)
     else if (has('dec-last')) { isRefcount = true; why = 'decrement tested for the last reference'; }
     else if (has('unique-load') && (has('dec') || has('inc-existing'))) { isRefcount = true; why = 'uniqueness test with increments/decrements'; }
     else if (has('inc-conjure') && (has('dec') || has('dec-last'))) { isRefcount = true; why = 'conjuring increment with decrements'; }
-    else if (has('dec') && (has('inc-existing') || has('inc-conjure')) && NAME_HINT.test(list[0].counterName)) { isRefcount = true; why = `increments and decrements of '${list[0].counterName}'`; }
+    else if (list.some(isDecByOne) && (has('inc-existing') || has('inc-conjure')) && NAME_HINT.test(list[0].counterName)) { isRefcount = true; why = `increments and decrements of '${list[0].counterName}'`; }
     counters.push({ key, sites: roles, isRefcount, why: isRefcount ? why : 'no reference-count shape (no last-reference test, takeover or uniqueness test)' });
   }
   return counters;

@@ -97,17 +97,19 @@ function pathBarrier(owner: Site, path: ControlPath | UnknownPath | undefined, s
 }
 
 interface Builder {
+  /** Every site of the review by `${file}#${id}`, for barriers the sites refer to. */
+  sitesById: Map<string, Site>;
   sites: Site[];
   slots: Map<string, Slot>;
   tag(s: Site): number;
   mode(slot: Slot, assign?: Assignment): Mode;
 }
 
-function builder(): Builder {
+function newBuilder(sitesById: Map<string, Site>): Builder {
   const sites: Site[] = [];
   const slots = new Map<string, Slot>();
   return {
-    sites, slots,
+    sitesById, sites, slots,
     tag(s: Site): number {
       let i = sites.indexOf(s);
       if (i < 0) { i = sites.length; sites.push(s); for (const sl of slotsOf(s)) slots.set(sl.key, sl); }
@@ -183,12 +185,28 @@ function guarded(b: Builder, cond: Expr, barrier: PathBarrierSite | null, access
 const write = (v: number, what: string): Instr => ({ k: 'store', loc: DATA, val: c(v), mo: 'na', label: what });
 const readObj = (reg: string, what: string): Instr => ({ k: 'load', reg, loc: DATA, mo: 'na', label: what });
 
+/**
+ * A holder's accesses and its drop, with the Release fence the source has before the drop (if
+ * any) where the source has it: between the accesses and the drop, or — when a statement that
+ * may touch the object sits between the fence and the drop — before the accesses, where it
+ * releases nothing the model writes.
+ */
+function released(b: Builder, site: Site, assign: Assignment | undefined, access: Instr[], drop: Instr[]): Instr[] {
+  const rf = site.context.releaseFence;
+  const f = rf ? b.sitesById.get(`${site.file}#${rf.siteId}`) : undefined;
+  if (!rf || !f) return [...access, ...drop];
+  const slot = (b.tag(f), b.slots.get(slotsOf(f)[0].key)!);
+  const fence: Instr = { k: 'fence', mo: b.mode(slot, assign), site: b.tag(f), label: label(f) };
+  return rf.afterPossibleTouch ? [fence, ...access, ...drop] : [...access, fence, ...drop];
+}
+
 /** The decrement a holder performs when it drops (the last-path, if any, is not taken: the count stays above 1). */
 function holderDrop(b: Builder, y: Site, assign: Assignment | undefined): Instr[] {
   return opInstrs(b, y, assign, 'old', 'ok');
 }
 
 export function buildScenarios(counter: Counter, sitesById: Map<string, Site>): Scenario[] {
+  const builder = (): Builder => newBuilder(sitesById);
   const out: Scenario[] = [];
   const drops = counter.sites.filter(cs => cs.role.kind === 'dec' || cs.role.kind === 'dec-last');
   const clone = counter.sites.find(cs => cs.role.kind === 'inc-existing');
@@ -242,7 +260,7 @@ export function buildScenarios(counter: Counter, sitesById: Map<string, Site>): 
             locations: [{ name: RC, init: T + 1, atomic: true }, { name: DATA, init: 0, atomic: false }],
             threads: [
               { name: 'owner', body: [...xI, guarded(b, r('ok'), fence, [write(2, 'reuse the object (new owner)')], assign)] },
-              { name: 'holder', body: [write(1, 'write the object (holder)'), ...yI] },
+              { name: 'holder', body: released(b, y.site, assign, [write(1, 'write the object (holder)')], yI) },
             ],
           };
         });
@@ -252,18 +270,19 @@ export function buildScenarios(counter: Counter, sitesById: Map<string, Site>): 
         const sym = x.site === y.site;
         make('last-drop', sym ? 'two holders drop; the last one frees the object' : 'a holder drops, then the last reference frees the object', (b, assign) => {
           const lastPath = (who: Site, old: string, ok: string): Instr[] => {
+            const use = readObj('v', 'use the object (holder)');
             const fence = pathBarrier(who, who.context.lastPath ?? who.context.comparedWith?.equalPath, sitesById);
             const ops = opInstrs(b, who, assign, old, ok);
             // dec_and_test acquires on its true path (the kernel's contract).
             const implied: Instr[] = who.op === 'dec_and_test' ? [{ k: 'fence', mo: 'acq', label: 'dec_and_test: acquire on the last reference' }] : [];
-            return [...ops, guarded(b, bin('&&', r(ok), bin('==', r(old), c(1))), fence, [...implied, write(2, 'free the object (last reference)')], assign)];
+            return [...released(b, who, assign, [use], ops), guarded(b, bin('&&', r(ok), bin('==', r(old), c(1))), fence, [...implied, write(2, 'free the object (last reference)')], assign)];
           };
           return {
             name: `last drop ${x.site.fnName ?? ''}`.trim(),
             locations: [{ name: RC, init: 2, atomic: true }, { name: DATA, init: 0, atomic: false }],
             threads: [
-              { name: 'last', body: [readObj('v', 'use the object (holder)'), ...lastPath(x.site, 'old', 'ok')] },
-              { name: 'holder', body: [readObj('v', 'use the object (holder)'), ...(sym ? lastPath(y.site, 'old', 'ok') : holderDrop(b, y.site, assign))] },
+              { name: 'last', body: lastPath(x.site, 'old', 'ok') },
+              { name: 'holder', body: sym ? lastPath(y.site, 'old', 'ok') : released(b, y.site, assign, [readObj('v', 'use the object (holder)')], holderDrop(b, y.site, assign)) },
             ],
           };
         });
@@ -276,7 +295,7 @@ export function buildScenarios(counter: Counter, sitesById: Map<string, Site>): 
             locations: [{ name: RC, init: 2, atomic: true }, { name: DATA, init: 0, atomic: false }],
             threads: [
               { name: 'owner', body: [...xI, guarded(b, bin('==', r('old'), c(1)), pathBarrier(x.site, x.site.context.comparedWith?.equalPath, sitesById), [write(2, 'mutate the object (unique owner)')], assign)] },
-              { name: 'holder', body: [write(1, 'write the object (holder)'), ...yI] },
+              { name: 'holder', body: released(b, y.site, assign, [write(1, 'write the object (holder)')], yI) },
             ],
           };
         });
@@ -290,7 +309,7 @@ export function buildScenarios(counter: Counter, sitesById: Map<string, Site>): 
             threads: [
               // Only executions where the new reference was taken after the holder's drop carry the obligation.
               { name: 'conjurer', body: [...xI, { k: 'assume', cond: bin('&&', r('ok'), bin('==', r('old'), c(1))) }, readObj('v', 'use the object (new reference)')] },
-              { name: 'holder', body: [write(1, 'write the object (holder)'), ...yI] },
+              { name: 'holder', body: released(b, y.site, assign, [write(1, 'write the object (holder)')], yI) },
             ],
           };
         });
@@ -314,7 +333,7 @@ export function buildScenarios(counter: Counter, sitesById: Map<string, Site>): 
                 { k: 'assume', cond: r('ok') },
                 readObj('v', 'use the object (new reference)'),
               ] },
-              { name: 'holder', body: [write(1, 'write the object (holder)'), ...yI] },
+              { name: 'holder', body: released(b, y.site, assign, [write(1, 'write the object (holder)')], yI) },
               { name: 'cloner', body: [...cloneI, { k: 'assume', cond: bin('==', r('old'), c(1)) }] },
             ],
           };

@@ -5,7 +5,7 @@
 
 import type { SyntaxNode } from './parser';
 import type { AtomicOp, CompareOp, ControlPath, Ordering, PathBarrier, SiteContext, UnknownPath } from './site';
-import { isAcquireOrStronger } from './site';
+import { isAcquireOrStronger, isReleaseOrStronger } from './site';
 import { blockTail, intLiteral, isComment, peel, rangeOf, statements } from './syntax';
 
 /** What the context reader needs to know about the other sites of the file. */
@@ -60,6 +60,8 @@ export class ContextReader {
     const { node, op } = inp;
     const ctx: SiteContext = { inLoop: inLoop(node), resultUse: resultUse(node) };
     if (op === 'fence') return ctx;
+    const rel = this.releaseFenceBefore(node);
+    if (rel) ctx.releaseFence = rel;
     const returns = inp.returns ?? (RESULT_OPS.has(op) ? 'result' : BOOL_OPS.has(op) ? 'bool' : 'old');
     if (RESULT_OPS.has(op) || op === 'try_cmpxchg') {
       ctx.successPath = this.finish(returns === 'bool' ? truthPath(node, true) : returns === 'result' ? resultOkPath(node) : unknown('the helper does not return the operation\'s result'), inp.receiver);
@@ -99,6 +101,33 @@ export class ContextReader {
       if (!touch && inside.length === 0 && mayTouch(st)) touch = st;
     }
     return out;
+  }
+
+  /**
+   * Walks back from the operation's statement through the statements of each enclosing block to
+   * the function boundary. Only a statement that is itself a fence call counts: a fence inside an
+   * `if` before the operation may not have run.
+   */
+  private releaseFenceBefore(node: SyntaxNode): PathBarrier | undefined {
+    let touch: SyntaxNode | null = null;
+    for (let cur: SyntaxNode = node, p = node.parent; p; cur = p, p = p.parent) {
+      if (FN_BOUNDARY.has(p.type)) return undefined;
+      if (p.type !== 'block') continue;
+      const stmts = statements(p);
+      const at = stmts.findIndex(st => st.startIndex <= cur.startIndex && cur.endIndex <= st.endIndex);
+      for (let i = at - 1; i >= 0; i--) {
+        const st = stmts[i];
+        const inside = this.sitesIn(st);
+        const call = st.type === 'expression_statement' ? peel(st.namedChildren[0]!) : st;
+        const fence = inside.find(s => s.op === 'fence' && s.node.startIndex === call.startIndex && s.node.endIndex === call.endIndex);
+        if (fence) {
+          if (isReleaseOrStronger(fence.ordering)) return barrier(fence, touch);
+          continue;
+        }
+        if (mayTouch(st)) touch = st;
+      }
+    }
+    return undefined;
   }
 
   private sitesIn(n: SyntaxNode): SiteRef[] {

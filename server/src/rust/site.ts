@@ -150,6 +150,13 @@ export interface SiteContext {
    * was the last reference (old value 1 / dec_and_test true).
    */
   lastPath?: ControlPath | UnknownPath;
+  /**
+   * The nearest Release-or-stronger fence that always runs before this operation: a fence
+   * statement earlier in this block or an enclosing one (same function). `afterPossibleTouch` is
+   * set when a statement between the fence and the operation might access the object (the fence
+   * does not release that access).
+   */
+  releaseFence?: PathBarrier;
 }
 
 export interface Site {
