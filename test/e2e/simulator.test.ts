@@ -1,88 +1,365 @@
-// The simulator in a real VS Code (code-server + headless Chromium, recipe in the shared guide
-// vscode-e2e.md), loading this repository as an unpackaged extension (build first: dist/).
-// Today it drives the litmus path (open a .litmus file, "Open Litmus File in Simulator"); the
-// Rust CodeLens path joins once the review produces scenarios for the seed workspace.
-// Screenshots and timings go to test-results/simulator/.
+// The simulator in a real VS Code (code-server + headless Chromium, through the shared harness):
+// the packaged extension is installed into a fresh profile, then
+//   1. the Rust path of issue #5: a block-mq request whose drop (`fetch_sub`, Relaxed) and
+//      takeover (`compare_exchange(2, 0, Relaxed, Relaxed)`) both spell their ordering in the
+//      source; CodeLens "Simulate" -> jump to the race -> explanation -> CAS to Acquire and the
+//      decrement to Release -> "no race";
+//   2. selecting a step reveals its line in the Rust editor, and moving the editor's cursor to a
+//      site selects its step;
+//   3. "Apply to source" writes the orderings as a normal edit (diagnostics go, Ctrl+Z restores);
+//   4. the litmus path (Open Litmus File in Simulator -> race -> toggles -> no race -> export).
+// Screenshots go to test-results/simulator/ (e2e-rust-*.png, e2e-litmus-*.png) and the timings
+// (command/CodeLens -> first paint, re-exploration after each toggle) to
+// test-results/simulator/timings.json. Timings are recorded, never asserted (DESIGN.md section 8).
 
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { after, before, test, type TestContext } from 'node:test';
+import type { FrameLocator, Locator, Page } from 'playwright-core';
+import { CodeServerSession, editorText, ensureVsix, quickOpen, ROOT, runCommand, waitForWorkbench } from './harness';
 
-const root = path.resolve(__dirname, '../../..');
-const CS = path.join(root, '.e2e/code-server/node_modules/.bin/code-server');
-const CHROMIUM = '/usr/bin/chromium';
-const results = path.join(root, 'test-results', 'simulator');
-const missing = [CS, CHROMIUM, path.join(root, 'dist/extension.js'), path.join(root, 'dist/webview.js')].filter(p => !existsSync(p));
-const skip = missing.length ? `needs ${missing.join(', ')} (run scripts/setup-e2e.sh and the build)` : false;
+const RESULTS = path.join(ROOT, 'test-results', 'simulator');
+/** Kept out of test/e2e/workspace: blockmq.test.ts counts that workspace's Rust files and findings. */
+const RUST_FIXTURE = path.join(ROOT, 'test', 'e2e', 'simulator-fixtures', 'request_counted.rs');
+const LITMUS_FIXTURE = path.join(ROOT, 'test', 'fixtures', 'litmus', 'refcount-takeover+dec-rlx+cas-rlx.litmus');
+const RUST_FILE = 'request_counted.rs';
+const LITMUS_FILE = 'takeover.litmus';
+// 1-based lines of the fixture's sites (the CAS site's range starts at its `if this` line).
+const CAS_SITE_LINE = 56;
+const CAS_ARGS_LINE = 59;
+const DEC_LINE = 99;
+const CAS_RELAXED = 'compare_exchange(2, 0, Ordering::Relaxed, Ordering::Relaxed)';
+const CAS_ACQUIRE = 'compare_exchange(2, 0, Ordering::Acquire, Ordering::Relaxed)';
+const DEC_RELAXED = 'fetch_sub(1, Ordering::Relaxed)';
+const DEC_RELEASE = 'fetch_sub(1, Ordering::Release)';
+const T = 30_000;
 
-test('litmus file: open in the simulator, jump to the race, flip orderings to "no race", export', { skip, timeout: 120_000 }, async () => {
-  const { chromium } = await import('playwright-core');
-  const dir = mkdtempSync(path.join(tmpdir(), 'sim-e2e-'));
-  mkdirSync(path.join(dir, 'ud/User'), { recursive: true });
-  mkdirSync(path.join(dir, 'exts'));
-  cpSync(path.join(root, 'test/e2e/workspace'), path.join(dir, 'ws'), { recursive: true });
-  cpSync(path.join(root, 'test/fixtures/litmus/refcount-takeover+dec-rlx+cas-rlx.litmus'), path.join(dir, 'ws/takeover.litmus'));
-  const port = 20000 + (process.pid % 20000);
-  writeFileSync(path.join(dir, 'config.yaml'), `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
-  writeFileSync(path.join(dir, 'ud/User/settings.json'), JSON.stringify({
-    'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false, 'telemetry.telemetryLevel': 'off', 'update.mode': 'none',
-    'extensions.autoUpdate': false, 'extensions.autoCheckUpdates': false, 'workbench.enableExperiments': false, 'workbench.tips.enabled': false,
-    'chat.commandCenter.enabled': false, 'git.enabled': false, 'window.commandCenter': false,
-  }));
-  const cs = spawn(CS, ['--config', path.join(dir, 'config.yaml'), '--user-data-dir', path.join(dir, 'ud'), '--extensions-dir', path.join(dir, 'exts'),
-    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', '--ignore-last-opened'], { stdio: 'ignore' });
-  const base = `http://127.0.0.1:${port}`;
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'] });
-  mkdirSync(results, { recursive: true });
+let s: CodeServerSession;
+let page: Page;
+const timings: Record<string, unknown> = { measuredAt: new Date().toISOString() };
+
+before(async () => {
+  const vsix = ensureVsix();
+  s = await CodeServerSession.start({ name: 'simulator', vsix });
+  // The session's workspace is a fresh copy of test/e2e/workspace; add this test's own files.
+  copyFileSync(RUST_FIXTURE, path.join(s.workspace, 'src', 'block', 'mq', RUST_FILE));
+  copyFileSync(LITMUS_FIXTURE, path.join(s.workspace, LITMUS_FILE));
+  page = await s.launchBrowser();
+  mkdirSync(RESULTS, { recursive: true });
+  await page.goto(s.workbenchUrl());
+  await waitForWorkbench(page);
+});
+
+after(async () => {
+  // Chromium and code-server (with its extension host and language server) go even when a test failed.
   try {
-    for (let i = 0; i < 100; i++) { try { await fetch(`${base}/healthz`); break; } catch { await new Promise(r => setTimeout(r, 100)); } }
-    const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
-    const shot = (n: string) => page.screenshot({ path: path.join(results, `e2e-${n}.png`) });
-    const payload = [['extensionDevelopmentPath', `vscode-remote://127.0.0.1:${port}${root}`]];
-    await page.goto(`${base}/?folder=${encodeURIComponent(path.join(dir, 'ws'))}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
-    await page.locator('.explorer-folders-view').waitFor({ timeout: 30_000 });
-    await page.keyboard.press('Control+P');
-    await page.locator('.quick-input-widget input').fill('takeover.litmus');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'takeover.litmus' }).first().waitFor();
-    await page.keyboard.press('Enter');
-    await page.locator('.tab.active', { hasText: 'takeover.litmus' }).waitFor();
-    await page.keyboard.press('F1');
-    await page.locator('.quick-input-widget input').fill('>Refcount Review: Open Litmus File in Simulator');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Open Litmus File in Simulator' }).first().waitFor();
-    const t0 = Date.now();
-    await page.keyboard.press('Enter');
-    const frame = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
-    await frame.locator('#cell-0').waitFor({ timeout: 30_000 });
-    const firstPaintMs = Date.now() - t0;
-    assert.match(await frame.locator('#verdict').textContent() ?? '', /^1 race in 3 executions/);
-    await frame.locator('#title').click();
-    await frame.locator('body').press('r');
-    assert.equal(await frame.locator('#position').textContent(), 'step 4 of 4');
-    assert.match(await frame.locator('#explanation').textContent() ?? '',
-      /^P0 wrote data at step 1; P1 wrote it at step 4; nothing orders step 1 before step 4 because P1's CAS \(2→0\) read P0's relaxed decrement \(3→2\) without acquire/);
-    // Stepping revealed the reuse's line in the litmus editor.
-    await page.locator('.monaco-editor .line-numbers.active-line-number', { hasText: '20' }).waitFor({ timeout: 5000 });
-    await shot('race');
-    const exploreMs = async () => Number(await frame.locator('body').getAttribute('data-explore-ms'));
-    await frame.locator('select[data-key="at:1.1:success"]').selectOption('acq');
-    const toggleMs1 = await exploreMs();
-    assert.match(await frame.locator('#verdict').textContent() ?? '', /^1 race/);
-    await frame.locator('select[data-key="at:0.1:single"]').selectOption('rel');
-    const toggleMs2 = await exploreMs();
-    assert.match(await frame.locator('#verdict').textContent() ?? '', /^no race in 2 executions/);
-    await shot('fixed');
-    await frame.locator('#litmus').click();
-    await page.locator('.tab.active', { hasText: 'Untitled' }).waitFor({ timeout: 10_000 });
-    await page.locator('.monaco-editor .view-lines', { hasText: 'memory_order_acquire' }).waitFor({ timeout: 5000 });
-    await shot('export');
-    writeFileSync(path.join(results, 'timings.json'), JSON.stringify({ commandToFirstPaintMs: firstPaintMs, reexploreAfterToggleMs: [toggleMs1, toggleMs2] }, null, 2));
+    mkdirSync(RESULTS, { recursive: true });
+    writeFileSync(path.join(RESULTS, 'timings.json'), JSON.stringify(timings, null, 2) + '\n');
   } finally {
-    await browser.close();
-    cs.kill();
-    rmSync(dir, { recursive: true, force: true });
+    await s?.close();
   }
 });
+
+// ---------------------------------------------------------------- helpers
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: path.join(RESULTS, `e2e-${name}.png`) });
+}
+
+/** Runs a test body and leaves a screenshot of the workbench behind when it fails. */
+function step(name: string, body: (t: TestContext) => Promise<void>): (t: TestContext) => Promise<void> {
+  return async t => {
+    try {
+      await body(t);
+    } catch (err) {
+      await shot(`failed-${name}`).catch(() => { /* page gone */ });
+      throw err;
+    }
+  };
+}
+
+/**
+ * The simulator's document. Hidden webviews stay in the DOM with visibility hidden, so only the
+ * visible one is taken (there is one simulator panel per scenario).
+ */
+function sim(): FrameLocator {
+  return page.frameLocator('iframe.webview.ready:visible').frameLocator('iframe#active-frame');
+}
+
+/** The text editor of the editor area (the webview is not a Monaco editor). */
+function rustEditor(): Locator {
+  return page.locator('.part.editor .monaco-editor').first();
+}
+
+async function activeLineNumber(line: number): Promise<void> {
+  await rustEditor().locator('.line-numbers.active-line-number', { hasText: new RegExp(`^${line}$`) }).waitFor({ timeout: T });
+}
+
+/**
+ * Puts the keyboard focus in the Rust editor (group 1; the panel opens beside it) without moving
+ * its cursor, and waits until the focus is really there: keys pressed earlier can still reach the
+ * panel.
+ */
+async function focusRustEditor(): Promise<void> {
+  await runCommand(page, 'View: Focus First Editor Group');
+  await page.waitForFunction(() => !!document.activeElement?.closest('.part.editor .monaco-editor'), undefined, { timeout: T });
+}
+
+/** Go to Line (Ctrl+G) in the focused editor, so that the line is rendered. */
+async function gotoLine(line: number): Promise<void> {
+  await page.keyboard.press('Control+G');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: T });
+  await input.fill(`:${line}`);
+  await page.keyboard.press('Enter');
+  await activeLineNumber(line);
+}
+
+async function text(l: Locator): Promise<string> {
+  return (await l.textContent()) ?? '';
+}
+
+/** Changes one ordering toggle and waits until the verdict is re-rendered; returns the test-side time. */
+async function toggle(key: string, mode: string, expectVerdict: RegExp): Promise<{ verdict: string; exploreMs: number; toggleToVerdictMs: number }> {
+  const before = await text(sim().locator('#verdict'));
+  const t0 = Date.now();
+  await sim().locator(`select[data-key="${key}"]`).selectOption(mode);
+  // The verdict line ends with "explored in N ms", so it changes on every exploration.
+  await sim().locator('#verdict', { hasText: expectVerdict }).waitFor({ timeout: T });
+  const verdict = await text(sim().locator('#verdict'));
+  assert.notEqual(verdict, before, 'the verdict was re-rendered');
+  const toggleToVerdictMs = Date.now() - t0;
+  // The webview's own performance.measure around explore() (client/webview/main.ts).
+  const exploreMs = Number(await sim().locator('body').getAttribute('data-explore-ms'));
+  assert.ok(Number.isFinite(exploreMs), 'the webview exposes its exploration time');
+  return { verdict, exploreMs, toggleToVerdictMs };
+}
+
+/** The host's "command to first paint" log line for a panel, when the output channel has flushed it. */
+async function hostFirstPaintMs(title: RegExp): Promise<number | null> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    for (const m of s.readLogs(/Refcount Review\.log$/).matchAll(/simulator: (.*): command to first paint (\d+) ms/g)) {
+      if (title.test(m[1])) return Number(m[2]);
+    }
+    await new Promise(r => setTimeout(r, 200));
+  }
+  return null;
+}
+
+/**
+ * The CodeLens above the takeover CAS (shown on the CAS site's first line, `if this`): of the
+ * lenses rendered, the nearest one above that line. Lenses carry no line number in the DOM.
+ */
+async function lensAboveCas(): Promise<Locator> {
+  // (Only line 56 reads "if this": the doc comment above says "if `this`".)
+  const casLine = rustEditor().locator('.view-line', { hasText: 'if this' }).first();
+  await casLine.waitFor({ timeout: T });
+  const lenses = rustEditor().locator('.codelens-decoration a', { hasText: 'Simulate' });
+  await lenses.first().waitFor({ timeout: T });
+  const casTop = (await casLine.boundingBox())!.y;
+  let lens: Locator | undefined;
+  let best = -Infinity;
+  for (const l of await lenses.all()) {
+    const b = await l.boundingBox();
+    if (b && b.y < casTop && b.y > best) { best = b.y; lens = l; }
+  }
+  assert.ok(lens, 'a Simulate CodeLens is shown above the takeover');
+  return lens;
+}
+
+function problemRows(hasText: string | RegExp): Locator {
+  return page.locator('.markers-panel .monaco-list-row', { hasText });
+}
+
+// ---------------------------------------------------------------- Rust
+
+test('Rust: the CodeLens "Simulate" opens the seed counterexample; `r` jumps to the race and explains it', { timeout: 180_000 }, step('rust', async () => {
+  await quickOpen(page, RUST_FILE);
+  await editorText(page).filter({ hasText: 'A block-mq style request whose Rust-side count' }).waitFor({ timeout: T });
+  await gotoLine(CAS_ARGS_LINE);
+  // The review's warning on the CAS's success ordering.
+  await editorText(page).filter({ hasText: CAS_RELAXED }).waitFor({ timeout: T });
+  await rustEditor().locator('.squiggly-warning').first().waitFor({ timeout: T });
+  await page.keyboard.press('Control+Shift+M');
+  await problemRows('takeover-needs-acquire').first().waitFor({ timeout: T });
+  await problemRows('dec-needs-release').first().waitFor({ timeout: T });
+  await shot('rust-1-diagnostic');
+  // Back to the editor (the Problems panel keeps the focus otherwise).
+  await page.keyboard.press('Control+Shift+M');
+
+  const lens = await lensAboveCas();
+  assert.match(await text(lens), /^Simulate \(counterexample\)$/);
+  await shot('rust-2-codelens');
+
+  const t0 = Date.now();
+  await lens.click();
+  await page.locator('.tab', { hasText: 'Simulate: ' }).first().waitFor({ timeout: T });
+  await sim().locator('#cell-0').waitFor({ timeout: T });
+  const clickToFirstPaintMs = Date.now() - t0;
+  assert.match(await text(sim().locator('#title')), /takeover CAS 2 -> 0/);
+  assert.match(await text(sim().locator('#verdict')), /^1 race in \d+ executions?/);
+  // The toggles are the orderings written in the source: both Relaxed.
+  assert.equal(await sim().locator('select[data-key="site:1:success"]').inputValue(), 'rlx');
+  assert.equal(await sim().locator('select[data-key="site:0:single"]').inputValue(), 'rlx');
+  const firstExploreMs = Number(await sim().locator('body').getAttribute('data-explore-ms'));
+  await shot('rust-3-opened');
+
+  // Keyboard: focus the panel (a click on its title), then `r` jumps to the race.
+  await sim().locator('#title').click();
+  await sim().locator('body').press('r');
+  const position = await text(sim().locator('#position'));
+  const m = /^step (\d+) of (\d+)$/.exec(position);
+  assert.ok(m, `position "${position}"`);
+  assert.equal(m[1], m[2], 'the race is completed by the last step of this trace');
+  await sim().locator('.cell.current.race').waitFor({ timeout: T });
+  const explanation = await text(sim().locator('#explanation'));
+  // Stable parts: who raced on what, and why nothing ordered it (the CAS read the Relaxed decrement without Acquire).
+  assert.match(explanation, /^holder wrote object at step \d+; owner wrote it at step \d+; nothing orders step \d+ before step \d+ because /);
+  assert.match(explanation, /owner's CAS \(2→0\) read holder's Relaxed decrement \(3→2\) without Acquire/);
+  assert.match(explanation, /the decrement is not Release either/);
+  // The source text of each step is shown: the decrement's and the CAS's Rust lines.
+  await sim().locator('.cell .code', { hasText: `this.data().refcount().${DEC_RELAXED}` }).waitFor();
+  await sim().locator('.cell .code', { hasText: `this.data().refcount().${CAS_RELAXED}` }).waitFor();
+  await shot('rust-4-race');
+  timings.rust = {
+    codeLensClickToFirstPaintMs: clickToFirstPaintMs,
+    hostCommandToFirstPaintMs: await hostFirstPaintMs(/takeover CAS 2 -> 0/),
+    firstExploreMs,
+  };
+}));
+
+test('Rust: selecting a step reveals its line in the editor, and the editor cursor selects the step', { timeout: 120_000 }, step('rust-reveal', async () => {
+  // Step 2 is the holder's decrement (site 0), step 3 the owner's CAS (site 1).
+  const dec = sim().locator('.cell', { hasText: DEC_RELAXED });
+  const cas = sim().locator('.cell', { hasText: CAS_RELAXED });
+  await dec.click();
+  await sim().locator('.cell.current', { hasText: DEC_RELAXED }).waitFor();
+  await activeLineNumber(DEC_LINE);
+  await editorText(page).filter({ hasText: `this.data().refcount().${DEC_RELAXED};` }).waitFor({ timeout: T });
+  await shot('rust-5-reveal-decrement');
+  await cas.click();
+  await sim().locator('.cell.current', { hasText: CAS_RELAXED }).waitFor();
+  await activeLineNumber(CAS_SITE_LINE);
+  await shot('rust-6-reveal-cas');
+  // The other way: a click on the decrement's line in the editor selects the decrement's step.
+  // (Focus the editor first: Go to Line acts on the active editor, not the panel.)
+  await focusRustEditor();
+  await gotoLine(DEC_LINE);
+  await rustEditor().locator('.view-line', { hasText: `this.data().refcount().${DEC_RELAXED};` }).click();
+  await sim().locator('.cell.current', { hasText: DEC_RELAXED }).waitFor({ timeout: T });
+  await sim().locator('.cell.linked', { hasText: DEC_RELAXED }).waitFor({ timeout: T });
+  await shot('rust-7-cursor-selects-step');
+}));
+
+test('Rust: the CAS to Acquire and the decrement to Release give "no race"', { timeout: 120_000 }, step('rust-toggles', async () => {
+  // CAS success -> Acquire alone is not enough: the Relaxed decrement heads no release sequence.
+  const acq = await toggle('site:1:success', 'acq', /^1 race/);
+  const half = await text(sim().locator('#explanation'));
+  assert.match(half, /because owner's Acquire CAS \(2→0\) read holder's decrement \(3→2\), but it is Relaxed, not Release$/,
+    `after Acquire on the CAS the explanation blames the decrement: "${half}"`);
+  await shot('rust-8-cas-acquire');
+  // ... and the decrement -> Release closes the gap.
+  const rel = await toggle('site:0:single', 'rel', /^no race in \d+ executions?/);
+  assert.equal(await text(sim().locator('#explanation')), '');
+  await sim().locator('#empty', { hasText: 'every pair of conflicting accesses is ordered by happens-before' }).waitFor();
+  assert.equal(await sim().locator('#apply').isEnabled(), true, 'Apply to source is offered for the changed orderings');
+  await shot('rust-9-no-race');
+
+  timings.rust = {
+    ...(timings.rust as object | undefined),
+    reexploreAfterToggleMs: [acq.exploreMs, rel.exploreMs],
+    toggleToVerdictMs: [acq.toggleToVerdictMs, rel.toggleToVerdictMs],
+    notes: 'click/toggle times are measured by the test (Playwright round trips included); explore times are the webview\'s performance.measure around explore(); the host time is the extension\'s "command to first paint" log line (null when the log was not flushed in time)',
+  };
+}));
+
+test('Rust: "Apply to source" writes the orderings as one undoable edit', { timeout: 120_000 }, step('rust-apply', async () => {
+  const tab = page.locator('.tab', { hasText: RUST_FILE });
+  assert.equal(await tab.evaluate(e => e.classList.contains('dirty')), false, 'the Rust file starts saved');
+  await sim().locator('#apply').click();
+  await page.locator('.notifications-toasts .notification-list-item', { hasText: 'applied 2 ordering changes' }).first().waitFor({ timeout: T });
+  await page.locator('.tab.dirty', { hasText: RUST_FILE }).waitFor({ timeout: T });
+  // The edit is in the editor's text (not saved to disk): check both sites' lines.
+  await focusRustEditor();
+  await gotoLine(DEC_LINE);
+  await editorText(page).filter({ hasText: DEC_RELEASE }).waitFor({ timeout: T });
+  await gotoLine(CAS_ARGS_LINE);
+  await editorText(page).filter({ hasText: CAS_ACQUIRE }).waitFor({ timeout: T });
+  assert.equal(await editorText(page).filter({ hasText: CAS_RELAXED }).count(), 0);
+  // The review of the edited text has nothing left to say about this file.
+  await page.keyboard.press('Control+Shift+M');
+  await problemRows(RUST_FILE).first().waitFor({ state: 'detached', timeout: T });
+  assert.equal(await problemRows(/takeover-needs-acquire|dec-needs-release/).filter({ hasText: 'fetch_sub' }).count(), 0);
+  await page.keyboard.press('Control+Shift+M');
+  // The lens over the takeover no longer announces a counterexample: it follows the edited text.
+  // (Only the rendered lens is checked: Monaco refreshes off-screen lenses when they scroll in.)
+  const deadline = Date.now() + T;
+  let lensText = '';
+  while (Date.now() < deadline) {
+    // A lens being re-rendered has no box for a moment: try again.
+    lensText = await lensAboveCas().then(text, () => '');
+    if (lensText === 'Simulate') break;
+    await page.waitForTimeout(100);
+  }
+  assert.equal(lensText, 'Simulate');
+  await shot('rust-10-applied');
+
+  // One Ctrl+Z in the editor takes both orderings back: it was one ordinary edit.
+  await focusRustEditor();
+  await page.keyboard.press('Control+Z');
+  await page.locator('.tab.dirty', { hasText: RUST_FILE }).waitFor({ state: 'detached', timeout: T });
+  await gotoLine(CAS_ARGS_LINE);
+  await editorText(page).filter({ hasText: CAS_RELAXED }).waitFor({ timeout: T });
+  await gotoLine(DEC_LINE);
+  await editorText(page).filter({ hasText: DEC_RELAXED }).waitFor({ timeout: T });
+  // Back at the saved version (no longer dirty, checked above): the findings are back.
+  await page.keyboard.press('Control+Shift+M');
+  await problemRows('takeover-needs-acquire').first().waitFor({ timeout: T });
+  await problemRows('dec-needs-release').first().waitFor({ timeout: T });
+  await shot('rust-11-undone');
+  await page.keyboard.press('Control+Shift+M');
+  // Leave the workbench with no editors for the litmus test (nothing is dirty, so no prompt).
+  await runCommand(page, 'View: Close All Editors');
+  await page.locator('.tab').first().waitFor({ state: 'detached', timeout: T });
+}));
+
+// ---------------------------------------------------------------- litmus
+
+test('litmus file: open in the simulator, jump to the race, flip orderings to "no race", export', { timeout: 120_000 }, step('litmus', async () => {
+  await quickOpen(page, LITMUS_FILE);
+  await editorText(page).filter({ hasText: 'exists' }).waitFor({ timeout: T });
+  const t0 = Date.now();
+  await runCommand(page, 'Refcount Review: Open Litmus File in Simulator');
+  await sim().locator('#cell-0').waitFor({ timeout: T });
+  const commandToFirstPaintMs = Date.now() - t0;
+  const firstExploreMs = Number(await sim().locator('body').getAttribute('data-explore-ms'));
+  assert.match(await text(sim().locator('#verdict')), /^1 race in 3 executions/);
+  await sim().locator('#title').click();
+  await sim().locator('body').press('r');
+  assert.equal(await text(sim().locator('#position')), 'step 4 of 4');
+  assert.match(await text(sim().locator('#explanation')),
+    /^P0 wrote data at step 1; P1 wrote it at step 4; nothing orders step 1 before step 4 because P1's CAS \(2→0\) read P0's relaxed decrement \(3→2\) without acquire/);
+  // Jumping to the race revealed the reuse's line in the litmus editor.
+  await activeLineNumber(20);
+  await shot('litmus-1-race');
+  const acq = await toggle('at:1.1:success', 'acq', /^1 race/);
+  const rel = await toggle('at:0.1:single', 'rel', /^no race in 2 executions/);
+  await shot('litmus-2-no-race');
+  await sim().locator('#litmus').click();
+  await page.locator('.tab.active', { hasText: 'Untitled' }).waitFor({ timeout: T });
+  // The export opens in the active group (the panel's), next to the litmus file's editor.
+  const exported = page.locator('.part.editor .editor-group-container.active .monaco-editor .view-lines');
+  await exported.filter({ hasText: 'Exported from the Refcount Review simulator' }).waitFor({ timeout: T });
+  await exported.filter({ hasText: 'memory_order_acquire' }).waitFor({ timeout: T });
+  await exported.filter({ hasText: 'memory_order_release' }).waitFor({ timeout: T });
+  await shot('litmus-3-export');
+  timings.litmus = {
+    commandToFirstPaintMs,
+    firstExploreMs,
+    hostCommandToFirstPaintMs: await hostFirstPaintMs(/refcount-takeover\+dec-rlx\+cas-rlx/),
+    reexploreAfterToggleMs: [acq.exploreMs, rel.exploreMs],
+    toggleToVerdictMs: [acq.toggleToVerdictMs, rel.toggleToVerdictMs],
+  };
+}));
