@@ -281,6 +281,14 @@ test('Rust: "Apply to source" writes the orderings as one undoable edit', { time
   await sim().locator('#apply').click();
   await page.locator('.notifications-toasts .notification-list-item', { hasText: 'applied 2 ordering changes' }).first().waitFor({ timeout: T });
   await page.locator('.tab.dirty', { hasText: RUST_FILE }).waitFor({ timeout: T });
+  // The panel takes the scenario again from the edited source: the toggles now start from the
+  // applied orderings, the verdict is the clean one, and there is nothing left to apply.
+  await sim().locator('#verdict', { hasText: /^no race/ }).waitFor({ timeout: T });
+  const deadlineApplied = Date.now() + T;
+  while (Date.now() < deadlineApplied && await sim().locator('#apply').isEnabled()) await page.waitForTimeout(100);
+  assert.equal(await sim().locator('#apply').isEnabled(), false, 'nothing stale left to apply');
+  assert.equal(await sim().locator('select[data-key="site:1:success"]').inputValue(), 'acq');
+  assert.equal(await sim().locator('select[data-key="site:0:single"]').inputValue(), 'rel');
   // The edit is in the editor's text (not saved to disk): check both sites' lines.
   await focusRustEditor();
   await gotoLine(DEC_LINE);

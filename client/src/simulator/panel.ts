@@ -184,7 +184,8 @@ export function createSimulatorHost(context: vscode.ExtensionContext, client: La
     clearHighlight();
     editor.setDecorations(highlight, [range]);
     editor.selection = new vscode.Selection(range.start, range.start);
-    editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    // Reveal the start: revealing a long multi-line range scrolls a narrow editor sideways.
+    editor.revealRange(new vscode.Range(range.start, range.start), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   }
 
   async function apply(p: SimPanel, orderings: SiteOrdering[]): Promise<void> {
@@ -214,6 +215,26 @@ export function createSimulatorHost(context: vscode.ExtensionContext, client: La
     if (problems.length > 0) void vscode.window.showWarningMessage(`Refcount Review: ${problems.join(' ')}`);
     else void vscode.window.showInformationMessage(`Refcount Review: applied ${orderings.length} ordering change${orderings.length === 1 ? '' : 's'} (undo with Ctrl+Z in the editor).`);
     log(`simulator: applied ${count} edit(s) for ${orderings.length} ordering(s); ${problems.length} problem(s)`);
+    if (count > 0) await refreshFromSource(p);
+  }
+
+  /**
+   * After the source changed under the panel (Apply to source), take the scenario as the server now
+   * sees it, so "(source)" marks the orderings the file has and applying again has nothing stale to send.
+   */
+  async function refreshFromSource(p: SimPanel): Promise<void> {
+    try {
+      const res = await client.sendRequest<ScenariosResult>(scenariosMethod, { uri: p.uri } satisfies ScenariosParams);
+      const kind = p.view.id.split(':')[0];
+      // Ids carry positions; an added import line shifts them, so fall back to the same kind and title.
+      const fresh = res?.scenarios.find(s => s.id === p.view.id) ?? res?.scenarios.find(s => s.id.split(':')[0] === kind && s.title === p.view.title);
+      if (!fresh) { log('simulator: the scenario is gone after the edit; the panel keeps its state'); return; }
+      p.view = fresh;
+      p.sim = toSimScenario(p.uri, fresh, 'rust');
+      p.sendScenario();
+    } catch (err) {
+      log(`simulator: refreshing after the edit failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   async function show(uri: string, view: ScenarioView, flavour: 'rust' | 'litmus', openedAt: number): Promise<void> {
