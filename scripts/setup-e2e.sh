@@ -10,6 +10,12 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DEST=${1:-$ROOT/.e2e/code-server}
 CS_VERSION=4.100.3
 
+# Test files run in parallel and each may call this script: one install at a time, or two npm
+# installs (and their native builds) would write the same directory.
+mkdir -p "$(dirname "$DEST")"
+exec 9>"$(dirname "$DEST")/.setup.lock"
+flock 9
+
 need_apt=()
 command -v chromium >/dev/null || need_apt+=(chromium)
 command -v rg >/dev/null || need_apt+=(ripgrep)

@@ -35,5 +35,11 @@ if (want('e2e')) nodeTests.push(...testFiles('out/test/e2e'));
 // through @vscode/test-electron (falling back to code-server) on its own.
 if (groups.includes('vscode')) nodeTests.push(...testFiles('out/test/vscode-host'));
 if (nodeTests.length === 0) { console.error('no test files found'); process.exit(1); }
+// The real-VS-Code tests need code-server and Chromium: install them once, before the test files
+// start in parallel (the script is idempotent and also guards itself with a lock).
+if (want('e2e') || groups.includes('vscode')) {
+  const r = spawnSync('bash', [path.join(root, 'scripts', 'setup-e2e.sh')], { stdio: 'inherit', cwd: root });
+  if (r.status !== 0) { console.error(`scripts/setup-e2e.sh failed (exit ${r.status})`); process.exit(r.status ?? 1); }
+}
 // One `node --test` run so CI sees a single summary line.
 run(['--test', '--test-concurrency=2', ...nodeTests]);
