@@ -2,7 +2,7 @@
 //   out/   tsc output (type-checked; tests and benchmarks run from here)
 //   dist/  esbuild bundles that ship in the .vsix and back the `refcount-review` bin
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, existsSync } from 'node:fs';
+import { copyFileSync, mkdirSync, existsSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,8 @@ const esbuild = require('esbuild');
 // Type errors fail the build, but only after the bundles are written, so one broken file does not
 // hide what the rest of the tree does.
 let typeErrors = false;
+// tsc never deletes outputs of removed sources: start from an empty out/ so no stale test runs.
+rmSync(path.join(root, 'out'), { recursive: true, force: true });
 try {
   execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', root], { stdio: 'inherit', cwd: root });
 } catch {
