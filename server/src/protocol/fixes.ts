@@ -26,8 +26,10 @@ export class ScenarioCache {
   constructor(private readonly limit = 10_000) {}
   hits = 0;
   misses = 0;
-  run(p: Program, budget: Budget): ExploreResult {
-    const key = JSON.stringify(p);
+  /** Fix searches already done, by the shape of the counter's scenarios (see judgeCounter). */
+  readonly judged = new Map<string, Judged>();
+
+  run(p: Program, budget: Budget, key = JSON.stringify(p)): ExploreResult {
     const hit = this.map.get(key);
     if (hit) {
       // Least recently used goes first: re-insert on every hit.
@@ -115,14 +117,55 @@ function editableSlots(scenarios: Scenario[]): Slot[] {
   return [...slots.values()];
 }
 
+/** A finished fix search, in terms of positions (scenario index, slot index) rather than sites. */
+interface Judged {
+  fixes: { changed: [number, Ordering][]; executions: number; fixes: number[] }[];
+  unfixed: number[];
+}
+
+const JUDGED_LIMIT = 2000;
+
 export function judgeCounter(scenarios: Scenario[], cache: ScenarioCache, budget: Budget): CounterVerdict {
+  const keys: string[] = [];
   const verdicts = scenarios.map(s => {
     const program = s.build();
-    return { scenario: s, program, result: cache.run(program, budget) };
+    const key = JSON.stringify(program);
+    keys.push(key);
+    return { scenario: s, program, result: cache.run(program, budget, key) };
   });
   let bounded = verdicts.find(v => v.result.bounded)?.result.bounded?.message;
   const racy = verdicts.filter(v => v.result.races.length > 0);
   if (racy.length === 0) return { verdicts, racy, fixes: [], unfixed: [], bounded };
+
+  // The same protocol shape (programs and slots, not positions) gets the same answer: typing in a
+  // file re-reviews it on every edit, and the search tries many candidate programs.
+  const slotList = [...new Map(scenarios.flatMap(sc => sc.slots).map(sl => [sl.key, sl])).values()];
+  const shape = JSON.stringify([keys, slotList.map(sl => [scenarios.findIndex(sc => sc.slots.includes(sl)), sl.access, sl.which, sl.current, sl.editable, sl.arg?.family ?? null])]);
+  const known = cache.judged.get(shape);
+  if (known) {
+    return {
+      verdicts, racy, bounded,
+      fixes: known.fixes.map(f => ({
+        changed: f.changed.map(([i, to]) => ({ slot: slotList[i], to })),
+        assign: new Map(f.changed.map(([i, to]) => [slotList[i].key, to])),
+        executions: f.executions, fixes: f.fixes.map(i => verdicts[i]),
+      })),
+      unfixed: known.unfixed.map(i => verdicts[i]),
+    };
+  }
+  const out = searchFixes(scenarios, verdicts, racy, cache, budget);
+  if (!out.bounded) {
+    if (cache.judged.size >= JUDGED_LIMIT) cache.judged.delete(cache.judged.keys().next().value!);
+    cache.judged.set(shape, {
+      fixes: out.fixes.map(f => ({ changed: f.changed.map(ch => [slotList.indexOf(ch.slot), ch.to] as [number, Ordering]), executions: f.executions, fixes: f.fixes.map(v => verdicts.indexOf(v)) })),
+      unfixed: out.unfixed.map(v => verdicts.indexOf(v)),
+    });
+  }
+  return { ...out, bounded: out.bounded ?? bounded };
+}
+
+function searchFixes(scenarios: Scenario[], verdicts: ScenarioVerdict[], racy: ScenarioVerdict[], cache: ScenarioCache, budget: Budget): CounterVerdict {
+  let bounded: string | undefined;
   const started = Date.now();
   const outOfTime = (): boolean => !!budget.signal?.aborted || Date.now() - started > FIX_SEARCH_MILLIS;
 

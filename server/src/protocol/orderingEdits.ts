@@ -95,9 +95,16 @@ function importEdit(text: Lines, uses: UseDecl[], name: string, like: string): T
   return undefined;
 }
 
+/** The last file's line index and imports: a review plans one edit per finding on the same text. */
+let prepared: { source: string; text: Lines; uses: UseDecl[] } | null = null;
+
+function prepare(source: string): { text: Lines; uses: UseDecl[] } {
+  if (prepared?.source !== source) prepared = { source, text: new Lines(source), uses: useDecls(source) };
+  return prepared;
+}
+
 export function planOrderingEdits(source: string, changes: OrderingChange[]): EditPlan {
-  const text = new Lines(source);
-  const uses = useDecls(source);
+  const { text, uses } = prepare(source);
   const hasOrderingType = uses.some(u => /\bOrdering\b(?!::)/.test(u.text) || /\{[^}]*\bOrdering\b[^}]*\}/.test(u.text));
   const edits: TextEdit[] = [];
   const problems: string[] = [];

@@ -12,6 +12,7 @@ export interface Import {
   line: number;
 }
 
+/** A function's signature. In FileScope.fns (and the index) `params`/`hasSelf` are left empty: see buildFileScope. */
 export interface FnSignature {
   name: string;
   implType: string | null;
@@ -87,7 +88,15 @@ export function buildFileScope(root: SyntaxNode): FileScope {
         break;
       }
       case 'function_item':
-        scope.fns.push(signatureOf(n, open.length ? open[open.length - 1].name : null));
+        // Only what other code looks functions up by (name, impl, return type): parameters are
+        // read per function when a site needs them (FnScope), not for every function of the file.
+        scope.fns.push({
+          name: n.childForFieldName('name')?.text ?? '',
+          implType: open.length ? open[open.length - 1].name : null,
+          params: [],
+          returnType: n.childForFieldName('return_type')?.text ?? null,
+          hasSelf: false,
+        });
         break;
     }
   }
