@@ -15,8 +15,8 @@ import type { Section, SectionOptions, SectionResult } from './section';
 import { median, nowMs, percentile } from './stats';
 import { fixed, type Table } from './table';
 
-const GOAL_P50_MS = 30;
-const GOAL_P95_MS = 150;
+const GOAL_SMALL_P95_MS = 30;
+const GOAL_BIG_P95_MS = 150;
 const INIT_TIMEOUT_MS = 15_000;
 const DIAG_TIMEOUT_MS = 20_000;
 
@@ -204,8 +204,12 @@ function toTable(docs: DocNumbers[]): Table {
   const ok = (v: number, goal: number): string => (Number.isNaN(v) ? '' : v <= goal ? 'ok' : 'OVER');
   return {
     title: 'LSP latency: didChange -> publishDiagnostics (dist/server.js, debounce 0)',
-    columns: ['document', 'lines', 'open ms', 'edits', 'timeouts', 'p50 ms', `p50<=${GOAL_P50_MS}`, 'p95 ms', `p95<=${GOAL_P95_MS}`, 'max ms', 'diags', 'matched by'],
-    rows: docs.map(d => [d.name, d.lines, Math.round(d.openMs), d.edits, d.timeouts, fixed(d.p50, 1), ok(d.p50, GOAL_P50_MS), fixed(d.p95, 1), ok(d.p95, GOAL_P95_MS), fixed(d.max, 1), d.openDiagnostics, d.matchedBy]),
+    // Issue #4's goals: p95 <= 30 ms for the ~300-line file, <= 150 ms for the 10k-line one.
+    columns: ['document', 'lines', 'open ms', 'edits', 'timeouts', 'p50 ms', 'p95 ms', 'p95 goal', 'met', 'max ms', 'diags', 'matched by'],
+    rows: docs.map(d => {
+      const goal = d.lines < 1000 ? GOAL_SMALL_P95_MS : GOAL_BIG_P95_MS;
+      return [d.name, d.lines, Math.round(d.openMs), d.edits, d.timeouts, fixed(d.p50, 1), fixed(d.p95, 1), `<= ${goal}`, ok(d.p95, goal), fixed(d.max, 1), d.openDiagnostics, d.matchedBy];
+    }),
     notes: [
       'edits alternate: flip the takeover CAS success ordering Relaxed <-> Acquire, insert a comment line',
       'open ms includes the server loading tree-sitter and starting its workers; in the editor add the debounce (default 150 ms)',
