@@ -51,7 +51,7 @@ function message(rule: RuleId, slot: Slot, to: Ordering, role: Role, partner: Si
   const proof = `Checked under the C11/Rust memory model: the fix makes all ${executions} executions of the scenarios race-free.`;
   switch (rule) {
     case 'takeover-needs-acquire':
-      return `Takeover CAS reads the count with ${cur}: a holder's writes before ${holderDrop}${where} are not visible to the new owner, so reusing the object races with them.${late} ${cap(how)}. ${proof}`;
+      return `${cap(describeRole(role))} reads the count with ${cur}: a holder's writes before ${holderDrop}${where} are not visible to the new owner, so reusing the object races with them.${late} ${cap(how)}. ${proof}`;
     case 'dec-needs-release':
       return `This decrement uses ${cur}: writes this thread made to the object before dropping its reference can race with the thread that later takes it exclusively${where}. ${cap(how)}. ${proof}`;
     case 'last-dec-needs-acquire':

@@ -11,7 +11,7 @@ export type Role =
   | { kind: 'inc-conjure'; fromLoad: Site | null } // inc-not-zero / upgrade / lookup; fromLoad: a separate load feeding a CAS (ABA shape)
   | { kind: 'dec' }                                // drop that is never the last (result unused)
   | { kind: 'dec-last' }                           // drop whose result decides "last reference: destroy"
-  | { kind: 'takeover'; from: number }             // CAS from -> 0: take exclusive ownership back
+  | { kind: 'takeover'; from: number; to?: string } // CAS from -> 0 (or -> a lock value such as usize::MAX): take exclusive ownership
   | { kind: 'unique-load' }                        // load compared with 1 before exclusive access
   | { kind: 'store'; value: number | null }        // set/reset of the count
   | { kind: 'feeding-load' }                       // the load that feeds a conjuring CAS
@@ -24,7 +24,7 @@ export function describeRole(r: Role): string {
     case 'inc-conjure': return r.fromLoad ? 'increment that conjures a reference (load, then CAS)' : 'increment that conjures a reference';
     case 'dec': return 'decrement that is not the last';
     case 'dec-last': return 'decrement that may drop the last reference';
-    case 'takeover': return `takeover CAS ${r.from} -> 0`;
+    case 'takeover': return r.to ? `lock CAS ${r.from} -> ${r.to}` : `takeover CAS ${r.from} -> 0`;
     case 'unique-load': return 'uniqueness test (load == 1)';
     case 'store': return r.value === null ? 'store of the count' : `store of the count (= ${r.value})`;
     case 'feeding-load': return 'load feeding a conjuring CAS';
@@ -80,6 +80,9 @@ export function roleOf(s: Site, sameCounter: Site[]): Role {
   if (isCas(s)) {
     const expected = argValue(s, 0), desired = argValue(s, 1);
     if (desired === 0 && expected !== null && expected > 0) return { kind: 'takeover', from: expected };
+    // `compare_exchange(1, usize::MAX, ..)`: the count is locked at a sentinel (std's is_unique
+    // locks the weak count this way); it grants exclusive access just like a takeover to 0.
+    if (expected !== null && expected > 0 && isLockValue(s.args[1]?.text)) return { kind: 'takeover', from: expected, to: s.args[1]!.text.trim() };
     const exp = s.args[0]?.text.trim(), des = s.args[1]?.text.replace(/\s+/g, '');
     if (exp && des && (des === `${exp}+1` || des === `${exp}.wrapping_add(1)` || des === `${exp}.checked_add(1)`)) {
       // x -> x+1 where x came from an earlier load of the same counter in the same function.
@@ -98,6 +101,11 @@ export function roleOf(s: Site, sameCounter: Site[]): Role {
   }
   if (s.op === 'store') return { kind: 'store', value: argValue(s, 0) };
   return { kind: 'other', why: s.op };
+}
+
+/** A sentinel no count reaches: `usize::MAX`, `u64::MAX`, `!0`. */
+export function isLockValue(text: string | undefined): boolean {
+  return !!text && /^(core::|std::)?(usize|u64|u32|isize|i64|i32)::MAX$|^!0(usize|u64|u32)?$/.test(text.replace(/\s+/g, ''));
 }
 
 function roleIsConjureText(s: Site): boolean {

@@ -7,7 +7,7 @@
 import type { Expr, Instr, Mode, Program } from '../memory/ir';
 import { c, r, bin } from '../memory/ir';
 import type { Ordering, OrderingArg, OrderingSlot, Site, ControlPath, UnknownPath } from '../rust/site';
-import type { Counter, CounterSite, Role } from './roles';
+import { isLockValue, type Counter, type CounterSite, type Role } from './roles';
 
 /** One ordering argument a fix may change (or that is fixed by the API). */
 export interface Slot {
@@ -126,6 +126,7 @@ function label(s: Site): string {
 }
 
 const RC = 'count';
+const LOCKED = 1_000_000;
 const DATA = 'object';
 
 /**
@@ -157,7 +158,8 @@ function opInstrs(b: Builder, s: Site, assign: Assignment | undefined, old: stri
       const exp = expected !== undefined ? r(old + '_exp') : c(s.args[0]?.value ?? 0);
       const pre: Instr[] = expected !== undefined ? [{ k: 'let', reg: old + '_exp', val: c(expected) }] : [];
       const desired = s.args[1]?.value;
-      const des = desired !== null && desired !== undefined ? c(desired) : bin('+', exp, c(1));
+      // A lock sentinel (usize::MAX) is modelled as a value no count reaches.
+      const des = desired !== null && desired !== undefined ? c(desired) : isLockValue(s.args[1]?.text) ? c(LOCKED) : bin('+', exp, c(1));
       return [...pre, tagged({ k: 'cas', reg: old, okReg: ok, loc: RC, expected: exp, desired: des, succ: m, fail: b.mode(second, assign), weak: s.op === 'compare_exchange_weak' })];
     }
     default:
