@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import {
-  checkWorkspaceMethod, scenariosMethod,
+  checkWorkspaceMethod,
   type CheckWorkspaceResult,
 } from '../../server/src/lsp/requests';
 import type { SimulatorHost } from './simulator/api';

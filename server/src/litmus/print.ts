@@ -31,7 +31,7 @@ export interface PrintOptions {
 export function printLitmus(p: Program, opts: PrintOptions = {}): string {
   const notes: string[] = [];
   const locNames = new Set(p.locations.map(l => l.name));
-  const threadPrinters = p.threads.map((t, i) => new ThreadPrinter(i, locNames, notes));
+  const threadPrinters = p.threads.map(() => new ThreadPrinter(locNames, notes));
   // Condition registers must be declared in their thread even if no instruction writes them.
   const condRegs = (c: Cond, acc: [number, string][]): [number, string][] => {
     if (c.k === 'eqReg') acc.push([c.thread, c.reg]);
@@ -95,7 +95,7 @@ class ThreadPrinter {
   private inlineDecl = new Set<string>();
   private fresh = 0;
 
-  constructor(private index: number, private locNames: Set<string>, private notes: string[]) {
+  constructor(locNames: Set<string>, private notes: string[]) {
     for (const l of locNames) this.taken.add(l);
   }
 

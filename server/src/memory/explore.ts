@@ -16,7 +16,7 @@
 
 import { Graph, joined, joinInto, type Ev, type View } from './graph';
 import { isAcquire, isRelease, type Cond, type Mode, type Program } from './ir';
-import { applyRmw, compile, ProgramError, type Compiled, type EventOp } from './program';
+import { applyRmw, compile, ProgramError, type EventOp } from './program';
 import { pscAcyclic, races as findRaces } from './consistency';
 import type { Budget, ExploreResult, Outcome, Race, Trace } from './result';
 import { buildTrace, describeRace } from './trace';

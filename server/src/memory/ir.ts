@@ -89,9 +89,6 @@ export const c = (v: number): Expr => ({ k: 'const', v });
 export const r = (name: string): Expr => ({ k: 'reg', r: name });
 export const bin = (op: BinOp, a: Expr, b: Expr): Expr => ({ k: 'bin', op, a, b });
 
-export function isAtomicMode(m: Mode): boolean {
-  return m !== 'na';
-}
 export function isAcquire(m: Mode): boolean {
   return m === 'acq' || m === 'acq_rel' || m === 'sc';
 }

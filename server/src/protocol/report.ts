@@ -4,7 +4,7 @@
 import type { Ordering, Site } from '../rust/site';
 import { orderingName, planOrderingEdits } from './orderingEdits';
 import { isAcquireOrStronger, isReleaseOrStronger } from '../rust/site';
-import type { Finding, Fix, Related, RuleId, TextEdit, Range } from './finding';
+import type { Finding, Fix, Related, RuleId, TextEdit } from './finding';
 import type { CounterFix, CounterVerdict, ScenarioVerdict } from './fixes';
 import { describeRole, type Counter, type Role } from './roles';
 import type { Slot } from './scenarios';
@@ -71,8 +71,6 @@ function message(rule: RuleId, slot: Slot, to: Ordering, role: Role, partner: Si
 }
 
 const cap = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
-
-export function rangeOfSite(s: Site): Range { return s.range; }
 
 function relatedOf(site: Site, others: Site[]): Related[] {
   const out: Related[] = others.filter(o => o !== site).map(o => ({ file: o.file, range: o.range, message: `paired site: ${siteName(o)}` }));

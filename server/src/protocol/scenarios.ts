@@ -7,7 +7,7 @@
 import type { Expr, Instr, Mode, Program } from '../memory/ir';
 import { c, r, bin } from '../memory/ir';
 import type { Ordering, OrderingArg, OrderingSlot, Site, ControlPath, UnknownPath } from '../rust/site';
-import { isLockValue, type Counter, type CounterSite, type Role } from './roles';
+import { isLockValue, type Counter, type CounterSite } from './roles';
 
 /** One ordering argument a fix may change (or that is fixed by the API). */
 export interface Slot {

@@ -16,7 +16,7 @@ import type { ResolvedOrdering } from './orderings';
 import { classifyType, counterNameOf, ReceiverReader } from './receiver';
 import type { TypeFacts } from './receiver';
 import { closureEffect, closureShape } from './closure';
-import type { ArgShape, ClosureShape } from './closure';
+import type { ArgShape } from './closure';
 import { ContextReader } from './context';
 import type { SiteRef } from './context';
 import type { FileSummary, HelperOp, RustIndex } from './index';
