@@ -280,10 +280,10 @@ function locationChoices(events: LkEvent[], loc: number, writes: number[], reads
       perm([...acc, w], left.filter(x => x !== w));
     }
   };
-  perm([init], others);
   // rf options per read: writes of the value read that are not po-after it.
   const options = reads.map(r => writes.filter(w => writeValue(w) === value(r) && !po(r, w) && w !== r));
   if (options.some(o => o.length === 0)) return out;
+  perm([init], others);
   for (const order of orders) {
     const pos = new Map<number, number>();
     order.forEach((w, i) => pos.set(w, i));
