@@ -202,6 +202,10 @@ test('cmpxchg: a successful one is fully ordered, a failed one orders nothing', 
   ], all(reg(0, 'r0', 0), reg(1, 'r0', 0)), { z: zInit });
   assert.equal(outcome(sbCas(0)), 'never');     // succeeds: smp_mb on both sides of it
   assert.equal(outcome(sbCas(1)), 'sometimes'); // fails: just a READ_ONCE of z
+  // A failed cmpxchg is still an RMW for smp_mb__after_atomic (kernel test cmpxchg-fail-ordered-1: Never).
+  const ordered = sbCas(1);
+  ordered.threads[0].body.splice(2, 0, f('after_atomic'));
+  assert.equal(outcome(ordered), 'never');
 });
 
 test('RMWs: value-returning atomics are fully ordered, _relaxed and void ones are not', () => {

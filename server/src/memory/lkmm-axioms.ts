@@ -28,6 +28,9 @@ export interface LkEvent {
   lock?: LockClass;
   /** Index of the partner event of an RMW (read -> write, write -> read), −1 if none. */
   rmw: number;
+  /** The read of an RMW instruction whose compare failed: still in the cat's RMW set (so
+   * smp_mb__before_atomic / __after_atomic order it), but with no write and no rmw pair. */
+  failedRmw?: boolean;
   /** Events (global indices) this one depends on. */
   addr: number[];
   data: number[];
@@ -95,7 +98,7 @@ export class StaticRels {
     this.plain = i => isM(i) && ev[i].thread >= 0 && ev[i].mode === 'na';
     this.marked = i => !this.plain(i);
     this.hasPlain = ev.some((_, i) => this.plain(i));
-    const inRmw = (i: number): boolean => ev[i].rmw >= 0;
+    const inRmw = (i: number): boolean => ev[i].rmw >= 0 || !!ev[i].failedRmw;
     const R4rmb = (i: number): boolean => isR(i) && !ev[i].noreturn;
     const acquire = (i: number): boolean => (isR(i) && ev[i].mode === 'acq') || ev[i].lock === 'LKR';
     const release = (i: number): boolean => (isW(i) && ev[i].mode === 'rel') || ev[i].lock === 'UL';
