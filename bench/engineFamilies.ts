@@ -278,7 +278,7 @@ export function lkmmIriw(mb: boolean): Family {
 /** The refcount takeover under LKMM: atomic_dec_return_release (or _relaxed) and cmpxchg_acquire (or _relaxed). */
 export function lkmmTakeover(dec: 'rel' | 'rlx', cas: 'acq' | 'rlx'): Family {
   const f = refcountTakeover(dec, cas);
-  return { ...f, name: `LKMM ${f.name}`, model: 'lkmm', sizes: [1, 2, 3], quickSizes: [1, 2] };
+  return { ...f, name: `LKMM ${f.name}`, model: 'lkmm', sizes: [1, 2, 3, 4], quickSizes: [1, 2] };
 }
 
 export const FAMILIES: Family[] = [
