@@ -267,6 +267,11 @@ test('data race: a plain write and a plain read ordered by release/acquire plus 
   assert.equal(unguarded.races[0].race.loc, 'buf');
   assert.equal(unguarded.races[0].trace.model, 'lkmm');
   assert.match(unguarded.races[0].race.explanation, /Linux kernel memory model/);
+  // The race's steps point at the two accesses in its trace.
+  const { race, trace } = unguarded.races[0];
+  assert.deepEqual([trace.steps[race.a].label, trace.steps[race.b].label].sort(), [...race.labels].sort());
+  assert.equal(trace.steps[race.a].loc, 'buf');
+  assert.equal(trace.steps[race.b].loc, 'buf');
   // With once accesses on flag nothing orders the plain accesses even when guarded.
   assert.equal(lkmm(mk('rlx', 'rlx', true)).races.length, 1);
   // smp_wmb / smp_rmb bound the plain accesses just as well.
