@@ -368,3 +368,23 @@ test('dependencies carried through plain accesses order a later store (after the
   assert.deepEqual(res.races, []);
   assert.equal(outcome(mk(false)), 'sometimes');
 });
+
+test('LB through branches on plain accesses: the cycle is a candidate, allowed, and a data race', () => {
+  // With `if (r == 1)` the value 1 only exists if the cycle happens. Marked accesses: hb forbids it.
+  // Plain accesses are outside hb, so LKMM allows it and flags the race (as herd does).
+  const P = (name: string) => ({ name, init: 0, atomic: false });
+  const mk = (mo: Mode): Program => ({
+    name: 'LB+ctrl', locations: mo === 'na' ? [P('x'), P('y')] : [A('x'), A('y')],
+    threads: [
+      { name: 'P0', body: [ld('r0', 'x', mo), when(bin('==', r('r0'), c(1)), st('y', 1, mo))] },
+      { name: 'P1', body: [ld('r0', 'y', mo), when(bin('==', r('r0'), c(1)), st('x', 1, mo))] },
+    ],
+    condition: { quantifier: 'exists', cond: all(reg(0, 'r0', 1), reg(1, 'r0', 1)) },
+  });
+  const marked = lkmm(mk('rlx'));
+  assert.equal(marked.condition?.outcome, 'never');
+  assert.equal(marked.executions, 1);
+  const plain = lkmm(mk('na'));
+  assert.equal(plain.condition?.outcome, 'sometimes');
+  assert.equal(plain.races.length, 2);
+});
