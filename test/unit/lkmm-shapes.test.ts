@@ -388,3 +388,15 @@ test('LB through branches on plain accesses: the cycle is a candidate, allowed, 
   assert.equal(plain.condition?.outcome, 'sometimes');
   assert.equal(plain.races.length, 2);
 });
+
+test('smp_mb__after_unlock_lock makes an unlock+lock handoff a full barrier (Z6.0-like, Never with it, Sometimes without)', () => {
+  // P1 takes the lock after P0 (it sees x=1 inside); P2 is SB against both. Without the barrier the
+  // handoff gives hb but no strong fence, so pb has no cycle; with it, x=1 -> P1's read of y is one.
+  const z6 = (barrier: boolean): Program => prog('unlock-lock', ['x', 'y', 's'], [
+    [spinLock('s'), st('x', 1), spinUnlock('s')],
+    [spinLock('s'), ...(barrier ? [f('after_unlock_lock')] : []), ld('r0', 'x'), ld('r1', 'y'), spinUnlock('s')],
+    [st('y', 1), f('mb'), ld('r2', 'x')],
+  ], all(reg(1, 'r0', 1), reg(1, 'r1', 0), reg(2, 'r2', 0)));
+  assert.equal(outcome(z6(false)), 'sometimes');
+  assert.equal(outcome(z6(true)), 'never');
+});
