@@ -243,7 +243,7 @@ class Parser {
     }
 
     let condition: Program['condition'];
-    let filter: { cond: Cond; tok: Token } | undefined;
+    let filter: { cond: Cond; tok: Token; end: Token } | undefined;
     for (;;) {
       const t = this.peek();
       if (t.kind === 'eof') break;
@@ -253,7 +253,8 @@ class Parser {
         if (filter) this.fail(t, "a second 'filter' clause; join them with '/\\\\'");
         if (condition) this.fail(t, "'filter' must come before the condition");
         this.next();
-        filter = { cond: this.cond(locs, ctxs), tok: t };
+        const cond = this.cond(locs, ctxs);
+        filter = { cond, tok: t, end: this.toks[this.pos - 1] };
         continue;
       }
       if (condition) this.fail(t, `expected end of file after the condition, found ${this.found(t)}`);
@@ -266,7 +267,8 @@ class Parser {
       const cond = this.cond(locs, ctxs);
       condition = { quantifier, cond };
     }
-    if (filter) this.lowerFilter(filter.cond, filter.tok, threads);
+    if (filter) this.lowerFilter(filter.cond, filter.tok, filter.end, threads);
+    if (this.kernel) this.markAtomics(threads);
 
     const program: Program = { name: this.name, locations: [...locs.values()].map(l => l.decl), threads };
     if (condition) program.condition = condition;
@@ -276,11 +278,32 @@ class Parser {
   }
 
   /**
+   * LKMM does not read `atomic`; RC11 does (with `--model c11`). A kernel location is atomic when
+   * some marked access (READ_ONCE, an atomic_*, a lock operation) names it: READ_ONCE is then a
+   * relaxed atomic load, and mixing marked and plain accesses of one location is RC11's error.
+   */
+  private markAtomics(threads: Thread[]): void {
+    const marked = new Set<string>();
+    const walk = (list: Instr[]): void => {
+      for (const i of list) {
+        if (i.k === 'if') { walk(i.then); walk(i.else); continue; }
+        if (i.k === 'while') { walk(i.body); continue; }
+        if (i.k === 'load' || i.k === 'store' || i.k === 'rmw' || i.k === 'cas' || i.k === 'update') {
+          const mo = i.k === 'cas' || i.k === 'update' ? i.succ : i.mo;
+          if (mo !== 'na' && !('addr' in i && i.addr)) marked.add(i.loc);
+        }
+      }
+    };
+    for (const t of threads) walk(t.body);
+    for (const [name, l] of this.locs) if (marked.has(name)) l.decl.atomic = true;
+  }
+
+  /**
    * herd drops the executions a filter rejects before it counts. A filter on final registers is an
    * `assume` at the end of their thread, which discards the same executions; so each conjunct must
    * speak of one thread's registers.
    */
-  private lowerFilter(cond: Cond, tok: Token, threads: Thread[]): void {
+  private lowerFilter(cond: Cond, tok: Token, end: Token, threads: Thread[]): void {
     const conjuncts: Cond[] = [];
     const split = (c: Cond): void => { if (c.k === 'and') { split(c.a); split(c.b); } else conjuncts.push(c); };
     split(cond);
@@ -301,7 +324,7 @@ class Parser {
       const th = [...owners][0];
       perThread.set(th, [...(perThread.get(th) ?? []), condExpr(c)]);
     }
-    const label = this.label(tok, this.toks[this.pos - 1]);
+    const label = this.label(tok, end);
     for (const [th, parts] of perThread) {
       const cond = parts.reduce((a, b) => ({ k: 'bin', op: '&&', a, b }));
       threads[th].body.push({ k: 'assume', cond, label, line: tok.line });
@@ -969,8 +992,8 @@ class Parser {
       }
       targets.push(this.kernelPointer(ctx));
     });
-    if (this.is(',')) this.fail(this.peek(), arity);
-    this.expect(')', "')'");
+    if (!this.is(')')) this.fail(this.peek(), this.is(',') || prim.args.length === 0 ? arity : `expected ')', found ${this.found(this.peek())}`);
+    this.next();
     let lowered;
     try {
       lowered = prim.lower(targets, vals, hint => this.fresh(ctx, hint));
