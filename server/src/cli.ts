@@ -4,8 +4,8 @@
 
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { LitmusError, readLitmus, type Dialect } from './litmus/parse';
-import { conditionText } from './litmus/print';
+import { LitmusError, readLitmus, type Dialect, type LitmusRead } from './litmus/parse';
+import { conditionText, propositionText, valueText } from './litmus/print';
 import type { Program } from './memory/ir';
 import { explore, ProgramError } from './memory/explore';
 import { MODEL_TITLES, type Budget, type ExploreResult, type ModelName, type Outcome, type Race, type Trace } from './memory/result';
@@ -118,19 +118,24 @@ export function litmusReport(file: string, program: Program, res: ExploreResult,
   };
 }
 
-function litmusText(program: Program, res: ExploreResult, rep: LitmusReport): string {
+function litmusText(read: LitmusRead, res: ExploreResult, rep: LitmusReport): string {
+  const { program } = read;
   const lines: string[] = [];
-  const cond = conditionText(program);
+  // Kernel tests hold pointers in registers and locations; show those as the locations' names, as herd does.
+  const names = { addresses: read.dialect === 'kernel' };
+  const cond = conditionText(program, names);
   // herd's verdict words: the condition as a whole is validated (Ok) or not (No).
   const verdict = res.condition ? (res.condition.holds ? 'Ok' : 'No') : 'Ok';
   lines.push(`Test ${program.name} (${rep.file})`);
   lines.push(`Model ${MODEL_TITLES[ENGINE_MODEL[rep.model]]}`);
   lines.push(`States ${Object.keys(res.states).length}`);
-  for (const [state, n] of Object.entries(res.states).sort()) lines.push(`  ${state || '(no observed values)'}${n > 1 ? `    [${n} executions]` : ''}`);
+  const stateText = (state: string) => (names.addresses ? state.replace(/=(-?\d+)/g, (_, v: string) => `=${valueText(program, Number(v), names)}`) : state);
+  for (const [state, n] of Object.entries(res.states).sort()) lines.push(`  ${stateText(state) || '(no observed values)'}${n > 1 ? `    [${n} executions]` : ''}`);
   lines.push(verdict);
   lines.push(`Witnesses`);
   lines.push(`Positive: ${rep.witnesses} Negative: ${rep.executions - rep.witnesses}`);
   lines.push(`Condition ${cond ?? 'exists (true)'}`);
+  if (read.filter) lines.push(`Filter (${propositionText(program, read.filter, names)}): ${res.blocked} execution${res.blocked === 1 ? '' : 's'} filtered out`);
   lines.push(`Outcome: ${rep.outcome} (${rep.witnesses} of ${rep.executions} execution${rep.executions === 1 ? '' : 's'} satisfy the proposition)`);
   if (res.races.length === 0) {
     lines.push('Races: none');
@@ -162,7 +167,7 @@ function litmusCommand(args: string[], io: Io): number {
 
   // Read and parse everything first: a typo in the third file should not cost the first two's
   // exploration time, and the output is either complete or absent.
-  const programs: { file: string; program: Program; model: LitmusModel }[] = [];
+  const programs: { file: string; read: LitmusRead; model: LitmusModel }[] = [];
   let failed = false;
   for (const file of positional) {
     let src: string;
@@ -176,7 +181,7 @@ function litmusCommand(args: string[], io: Io): number {
     }
     try {
       const read = readLitmus(src, file);
-      programs.push({ file, program: read.program, model: modelOpt === 'auto' ? DIALECT_MODEL[read.dialect] : modelOpt });
+      programs.push({ file, read, model: modelOpt === 'auto' ? DIALECT_MODEL[read.dialect] : modelOpt });
     } catch (e) {
       if (!(e instanceof LitmusError)) throw e;
       io.err(e.message + '\n');
@@ -187,7 +192,8 @@ function litmusCommand(args: string[], io: Io): number {
 
   const reports: LitmusReport[] = [];
   const texts: string[] = [];
-  for (const { file, program, model } of programs) {
+  for (const { file, read, model } of programs) {
+    const { program } = read;
     let res: ExploreResult;
     try {
       res = explore(program, { ...budget, model: ENGINE_MODEL[model] });
@@ -200,7 +206,7 @@ function litmusCommand(args: string[], io: Io): number {
     }
     const rep = litmusReport(file, program, res, model);
     reports.push(rep);
-    if (format === 'text') texts.push(litmusText(program, res, rep));
+    if (format === 'text') texts.push(litmusText(read, res, rep));
   }
   if (format === 'json') io.out(JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2) + '\n');
   else io.out(texts.join('\n\n') + '\n');

@@ -79,3 +79,15 @@ test('usage names the models', () => {
   assert.match(h.out, /--model auto\|c11\|lkmm/);
   assert.match(run('--help').out, /litmus <file\.litmus>\.\.\. \[--model auto\|c11\|lkmm\]/);
 });
+
+test('text output names pointer values by their locations and reports what a filter removed', () => {
+  const mp = run('litmus', KERNEL('MP+onceassign+derefonce.litmus'));
+  assert.equal(mp.code, 0, mp.err);
+  assert.match(mp.out, /^Condition exists \(1:r0=x \/\\ 1:r1=0\)$/m);
+  assert.match(mp.out, /^ {2}1:r0=z; 1:r1=0$/m);
+  assert.match(mp.out, /^Outcome: never \(0 of 2 executions/m);
+  const rm = run('litmus', 'test/fixtures/litmus-lkmm/Documentation/litmus-tests/locking/RM-broken.litmus');
+  assert.equal(rm.code, 0, rm.err);
+  assert.match(rm.out, /^Filter \(1:r0=0 \/\\ 1:r1=1\): [1-9]\d* executions? filtered out$/m);
+  assert.match(rm.out, /^Positive: 0 Negative: 0$/m);
+});
