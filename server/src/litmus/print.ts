@@ -4,6 +4,7 @@
 
 import { locationAt, type Cond, type Expr, type Instr, type Mode, type Program } from '../memory/ir';
 import { SYNTHETIC_EXPECTED, SYNTHETIC_OK } from './parse';
+import { printKernelLitmus } from './print-kernel';
 
 const ORDER: Record<Mode, string> = {
   na: 'memory_order_relaxed',
@@ -26,9 +27,12 @@ const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export interface PrintOptions {
   /** Printed as herd's quoted doc string under the header. */
   doc?: string;
+  /** 'kernel' prints the Linux kernel dialect (for programs explored under LKMM); default 'c11'. */
+  dialect?: 'c11' | 'kernel';
 }
 
 export function printLitmus(p: Program, opts: PrintOptions = {}): string {
+  if (opts.dialect === 'kernel') return printKernelLitmus(p, { doc: opts.doc });
   const notes: string[] = [];
   const locNames = new Set(p.locations.map(l => l.name));
   const threadPrinters = p.threads.map(() => new ThreadPrinter(locNames, notes));
