@@ -98,7 +98,9 @@ test('LB: load buffering is allowed when nothing orders it (LB+poonceonces: Some
 });
 
 test('LB: control dependencies order the later stores (LB+ctrlonceonce+...: Never), one side alone does not', () => {
-  const ctrl = (rd: string, wr: string): Instr[] => [ld('r0', rd), when(bin('==', r('r0'), c(1)), st(wr, 1))];
+  // The branch is always taken (values are 0 or 1), so the stores happen either way and only the
+  // dependency can forbid the cycle; with `r0 == 1` the value 1 could never appear at all.
+  const ctrl = (rd: string, wr: string): Instr[] => [ld('r0', rd), when(bin('>=', r('r0'), c(0)), st(wr, 1))];
   assert.equal(outcome(lb(ctrl('x', 'y'), ctrl('y', 'x'))), 'never');
   assert.equal(outcome(lb(ctrl('x', 'y'), [ld('r0', 'y'), st('x', 1)])), 'sometimes');
   assert.equal(outcome(lb(ctrl('x', 'y'), [ld('r0', 'y'), f('mb'), st('x', 1)])), 'never'); // LB+fencembonceonce+ctrlonceonce
@@ -200,6 +202,10 @@ test('cmpxchg: a successful one is fully ordered, a failed one orders nothing', 
   ], all(reg(0, 'r0', 0), reg(1, 'r0', 0)), { z: zInit });
   assert.equal(outcome(sbCas(0)), 'never');     // succeeds: smp_mb on both sides of it
   assert.equal(outcome(sbCas(1)), 'sometimes'); // fails: just a READ_ONCE of z
+  // A failed cmpxchg is still an RMW for smp_mb__after_atomic (kernel test cmpxchg-fail-ordered-1: Never).
+  const ordered = sbCas(1);
+  ordered.threads[0].body.splice(2, 0, f('after_atomic'));
+  assert.equal(outcome(ordered), 'never');
 });
 
 test('RMWs: value-returning atomics are fully ordered, _relaxed and void ones are not', () => {
@@ -312,4 +318,48 @@ test('model checks: kernel barriers need LKMM, C11 fences and SeqCst loads are r
   assert.throws(() => explore(sb([f('mb')])), /Linux kernel memory model/);
   assert.throws(() => lkmm(prog('F', ['x'], [[{ k: 'fence', mo: 'sc' }]], { k: 'true' })), /smp_mb/);
   assert.throws(() => lkmm(prog('L', ['x'], [[ld('r0', 'x', 'sc')]], { k: 'true' })), /cannot have mode sc/);
+});
+
+// ---- tests from the kernel's litmus-tests directory, rewritten in the IR -----------------------
+const spinLock = (l: string): Instr => ({ k: 'cas', loc: l, expected: c(0), desired: c(1), succ: 'acq', fail: 'rlx', lock: 'lock' });
+const spinUnlock = (l: string): Instr => ({ k: 'store', loc: l, val: c(0), mo: 'rel', lock: 'unlock' });
+
+test('MP+unlocklockonceonce+fencermbonceonce (Result: Never): unlock then lock of another lock on one CPU orders stores', () => {
+  const p = prog('MP+unlocklock', ['x', 'y', 's', 't'], [
+    [spinLock('s'), st('x', 1), spinUnlock('s'), spinLock('t'), st('y', 1), spinUnlock('t')],
+    [ld('r1', 'y'), f('rmb'), ld('r2', 'x')],
+  ], all(reg(1, 'r1', 1), reg(1, 'r2', 0)));
+  assert.equal(outcome(p), 'never');
+  // Without the locks the same stores are unordered.
+  const bare = prog('MP', ['x', 'y'], [[st('x', 1), st('y', 1)], [ld('r1', 'y'), f('rmb'), ld('r2', 'x')]], all(reg(1, 'r1', 1), reg(1, 'r2', 0)));
+  assert.equal(outcome(bare), 'sometimes');
+});
+
+test('Z6.0 with locks: Sometimes without smp_mb__after_spinlock, Never with it (Z6.0+pooncelock+pooncelock+pombonce, ...+poonceLock+...)', () => {
+  const z6 = (afterSpinlock: boolean): Program => prog('Z6.0', ['x', 'y', 'z', 'm'], [
+    [spinLock('m'), st('x', 1), st('y', 1), spinUnlock('m')],
+    [spinLock('m'), ...(afterSpinlock ? [f('after_spinlock')] : []), ld('r0', 'y'), st('z', 1), spinUnlock('m')],
+    [st('z', 2), f('mb'), ld('r1', 'x')],
+  ], all(reg(1, 'r0', 1), loc('z', 2), reg(2, 'r1', 0)));
+  assert.equal(outcome(z6(false)), 'sometimes');
+  assert.equal(outcome(z6(true)), 'never');
+});
+
+test('dependencies carried through plain accesses order a later store (after the kernel test dep+plain)', () => {
+  // LB shape: P0 copies what READ_ONCE(x) returned through two plain variables and branches on the
+  // copy (always taken) before WRITE_ONCE(y); P1 is acquire -> release. carry-dep (data ; rfi)*
+  // makes the branch a control dependency of the READ_ONCE, which closes an hb cycle.
+  const P = (name: string) => ({ name, init: 0, atomic: false });
+  const mk = (dep: boolean): Program => ({
+    name: 'dep+plain', locations: [A('x'), A('y'), P('z1'), P('z2')],
+    threads: [
+      { name: 'P0', body: [ld('a', 'x'), st('z1', r('a'), 'na'), ld('t', 'z1', 'na'), st('z2', r('t'), 'na'), ld('u', 'z2', 'na'), dep ? when(bin('>=', r('u'), c(0)), st('y', 1)) : st('y', 1)] },
+      { name: 'P1', body: [ld('r', 'y', 'acq'), st('x', 1, 'rel')] },
+    ],
+    condition: { quantifier: 'exists', cond: all(reg(0, 'a', 1), reg(1, 'r', 1)) },
+  });
+  const res = lkmm(mk(true));
+  assert.equal(res.condition?.outcome, 'never');
+  assert.deepEqual(res.races, []);
+  assert.equal(outcome(mk(false)), 'sometimes');
 });

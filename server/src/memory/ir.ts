@@ -19,7 +19,8 @@
 //          noreturn: true, mo 'rlx': void atomic_add / atomic_inc / atomic_dec ... (no ordering;
 //                   its read is not ordered by smp_rmb)
 //   cas    succ as for rmw (cmpxchg = 'sc', cmpxchg_relaxed = 'rlx', ...). A failed compare is a
-//          READ_ONCE whatever `succ`/`fail` say (`fail` is ignored; write 'rlx'). `weak` is ignored.
+//          READ_ONCE whatever `succ`/`fail` say (`fail` is ignored; write 'rlx'), though
+//          smp_mb__before_atomic / __after_atomic still order it. `weak` is ignored.
 //   update like cas (a guarded RMW); a failed guard is a READ_ONCE.
 //   fence  `kernel` says which barrier (smp_mb, smp_rmb, smp_wmb, smp_mb__before_atomic, ...,
 //          rcu_read_lock, rcu_read_unlock, synchronize_rcu); `mo` is not read (write 'sc').

@@ -3,7 +3,7 @@
 // keep the cat names so the two can be read side by side.
 //
 // Modelled: ppo (address/data/control dependencies with carry-dep through rfi, overwrite & int,
-// fences, acquire/release, po-unlock-rf-lock-po), cumul-fence, prop, hb acyclic, pb acyclic, RCU
+// fences, acquire/release, po-unlock-lock-po), cumul-fence, prop, hb acyclic, pb acyclic, RCU
 // (rcu-link, rcu-fence, rb irreflexive) for rcu_read_lock/unlock and synchronize_rcu, and the
 // plain-access rules (plain-coherence, data races with vis / w-pre-bounded / r-post-bounded ...).
 // Coherence and atomicity are checked per location while candidates are built (lkmm.ts).
@@ -28,6 +28,9 @@ export interface LkEvent {
   lock?: LockClass;
   /** Index of the partner event of an RMW (read -> write, write -> read), −1 if none. */
   rmw: number;
+  /** The read of an RMW instruction whose compare failed: still in the cat's RMW set (so
+   * smp_mb__before_atomic / __after_atomic order it), but with no write and no rmw pair. */
+  failedRmw?: boolean;
   /** Events (global indices) this one depends on. */
   addr: number[];
   data: number[];
@@ -70,9 +73,10 @@ export class StaticRels {
   /** rmb as r-pre-bounded / r-post-bounded use it ([R4rmb]; fencerel(Rmb); [~Noreturn] and its mirror). */
   readonly rmbPre: Rel;
   readonly rmbPost: Rel;
-  /** po ; [UL] and [LKR] ; po, for po-unlock-rf-lock-po. */
+  /** po ; [UL] and [LKR] ; po, and the po-only half of po-unlock-lock-po. */
   readonly poUL: Rel;
   readonly lkrPo: Rel;
+  readonly poUnlockPoLockPo: Rel;
   /** [M] ; po ; [UL] and [LKW] ; fencerel(After-unlock-lock) ; [M], joined by co in the mb term. */
   readonly mPoUL: Rel | null;
   readonly lkwAfterUL: Rel | null;
@@ -94,7 +98,7 @@ export class StaticRels {
     this.plain = i => isM(i) && ev[i].thread >= 0 && ev[i].mode === 'na';
     this.marked = i => !this.plain(i);
     this.hasPlain = ev.some((_, i) => this.plain(i));
-    const inRmw = (i: number): boolean => ev[i].rmw >= 0;
+    const inRmw = (i: number): boolean => ev[i].rmw >= 0 || !!ev[i].failedRmw;
     const R4rmb = (i: number): boolean => isR(i) && !ev[i].noreturn;
     const acquire = (i: number): boolean => (isR(i) && ev[i].mode === 'acq') || ev[i].lock === 'LKR';
     const release = (i: number): boolean => (isW(i) && ev[i].mode === 'rel') || ev[i].lock === 'UL';
@@ -141,6 +145,7 @@ export class StaticRels {
     this.rmbPost = rmbRel.restrict(i => !ev[i].noreturn, R4rmb);
     this.poUL = po.restrict(null, i => ev[i].lock === 'UL');
     this.lkrPo = po.restrict(i => ev[i].lock === 'LKR', null);
+    this.poUnlockPoLockPo = this.poUL.seq(po.restrict(null, i => ev[i].lock === 'LKR')).seq(this.lkrPo);
 
     // RCU read-side critical sections: match each rcu_read_unlock with the innermost open rcu_read_lock.
     this.rscsi = null;
@@ -187,12 +192,15 @@ export function checkCandidate(S: StaticRels, cand: Candidate): Verdict {
   const strongFence = mb.union(S.gp);
   const nonrwFence = strongFence.union(S.poRel, S.acqPo);
   const fence = nonrwFence.union(S.wmb, S.rmb);
-  const poUnlockRfLockPo = S.poUL.seq(rf.restrict(null, i => ev[i].lock === 'LKR')).seq(S.lkrPo);
-  const ppo = toR.union(toW, fence, poUnlockRfLockPo.inter(S.int));
+  // po-unlock-lock-po = po ; [UL] ; (po | rf) ; [LKR] ; po: an unlock followed by a lock, of the
+  // same lock through rf or of any lock later on the same CPU (the kernel's cat since 2021; older
+  // versions had the rf half only).
+  const poUnlockLockPo = S.poUnlockPoLockPo.union(S.poUL.seq(rf.restrict(null, i => ev[i].lock === 'LKR')).seq(S.lkrPo));
+  const ppo = toR.union(toW, fence, poUnlockLockPo.inter(S.int));
 
   const rfeM = rfe.restrict(null, marked);
   const aCumul = (r: Rel): Rel => rfeM.opt().seq(r);
-  const cumulFence = aCumul(strongFence.union(S.poRel)).union(S.wmb, poUnlockRfLockPo).restrict(marked, marked);
+  const cumulFence = aCumul(strongFence.union(S.poRel)).union(S.wmb, poUnlockLockPo).restrict(marked, marked);
   const prop = overwrite.inter(S.ext).opt().restrict(marked, null)
     .seq(cumulFence.star()).restrict(null, marked)
     .seq(rfe.opt().restrict(marked, marked));

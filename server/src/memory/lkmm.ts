@@ -34,6 +34,7 @@ interface PathEvent {
   noreturn: boolean;
   lock?: LockClass;
   rmw: number;
+  failedRmw?: boolean;
   addr: number[];
   data: number[];
   ctrl: number[];
@@ -132,7 +133,7 @@ function threadPaths(c: Compiled, t: number, domain: number[][], session: Sessio
         if (e.okSlot >= 0) { regs[e.okSlot] = ok ? 1 : 0; n.taint[e.okSlot] = [ri]; }
         if (!ok) {
           // A failed compare is an unordered read (lock.cat's LF for a failed trylock).
-          n.events.push({ ...base, kind: 'R', mode: 'rlx', readVal: v, lock: e.lock ? 'LF' : undefined, cas: 'failure' });
+          n.events.push({ ...base, kind: 'R', mode: 'rlx', readVal: v, lock: e.lock ? 'LF' : undefined, cas: 'failure', failedRmw: !e.lock });
           run(n);
           continue;
         }
@@ -220,7 +221,7 @@ export function exploreLkmm(c: Compiled, session: Session): void {
       const off = (offset[t] = events.length);
       for (const e of p.events) {
         const g = (i: number): number => off + i;
-        events.push({ thread: t, kind: e.kind, loc: e.loc, mode: e.mode, fence: e.fence, noreturn: e.noreturn, lock: e.lock, rmw: e.rmw >= 0 ? g(e.rmw) : -1, addr: e.addr.map(g), data: e.data.map(g), ctrl: e.ctrl.map(g) });
+        events.push({ thread: t, kind: e.kind, loc: e.loc, mode: e.mode, fence: e.fence, noreturn: e.noreturn, lock: e.lock, rmw: e.rmw >= 0 ? g(e.rmw) : -1, failedRmw: e.failedRmw, addr: e.addr.map(g), data: e.data.map(g), ctrl: e.ctrl.map(g) });
         source.push(e);
       }
     });
@@ -280,10 +281,10 @@ function locationChoices(events: LkEvent[], loc: number, writes: number[], reads
       perm([...acc, w], left.filter(x => x !== w));
     }
   };
-  perm([init], others);
   // rf options per read: writes of the value read that are not po-after it.
   const options = reads.map(r => writes.filter(w => writeValue(w) === value(r) && !po(r, w) && w !== r));
   if (options.some(o => o.length === 0)) return out;
+  perm([init], others);
   for (const order of orders) {
     const pos = new Map<number, number>();
     order.forEach((w, i) => pos.set(w, i));
