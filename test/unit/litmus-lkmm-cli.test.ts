@@ -91,3 +91,13 @@ test('text output names pointer values by their locations and reports what a fil
   assert.match(rm.out, /^Filter \(1:r0=0 \/\\ 1:r1=1\): [1-9]\d* executions? filtered out$/m);
   assert.match(rm.out, /^Positive: 0 Negative: 0$/m);
 });
+
+test('a test the forced model cannot run exits 2 naming the file and what does not fit', () => {
+  const sc = run('litmus', '--model', 'lkmm', C11('sb+sc.litmus'));
+  assert.equal(sc.code, 2);
+  assert.equal(sc.out, '');
+  assert.match(sc.err, /^test\/fixtures\/litmus\/sb\+sc\.litmus: .*sc.*Linux kernel memory model/);
+  const mb = run('litmus', '--model', 'c11', KERNEL('SB+fencembonceonces.litmus'));
+  assert.equal(mb.code, 2);
+  assert.match(mb.err, /SB\+fencembonceonces\.litmus: .*\bmb\b.*Linux kernel memory model/);
+});
