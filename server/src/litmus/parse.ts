@@ -1,7 +1,7 @@
 // Reader for herd's C litmus syntax into the engine's Program IR, in two dialects:
 //
-// c11: `P0 (atomic_int* x, int* d)` threads with the C11 `atomic_*_explicit` calls (the subset in
-//   DESIGN.md section 4); explored under RC11.
+// c11: `P0 (atomic_int* x, int* d)` threads with the C11 `atomic_*` / `atomic_*_explicit` calls and
+//   plain accesses as statements; explored under RC11.
 // kernel: the Linux kernel's litmus tests (tools/memory-model): `P0(int *x, spinlock_t *s, atomic_t *v,
 //   int **p)` threads calling READ_ONCE/WRITE_ONCE, smp_load_acquire/smp_store_release,
 //   rcu_dereference/rcu_assign_pointer, smp_mb/rmb/wmb and the smp_mb__* barriers, the atomic_*,
@@ -13,8 +13,9 @@
 //   declared anywhere in the body or, as herd allows, not at all; `filter` clauses whose conjuncts
 //   each constrain one thread's registers. Explored under LKMM. What kernel.ts lists as unsupported
 //   (SRCU, irq/bh lock variants, rwlocks and mutexes, try_cmpxchg, andnot, smp_cond_load_*,
-//   barrier(), the other RCU calls), loops, a memory read on the right of && or ||, a conditional
-//   atomic through a pointer register, and a filter on a location's final value are rejected.
+//   barrier(), the other RCU calls), structures, pointer arithmetic, loops, a memory read on the
+//   right of && or ||, a conditional atomic through a pointer register, and a filter on a
+//   location's final value are rejected.
 //
 // The dialect is read off the text: C11 atomics (atomic_int, *_explicit, memory_order_*) make a C11
 // test, kernel primitives or types (READ_ONCE, smp_mb, spinlock_t, atomic_t, ...) a kernel one, both
