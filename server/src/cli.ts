@@ -4,7 +4,7 @@
 
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { LitmusError, readLitmus, type Dialect, type LitmusRead } from './litmus/parse';
+import { dialectModel, LitmusError, readLitmus, type LitmusRead } from './litmus/parse';
 import { conditionText, propositionText, valueText } from './litmus/print';
 import type { Program } from './memory/ir';
 import { explore, ProgramError } from './memory/explore';
@@ -98,7 +98,7 @@ export interface LitmusReport {
 /** `--model` words; the engine calls C11's model RC11. */
 export type LitmusModel = 'c11' | 'lkmm';
 const ENGINE_MODEL: Record<LitmusModel, ModelName> = { c11: 'rc11', lkmm: 'lkmm' };
-const DIALECT_MODEL: Record<Dialect, LitmusModel> = { c11: 'c11', kernel: 'lkmm' };
+const LITMUS_MODEL: Record<ModelName, LitmusModel> = { rc11: 'c11', lkmm: 'lkmm' };
 
 export function litmusReport(file: string, program: Program, res: ExploreResult, model: LitmusModel = 'c11'): LitmusReport {
   // No condition: report it as `exists (true)`, so every execution is a witness.
@@ -181,7 +181,7 @@ function litmusCommand(args: string[], io: Io): number {
     }
     try {
       const read = readLitmus(src, file);
-      programs.push({ file, read, model: modelOpt === 'auto' ? DIALECT_MODEL[read.dialect] : modelOpt });
+      programs.push({ file, read, model: modelOpt === 'auto' ? LITMUS_MODEL[dialectModel(read.dialect)] : modelOpt });
     } catch (e) {
       if (!(e instanceof LitmusError)) throw e;
       io.err(e.message + '\n');

@@ -23,7 +23,7 @@
 // file:line:col and what was expected: litmus files are hand-written, so the message is the user
 // interface.
 
-import { ADDRESS_BASE, type BinOp, type Cond, type Expr, type Instr, type LocationDecl, type Mode, type Program, type Quantifier, type RmwOp, type Thread } from '../memory/ir';
+import { ADDRESS_BASE, type BinOp, type ModelName, type Cond, type Expr, type Instr, type LocationDecl, type Mode, type Program, type Quantifier, type RmwOp, type Thread } from '../memory/ir';
 import { LitmusError, numberValue, tokenize, type Token } from './lexer';
 import { isC11Word, isKernelWord, KERNEL_PRIMITIVES, KERNEL_TYPES, Unsupported, unsupportedReason, type Target } from './kernel';
 
@@ -58,8 +58,13 @@ interface ThreadCtx {
   synth: number;
 }
 
-/** The two litmus dialects; each has its model (c11 -> 'rc11', kernel -> 'lkmm'). */
+/** The two litmus dialects; each has its model (`dialectModel`). */
 export type Dialect = 'c11' | 'kernel';
+
+/** The memory model a test of this dialect means: C11 tests are explored under RC11, kernel ones under LKMM. */
+export function dialectModel(d: Dialect): ModelName {
+  return d === 'kernel' ? 'lkmm' : 'rc11';
+}
 
 export interface LitmusRead {
   program: Program;
