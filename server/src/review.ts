@@ -6,7 +6,8 @@
 import type { Budget } from './memory/result';
 import type { Finding, RuleId, ScenarioView, Severity, Range } from './protocol/finding';
 import { classify, describeRole, type Counter } from './protocol/roles';
-import { buildScenarios, slotsOf, VALID, type Scenario } from './protocol/scenarios';
+import { buildScenarios, slotsOf, type Scenario } from './protocol/scenarios';
+import { apiFamily, invalidWhy, validOrderings, type Access } from './protocol/orderings';
 import { judgeCounter, ScenarioCache, weakenings } from './protocol/fixes';
 import { counterFindings, orderingsOf, slotEdits } from './protocol/report';
 import { analyzeRustFile } from './rust/extract';
@@ -59,12 +60,10 @@ export function skipReason(text: string): string | undefined {
   return undefined;
 }
 
-const INVALID_WHY: Record<string, string> = {
-  load: 'a load cannot be Release or AcqRel (Rust panics at run time)',
-  store: 'a store cannot be Acquire or AcqRel (Rust panics at run time)',
-  fence: 'a fence cannot be Relaxed (Rust panics at run time)',
-  failure: 'a compare-exchange failure ordering cannot be Release or AcqRel (Rust panics at run time)',
-};
+/** What an ordering slot applies to, for the validity tables: a CAS failure ordering is its own kind. */
+function accessOf(slot: { which: string; access: Access }): Access {
+  return slot.which === 'failure' || slot.which === 'fetch' ? 'cas-failure' : slot.access;
+}
 
 export async function reviewText(file: string, text: string, opts: ReviewOptions = {}): Promise<FileReview> {
   const review: FileReview = { file, findings: [], scenarios: [], problems: [], sites: [], counters: [] };
@@ -94,9 +93,10 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
     for (const slot of slotsOf(s)) {
       const o = slot.arg?.ordering;
       if (!slot.arg || slot.arg.implied || !o) continue;
-      const valid = slot.which === 'failure' || slot.which === 'fetch' ? VALID.load : VALID[slot.access];
-      if (!valid.includes(o)) {
-        const why = INVALID_WHY[slot.which === 'failure' || slot.which === 'fetch' ? 'failure' : slot.access];
+      const access = accessOf(slot);
+      const family = apiFamily(s.api);
+      if (!validOrderings(access, family).includes(o)) {
+        const why = invalidWhy(access, family);
         findings.push({ file, rule: 'invalid-ordering', severity: 'error', message: `Invalid ordering ${o}: ${why}.`, range: slot.arg.range ?? s.range, role: slot.access, ordering: o, fix: null, related: [], trace: null });
       }
     }
@@ -119,7 +119,7 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
       }
     }
     // Sites with invalid or unresolved orderings cannot be modelled; their scenarios are skipped.
-    const modelable = (sc: Scenario): boolean => sc.slots.every(sl => !sl.arg || (sl.arg.ordering !== null && (sl.which === 'failure' || sl.which === 'fetch' ? VALID.load : VALID[sl.access]).includes(sl.arg.ordering)));
+    const modelable = (sc: Scenario): boolean => sc.slots.every(sl => !sl.arg || (sl.arg.ordering !== null && validOrderings(accessOf(sl), apiFamily(sl.site.api)).includes(sl.arg.ordering)));
     let scenarios: Scenario[];
     try {
       scenarios = buildScenarios(counter, sitesById).filter(modelable);
