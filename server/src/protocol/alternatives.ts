@@ -34,7 +34,10 @@ export async function confirmAlternatives(findings: Finding[], text: string, rer
       const errors = again.findings.filter(g => g.severity === 'error').length;
       if (left.length === 0 && errors <= errorsBefore) kept.push({ ...alt, verified: { scenarios: again.scenarios, executions: again.executions } });
     }
-    if (kept.length) f.alternatives = kept; else delete f.alternatives;
+    if (kept.length) {
+      f.alternatives = kept;
+      if (!/fence\(Acquire\)/.test(f.message)) f.message += ` Alternatively: ${kept[0].title.charAt(0).toLowerCase()}${kept[0].title.slice(1)} (a second quick fix, verified the same way).`;
+    } else delete f.alternatives;
   }
 }
 

@@ -15,8 +15,8 @@ import { buildFileScope, enclosingFn, FnScope, type FileScope } from '../rust/sc
 /** An ordering the fix writes: where (in the text before the edits) and what it must resolve to. */
 export interface WrittenOrdering { range: Range; to: Ordering; family: Family }
 
-/** A statement the fix inserts: `fence(<to>)` starting at `at` (a position in the text before the edits, where the inserted text begins). */
-export interface WrittenFence { at: Position; to: Ordering }
+/** A `fence(<to>)` statement the fix inserts (its edits hold one insertion per fence, in order). */
+export interface WrittenFence { to: Ordering }
 
 function lineStarts(text: string): number[] {
   const starts = [0];
@@ -112,9 +112,13 @@ export function fixProblem(before: string, edits: TextEdit[], writes: WrittenOrd
       if (!r || r.ordering === null || r.resolution === 'name-only' || r.resolution === 'unresolved') return `\`${written}\` would not resolve to an ordering through the file's imports`;
       if (r.ordering !== w.to || r.family !== w.family) return `\`${written}\` would resolve to ${r.family === 'kernel' ? 'the kernel\'s' : 'std\'s'} ${r.ordering}, not ${w.family === 'kernel' ? 'the kernel\'s' : 'std\'s'} ${w.to}`;
     }
-    for (const f of fences) {
-      const at = applied.map(offsetIn(oldStarts, before, f.at), 'before');
-      const node = newTree.rootNode.descendantForPosition(positionOf(starts, firstNonSpace(applied.text, at)));
+    const inserts = applied.spans.filter(sp => sp.from === sp.to && /\bfence\(/.test(sp.newText));
+    for (const [i, f] of fences.entries()) {
+      // The statement the planner inserted for this fence (one insertion per fence, in region order).
+      const sp = inserts[i];
+      if (!sp) return 'the fence was not inserted';
+      const at = applied.text.indexOf('fence(', applied.map(sp.from, 'before'));
+      const node = newTree.rootNode.descendantForPosition(positionOf(starts, at));
       let call: SyntaxNode | null = node;
       while (call && call.type !== 'call_expression') call = call.parent;
       const callee = call?.childForFieldName('function');
@@ -130,12 +134,6 @@ export function fixProblem(before: string, edits: TextEdit[], writes: WrittenOrd
     oldTree.delete();
     newTree.delete();
   }
-}
-
-function firstNonSpace(text: string, at: number): number {
-  let i = at;
-  while (i < text.length && /\s/.test(text[i])) i++;
-  return i;
 }
 
 /** `fence` imported from std's atomic module, `atomic::fence` with `atomic` imported, or the full path. */

@@ -258,7 +258,17 @@ function fenceEdit(text: Lines, uses: UseDecl[], imports: Imports, f: FenceInser
     const at = text.position(start + 1);
     return { range: { start: at, end: at }, newText: `\n${indent}${stmt}` };
   }
-  const at = text.position(start);
-  const indent = source.slice(lineStart, start).trim() === '' ? source.slice(lineStart, start) : lineIndent;
-  return { range: { start: at, end: at }, newText: `${stmt}\n${indent}` };
+  if (source.slice(lineStart, start).trim() !== '') {
+    const at = text.position(start);
+    return { range: { start: at, end: at }, newText: `${stmt}\n${lineIndent}` };
+  }
+  // Before the comments that sit on the first statement (a `// SAFETY:` stays with its block).
+  let from = lineStart;
+  for (;;) {
+    const prevStart = source.lastIndexOf('\n', from - 2) + 1;
+    if (from === 0 || !/^[ \t]*\/\/[^\n]*\n$/.test(source.slice(prevStart, from))) break;
+    from = prevStart;
+  }
+  const at = text.position(from);
+  return { range: { start: at, end: at }, newText: `${lineIndent}${stmt}\n` };
 }

@@ -35,7 +35,7 @@ export function plannedEdits(changes: { slot: Slot; to: Ordering }[], fileText: 
     const here = f === inFile ? fences : [];
     const plan = planOrderingEdits(text, writes, here);
     if (plan.problems.length) return { edits: [], problem: plan.problems[0] };
-    const problem = fixProblem(text, plan.edits, writes, here.map(fc => ({ at: fc.region.start, to: fc.to })));
+    const problem = fixProblem(text, plan.edits, writes, here.map(fc => ({ to: fc.to })));
     if (problem) return { edits: [], problem };
     edits.push(...plan.edits.map(e => (f !== inFile ? { ...e, file: f } : e)));
   }
