@@ -95,7 +95,9 @@ export async function runCheck(paths: string[], budget: { maxExplored?: number; 
 export function formatJson(r: CheckResult): string {
   const findings = r.findings.map(f => ({
     file: f.file, rule: f.rule, severity: f.severity, message: f.message, range: f.range, role: f.role, ordering: f.ordering,
-    fix: f.fix ? { title: f.fix.title, edits: f.fix.edits } : null, related: f.related, trace: f.trace,
+    fix: f.fix ? { title: f.fix.title, edits: f.fix.edits } : null,
+    ...(f.alternatives ? { alternatives: f.alternatives.map(a => ({ title: a.title, edits: a.edits })) } : {}),
+    related: f.related, trace: f.trace,
   }));
   return JSON.stringify({ version: 1, files: r.files, findings, skipped: r.skipped, problems: r.problems }, null, 2);
 }
@@ -108,6 +110,7 @@ export function formatText(r: CheckResult): string {
       const e = f.fix.edits[0];
       lines.push(`  fix: ${f.fix.title}${e ? ` — replace with \`${e.newText.trim()}\`` : ''}`);
     }
+    for (const a of f.alternatives ?? []) lines.push(`  or: ${a.title}`);
     for (const rel of f.related) lines.push(`  related: ${rel.file}:${rel.range.start.line + 1}:${rel.range.start.character + 1}: ${rel.message}`);
   }
   for (const s of r.skipped) lines.push(`${s.file}: skipped: ${s.reason}`);

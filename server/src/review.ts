@@ -4,9 +4,11 @@
 // One direction only; nothing here knows about LSP or the terminal.
 
 import type { Budget } from './memory/result';
-import type { Finding, RuleId, ScenarioView, Severity, Range } from './protocol/finding';
+import type { Finding, Fix, RuleId, ScenarioView, Severity, Range, TextEdit } from './protocol/finding';
+import { confirmAlternatives } from './protocol/alternatives';
 import { classify, describeRole, type Counter } from './protocol/roles';
-import { buildScenarios, slotsOf, VALID, type Scenario } from './protocol/scenarios';
+import { buildScenarios, slotsOf, type Scenario } from './protocol/scenarios';
+import { apiFamily, invalidWhy, validOrderings, type Access } from './protocol/orderings';
 import { judgeCounter, ScenarioCache, weakenings } from './protocol/fixes';
 import { counterFindings, orderingsOf, slotEdits } from './protocol/report';
 import { analyzeRustFile } from './rust/extract';
@@ -31,6 +33,8 @@ export interface ReviewOptions {
   cache?: ScenarioCache;
   /** Keeps each file's last tree so an edited text is re-parsed incrementally (the language server's worker). */
   trees?: TreeCache;
+  /** Set on the re-review that confirms an alternative fix, so it does not confirm alternatives of its own. */
+  confirming?: boolean;
 }
 
 export interface FileReview {
@@ -45,6 +49,8 @@ export interface FileReview {
   /** Sites found in this file (for hovers and the workspace index). */
   sites?: Site[];
   counters?: { key: string; isRefcount: boolean; why: string; sites: { id: string; role: string }[] }[];
+  /** Executions explored over the scenarios of this file's counters. */
+  executions?: number;
 }
 
 export const MAX_FILE_BYTES = 2 * 1024 * 1024;
@@ -59,12 +65,14 @@ export function skipReason(text: string): string | undefined {
   return undefined;
 }
 
-const INVALID_WHY: Record<string, string> = {
-  load: 'a load cannot be Release or AcqRel (Rust panics at run time)',
-  store: 'a store cannot be Acquire or AcqRel (Rust panics at run time)',
-  fence: 'a fence cannot be Relaxed (Rust panics at run time)',
-  failure: 'a compare-exchange failure ordering cannot be Release or AcqRel (Rust panics at run time)',
-};
+function hintFix(to: string, edits: TextEdit[], verified: Fix['verified']): Fix | null {
+  return edits.length ? { title: `Relax to ${to}`, edits, verified } : null;
+}
+
+/** What an ordering slot applies to, for the validity tables: a CAS failure ordering is its own kind. */
+function accessOf(slot: { which: string; access: Access }): Access {
+  return slot.which === 'failure' || slot.which === 'fetch' ? 'cas-failure' : slot.access;
+}
 
 export async function reviewText(file: string, text: string, opts: ReviewOptions = {}): Promise<FileReview> {
   const review: FileReview = { file, findings: [], scenarios: [], problems: [], sites: [], counters: [] };
@@ -94,9 +102,10 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
     for (const slot of slotsOf(s)) {
       const o = slot.arg?.ordering;
       if (!slot.arg || slot.arg.implied || !o) continue;
-      const valid = slot.which === 'failure' || slot.which === 'fetch' ? VALID.load : VALID[slot.access];
-      if (!valid.includes(o)) {
-        const why = INVALID_WHY[slot.which === 'failure' || slot.which === 'fetch' ? 'failure' : slot.access];
+      const access = accessOf(slot);
+      const family = apiFamily(s.api);
+      if (!validOrderings(access, family).includes(o)) {
+        const why = invalidWhy(access, family);
         findings.push({ file, rule: 'invalid-ordering', severity: 'error', message: `Invalid ordering ${o}: ${why}.`, range: slot.arg.range ?? s.range, role: slot.access, ordering: o, fix: null, related: [], trace: null });
       }
     }
@@ -119,7 +128,7 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
       }
     }
     // Sites with invalid or unresolved orderings cannot be modelled; their scenarios are skipped.
-    const modelable = (sc: Scenario): boolean => sc.slots.every(sl => !sl.arg || (sl.arg.ordering !== null && (sl.which === 'failure' || sl.which === 'fetch' ? VALID.load : VALID[sl.access]).includes(sl.arg.ordering)));
+    const modelable = (sc: Scenario): boolean => sc.slots.every(sl => !sl.arg || (sl.arg.ordering !== null && validOrderings(accessOf(sl), apiFamily(sl.site.api)).includes(sl.arg.ordering)));
     let scenarios: Scenario[];
     try {
       scenarios = buildScenarios(counter, sitesById).filter(modelable);
@@ -129,6 +138,7 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
     }
     if (scenarios.length === 0) continue;
     const verdict = judgeCounter(scenarios, cache, budget);
+    review.executions = (review.executions ?? 0) + verdict.verdicts.reduce((n, v) => n + v.result.executions, 0);
     if (verdict.bounded) review.problems.push({ message: `${counter.key}: exploration ${verdict.bounded}; the verdict may be incomplete` });
     for (const v of verdict.verdicts) {
       if (!v.scenario.sites.some(s => s.file === file)) continue;
@@ -151,13 +161,19 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
           message: `${w.slot.current} is stronger than this reference count needs here: with only this ordering weakened to ${w.to}, every scenario stays race-free (${w.executions} executions explored; other hints were checked on their own, not together). Only the refcount protocol is modelled; keep the stronger ordering if other code relies on it.`,
           range: w.slot.arg.range, role: describeRole(counter.sites.find(cs => cs.site === site)?.role ?? { kind: 'other', why: site.op }),
           ordering: orderingsOf(site),
-          fix: { title: `Relax to ${w.to}`, edits: slotEdits(w.slot, w.to, fileText), verified: { scenarios: scenarios.length, executions: w.executions } },
+          fix: hintFix(w.to, slotEdits(w.slot, w.to, fileText), { scenarios: scenarios.length, executions: w.executions }),
           related: [], trace: null,
         });
       }
     }
   }
 
+  if (!opts.confirming) {
+    await confirmAlternatives(findings, text, async edited => {
+      const again = await reviewText(file, edited, { ...opts, trees: undefined, hints: false, severity: undefined, confirming: true });
+      return { findings: again.findings, scenarios: again.scenarios.length, executions: again.executions ?? 0 };
+    });
+  }
   review.findings = applySeverity(findings, opts);
   return review;
 }

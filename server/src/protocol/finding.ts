@@ -46,6 +46,11 @@ export interface Finding {
   /** The ordering(s) found at the site, e.g. "Relaxed/Relaxed". */
   ordering: string;
   fix: Fix | null;
+  /**
+   * Other verified fixes for the same finding, not preferred (e.g. Release on the decrement plus
+   * fence(Acquire) on the last-reference path, instead of AcqRel).
+   */
+  alternatives?: Fix[];
   related: Related[];
   trace: Trace | null;
   /** Id of the scenario (within the file's review) that produced it, for the simulator. */

@@ -8,17 +8,8 @@ import { explore } from '../memory/explore';
 import type { Program } from '../memory/ir';
 import type { Budget, ExploreResult } from '../memory/result';
 import type { Ordering } from '../rust/site';
-import { type Assignment, type Scenario, type Slot, VALID } from './scenarios';
-
-const STRENGTH: Record<Ordering, number> = { Relaxed: 0, Acquire: 1, Release: 1, AcqRel: 2, SeqCst: 3 };
-
-/** o is at least as strong as base in the ordering lattice (Relaxed < Acquire, Release < AcqRel < SeqCst). */
-export function atLeast(o: Ordering, base: Ordering): boolean {
-  if (o === base || base === 'Relaxed') return true;
-  if (base === 'Acquire' || base === 'Release') return o === 'AcqRel' || o === 'SeqCst';
-  if (base === 'AcqRel') return o === 'SeqCst';
-  return false;
-}
+import { apiFamily, atLeast, STRENGTH, validOrderings } from './orderings';
+import type { Assignment, Scenario, Slot } from './scenarios';
 
 /** Scenario results keyed by the program's shape, so a file full of similar sites costs one exploration each. */
 export class ScenarioCache {
@@ -83,11 +74,16 @@ const FIX_SEARCH_MILLIS = 10_000;
 
 type Change = { slot: Slot; to: Ordering };
 
+/** Orderings the operation accepts that can also be written in the argument's vocabulary (the kernel has no AcqRel). */
+function writable(sl: Slot): Ordering[] {
+  return validOrderings(sl.access, apiFamily(sl.site.api)).filter(o => sl.arg?.family !== 'kernel' || o !== 'AcqRel');
+}
+
 /** Candidate changes over these slots, cheapest first (fewer and weaker changes; fences before operations). */
 function candidatesOver(slots: Slot[]): Change[][] {
   const options = slots.map(sl => ({
     slot: sl,
-    to: VALID[sl.access].filter(o => o !== sl.current && atLeast(o, sl.current) && (sl.arg?.family !== 'kernel' || o !== 'AcqRel')),
+    to: writable(sl).filter(o => o !== sl.current && atLeast(o, sl.current)),
   })).filter(o => o.to.length > 0);
   const out: { changed: Change[]; cost: number }[] = [];
   const walk = (i: number, acc: Change[]): void => {
@@ -218,7 +214,7 @@ export function weakenings(scenarios: Scenario[], cache: ScenarioCache, budget: 
   for (const s of scenarios) for (const sl of s.slots) if (sl.editable && sl.which !== 'failure' && sl.which !== 'fetch') slots.set(sl.key, sl);
   const out: { slot: Slot; to: Ordering; executions: number }[] = [];
   for (const sl of slots.values()) {
-    const weaker = VALID[sl.access].filter(o => o !== sl.current && atLeast(sl.current, o) && (sl.arg?.family !== 'kernel' || o !== 'AcqRel'))
+    const weaker = writable(sl).filter(o => o !== sl.current && atLeast(sl.current, o))
       .sort((a, b) => STRENGTH[a] - STRENGTH[b]);
     for (const to of weaker) {
       if (budget.signal?.aborted) return out;

@@ -2,21 +2,73 @@
 // verified fix changes), in words a non-expert can act on, with the edit and the counterexample.
 
 import type { Ordering, Site } from '../rust/site';
-import { orderingName, planOrderingEdits } from './orderingEdits';
+import { planOrderingEdits, type FenceInsertion } from './orderingEdits';
+import { fixProblem } from './fixCheck';
+import { unconfirmed } from './alternatives';
+import { rustName } from './orderings';
 import { isAcquireOrStronger, isReleaseOrStronger } from '../rust/site';
 import type { Finding, Fix, Related, RuleId, TextEdit } from './finding';
 import type { CounterFix, CounterVerdict, ScenarioVerdict } from './fixes';
 import { describeRole, type Counter, type Role } from './roles';
 import type { Slot } from './scenarios';
 
-/** The edits that set `slot` to `to` (the argument, and an import when a bare name needs one). */
+/** Edits for a fix, or why none can be offered (it would not compile, or its file cannot be read). */
+export interface PlannedEdits { edits: TextEdit[]; problem: string | null }
+
+/**
+ * The edits that set each slot to its ordering (arguments, and imports where bare names need
+ * them), planned per file and checked by re-parsing (fixCheck.ts) before they are offered.
+ * `inFile` is the file the finding is in: edits elsewhere carry their file.
+ */
+export function plannedEdits(changes: { slot: Slot; to: Ordering }[], fileText: (file: string) => string | undefined, inFile: string, fences: FenceInsertion[] = []): PlannedEdits {
+  const byFile = new Map<string, { slot: Slot; to: Ordering }[]>();
+  for (const ch of changes) {
+    const f = ch.slot.arg?.file ?? ch.slot.site.file;
+    byFile.set(f, [...(byFile.get(f) ?? []), ch]);
+  }
+  if (fences.length && !byFile.has(inFile)) byFile.set(inFile, []);
+  const edits: TextEdit[] = [];
+  for (const [f, chs] of byFile) {
+    const text = fileText(f);
+    if (text === undefined) return { edits: [], problem: `${f} could not be read to write the change` };
+    const writes = chs.map(ch => ({ range: ch.slot.arg!.range!, to: ch.to, family: ch.slot.arg!.family }));
+    const here = f === inFile ? fences : [];
+    const plan = planOrderingEdits(text, writes, here);
+    if (plan.problems.length) return { edits: [], problem: plan.problems[0] };
+    const problem = fixProblem(text, plan.edits, writes, here.map(fc => ({ to: fc.to })));
+    if (problem) return { edits: [], problem };
+    edits.push(...plan.edits.map(e => (f !== inFile ? { ...e, file: f } : e)));
+  }
+  return { edits, problem: null };
+}
+
+/** The edits that set `slot` to `to`, or none when they would not compile. */
 export function slotEdits(slot: Slot, to: Ordering, fileText: (file: string) => string | undefined): TextEdit[] {
-  const arg = slot.arg!;
-  const file = arg.file && arg.file !== slot.site.file ? arg.file : undefined;
-  const text = fileText(arg.file ?? slot.site.file);
-  if (text === undefined) return [{ range: arg.range!, newText: orderingName(to, arg.family), ...(file ? { file } : {}) }];
-  const plan = planOrderingEdits(text, [{ range: arg.range!, to, family: arg.family }]);
-  return plan.edits.map(e => (file ? { ...e, file } : e));
+  return plannedEdits([{ slot, to }], fileText, slot.site.file).edits;
+}
+
+/**
+ * std's other way to give a last decrement its Acquire half: Release on the decrement and
+ * `fence(Acquire)` at the start of the last-reference path, instead of AcqRel on every decrement.
+ * Offered only where the path is a block or a run of statements the fence can open, and only once
+ * a re-review of the edited file confirms it (alternatives.ts); until then it is unconfirmed.
+ */
+function fenceAlternative(slot: Slot, to: Ordering, fileText: (f: string) => string | undefined, file: string): Fix | null {
+  const site = slot.site;
+  if (slot.access !== 'rmw' || site.api !== 'std' || slot.arg?.family !== 'std' || !slot.editable) return null;
+  if (!isAcquireOrStronger(to) || isAcquireOrStronger(slot.current)) return null;
+  const path = site.context.lastPath ?? site.context.comparedWith?.equalPath;
+  if (!path || path.how === 'unknown' || path.fence || path.acquireLoad) return null;
+  const changes = isReleaseOrStronger(slot.current) ? [] : [{ slot, to: 'Release' as Ordering }];
+  const planned = plannedEdits(changes, fileText, file, [{ region: path.range, to: 'Acquire' }]);
+  if (planned.problem || planned.edits.some(e => e.file)) return null;
+  const fix: Fix = {
+    title: changes.length ? 'Use Ordering::Release for the decrement and fence(Acquire) on the last-reference path' : 'Add fence(Acquire) at the start of the last-reference path',
+    edits: planned.edits,
+    verified: { scenarios: 0, executions: 0 },
+  };
+  unconfirmed.add(fix);
+  return fix;
 }
 
 function ruleFor(role: Role, slot: Slot, to: Ordering): RuleId {
@@ -136,16 +188,19 @@ function fixFindings(file: string, counter: Counter, v: CounterVerdict, fx: Coun
     const rule = racyHere.scenario.kind === 'republish' && owner === racyHere.scenario.holder.site ? 'republish-needs-release' : ruleFor(role, ch.slot, ch.to);
     const reportAt = site.file === file ? site : owner.file === file ? owner : null;
     if (!reportAt) continue;
-    const edits = fx.changed.filter(c2 => c2.slot.site === site).flatMap(c2 => slotEdits(c2.slot, c2.to, fileText));
+    const planned = plannedEdits(fx.changed.filter(c2 => c2.slot.site === site), fileText, file);
     const together = fx.changed.length > 1 ? ` (verified together with ${fx.changed.filter(c2 => c2 !== ch).map(c2 => `${c2.to} at ${siteName(c2.slot.site)}`).join(', ')})` : '';
-    const fix: Fix = {
-      title: `Use ${ch.slot.arg?.family === 'kernel' ? orderingName(ch.to, 'kernel') : 'Ordering::' + ch.to} for ${ch.slot.access === 'fence' ? 'this fence' : ch.slot.which === 'success' || ch.slot.which === 'set' ? `the ${describeRole(role).replace(/ \(.*\)$/, '')}'s success ordering` : `the ${describeRole(role)}`}${together}`,
-      edits,
+    const fix: Fix | null = planned.problem ? null : {
+      title: `Use ${ch.slot.arg?.family === 'kernel' ? rustName(ch.to, 'kernel') : 'Ordering::' + ch.to} for ${ch.slot.access === 'fence' ? 'this fence' : ch.slot.which === 'success' || ch.slot.which === 'set' ? `the ${describeRole(role).replace(/ \(.*\)$/, '')}'s success ordering` : `the ${describeRole(role)}`}${together}`,
+      edits: planned.edits,
       verified: { scenarios: v.verdicts.length, executions: fx.executions },
     };
+    const alternative = role.kind === 'dec-last' && site.file === file ? fenceAlternative(ch.slot, ch.to, fileText, file) : null;
+    const unwritten = planned.problem ? ` No quick fix is offered: the change cannot be written here so that it compiles (${planned.problem}).` : '';
     out.push({
       file, rule, severity: 'warning',
-      message: message(rule, ch.slot, ch.to, role, partner, fx.executions, racyHere),
+      message: message(rule, ch.slot, ch.to, role, partner, fx.executions, racyHere) + unwritten,
+      ...(alternative ? { alternatives: [alternative] } : {}),
       range: ch.slot.arg?.range && (ch.slot.arg.file ?? site.file) === file ? ch.slot.arg.range : reportAt.range,
       role: describeRole(role),
       ordering: orderingsOf(site),

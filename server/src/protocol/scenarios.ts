@@ -8,6 +8,7 @@ import type { Expr, Instr, Mode, Program } from '../memory/ir';
 import { c, r, bin } from '../memory/ir';
 import type { Ordering, OrderingArg, OrderingSlot, Site, ControlPath, UnknownPath } from '../rust/site';
 import { isLockValue, type Counter, type CounterSite } from './roles';
+import { MODE_OF, VALID } from './orderings';
 
 /** One ordering argument a fix may change (or that is fixed by the API). */
 export interface Slot {
@@ -38,24 +39,9 @@ export interface Scenario {
 
 export class ScenarioError extends Error {}
 
-const LOAD_MODES: Partial<Record<Ordering, Mode>> = { Relaxed: 'rlx', Acquire: 'acq', SeqCst: 'sc' };
-const STORE_MODES: Partial<Record<Ordering, Mode>> = { Relaxed: 'rlx', Release: 'rel', SeqCst: 'sc' };
-const RMW_MODES: Record<Ordering, Mode> = { Relaxed: 'rlx', Acquire: 'acq', Release: 'rel', AcqRel: 'acq_rel', SeqCst: 'sc' };
-const FENCE_MODES: Partial<Record<Ordering, Mode>> = { Acquire: 'acq', Release: 'rel', AcqRel: 'acq_rel', SeqCst: 'sc' };
-
-/** Orderings Rust accepts for each kind of access (others panic at run time). */
-export const VALID: Record<Slot['access'], Ordering[]> = {
-  load: ['Relaxed', 'Acquire', 'SeqCst'],
-  store: ['Relaxed', 'Release', 'SeqCst'],
-  rmw: ['Relaxed', 'Acquire', 'Release', 'AcqRel', 'SeqCst'],
-  fence: ['Acquire', 'Release', 'AcqRel', 'SeqCst'],
-};
-
 export function modeOf(access: Slot['access'], o: Ordering): Mode {
-  const table = access === 'load' ? LOAD_MODES : access === 'store' ? STORE_MODES : access === 'fence' ? FENCE_MODES : RMW_MODES;
-  const m = table[o];
-  if (!m) throw new ScenarioError(`${o} is not a valid ordering for a ${access}`);
-  return m;
+  if (!VALID[access].includes(o)) throw new ScenarioError(`${o} is not a valid ordering for a ${access}`);
+  return MODE_OF[o];
 }
 
 const isCasOp = (s: Site): boolean => s.op === 'compare_exchange' || s.op === 'compare_exchange_weak' || s.op === 'cmpxchg' || s.op === 'try_cmpxchg';
