@@ -104,7 +104,7 @@ function lkmmNote(sv: ScenarioVerdict, contrast: Map<string, ModelContrast> | un
   const ownerWriteLabels = sv.program.threads.flatMap(t => collectLabels(t.body)).filter(l => /^(reuse|free|mutate) the object \((new owner|last reference|unique owner)\)$/.test(l));
   const ownerWrite = labels.some(l => ownerWriteLabels.includes(l));
   let note = '';
-  if (ownerRead && !ownerWrite) note = ' Under LKMM the control dependency on the count orders the new owner\'s stores after it, but not its loads: its read of the object is what races.';
+  if (ownerRead && !ownerWrite) note = ' Under LKMM the control dependency on the count orders the stores on the path that follows it (freeing or reusing the object), but not its loads: reading the object there is what races.';
   const c11 = contrast?.get(sv.scenario.id);
   if (c11) {
     const c11Write = c11.c11Races.some(pair => pair.some(l => ownerWriteLabels.includes(l)));
@@ -136,7 +136,9 @@ function message(rule: RuleId, slot: Slot, to: Ordering, role: Role, partner: Si
   const late = path && path.how !== 'unknown' && path.fence?.afterPossibleTouch
     ? ` The fence(Acquire) on that path comes after code that may already use the object (line ${path.fence.afterPossibleTouch.start.line + 1}), so it does not protect it.`
     : '';
-  const how = slot.access === 'fence' ? `make this fence ${to}` : slot.which === 'success' || slot.which === 'set' ? `use ${to} for the success ordering (the failure ordering may stay Relaxed)` : `use ${to}`;
+  // Name the ordering the way the site writes it: the kernel says `Full` where std says SeqCst.
+  const toName = slot.arg?.family === 'kernel' ? rustName(to, 'kernel') : to;
+  const how = slot.access === 'fence' ? `make this fence ${toName}` : slot.which === 'success' || slot.which === 'set' ? `use ${toName} for the success ordering (the failure ordering may stay Relaxed)` : `use ${toName}`;
   const proof = `${checkedUnder(sv.result.model ?? 'rc11')}: the fix makes all ${executions} executions of the scenarios race-free.${lkmmNote(sv, contrast)}`;
   switch (rule) {
     case 'takeover-needs-acquire':
