@@ -136,9 +136,12 @@ export function traceView(trace: Trace, flavour: Flavour, race?: Race, refcount?
 export interface LocState {
   name: string;
   atomic: boolean;
-  /** Writes so far in modification order (step -1 = initial value), oldest first. */
-  mo: { step: number; value: number }[];
-  /** The value of the mo-latest write so far: what a thread that has seen everything would read. */
+  /**
+   * Writes so far in modification order (step -1 = initial value), oldest first, each with the
+   * steps so far that read the value it wrote (a read may take an older value than the newest).
+   */
+  mo: { step: number; value: number; readBy: number[] }[];
+  /** The newest value so far: what a thread that has seen every write would read. */
   value: number;
   /** The write made at exactly this step, if any. */
   writtenNow: boolean;
@@ -154,7 +157,11 @@ export function memoryAt(trace: Trace, step: number): LocState[] {
     const order = trace.mo[l.name] ?? [-1, ...trace.steps.filter(s => s.loc === l.name && s.wrote).map(s => s.step)];
     const done = order.filter(s => s <= step);
     const withInit = done.includes(-1) ? done : [-1, ...done];
-    const mo = withInit.map(s => ({ step: s, value: s < 0 ? l.init : trace.steps[s]?.wrote?.value ?? l.init }));
+    const reads = trace.steps.filter(s => s.step <= step && s.loc === l.name && s.read);
+    const mo = withInit.map(s => ({
+      step: s, value: s < 0 ? l.init : trace.steps[s]?.wrote?.value ?? l.init,
+      readBy: reads.filter(r => r.read!.from === s).map(r => r.step),
+    }));
     const cur = trace.steps[step];
     return { name: l.name, atomic: l.atomic, mo, value: mo[mo.length - 1].value, writtenNow: !!cur && cur.loc === l.name && !!cur.wrote };
   });

@@ -171,6 +171,7 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
       if (!v.scenario.sites.some(s => s.file === file)) continue;
       review.scenarios.push({
         id: v.scenario.id, title: v.scenario.title, file, program: v.program, model: counterModel,
+        races: v.result.races.length, ...(v.result.bounded ? { bounded: true } : {}),
         sites: v.scenario.sites.map(s => ({
           file: s.file, range: s.range, text: callText(s, fileLines(s.file)),
           role: describeRole(counter.sites.find(cs => cs.site === s)?.role ?? { kind: 'other', why: s.op }),

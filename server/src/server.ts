@@ -18,6 +18,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { codeActions, FIX_ALL_KIND, resolveFixAll, type FixAllData } from './lsp/codeActions';
 import { codeLenses } from './lsp/codeLens';
 import { DEFAULT_SETTINGS, parseSettings, type Settings } from './lsp/config';
+import type { RuleLinks } from './lsp/diagnostics';
 import { Documents, reviewOpts } from './lsp/documents';
 import { hoverAt } from './lsp/hover';
 import { isReviewable } from './lsp/limits';
@@ -42,7 +43,7 @@ const log = (m: string) => connection.console.log(m);
 const warn = (m: string) => connection.console.warn(m);
 
 let settings: Settings = DEFAULT_SETTINGS;
-let rulesDocUri: string | undefined;
+let ruleLinks: RuleLinks = {};
 let workspaceRoots: string[] = [];
 let canPullConfig = false;
 let canRefreshLenses = false;
@@ -71,7 +72,7 @@ pool.onIndexed = (files, stale) => {
 const docs = new Documents({
   connection, pool, log, get: getDoc,
   settings: () => settings,
-  rulesDocUri: () => rulesDocUri,
+  ruleLinks: () => ruleLinks,
   debounceMs: 150,
   onReviewed: uri => refreshLenses(uri),
 });
@@ -110,7 +111,10 @@ function applySettings(raw: unknown, why: string): void {
 
 connection.onInitialize((params: InitializeParams): InitializeResult => {
   const init = (params.initializationOptions ?? {}) as InitializationOptions;
-  rulesDocUri = typeof init.rulesDocUri === 'string' ? init.rulesDocUri : findRulesDoc();
+  ruleLinks = {
+    docUri: typeof init.rulesDocUri === 'string' ? init.rulesDocUri : findRulesDoc(),
+    command: typeof init.ruleCommand === 'string' && /^[\w.-]+$/.test(init.ruleCommand) ? init.ruleCommand : undefined,
+  };
   if (typeof init.debounceMs === 'number' && init.debounceMs >= 0) docs.d.debounceMs = init.debounceMs;
   const caps = params.capabilities;
   canPullConfig = !!caps.workspace?.configuration;

@@ -71,12 +71,15 @@ test('memory state per step follows the modification order, not the trace order'
   const { trace } = firstRace(takeover('rlx', 'rlx'));
   const at = (s: number, loc: string) => memoryAt(trace, s).find(l => l.name === loc)!;
   assert.equal(at(-1, 'refcount').value, 3);
-  assert.deepEqual(at(-1, 'refcount').mo, [{ step: -1, value: 3 }]);
+  assert.deepEqual(at(-1, 'refcount').mo, [{ step: -1, value: 3, readBy: [] }]);
   const dec = trace.steps.find(s => s.site === 0)!.step;
   const cas = trace.steps.find(s => s.site === 1)!.step;
   assert.equal(at(dec, 'refcount').value, 2);
   assert.equal(at(dec, 'refcount').writtenNow, true);
   assert.deepEqual(at(cas, 'refcount').mo.map(w => w.value), [3, 2, 0]);
+  // The CAS read the decrement's value: the memory row says which read saw which value.
+  assert.deepEqual(at(cas, 'refcount').mo.find(w => w.step === dec)!.readBy, [cas]);
+  assert.deepEqual(at(cas - 1, 'refcount').mo.find(w => w.step === dec)?.readBy ?? [], []);
   assert.equal(at(trace.steps.length - 1, 'payload').value, trace.final.payload);
   assert.equal(at(trace.steps.length - 1, 'refcount').value, trace.final.refcount);
 });

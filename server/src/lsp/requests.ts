@@ -39,6 +39,11 @@ export interface StatusParams {
 export interface InitializationOptions {
   /** URI of docs/rules.md, used for diagnostics' codeDescription links (an offline file: URI in VS Code). */
   rulesDocUri?: string;
+  /**
+   * A client command that shows a rule's documentation (one argument: the rule id). When set,
+   * diagnostics link to `command:<it>?["rule"]` instead of the file (VS Code: the rendered preview).
+   */
+  ruleCommand?: string;
   /** Settings for clients that do not support workspace/configuration. */
   settings?: unknown;
   /** Debounce between an edit and its review, ms (default 150). The benchmark sets 0. */
