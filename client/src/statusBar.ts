@@ -11,8 +11,9 @@ export class StatusBar implements vscode.Disposable {
 
   constructor() {
     this.item.name = 'Refcount Review';
-    // The findings are what the count is about: the click shows them.
-    this.item.command = 'workbench.actions.view.problems';
+    // The findings are what the count is about: the click shows them (focus, not toggle: a second
+    // click must not close the view).
+    this.item.command = 'workbench.panel.markers.view.focus';
     this.starting();
     this.item.show();
   }

@@ -53,10 +53,10 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string,
 }
 const byId = (id: string) => document.getElementById(id)!;
 
-/** Code text that wraps only after punctuation (`.`, `(`, `,`, `::`), never inside an identifier. */
+/** Code text that wraps only at punctuation (before `.`, after `(`, `, ` and `::`), never inside an identifier. */
 function breakable(code: string): (string | Node)[] {
   const out: (string | Node)[] = [];
-  for (const part of code.split(/(?<=[.(,]|::)/)) {
+  for (const part of code.split(/(?=\.)|(?<=\()(?!\))|(?<=, )|(?<=::)/)) {
     if (out.length) out.push(el('wbr'));
     out.push(part);
   }
@@ -396,13 +396,13 @@ function renderToggles(): void {
     const cur = st.choices[t.key] ?? t.original;
     const sel = el('select', { 'aria-label': `ordering of ${t.label}${t.which !== 'single' ? ` (${t.which})` : ''}`, 'data-key': t.key });
     for (const m of t.options) {
-      const o = el('option', { value: m, title: cModeName(m) }, modeName(m, flavour) + (m === t.original ? ' (source)' : ''));
+      const o = el('option', { value: m, title: cModeName(m) }, modeName(m, flavour, sc.model) + (m === t.original ? ' (source)' : ''));
       if (m === cur) o.selected = true;
       sel.append(o);
     }
     if (!t.options.includes(t.original)) {
       // An ordering the slot does not accept (e.g. a Release load): show it so the user sees what the source says.
-      const o = el('option', { value: t.original }, `${modeName(t.original, flavour)} (source, invalid here)`);
+      const o = el('option', { value: t.original }, `${modeName(t.original, flavour, sc.model)} (source, invalid here)`);
       if (cur === t.original) o.selected = true;
       sel.prepend(o);
     }

@@ -251,7 +251,7 @@ connection.onRequest(scenariosMethod, async (params: ScenariosParams): Promise<S
     if (o.kind !== 'done') return { scenarios: [], findings: [], reason: o.kind === 'failed' ? o.message : 'cancelled' };
     review = o.review;
   }
-  if (!review) return { scenarios: [], findings: [], reason: 'the review of this document has not finished' };
+  if (!review) return { scenarios: [], findings: [], reason: 'the review of this document has not finished', pending: true };
   if (review.skipped) return { scenarios: [], findings: [], reason: review.skipped };
   const p = params.position;
   if (!p) return { scenarios: review.scenarios, findings: review.findings };

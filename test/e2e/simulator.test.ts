@@ -190,7 +190,7 @@ test('Rust: the CodeLens "Simulate" opens the seed counterexample; `r` jumps to 
   await page.keyboard.press('Control+Shift+M');
 
   const lens = await lensAboveCas();
-  assert.match(await text(lens), /^Simulate \(counterexample\)$/);
+  assert.match(await text(lens), /^Simulate: race$/);
   await shot('rust-2-codelens');
 
   const t0 = Date.now();
@@ -308,10 +308,10 @@ test('Rust: "Apply to source" writes the orderings as one undoable edit', { time
   while (Date.now() < deadline) {
     // A lens being re-rendered has no box for a moment: try again.
     lensText = await lensAboveCas().then(text, () => '');
-    if (lensText === 'Simulate') break;
+    if (lensText === 'Simulate: no race') break;
     await page.waitForTimeout(100);
   }
-  assert.equal(lensText, 'Simulate');
+  assert.equal(lensText, 'Simulate: no race');
   await shot('rust-10-applied');
 
   // One Ctrl+Z in the editor takes both orderings back: it was one ordinary edit.

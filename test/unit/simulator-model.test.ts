@@ -183,3 +183,17 @@ test('messages to the webview: the scenario\'s program is validated before the e
   assert.equal(parseToWebview({ type: 'selectSource', sites: [-1] }), undefined);
   assert.equal(parseSavedState({ uri: 'u', id: 'i', choices: { a: 'acq', b: 'bogus' }, counterexample: 0, step: 2 })?.choices.b, undefined);
 });
+
+test('under LKMM a fully ordered RMW reads "Full" (kernel words), while RC11 keeps SeqCst', () => {
+  const p: Program = {
+    name: 'full', locations: [{ name: 'x', init: 0, atomic: true }],
+    threads: [{ name: 'P0', body: [{ k: 'rmw', loc: 'x', op: 'add', val: c(1), mo: 'sc', reg: 'r0' }] }],
+    condition: { quantifier: 'exists', cond: { k: 'eqLoc', loc: 'x', v: 1 } },
+  };
+  const lkmm = explore(p, { model: 'lkmm' }).condition!.trace!;
+  assert.equal(lkmm.model, 'lkmm');
+  assert.match(traceView(lkmm, 'rust').rows[0].detail, /^Full increment/);
+  assert.match(traceView(lkmm, 'litmus').rows[0].detail, /^full increment/);
+  const rc11 = explore(p).condition!.trace!;
+  assert.match(traceView(rc11, 'rust').rows[0].detail, /^SeqCst increment/);
+});

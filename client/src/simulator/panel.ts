@@ -107,6 +107,12 @@ export function createSimulatorHost(context: vscode.ExtensionContext, client: La
       return;
     }
     if (seq !== p.refreshSeq || !panels.has(p.key)) return; // a newer edit is being read, or the panel closed
+    if (set.pending) {
+      // A slow review is not a vanished scenario: ask again (a newer edit restarts the wait anyway).
+      p.applied = applied;
+      p.debounce(REFRESH_DEBOUNCE_MS, () => void refresh(p));
+      return;
+    }
     let view = p.flavour === 'litmus' ? set.scenarios[0] : findAgain(set.scenarios, p.view);
     if (!view) {
       const why = set.reason ?? (p.flavour === 'litmus' ? 'the file does not read as a litmus test' : 'its sites are no longer in the file');

@@ -17,6 +17,8 @@ export interface ScenarioSet {
   findings: Finding[];
   /** Why there is nothing, when there is nothing. */
   reason?: string;
+  /** The review of the current text has not finished yet. */
+  pending?: boolean;
 }
 
 export function isLitmus(uri: vscode.Uri, doc?: vscode.TextDocument): boolean {
@@ -43,7 +45,7 @@ export async function readScenarios(client: LanguageClient, uriText: string, pos
   }
   const params: ScenariosParams = { uri: uriText, position };
   const res = await client.sendRequest<ScenariosResult>(scenariosMethod, params);
-  return { flavour: 'rust', scenarios: res?.scenarios ?? [], findings: res?.findings ?? [], reason: res?.reason };
+  return { flavour: 'rust', scenarios: res?.scenarios ?? [], findings: res?.findings ?? [], reason: res?.reason, pending: res?.pending };
 }
 
 /**

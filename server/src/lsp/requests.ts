@@ -12,6 +12,8 @@ export interface ScenariosResult {
   findings: Finding[];
   /** Why there is nothing, when there is nothing (not reviewed, skipped, disabled). */
   reason?: string;
+  /** The review of the current text is still running: ask again rather than conclude there is nothing. */
+  pending?: boolean;
 }
 
 /** Request: review every Rust file of the workspace (work-done progress when the client offers a token). */
