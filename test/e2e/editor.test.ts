@@ -164,6 +164,9 @@ test('typing in the editor refreshes the panel; undo brings the race back', { ti
   await editorText(page).filter({ hasText: 'compare_exchange(2, 0, Ordering::Acquire, Ordering::Relaxed)' }).waitFor({ timeout: T });
   await webview().locator('#verdict.clean', { hasText: /^no race/ }).waitFor({ timeout: T });
   assert.equal(await webview().locator('select[data-key="site:1:success"]').inputValue(), 'acq');
+  // The lens over the CAS (rendered: the cursor is there) follows the same review.
+  await rustEditor().locator('.codelens-decoration a', { hasText: /^Simulate: no race$/ }).first().waitFor({ timeout: T });
+  await page.locator('.statusbar-item', { hasText: 'Refcount Review: 0 findings' }).waitFor({ timeout: T });
   await s.screenshot('3-typed-no-race');
   // One undo takes the Acquire back: the panel says race again, with the source's Relaxed.
   await focusRustEditor();
@@ -171,6 +174,7 @@ test('typing in the editor refreshes the panel; undo brings the race back', { ti
   await editorText(page).filter({ hasText: 'compare_exchange(2, 0, Ordering::Relaxed, Ordering::Relaxed)' }).waitFor({ timeout: T });
   await webview().locator('#verdict.race').waitFor({ timeout: T });
   await waitForValue(webview().locator('select[data-key="site:1:success"]'), 'rlx');
+  await rustEditor().locator('.codelens-decoration a', { hasText: /^Simulate: race$/ }).first().waitFor({ timeout: T });
   await page.keyboard.press('Control+Z');
   await gotoLine(DEC_LINE);
   await editorText(page).filter({ hasText: 'fetch_sub(1, Ordering::Relaxed)' }).waitFor({ timeout: T });
@@ -203,7 +207,8 @@ test('the rule link in Problems opens the rendered rules page at the rule\'s sec
   await runCommand(page, 'View: Close All Editors');
   await quickOpen(page, RUST_FILE);
   await page.keyboard.press('Control+Shift+M');
-  const link = problemRows('dec-needs-release').first().locator('.code-link');
+  // The rule code is a link (a command: URI the server built from the client's openRule command).
+  const link = page.locator('.markers-panel a.monaco-link', { hasText: 'dec-needs-release' }).first();
   await link.waitFor({ timeout: T });
   await link.click();
   await page.locator('.tab', { hasText: /Preview rules\.md/ }).waitFor({ timeout: T });

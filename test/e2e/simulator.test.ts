@@ -255,13 +255,13 @@ test('Rust: selecting a step reveals its line in the editor, and the editor curs
 
 test('Rust: the CAS to Acquire and the decrement to Release give "no race"', { timeout: 120_000 }, step('rust-toggles', async () => {
   // CAS success -> Acquire alone is not enough: the Relaxed decrement heads no release sequence.
-  const acq = await toggle('site:1:success', 'acq', /^1 race/);
+  const acq = await toggle('site:1:success', 'acq', /^with 1 changed ordering: \d+ races? /);
   const half = await text(sim().locator('#explanation'));
   assert.match(half, /because owner's Acquire CAS \(2→0\) read holder's decrement \(3→2\), but it is Relaxed, not Release$/,
     `after Acquire on the CAS the explanation blames the decrement: "${half}"`);
   await shot('rust-8-cas-acquire');
   // ... and the decrement -> Release closes the gap.
-  const rel = await toggle('site:0:single', 'rel', /^no race in \d+ executions?/);
+  const rel = await toggle('site:0:single', 'rel', /^with 2 changed orderings: no race in \d+ executions?/);
   assert.equal(await text(sim().locator('#explanation')), '');
   await sim().locator('#empty', { hasText: 'every pair of conflicting accesses is ordered by happens-before' }).waitFor();
   assert.equal(await sim().locator('#apply').isEnabled(), true, 'Apply to source is offered for the changed orderings');
@@ -352,8 +352,8 @@ test('litmus file: open in the simulator, jump to the race, flip orderings to "n
   // Jumping to the race revealed the reuse's line in the litmus editor.
   await activeLineNumber(20);
   await shot('litmus-1-race');
-  const acq = await toggle('at:1.1:success', 'acq', /^1 race/);
-  const rel = await toggle('at:0.1:single', 'rel', /^no race in 2 executions/);
+  const acq = await toggle('at:1.1:success', 'acq', /^with 1 changed ordering: 1 race/);
+  const rel = await toggle('at:0.1:single', 'rel', /^with 2 changed orderings: no race in 2 executions/);
   await shot('litmus-2-no-race');
   await sim().locator('#litmus').click();
   await page.locator('.tab.active', { hasText: 'Untitled' }).waitFor({ timeout: T });

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { reviewText, type FileReview } from '../../server/src/review';
 import { codeLenses, siteLens, type SimulateArgs } from '../../server/src/lsp/codeLens';
 import { checkedSites } from '../../server/src/lsp/sites';
+import { hoverAt } from '../../server/src/lsp/hover';
 import type { Finding, ScenarioView } from '../../server/src/protocol/finding';
 import { findAgain, othersRacing, pickEntries, stillRacingAtSites } from '../../client/src/simulator/scenarioList';
 import { takeover } from './simulator-fixtures';
@@ -97,4 +98,14 @@ test('after Apply a clean scenario hands over to the one whose finding remains a
   assert.equal(stillRacingAtSites(list, [finding(20, 'c:1')], fixed), undefined, 'no finding remains at its sites');
   assert.equal(stillRacingAtSites(list, [finding(9, 'b:1')], still), undefined, 'a racing panel keeps its own race');
   assert.deepEqual(othersRacing(list, fixed), [still]);
+});
+
+test('the hover over a site whose scenario races elsewhere does not say "no race"', () => {
+  const withArg = (line: number) => ({ ...site(line), orderingRanges: [{ range: range(line, 20), which: 'single' as const }] });
+  const sc: ScenarioView = { ...scenario('b:1', 'takeover', [], 1), sites: [withArg(3), withArg(12)] };
+  const review: FileReview = { file: '/w/a.rs', problems: [], scenarios: [sc], findings: [finding(12, 'b:1')] };
+  const at3 = hoverAt(review, { line: 3, character: 22 });
+  const md = (at3!.contents as { value: string }).value;
+  assert.match(md, /race in 1 of 1 scenario through this site \(takeover\)/);
+  assert.doesNotMatch(md, /no race/);
 });

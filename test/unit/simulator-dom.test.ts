@@ -135,10 +135,11 @@ test('flipping the CAS to Acquire and the decrement to Release re-explores to "n
   await send(page, { type: 'scenario', scenario });
   await page.waitForSelector('#cell-0');
   await page.selectOption('select[data-key="site:1:success"]', 'acq');
-  assert.match(await page.locator('#verdict').textContent() ?? '', /^1 race in \d+ executions/);
+  // The verdict says it is about orderings the source does not have.
+  assert.match(await page.locator('#verdict').textContent() ?? '', /^with 1 changed ordering: 1 race in \d+ executions/);
   assert.match(await page.locator('#explanation').textContent() ?? '', /but it is Relaxed, not Release$/);
   await page.selectOption('select[data-key="site:0:single"]', 'rel');
-  assert.match(await page.locator('#verdict').textContent() ?? '', /^no race in \d+ executions? — explored in \d+ ms$/);
+  assert.match(await page.locator('#verdict').textContent() ?? '', /^with 2 changed orderings: no race in \d+ executions? — explored in \d+ ms$/);
   assert.equal(await page.locator('#cell-0').count(), 0, 'no counterexample left to show');
   assert.equal(await page.locator('#explanation').textContent(), '');
   await page.screenshot({ path: path.join(shots, 'dom-fixed-dark.png'), fullPage: true });

@@ -197,3 +197,18 @@ test('under LKMM a fully ordered RMW reads "Full" (kernel words), while RC11 kee
   const rc11 = explore(p).condition!.trace!;
   assert.match(traceView(rc11, 'rust').rows[0].detail, /^SeqCst increment/);
 });
+
+test('messages for a panel that follows its source: gone, notice, other racing scenarios, open another', () => {
+  assert.deepEqual(parseToWebview({ type: 'gone', reason: 'its sites are no longer in the file' }), { type: 'gone', reason: 'its sites are no longer in the file' });
+  assert.equal(parseToWebview({ type: 'gone' }), undefined);
+  const scenario = { uri: 'file:///a.rs', id: 'x:1', title: 't', flavour: 'rust', program: takeover('rlx', 'rlx'), sites: SITES };
+  const withExtras = parseToWebview({ type: 'scenario', scenario: { ...scenario, notice: 'applied', others: [{ id: 'y:1', title: 'two holders drop', verdict: 'race' }] } });
+  assert.ok(withExtras?.type === 'scenario');
+  assert.equal(withExtras.scenario.notice, 'applied');
+  assert.deepEqual(withExtras.scenario.others, [{ id: 'y:1', title: 'two holders drop', verdict: 'race' }]);
+  assert.equal(parseToWebview({ type: 'scenario', scenario: { ...scenario, others: [{ id: 'y:1' }] } }), undefined);
+  assert.equal(parseToWebview({ type: 'scenario', scenario: { ...scenario, notice: 3 } }), undefined);
+  assert.deepEqual(parseFromWebview({ type: 'openScenario', id: 'y:1' }), { type: 'openScenario', id: 'y:1' });
+  assert.equal(parseFromWebview({ type: 'openScenario', id: 7 }), undefined);
+  assert.equal(parseFromWebview({ type: 'openScenario', id: 'x'.repeat(501) }), undefined);
+});
