@@ -265,7 +265,7 @@ function renderTrace(): void {
   for (const id of ['prev', 'next']) (byId(id) as HTMLButtonElement).disabled = st.cxs.length < 2;
   for (const id of ['reset', 'back', 'forward', 'play']) (byId(id) as HTMLButtonElement).disabled = !view;
   (byId('race') as HTMLButtonElement).disabled = !view?.race;
-  byId('empty').textContent = st.gone ? 'The steps below are gone with it: reopen the simulator from a CodeLens.' : view || !st.result ? ''
+  byId('empty').textContent = st.gone ? 'Undo the edit to bring it back, or open the simulator again from a CodeLens.' : view || !st.result ? ''
     : `Nothing to replay: in all ${st.result.executions} executions every pair of conflicting accesses is ordered by happens-before${st.result.bounded ? ' (as far as the bounded search went)' : ''}.`;
   for (const id of ['legend', 'memory-head', 'controls']) byId(id).classList.toggle('hidden', !view);
   if (!view) {

@@ -4,7 +4,8 @@
 //   2. typing in the editor and undo refresh an open panel (no stale "no race");
 //   3. Apply of one ordering while a finding remains: the panel shows the race that remains;
 //   4. the rule link in Problems opens the rendered rules page at the rule's section, beside the code;
-//   5. a .litmus file has a "Simulate" lens; the status bar opens Problems.
+//   5. a .litmus file has a "Simulate" lens; the status bar opens Problems;
+//   6. a reload restores an open panel with its scenario.
 // Screenshots land in test-results/e2e/editor/.
 
 import assert from 'node:assert/strict';
@@ -240,4 +241,17 @@ test('a .litmus file has a "Simulate" lens; the status bar item opens Problems',
   await lens.click();
   await webview().locator('#verdict.race').waitFor({ timeout: T });
   await s.screenshot('7-litmus-lens');
+}));
+
+test('after a reload the simulator panel is restored with its scenario', { timeout: 180_000 }, step('restore', async () => {
+  // The litmus panel of the previous test is the visible one; the workbench restores it through the serializer.
+  await page.locator('.tab', { hasText: 'Simulate: ' }).first().waitFor({ timeout: T });
+  // As a user reloads: the workbench shuts down (saving editor and webview state) and starts again.
+  await runCommand(page, 'Developer: Reload Window');
+  await page.waitForEvent('load', { timeout: T });
+  await waitForWorkbench(page);
+  await page.locator('.tab', { hasText: 'Simulate: ' }).first().waitFor({ timeout: T });
+  await webview().locator('#verdict.race').waitFor({ timeout: 60_000 });
+  await webview().locator('#cell-0').waitFor({ timeout: T });
+  await s.screenshot('8-restored');
 }));

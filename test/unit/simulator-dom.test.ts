@@ -174,3 +174,30 @@ test('editor cursor on a site selects its step; malformed messages are ignored',
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('a panel that follows its source: loading first, the other racing scenarios, then "gone" without a stale verdict', { skip }, async () => {
+  const { page, errors } = await openPage('light');
+  // Before the host sends the scenario the page says it is loading (not an empty skeleton).
+  assert.equal(await page.locator('#empty').textContent(), 'Loading the scenario…');
+  const clean = { ...scenario, program: takeover('rel', 'acq'), notice: 'The applied orderings make it race-free.', others: [{ id: 'drop:1', title: 'two holders drop; the last one frees', verdict: 'race' }] };
+  await send(page, { type: 'scenario', scenario: clean });
+  await page.locator('#verdict.clean', { hasText: /^no race/ }).waitFor();
+  assert.equal(await page.locator('#notice').textContent(), 'The applied orderings make it race-free.');
+  const other = page.locator('#others button', { hasText: 'two holders drop; the last one frees (race)' });
+  await other.click();
+  assert.deepEqual((await posted(page)).filter(m => m.type === 'openScenario'), [{ type: 'openScenario', id: 'drop:1' }]);
+  // The source no longer has the scenario: the panel says so, keeps no verdict, and cannot apply.
+  await page.selectOption('select[data-key="site:1:success"]', 'rlx');
+  await send(page, { type: 'gone', reason: '"try_set_end" is no longer in request.rs: its sites are no longer in the file.' });
+  await page.locator('#gone', { hasText: 'is no longer in request.rs' }).waitFor();
+  assert.equal(await page.locator('#verdict').textContent(), '');
+  assert.equal(await page.locator('#grid').isVisible(), false);
+  assert.equal(await page.locator('#apply').isDisabled(), true);
+  await page.screenshot({ path: path.join(shots, 'dom-gone-light.png'), fullPage: true });
+  // The next scenario message (the source is back) clears it.
+  await send(page, { type: 'scenario', scenario });
+  await page.locator('#verdict.race').waitFor();
+  assert.equal(await page.locator('#gone').textContent(), '');
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -185,7 +185,11 @@ export function createSimulatorHost(context: vscode.ExtensionContext, client: La
     async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
       const saved = parseSavedState(state);
       panel.webview.options = { enableScripts: false, localResourceRoots: [] };
-      if (!saved) { panel.webview.html = messageHtml('Nothing to restore: open the simulator again from the CodeLens.'); return; }
+      if (!saved) {
+        log(`simulator: a restored panel had no usable state (${safeJson(state)})`);
+        panel.webview.html = messageHtml('Nothing to restore: open the simulator again from the CodeLens.');
+        return;
+      }
       // The review of the file may take seconds after a reload: say what the panel is waiting for.
       panel.webview.html = messageHtml(`Loading the scenario: waiting for the review of ${baseName(vscode.Uri.parse(saved.uri))}…`);
       try {
