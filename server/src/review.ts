@@ -104,12 +104,7 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
 
   const all = [...analysis.sites, ...(opts.otherSites ?? []).filter(s => s.file !== file)];
   const sitesById = new Map(all.map(s => [`${s.file}#${s.id}`, s]));
-  const structs = analysis.summary.structs;
-  const ownersOf = (field: string): string[] => {
-    const out = Object.entries(structs).filter(([, fields]) => fields[field] !== undefined && /Atomic|Refcount|refcount_t/.test(fields[field])).map(([name]) => name);
-    return out;
-  };
-  const counters: Counter[] = classify(all, file, ownersOf);
+  const counters: Counter[] = classify(all, file);
   for (const counter of counters) {
     review.counters!.push({ key: counter.key, isRefcount: counter.isRefcount, why: counter.why, sites: counter.sites.filter(cs => cs.site.file === file).map(cs => ({ id: cs.site.id, role: describeRole(cs.role) })) });
     if (!counter.isRefcount) continue;

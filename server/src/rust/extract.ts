@@ -13,14 +13,14 @@ import { buildFileScope, enclosingFn, FnScope, implTypeOf } from './scope';
 import type { FileScope } from './scope';
 import { OrderingResolver } from './orderings';
 import type { ResolvedOrdering } from './orderings';
-import { classifyType, counterNameOf, ReceiverReader } from './receiver';
+import { classifyType, counterNameOf, isCounterReference, ReceiverReader } from './receiver';
 import type { TypeFacts } from './receiver';
 import { closureEffect, closureShape } from './closure';
 import type { ArgShape } from './closure';
 import { ContextReader } from './context';
 import type { SiteRef } from './context';
 import type { FileSummary, HelperOp, RustIndex } from './index';
-import { compact, intLiteral, isComment, pathSegments, peel, rangeOf } from './syntax';
+import { blockTail, compact, intLiteral, isComment, pathSegments, peel, rangeOf } from './syntax';
 
 type Slot = 'v' | 'f' | `o:${OrderingSlot}`;
 interface OpSpec { op: AtomicOp; slots: Slot[]; kind: 'shared' | 'kernel' | 'refcount' }
@@ -129,7 +129,79 @@ class FileReader {
         const local = scope.fns.filter(f => f.name === name && f.returnType && (implType === null || f.implType === implType)).map(f => f.returnType!);
         return local.length ? local : index?.fnReturns(implType, name) ?? [];
       },
+      fieldAlias: (owner, field) => this.aliases.get(`${owner}.${field}`) ?? (scope.structs.get(owner)?.has(field) ? null : index?.fieldAlias(owner, field) ?? null),
+      accessorCounters: (implType, name) => {
+        const local = [...this.accessors].filter(([k]) => { const [i, f] = k.split('::'); return f === name && (implType === null || i === implType); }).flatMap(([, v]) => v);
+        return local.length ? local : index?.accessorCounters(implType, name) ?? [];
+      },
+      atomicFieldOwners: field => {
+        const own = (fields: Map<string, string>) => { const t = fields.get(field); return !!t && !isCounterReference(t) && classifyType(t) !== 'other'; };
+        const local = [...scope.structs].filter(([, f]) => own(f)).map(([owner]) => ({ owner, file }));
+        // A struct of this file hides a same-named one elsewhere.
+        return [...local, ...(index?.atomicFieldOwners(field) ?? []).filter(o => !scope.structs.has(o.owner))];
+      },
+      declaringFile: owner => {
+        if (scope.structs.has(owner)) return file;
+        const files = index?.structFiles(owner) ?? [];
+        return files.length === 1 ? files[0] : null;
+      },
+      file,
+      isStatic: name => { const c = scope.consts.get(name); return !!c && classifyType(c.type) !== 'other' && classifyType(c.type) !== 'unknown'; },
     };
+    this.readAliases();
+    this.readAccessors();
+  }
+
+  /** "Struct.field" -> counter, for fields that hold a reference to a counter (see TypeFacts.fieldAlias). */
+  private readonly aliases = new Map<string, string>();
+  /** "Impl::fn" -> counters the accessor returns. */
+  private readonly accessors = new Map<string, string[]>();
+
+  /** `WeakInner { strong: &(*ptr).strong, .. }`: each reference field refers to the counter it is built from. */
+  private readAliases(): void {
+    for (const [name, fields] of this.scope.structs) {
+      const refs = [...fields].filter(([, t]) => isCounterReference(t)).map(([f]) => f);
+      if (refs.length === 0) continue;
+      const found = new Map<string, Set<string>>();
+      for (const m of this.text.matchAll(new RegExp(`\\b${escapeRe(name)}\\s*\\{`, 'g'))) {
+        const lit = this.root.descendantForIndex(m.index!)?.parent;
+        if (lit?.type !== 'struct_expression') continue;
+        const fn = this.fnScope(lit);
+        const reader = new ReceiverReader(this.facts, implTypeOf(lit), fn);
+        for (const init of lit.childForFieldName('body')?.namedChildren ?? []) {
+          if (init?.type !== 'field_initializer') continue;
+          const f = init.childForFieldName('field')?.text;
+          const v = init.childForFieldName('value');
+          if (!f || !v || !refs.includes(f)) continue;
+          const c = reader.counterOf(v);
+          const set = found.get(f) ?? new Set<string>();
+          set.add(c ?? '?');
+          found.set(f, set);
+        }
+      }
+      // Every literal must agree: a field filled from different counters is not one of them.
+      for (const [f, set] of found) if (set.size === 1 && !set.has('?')) this.aliases.set(`${name}.${f}`, [...set][0]);
+    }
+  }
+
+  /** Functions that return a reference to a counter: `fn refcount(&self) -> &Refcount { &self.inner().rc }`. */
+  private readAccessors(): void {
+    const wanted = this.scope.fns.filter(f => f.returnType && classifyType(f.returnType) !== 'other' && classifyType(f.returnType) !== 'unknown' && /^(&|\*)/.test(f.returnType.trim()));
+    if (wanted.length === 0) return;
+    const names = new Set(wanted.map(f => f.name));
+    for (const n of this.root.descendantsOfType('function_item')) {
+      const name = n?.childForFieldName('name')?.text;
+      if (!n || !name || !names.has(name)) continue;
+      const body = n.childForFieldName('body');
+      const tail = body ? blockTail(body) : null;
+      if (!tail) continue;
+      const fn = this.fnScope(tail);
+      const impl = implTypeOf(n);
+      const c = new ReceiverReader(this.facts, impl, fn).counterOf(tail);
+      if (!c) continue;
+      const key = `${impl ?? ''}::${name}`;
+      this.accessors.set(key, [...(this.accessors.get(key) ?? []), c]);
+    }
   }
 
   run(): FileAnalysis {
@@ -147,6 +219,8 @@ class FileReader {
       structs: Object.fromEntries([...this.scope.structs].map(([k, v]) => [k, Object.fromEntries(v)])),
       fns: this.scope.fns,
       helpers,
+      aliases: Object.fromEntries(this.aliases),
+      accessors: Object.fromEntries(this.accessors),
     };
     return { sites, problems: this.problems, summary };
   }
@@ -262,10 +336,12 @@ class FileReader {
     const implType = implTypeOf(node);
     const reader = new ReceiverReader(this.facts, implType, fn);
     const receiver = receiverNode ? reader.key(receiverNode) : '';
+    const counter = receiverNode ? reader.counterOf(receiverNode) : null;
     const start = rangeOf(node).start;
     return {
       id: this.newId(start.line, start.character, op),
       file: this.file, api, op, receiver,
+      counter: counter?.startsWith('static ') ? `${counter}@${this.file}` : counter,
       receiverText: receiverNode ? compact(receiverNode.text) : '',
       counterName: receiverNode ? counterNameOf(receiver) : '',
       implType, fnName: fn?.name ?? null,

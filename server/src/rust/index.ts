@@ -6,7 +6,7 @@
 import type { ClosureShape } from './closure';
 import type { FnSignature } from './scope';
 import type { Site } from './site';
-import type { TypeFacts } from './receiver';
+import { classifyType, isCounterReference } from './receiver';
 
 /** A function that does an atomic operation on one of its parameters for its caller. */
 export interface HelperOp {
@@ -33,9 +33,13 @@ export interface FileSummary {
   structs: Record<string, Record<string, string>>;
   fns: FnSignature[];
   helpers: HelperOp[];
+  /** "Struct.field" of a reference-to-counter field -> the counter it refers to (see TypeFacts.fieldAlias). */
+  aliases: Record<string, string>;
+  /** "Impl::fn" (or "::fn" outside an impl) of an accessor returning a counter -> the counters it returns. */
+  accessors: Record<string, string[]>;
 }
 
-export class RustIndex implements TypeFacts {
+export class RustIndex {
   private readonly files = new Map<string, FileSummary>();
   /** While reading `exclude`, its own (fresher) local facts take precedence over the index. */
   private exclude: string | null = null;
@@ -73,6 +77,43 @@ export class RustIndex implements TypeFacts {
   fnReturns(implType: string | null, name: string): string[] {
     const out: string[] = [];
     for (const s of this.others()) for (const f of s.fns) if (f.name === name && f.returnType && (implType === null || f.implType === implType)) out.push(f.returnType);
+    return out;
+  }
+
+  fieldAlias(owner: string, field: string): string | null {
+    for (const s of this.others()) {
+      const a = s.aliases?.[`${owner}.${field}`];
+      if (a) return a;
+    }
+    return null;
+  }
+
+  accessorCounters(implType: string | null, name: string): string[] {
+    const out: string[] = [];
+    for (const s of this.others()) {
+      for (const [k, v] of Object.entries(s.accessors ?? {})) {
+        const [impl, fn] = k.split('::');
+        if (fn === name && (implType === null || impl === implType)) out.push(...v);
+      }
+    }
+    return out;
+  }
+
+  atomicFieldOwners(field: string): { owner: string; file: string }[] {
+    const out: { owner: string; file: string }[] = [];
+    for (const s of this.others()) {
+      for (const [owner, fields] of Object.entries(s.structs)) {
+        const t = fields[field];
+        if (t && !isCounterReference(t) && classifyType(t) !== 'other') out.push({ owner, file: s.file });
+      }
+    }
+    return out;
+  }
+
+  /** Files (other than the excluded one) that declare a struct named `owner`. */
+  structFiles(owner: string): string[] {
+    const out: string[] = [];
+    for (const s of this.others()) if (s.structs[owner]) out.push(s.file);
     return out;
   }
 

@@ -175,6 +175,16 @@ export interface Site {
    * E.g. `this.wrapper_ref().refcount().as_atomic()` -> `<Request>.wrapper_ref().refcount()`.
    */
   receiver: string;
+  /**
+   * The counter itself: the atomic field named by the struct that declares it (`ArcInner.strong`,
+   * `Request.wrapper.refcount` is `RequestWrapper.refcount`), or `static NAME@file`. Sites with
+   * the same `counter` are one protocol wherever they are (an `impl Arc` and an `impl Weak`
+   * reaching `ArcInner.weak`, a helper call in another file). null when the reader cannot tell
+   * which field it is (a local atomic, a parameter, a type it does not know); such a site is
+   * grouped only with sites of the same `receiver` key in its own file. Never a variable's or a
+   * method's name.
+   */
+  counter: string | null;
   receiverText: string;
   /** Last field or accessor name of the receiver (`refcount`, `strong`), for grouping across types. */
   counterName: string;
