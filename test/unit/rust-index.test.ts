@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { initRustParser } from '../../server/src/rust/parser';
 import { analyzeRustFile, extractSites, summarizeRustFile } from '../../server/src/rust/extract';
 import { RustIndex } from '../../server/src/rust/index';
+import { classify } from '../../server/src/protocol/roles';
 
 before(() => initRustParser());
 
@@ -65,4 +66,89 @@ test('updating and removing a file changes what others see; a file never reads i
   index.update(summarizeRustFile('helpers.rs', HELPERS));
   const own = extractSites('helpers.rs', HELPERS.replace(/fn bump_unless_zero[\s\S]*?\n}\n/, ''), undefined, index);
   assert.equal(own.sites.length, 0);
+});
+
+// Two files that share nothing but the habit of `let c = x.clone()` on an Arc'd atomic.
+const GAUGE = `use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+pub struct Gauge { inflight: Arc<AtomicUsize> }
+impl Gauge {
+    fn leave(&self) { let c = self.inflight.clone(); c.fetch_sub(1, Ordering::Relaxed); }
+    fn enter(&self) { let c = self.inflight.clone(); c.fetch_add(1, Ordering::Relaxed); }
+}
+`;
+const HANDLE = `use std::sync::atomic::{fence, AtomicUsize, Ordering};
+use std::sync::Arc;
+pub struct Handle { refs: Arc<AtomicUsize> }
+impl Handle {
+    fn put(&self) {
+        let c = self.refs.clone();
+        if c.fetch_sub(1, Ordering::Release) == 1 { fence(Ordering::Acquire); }
+    }
+}
+`;
+
+test('a counter is its struct field: `let c = x.clone()` names no counter, and unrelated files never pair', () => {
+  const index = new RustIndex();
+  index.update(summarizeRustFile('gauge.rs', GAUGE));
+  index.update(summarizeRustFile('handle.rs', HANDLE));
+  const gauge = extractSites('gauge.rs', GAUGE, undefined, index).sites;
+  const handle = extractSites('handle.rs', HANDLE, undefined, index).sites.filter(s => s.op !== 'fence');
+  assert.deepEqual(gauge.map(s => s.counter), ['Gauge.inflight@gauge.rs', 'Gauge.inflight@gauge.rs']);
+  assert.deepEqual(handle.map(s => s.counter), ['Handle.refs@handle.rs']);
+  const all = [...gauge, ...handle];
+  for (const file of ['gauge.rs', 'handle.rs']) {
+    const counters = classify(all, file);
+    assert.ok(counters.every(c => !/clone/.test(c.key)), 'no counter is named after a method');
+    assert.ok(counters.every(c => c.sites.every(cs => cs.site.file === file)), `${file}: no site of the other file joins`);
+  }
+  assert.deepEqual(classify(all, 'gauge.rs').map(c => [c.key, c.isRefcount]), [['Gauge.inflight', false]]);
+});
+
+const SHARED = `use core::sync::atomic::AtomicUsize;
+pub(crate) struct Shared<T> { pub(crate) strong: AtomicUsize, pub(crate) weak: AtomicUsize, value: T }
+pub(crate) struct Counts<'a> { pub(crate) strong: &'a AtomicUsize, pub(crate) weak: &'a AtomicUsize }
+`;
+const STRONG = `use core::sync::atomic::{fence, Ordering::*};
+pub struct Strong<T> { ptr: core::ptr::NonNull<Shared<T>> }
+impl<T> Strong<T> {
+    fn inner(&self) -> &Shared<T> { unsafe { self.ptr.as_ref() } }
+}
+impl<T> Drop for Strong<T> {
+    fn drop(&mut self) {
+        if self.inner().strong.fetch_sub(1, Release) == 1 { fence(Acquire); }
+    }
+}
+`;
+const WEAK = `use core::sync::atomic::Ordering::*;
+pub struct Weak<T> { ptr: core::ptr::NonNull<Shared<T>> }
+impl<T> Weak<T> {
+    fn inner(&self) -> Option<Counts<'_>> {
+        let ptr = self.ptr.as_ptr();
+        Some(unsafe { Counts { strong: &(*ptr).strong, weak: &(*ptr).weak } })
+    }
+    pub fn upgrade(&self) -> bool {
+        let inner = self.inner()?;
+        let n = inner.strong.load(Relaxed);
+        n != 0 && inner.strong.compare_exchange(n, n + 1, Relaxed, Relaxed).is_ok()
+    }
+    pub fn weak_count(&self) -> usize {
+        self.inner().map(|c| c.weak.load(Acquire)).unwrap_or(0)
+    }
+}
+`;
+
+test('the strong count reached from `impl Strong` and from `impl Weak` (through Option<Counts>) is one counter across files', () => {
+  const index = new RustIndex();
+  for (const [f, t] of [['shared.rs', SHARED], ['strong.rs', STRONG], ['weak.rs', WEAK]]) index.update(summarizeRustFile(f, t));
+  const strong = extractSites('strong.rs', STRONG, undefined, index).sites.filter(s => s.op !== 'fence');
+  const weak = extractSites('weak.rs', WEAK, undefined, index).sites;
+  assert.deepEqual(strong.map(s => s.counter), ['Shared.strong@shared.rs']);
+  assert.deepEqual(weak.map(s => [s.op, s.counter]), [
+    ['load', 'Shared.strong@shared.rs'], ['compare_exchange', 'Shared.strong@shared.rs'], ['load', 'Shared.weak@shared.rs'],
+  ]);
+  const counters = classify([...strong, ...weak], 'weak.rs');
+  const c = counters.find(x => x.key === 'Shared.strong');
+  assert.ok(c?.isRefcount, 'the upgrade pairs with the drop in strong.rs');
+  assert.deepEqual(c.sites.map(cs => `${cs.site.file}:${cs.role.kind}`).sort(), ['strong.rs:dec-last', 'weak.rs:feeding-load', 'weak.rs:inc-conjure']);
 });

@@ -129,7 +129,7 @@ class FileReader {
         const local = scope.fns.filter(f => f.name === name && f.returnType && (implType === null || f.implType === implType)).map(f => f.returnType!);
         return local.length ? local : index?.fnReturns(implType, name) ?? [];
       },
-      fieldAlias: (owner, field) => this.aliases.get(`${owner}.${field}`) ?? (scope.structs.get(owner)?.has(field) ? null : index?.fieldAlias(owner, field) ?? null),
+      fieldAlias: (owner, field) => this.aliases.get(`${owner}.${field}`) ?? index?.fieldAlias(owner, field) ?? null,
       accessorCounters: (implType, name) => {
         const local = [...this.accessors].filter(([k]) => { const [i, f] = k.split('::'); return f === name && (implType === null || i === implType); }).flatMap(([, v]) => v);
         return local.length ? local : index?.accessorCounters(implType, name) ?? [];
@@ -159,7 +159,10 @@ class FileReader {
 
   /** `WeakInner { strong: &(*ptr).strong, .. }`: each reference field refers to the counter it is built from. */
   private readAliases(): void {
-    for (const [name, fields] of this.scope.structs) {
+    // The struct may be declared in another file and built here (or the other way round).
+    const structs = new Map<string, Map<string, string>>(this.index?.referenceStructs() ?? []);
+    for (const [k, v] of this.scope.structs) structs.set(k, v);
+    for (const [name, fields] of structs) {
       const refs = [...fields].filter(([, t]) => isCounterReference(t)).map(([f]) => f);
       if (refs.length === 0) continue;
       const found = new Map<string, Set<string>>();

@@ -110,6 +110,17 @@ export class RustIndex {
     return out;
   }
 
+  /** Structs with a field that refers to a counter (`&'a AtomicUsize`): their literals elsewhere say which. */
+  referenceStructs(): [string, Map<string, string>][] {
+    const out: [string, Map<string, string>][] = [];
+    for (const s of this.others()) {
+      for (const [name, fields] of Object.entries(s.structs)) {
+        if (Object.values(fields).some(isCounterReference)) out.push([name, new Map(Object.entries(fields))]);
+      }
+    }
+    return out;
+  }
+
   /** Files (other than the excluded one) that declare a struct named `owner`. */
   structFiles(owner: string): string[] {
     const out: string[] = [];
