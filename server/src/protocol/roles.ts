@@ -45,12 +45,14 @@ export interface Counter {
 }
 
 const argValue = (s: Site, i: number): number | null => s.args[i]?.value ?? null;
+/** The amount is one reference: 1, or the unit of a packed count (`REF_ONE`, see ValueArg.reference). */
+const oneRef = (s: Site): boolean => argValue(s, 0) === 1 || !!s.args[0]?.reference;
 const isDecByOne = (s: Site): boolean =>
-  ((s.op === 'fetch_sub' || s.op === 'sub') && argValue(s, 0) === 1) ||
+  ((s.op === 'fetch_sub' || s.op === 'sub') && oneRef(s)) ||
   (s.op === 'fetch_update' && s.closure?.kind === 'sub' && s.closure.amount === 1) ||
   s.op === 'dec' || s.op === 'dec_and_test';
 const isIncByOne = (s: Site): boolean =>
-  ((s.op === 'fetch_add' || s.op === 'add') && argValue(s, 0) === 1) ||
+  ((s.op === 'fetch_add' || s.op === 'add') && oneRef(s)) ||
   (s.op === 'fetch_update' && s.closure?.kind === 'add' && s.closure.amount === 1) ||
   s.op === 'inc';
 const isCas = (s: Site): boolean => s.op === 'compare_exchange' || s.op === 'compare_exchange_weak' || s.op === 'cmpxchg' || s.op === 'try_cmpxchg';

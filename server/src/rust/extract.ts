@@ -8,10 +8,11 @@
 
 import type { SyntaxNode, Tree } from './parser';
 import { parseRust } from './parser';
-import type { AtomicApi, AtomicOp, Extraction, OrderingArg, OrderingSlot, Problem, Site, ValueArg } from './site';
+import type { AtomicApi, AtomicOp, Extraction, Ordering, OrderingArg, OrderingSlot, Problem, Site, ValueArg } from './site';
 import { buildFileScope, enclosingFn, FnScope, implTypeOf } from './scope';
 import type { FileScope } from './scope';
-import { OrderingResolver } from './orderings';
+import { FULL_NOTE, OrderingResolver } from './orderings';
+import { evalConst, isReferenceUnit, toNumber } from './consts';
 import type { ResolvedOrdering } from './orderings';
 import { classifyType, counterNameOf, isCounterReference, ReceiverReader } from './receiver';
 import type { TypeFacts } from './receiver';
@@ -23,7 +24,7 @@ import type { FileSummary, HelperOp, RustIndex } from './index';
 import { blockTail, compact, intLiteral, isComment, pathSegments, peel, rangeOf } from './syntax';
 
 type Slot = 'v' | 'f' | `o:${OrderingSlot}`;
-interface OpSpec { op: AtomicOp; slots: Slot[]; kind: 'shared' | 'kernel' | 'refcount' }
+interface OpSpec { op: AtomicOp; slots: Slot[]; kind: 'shared' | 'kernel' | 'refcount'; returnsOld?: boolean }
 
 const SHARED_RMW = ['fetch_add', 'fetch_sub', 'fetch_and', 'fetch_or', 'fetch_xor', 'fetch_max', 'fetch_min', 'swap'] as const;
 
@@ -35,6 +36,10 @@ const METHODS = new Map<string, OpSpec[]>([
   ['compare_exchange', [{ op: 'compare_exchange', slots: ['v', 'v', 'o:success', 'o:failure'], kind: 'shared' }]],
   ['compare_exchange_weak', [{ op: 'compare_exchange_weak', slots: ['v', 'v', 'o:success', 'o:failure'], kind: 'shared' }]],
   ['fetch_update', [{ op: 'fetch_update', slots: ['o:set', 'o:fetch', 'f'], kind: 'shared' }]],
+  // std's newer names: `try_update` is fetch_update; `update`'s closure returns the new value
+  // itself (it cannot decline), and the call returns the old value.
+  ['try_update', [{ op: 'fetch_update', slots: ['o:set', 'o:fetch', 'f'], kind: 'shared' }]],
+  ['update', [{ op: 'fetch_update', slots: ['o:set', 'o:fetch', 'f'], kind: 'shared', returnsOld: true }]],
   ['xchg', [{ op: 'xchg', slots: ['v', 'o:single'], kind: 'kernel' }]],
   ['cmpxchg', [{ op: 'cmpxchg', slots: ['v', 'v', 'o:success'], kind: 'kernel' }]],
   ['try_cmpxchg', [{ op: 'try_cmpxchg', slots: ['v', 'v', 'o:success'], kind: 'kernel' }]],
@@ -45,11 +50,25 @@ const METHODS = new Map<string, OpSpec[]>([
   ['dec_and_test', [{ op: 'dec_and_test', slots: [], kind: 'refcount' }]],
   ['set', [{ op: 'set', slots: ['v'], kind: 'refcount' }]],
   ['read', [{ op: 'read', slots: [], kind: 'refcount' }]],
+  ['inc_not_zero', [{ op: 'fetch_update', slots: [], kind: 'refcount' }]],
 ]);
+
+/** The C refcount/atomic API as `bindings::` functions (found by text, then checked on the tree). */
+const FFI_NAMES = /(?:refcount|atomic(?:64|_long)?)_[a-z_]+/;
+
+/** Atomic types whose methods can be called by path: `AtomicUsize::fetch_sub(&self.count, 1, Release)`. */
+const ATOMIC_TYPE_PATH = /^(Atomic(U8|U16|U32|U64|U128|Usize|I8|I16|I32|I64|I128|Isize|Bool|Ptr)?|Refcount)$/;
 
 /** Orderings fixed by kernel::sync::Refcount (refcount.h's contract). */
 const REFCOUNT_IMPLIED: Partial<Record<AtomicOp, { which: OrderingSlot; ordering: 'Relaxed' | 'Release' | 'Acquire'; how: string }[]>> = {
   inc: [{ which: 'single', ordering: 'Relaxed', how: 'Refcount::inc is relaxed (refcount_inc)' }],
+  // refcount.h: inc_not_zero orders nothing but gives a control dependency on success (later
+  // stores); the object's stability on the lookup path is the caller's (RCU, a lock). The model
+  // takes that contract as given: the successful increment is read as acquiring.
+  fetch_update: [
+    { which: 'set', ordering: 'Acquire', how: 'Refcount::inc_not_zero: control dependency on success, object kept stable by the caller (RCU); modelled as Acquire' },
+    { which: 'fetch', ordering: 'Relaxed', how: 'a refused inc_not_zero (count was zero) orders nothing' },
+  ],
   dec: [{ which: 'single', ordering: 'Release', how: 'Refcount::dec is a release (refcount_dec)' }],
   dec_and_test: [
     { which: 'single', ordering: 'Release', how: 'Refcount::dec_and_test decrements with release' },
@@ -209,7 +228,7 @@ class FileReader {
 
   run(): FileAnalysis {
     this.syntaxProblems();
-    for (const c of this.candidates([...METHODS.keys(), 'fence'])) this.callSite(c);
+    for (const c of this.candidates([...METHODS.keys(), 'fence', FFI_NAMES])) this.callSite(c);
     for (const m of this.candidateMacros('acquire')) this.macroSite(m);
     const helpers = this.helperOps();
     const direct = new Set(this.raws.map(r => r.node.id));
@@ -224,6 +243,7 @@ class FileReader {
       helpers,
       aliases: Object.fromEntries(this.aliases),
       accessors: Object.fromEntries(this.accessors),
+      consts: this.constSummary(),
     };
     return { sites, problems: this.problems, summary };
   }
@@ -233,9 +253,9 @@ class FileReader {
    * asking the tree only at the matches: walking every node through the wasm boundary costs far
    * more than the parse itself, and most calls in a file are not atomic operations.
    */
-  private candidates(names: string[]): SyntaxNode[] {
+  private candidates(names: (string | RegExp)[]): SyntaxNode[] {
     if (names.length === 0) return [];
-    const re = new RegExp(`\\b(?:${names.map(escapeRe).join('|')})\\s*(?:::\\s*<[^()]*>\\s*)?\\(`, 'g');
+    const re = new RegExp(`\\b(?:${names.map(n => (typeof n === 'string' ? escapeRe(n) : n.source)).join('|')})\\s*(?:::\\s*<[^()]*>\\s*)?\\(`, 'g');
     const out: SyntaxNode[] = [];
     const seen = new Set<number>();
     for (const m of this.text.matchAll(re)) {
@@ -283,9 +303,36 @@ class FileReader {
   }
 
   private constValue = (name: string): number | null => {
-    const c = this.scope.consts.get(name);
-    return c ? intLiteral(peel(c.value)) : null;
+    if (this.scope.consts.has(name)) return toNumber(this.constBig(name, 0));
+    return this.index?.constInfo(name)?.value ?? null;
   };
+
+  private constBig(name: string, depth: number): bigint | null {
+    const c = this.scope.consts.get(name);
+    if (!c) {
+      const v = this.index?.constInfo(name)?.value;
+      return v === null || v === undefined ? null : BigInt(v);
+    }
+    return depth > 16 ? null : evalConst(c.value, n => this.constBig(n, depth + 1));
+  }
+
+  /** The const is one reference of a packed count (see ValueArg.reference). */
+  private constIsReference(name: string): boolean {
+    const c = this.scope.consts.get(name);
+    return c ? isReferenceUnit(name, c.value) : this.index?.constInfo(name)?.reference ?? false;
+  }
+
+  /** Integer consts of this file, for the index. */
+  private constSummary(): FileSummary['consts'] {
+    const out: FileSummary['consts'] = {};
+    for (const [name, c] of this.scope.consts) {
+      if (c.type && !/^(u|i)(8|16|32|64|128|size)$/.test(c.type.trim())) continue;
+      const value = this.constValue(name);
+      const reference = isReferenceUnit(name, c.value);
+      if (value !== null || reference) out[name] = { value, reference };
+    }
+    return out;
+  }
 
   /** A one-parameter function of this file, for closures passed by name. */
   private fnItems: Map<string, SyntaxNode> | null = null;
@@ -316,8 +363,10 @@ class FileReader {
     const lit = intLiteral(p);
     if (lit !== null) return { text: n.text, range: rangeOf(n), value: lit, kind: 'int' };
     if (p.type === 'identifier' || p.type === 'scoped_identifier') {
-      const v = this.constValue(pathSegments(p).pop()!);
-      if (v !== null) return { text: n.text, range: rangeOf(n), value: v, kind: 'const' };
+      const name = pathSegments(p).pop()!;
+      const v = this.constValue(name);
+      const reference = this.constIsReference(name);
+      if (v !== null || reference) return { text: n.text, range: rangeOf(n), value: v, kind: 'const', ...(reference ? { reference } : {}) };
     }
     return { text: n.text, range: rangeOf(n), value: null, kind: p.type === 'closure_expression' ? 'closure' : 'expr' };
   }
@@ -353,16 +402,29 @@ class FileReader {
     };
   }
 
-  /** `recv.method(args)` and `fence(o)` calls. */
+  /** `recv.method(args)`, `AtomicUsize::method(&recv, args)`, `bindings::refcount_*(p)` and `fence(o)` calls. */
   private callSite(call: SyntaxNode): void {
     const fnode = call.childForFieldName('function');
     const argsNode = call.childForFieldName('arguments');
     if (!fnode || !argsNode) return;
-    const args = argsNode.namedChildren.filter(a => !isComment(a) && a.type !== 'attribute_item');
-    if (fnode.type === 'identifier' || fnode.type === 'scoped_identifier') return this.fenceSite(call, fnode, args);
-    if (fnode.type !== 'field_expression') return;
-    const nameNode = fnode.childForFieldName('field');
-    const recvNode = fnode.childForFieldName('value');
+    let args = argsNode.namedChildren.filter(a => !isComment(a) && a.type !== 'attribute_item');
+    let nameNode: SyntaxNode | null;
+    let recvNode: SyntaxNode | null;
+    if (fnode.type === 'scoped_identifier' && args.length > 0) {
+      const segs = pathSegments(fnode);
+      const name = segs[segs.length - 1];
+      if (segs.length >= 2 && segs[segs.length - 2] === 'bindings') return this.ffiSite(call, fnode, args);
+      // `AtomicU64::compare_exchange(&x, 2, 0, ..)`: the method called by path; the first argument is the receiver.
+      if (segs.length < 2 || !ATOMIC_TYPE_PATH.test(segs[segs.length - 2].replace(/<.*$/, '')) || !METHODS.has(name)) return this.fenceSite(call, fnode, args);
+      nameNode = fnode.childForFieldName('name');
+      recvNode = args[0];
+      args = args.slice(1);
+    } else if (fnode.type === 'identifier' || fnode.type === 'scoped_identifier') {
+      return this.fenceSite(call, fnode, args);
+    } else if (fnode.type === 'field_expression') {
+      nameNode = fnode.childForFieldName('field');
+      recvNode = fnode.childForFieldName('value');
+    } else return;
     const specs = nameNode ? METHODS.get(nameNode.text) : undefined;
     if (!nameNode || !recvNode || !specs) return;
     const spec = specs.find(s => s.slots.length === args.length);
@@ -374,10 +436,7 @@ class FileReader {
     if (spec.kind === 'refcount') {
       // No ordering argument to go by: only a receiver known to be a Refcount makes it one.
       if (cls !== 'refcount') return;
-      const site = this.baseSite(call, nameNode, spec.op, 'kernel-refcount', fn, recvNode);
-      site.args = args.map(a => this.valueArg(a));
-      site.orderings = (REFCOUNT_IMPLIED[spec.op] ?? []).map(i => ({ which: i.which, ordering: i.ordering, text: `Refcount::${spec.op}`, range: null, implied: true, resolution: 'implied' as const, how: i.how, family: 'kernel' as const }));
-      this.raws.push({ site, node: call, receiverNode: recvNode, fn, decrementByOne: spec.op === 'dec' || spec.op === 'dec_and_test' });
+      this.refcountSite(call, nameNode, nameNode.text, spec.op, fn, recvNode, args, `Refcount::${nameNode.text}`);
       return;
     }
 
@@ -406,9 +465,70 @@ class FileReader {
     if (raw.closureNode) {
       site.closure = closureEffect(closureShape(raw.closureNode, () => null, this.constValue, this.namedFn));
     }
+    if (nameNode.text !== spec.op) site.notes.push(`\`${nameNode.text}\` read as ${spec.op}${spec.returnsOld ? ' whose closure always succeeds (it returns the new value, the call the old one)' : ''}`);
+    if (spec.returnsOld) raw.returns = 'old';
     raw.decrementByOne = isDecrementByOne(site);
     this.raws.push(raw);
     this.unresolvedProblems(site);
+  }
+
+  /** A kernel Refcount operation (method or FFI): its orderings are fixed by refcount.h. */
+  private refcountSite(call: SyntaxNode, nameNode: SyntaxNode, name: string, op: AtomicOp, fn: FnScope | null, recvNode: SyntaxNode, args: SyntaxNode[], label: string): void {
+    const site = this.baseSite(call, nameNode, op, 'kernel-refcount', fn, recvNode);
+    site.args = args.map(a => this.valueArg(a));
+    site.orderings = (REFCOUNT_IMPLIED[op] ?? []).map(i => ({ which: i.which, ordering: i.ordering, text: label, range: null, implied: true, resolution: 'implied' as const, how: i.how.replace(/^Refcount::\w+/, label), family: 'kernel' as const }));
+    const raw: Raw = { site, node: call, receiverNode: recvNode, fn, decrementByOne: op === 'dec' || op === 'dec_and_test' };
+    if (name.endsWith('inc_not_zero')) {
+      // The increment refuses zero and reports whether it happened: a conjuring increment.
+      site.closure = { text: label, kind: 'add', amount: 1, unlessZero: true, alwaysSome: false };
+      raw.returns = 'bool';
+      site.notes.push(`${label} read as an increment unless zero that returns whether it succeeded`);
+    }
+    this.raws.push(raw);
+  }
+
+  /**
+   * `bindings::refcount_*(p)` and `bindings::atomic_*(p, ..)`: the C API called directly, as the
+   * kernel's wrappers (and drivers that predate them) do. Orderings follow refcount.h and
+   * Documentation/atomic_t.txt: void RMWs and read/set are relaxed, value-returning RMWs are fully
+   * ordered unless suffixed `_relaxed`/`_acquire`/`_release`, a failed cmpxchg orders nothing.
+   */
+  private ffiSite(call: SyntaxNode, fnode: SyntaxNode, args: SyntaxNode[]): void {
+    const nameNode = fnode.childForFieldName('name');
+    if (!nameNode) return;
+    const name = nameNode.text;
+    const k = /^refcount_/.test(name) ? null : kernelAtomicCall(name);
+    // C argument order: `atomic_add(i, v)` takes the atomic last, the others first.
+    const recvIndex = k?.recvLast ? args.length - 1 : 0;
+    // `self.refcount.get()` (an Opaque/UnsafeCell pointer) is the counter itself.
+    const recv = stripGet(args[recvIndex]);
+    const values = args.filter((_, i) => i !== recvIndex);
+    const fn = this.fnScope(call);
+    // The kernel's own wrapper types forward to the C API; their callers are the sites.
+    const impl = implTypeOf(call);
+    if (impl && /^(Refcount|Atomic\w*)$/.test(impl) && peel(recv).type !== 'identifier' && /^self\b/.test(compact(peel(recv).text).replace(/^\(?\*?/, ''))) return;
+    const rc = /^refcount_(inc|dec|dec_and_test|set|read|inc_not_zero)$/.exec(name);
+    if (rc) {
+      const op: AtomicOp = rc[1] === 'inc_not_zero' ? 'fetch_update' : rc[1] as AtomicOp;
+      this.refcountSite(call, nameNode, name, op, fn, recv, values, `bindings::${name}`);
+      return;
+    }
+    if (!k) return;
+    const site = this.baseSite(call, nameNode, k.op, 'kernel-atomic', fn, recv);
+    site.args = k.amount !== undefined ? [{ text: String(k.amount), range: rangeOf(nameNode), value: k.amount, kind: 'int' }] : values.map(a => this.valueArg(a));
+    const main: OrderingSlot = k.op === 'cmpxchg' ? 'success' : k.op === 'fetch_update' ? 'set' : 'single';
+    const implied = (which: OrderingSlot, ordering: Ordering, how: string): OrderingArg => ({ which, ordering, text: `bindings::${name}`, range: null, implied: true, resolution: 'implied', how, family: 'kernel', ...(ordering === 'SeqCst' ? { note: FULL_NOTE } : {}) });
+    site.orderings = [implied(main, k.ordering, `${name}: ${k.why}`)];
+    if (k.op === 'cmpxchg') site.orderings.push(implied('failure', 'Relaxed', 'a failed cmpxchg orders nothing'));
+    const raw: Raw = { site, node: call, receiverNode: recv, fn, decrementByOne: false };
+    if (k.op === 'fetch_update') {
+      site.closure = { text: name, kind: 'add', amount: 1, unlessZero: true, alwaysSome: false };
+      site.orderings.push(implied('fetch', 'Relaxed', 'a refused inc_not_zero orders nothing'));
+      raw.returns = 'bool';
+    }
+    if (k.returns) raw.returns = k.returns;
+    raw.decrementByOne = isDecrementByOne(site);
+    this.raws.push(raw);
   }
 
   /** `fence(o)`, `atomic::fence(o)`, `core::sync::atomic::fence(o)`; compiler_fence is not a thread fence. */
@@ -528,6 +648,57 @@ class FileReader {
   }
 }
 
+/**
+ * `p.get()` (Opaque, UnsafeCell: a raw pointer to the value) and `.cast()` (refcount_t seen as
+ * atomic_t) denote the value's counter.
+ */
+function stripGet(n: SyntaxNode): SyntaxNode {
+  for (let i = 0; i < 4; i++) {
+    const p = peel(n);
+    const f = p.type === 'call_expression' ? p.childForFieldName('function') : null;
+    const m = f?.type === 'field_expression' ? f.childForFieldName('field')?.text : null;
+    const v = f?.childForFieldName('value');
+    if (!v || (m !== 'get' && m !== 'cast') || p.childForFieldName('arguments')?.namedChildren.length !== 0) return n;
+    n = v;
+  }
+  return n;
+}
+
+interface KernelAtomicCall { op: AtomicOp; ordering: Ordering; why: string; amount?: number; returns?: Raw['returns']; recvLast?: boolean }
+
+/** The C atomic_t API (atomic_, atomic64_, atomic_long_) by name; null for what it does not model. */
+function kernelAtomicCall(name: string): KernelAtomicCall | null {
+  const m = /^atomic(?:64|_long)?_(.+?)(_relaxed|_acquire|_release)?$/.exec(name);
+  if (!m) return null;
+  const [, base, suffix] = m;
+  const suffixed = (full: Ordering): { ordering: Ordering; why: string } =>
+    suffix === '_relaxed' ? { ordering: 'Relaxed', why: 'the _relaxed form orders nothing' }
+      : suffix === '_acquire' ? { ordering: 'Acquire', why: 'the _acquire form' }
+        : suffix === '_release' ? { ordering: 'Release', why: 'the _release form' }
+          : { ordering: full, why: 'value-returning atomics are fully ordered' };
+  switch (base) {
+    case 'read': return suffix === '_acquire' ? { op: 'load', ordering: 'Acquire', why: 'atomic_read_acquire' } : suffix ? null : { op: 'load', ordering: 'Relaxed', why: 'atomic_read is a relaxed load' };
+    case 'set': return suffix === '_release' ? { op: 'store', ordering: 'Release', why: 'atomic_set_release' } : suffix ? null : { op: 'store', ordering: 'Relaxed', why: 'atomic_set is a relaxed store' };
+    case 'inc': return suffix ? null : { op: 'fetch_add', ordering: 'Relaxed', why: 'non-value-returning atomics order nothing', amount: 1 };
+    case 'dec': return suffix ? null : { op: 'fetch_sub', ordering: 'Relaxed', why: 'non-value-returning atomics order nothing', amount: 1 };
+    case 'add': return suffix ? null : { op: 'fetch_add', ordering: 'Relaxed', why: 'non-value-returning atomics order nothing', recvLast: true };
+    case 'sub': return suffix ? null : { op: 'fetch_sub', ordering: 'Relaxed', why: 'non-value-returning atomics order nothing', recvLast: true };
+    case 'fetch_inc': return { op: 'fetch_add', amount: 1, ...suffixed('SeqCst') };
+    case 'fetch_dec': return { op: 'fetch_sub', amount: 1, ...suffixed('SeqCst') };
+    case 'fetch_add': return { op: 'fetch_add', recvLast: true, ...suffixed('SeqCst') };
+    case 'add_return': return { op: 'fetch_add', recvLast: true, returns: 'new', ...suffixed('SeqCst') };
+    case 'fetch_sub': return { op: 'fetch_sub', recvLast: true, ...suffixed('SeqCst') };
+    case 'sub_return': return { op: 'fetch_sub', recvLast: true, returns: 'new', ...suffixed('SeqCst') };
+    case 'inc_return': return { op: 'fetch_add', amount: 1, returns: 'new', ...suffixed('SeqCst') };
+    case 'dec_return': return { op: 'fetch_sub', amount: 1, returns: 'new', ...suffixed('SeqCst') };
+    case 'dec_and_test': return suffix ? null : { op: 'dec_and_test', ordering: 'SeqCst', why: 'atomic_dec_and_test is fully ordered' };
+    case 'xchg': return { op: 'xchg', ...suffixed('SeqCst') };
+    case 'cmpxchg': return { op: 'cmpxchg', ...suffixed('SeqCst') };
+    case 'inc_not_zero': return suffix ? null : { op: 'fetch_update', ordering: 'SeqCst', why: 'a successful atomic_inc_not_zero is fully ordered' };
+    default: return null;
+  }
+}
+
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -535,7 +706,7 @@ function escapeRe(s: string): string {
 /** fetch_sub(1), sub(1), fetch_update(x - 1), Refcount::dec(_and_test): a reference dropped. */
 function isDecrementByOne(site: Site): boolean {
   if (site.op === 'dec' || site.op === 'dec_and_test') return true;
-  if (site.op === 'fetch_sub' || site.op === 'sub') return site.args[0]?.value === 1;
+  if (site.op === 'fetch_sub' || site.op === 'sub') return site.args[0]?.value === 1 || !!site.args[0]?.reference;
   if (site.op === 'fetch_update') return site.closure?.kind === 'sub' && site.closure.amount === 1;
   return false;
 }

@@ -37,6 +37,8 @@ export interface FileSummary {
   aliases: Record<string, string>;
   /** "Impl::fn" (or "::fn" outside an impl) of an accessor returning a counter -> the counters it returns. */
   accessors: Record<string, string[]>;
+  /** Integer consts: value (null when not computable) and whether the const is one reference of a packed count. */
+  consts: Record<string, { value: number | null; reference: boolean }>;
 }
 
 export class RustIndex {
@@ -108,6 +110,18 @@ export class RustIndex {
       }
     }
     return out;
+  }
+
+  /** An integer const of another file, if exactly one file declares it (or all agree). */
+  constInfo(name: string): { value: number | null; reference: boolean } | null {
+    let found: { value: number | null; reference: boolean } | null = null;
+    for (const s of this.others()) {
+      const c = s.consts?.[name];
+      if (!c) continue;
+      if (found && (found.value !== c.value || found.reference !== c.reference)) return null;
+      found = c;
+    }
+    return found;
   }
 
   /** Structs with a field that refers to a counter (`&'a AtomicUsize`): their literals elsewhere say which. */

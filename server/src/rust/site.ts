@@ -77,6 +77,14 @@ export interface ValueArg {
   /** Integer value when the argument is a literal or a same-file integer const; else null. */
   value: number | null;
   kind: 'int' | 'const' | 'closure' | 'expr';
+  /**
+   * The argument is one reference of a count packed with other state: a const such as tokio's
+   * `REF_ONE = 1 << REF_COUNT_SHIFT` or async-task's `REFERENCE = 1 << 8` (see consts.ts). A
+   * `fetch_sub(REF_ONE, ..)` drops one reference just as `fetch_sub(1, ..)` does; `value` holds the
+   * const's value when it can be computed. Comparisons of the packed word (`prev.ref_count() == 1`)
+   * are read by the roles, not here.
+   */
+  reference?: boolean;
 }
 
 /**
