@@ -380,7 +380,13 @@ class FileReader {
   private unresolvedProblems(site: Site): void {
     for (const o of site.orderings) {
       if (o.ordering !== null || !o.range) continue;
-      this.problems.push({ kind: 'unresolved-ordering', range: o.range, siteId: site.id, message: `cannot resolve the ${o.which === 'single' ? '' : o.which + ' '}ordering \`${o.text}\` of \`${site.op}\`: ${o.how}` });
+      const which = o.which === 'single' ? '' : o.which + ' ';
+      if (o.file && o.file !== this.file) {
+        // Written in the helper's file: said once here, at the call.
+        this.problems.push({ kind: 'unresolved-ordering', range: site.methodRange, siteId: site.id, message: `cannot resolve the ${which}ordering \`${o.text}\` of \`${site.op}\` in helper \`${site.via?.helperFn ?? '?'}\` (${o.file}:${o.range.start.line + 1}): ${o.how}` });
+        continue;
+      }
+      this.problems.push({ kind: 'unresolved-ordering', range: o.range, siteId: site.id, message: `cannot resolve the ${which}ordering \`${o.text}\` of \`${site.via ? site.via.helperFn : site.op}\`: ${o.how}` });
     }
   }
 
@@ -578,6 +584,8 @@ class FileReader {
         site: r.site, returns: helperReturns(r),
       };
       if (r.closureNode) h.closure = closureShape(r.closureNode, params, this.constValue, this.namedFn);
+      const forwarded = r.site.orderings.map(o => (o.range && o.ordering === null ? params(o.text.trim()) : null));
+      if (forwarded.some(i => i !== null)) h.orderingParams = forwarded;
       r.site.notes.push(`operates on parameter \`${p.name}\` of \`${r.fn.name}\`: its callers are reported as sites too`);
       out.push(h);
     }
@@ -616,12 +624,21 @@ class FileReader {
       if (!arg) continue;
       const site = this.baseSite(call, name, h.site.op, h.site.api, fn, arg);
       site.args = h.site.args.map(a => ({ ...a }));
-      // The ordering text to edit lives in the helper, so each written ordering names its file.
-      site.orderings = h.site.orderings.map(o => (o.range ? { ...o, file: h.file } : { ...o }));
+      // The ordering text to edit lives in the helper, so each written ordering names its file;
+      // an ordering the helper takes as a parameter is this caller's argument.
+      site.orderings = h.site.orderings.map((o, i) => {
+        const pi = h.orderingParams?.[i];
+        const a = pi === null || pi === undefined ? undefined : args[pi];
+        if (!a) return o.range ? { ...o, file: h.file } : { ...o };
+        const r = this.orderings.resolve(a, fn);
+        const from = `passed to \`${h.fnName}\`'s ordering parameter`;
+        return { ...this.orderingArg(o.which, a, r), how: `${r.how} (${from})` };
+      });
       site.via = { helperFn: h.implType ? `${h.implType}::${h.fnName}` : h.fnName, helperFile: h.file, helperSite: h.site };
       if (h.closure) site.closure = closureEffect(h.closure, args.map(a => this.argShape(a)));
       else if (h.site.closure) site.closure = { ...h.site.closure };
       site.notes.push(`performed by helper \`${site.via.helperFn}\` on its parameter \`${h.paramName}\`; ordering ranges are in ${h.file}`);
+      for (const o of site.orderings) if (!o.file && o.range && o.ordering) site.notes.push(`${o.which} ordering from this caller: ${o.ordering}`);
       this.raws.push({ site, node: call, receiverNode: arg, fn, returns: h.returns, decrementByOne: isDecrementByOne(site) });
       this.unresolvedProblems(site);
     }

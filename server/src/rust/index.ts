@@ -23,6 +23,12 @@ export interface HelperOp {
   site: Site;
   /** fetch_update: the closure, with helper parameters kept symbolic. */
   closure?: ClosureShape;
+  /**
+   * Per entry of `site.orderings`: the helper parameter (non-self position) the ordering argument
+   * names, when the helper forwards its caller's ordering (`fn load(cell: &AtomicUsize, order:
+   * Ordering) { cell.load(order) }`); null for orderings written in the helper itself.
+   */
+  orderingParams?: (number | null)[];
   /** What the helper returns: the op's old value, the new value, the op's Result, a bool, or unknown. */
   returns: 'old' | 'new' | 'result' | 'bool' | 'unknown';
 }
