@@ -152,3 +152,36 @@ test('the strong count reached from `impl Strong` and from `impl Weak` (through 
   assert.ok(c?.isRefcount, 'the upgrade pairs with the drop in strong.rs');
   assert.deepEqual(c.sites.map(cs => `${cs.site.file}:${cs.role.kind}`).sort(), ['strong.rs:dec-last', 'weak.rs:feeding-load', 'weak.rs:inc-conjure']);
 });
+
+const FORWARDING = `use std::sync::atomic::{fence, AtomicUsize, Ordering};
+use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+struct Count;
+impl Count {
+    fn load(cell: &AtomicUsize, order: Ordering) -> usize { cell.load(order) }
+    fn dec(cell: &AtomicUsize, order: Ordering) -> usize { cell.fetch_sub(1, order) }
+}
+pub struct Node { refs: AtomicUsize, seen: AtomicUsize }
+impl Node {
+    fn put(&self) { if Count::dec(&self.refs, Release) == 1 { fence(Acquire); } }
+    fn get(&self) { self.refs.fetch_add(1, Relaxed); }
+    fn unique(&self) -> bool { Count::load(&self.refs, Acquire) == 1 }
+    fn peek(&self, order: Ordering) -> usize { Count::load(&self.refs, order) }
+    fn peek_again(&self, order: Ordering) -> usize { Count::load(&self.refs, order) }
+    fn stat(&self, order: Ordering) -> usize { Count::load(&self.seen, order) }
+}
+`;
+
+test('orderings from callers: each call is read with its argument; one unresolved note per argument, only on a refcount', async () => {
+  const { reviewText } = await import('../../server/src/review.js');
+  const index = new RustIndex();
+  index.update(summarizeRustFile('node.rs', FORWARDING));
+  const sites = extractSites('node.rs', FORWARDING, undefined, index).sites;
+  const unique = sites.find(s => s.fnName === 'unique');
+  assert.deepEqual(unique?.orderings.map(o => [o.ordering, o.file, o.range?.start.line]), [['Acquire', undefined, 11]]);
+  const review = await reviewText('node.rs', FORWARDING, { index, otherSites: sites });
+  const notes = review.findings.filter(f => f.rule === 'unresolved-ordering');
+  // `peek` and `peek_again` pass their own parameter: one note at each argument. The helper's own
+  // `order` gets none (its calls are resolved), nor does `stat` (`seen` is not a reference count).
+  assert.deepEqual(notes.map(f => [f.range.start.line, f.range.start.character]), [[12, 71], [13, 77]]);
+  assert.ok(notes.every(f => /passed to `load`'s ordering parameter/.test(f.message)), notes.map(f => f.message).join('\n'));
+});
