@@ -182,7 +182,7 @@ function unresolvedFindings(file: string, problems: Problem[], sites: Site[], al
     const helperOwn = s.notes.some(n => n.startsWith('operates on parameter'));
     const matters = s.op === 'fence' ? refcountFns.has(`${s.implType}::${s.fnName}`)
       : helperOwn ? !called.has(s.id)
-        : refcount.has(s.id);
+        : !called.has(s.id) && refcount.has(s.id);
     const key = `${p.range.start.line}:${p.range.start.character}:${p.message}`;
     if (!matters || seen.has(key)) continue;
     seen.add(key);

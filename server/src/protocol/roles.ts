@@ -136,10 +136,13 @@ export function classify(sites: Site[], file?: string): Counter[] {
   // file; a receiver rooted at a local name (not `<Type>`) only within its function.
   const keyOf = (s: Site): string => s.counter ?? `${s.file}#${s.receiver.startsWith('<') ? '' : s.fnName ?? ''}#${s.receiver}`;
   const shown = new Map<string, string>();
+  // A method forwarding its callers' ordering is checked at its calls, when there are any.
+  const called = new Set(sites.filter(s => s.via).map(s => `${s.via!.helperFile}#${s.via!.helperSite.id}`));
   const usable = (s: Site): boolean =>
     s.op !== 'fence' && !!s.receiver &&
     // A helper's own operation on its parameter is reported through its callers (`via` sites).
-    !s.notes.some(n => n.startsWith('operates on parameter'));
+    !s.notes.some(n => n.startsWith('operates on parameter')) &&
+    !(s.notes.some(n => n.startsWith('forwards the ordering of its callers')) && called.has(`${s.file}#${s.id}`));
   const local = sites.filter(s => usable(s) && (file === undefined || s.file === file));
   for (const s of local) {
     const key = keyOf(s);

@@ -14,7 +14,7 @@ import type { FileScope } from './scope';
 import { FULL_NOTE, OrderingResolver } from './orderings';
 import { evalConst, isReferenceUnit, toNumber } from './consts';
 import type { ResolvedOrdering } from './orderings';
-import { classifyType, counterNameOf, isCounterReference, ReceiverReader } from './receiver';
+import { classifyType, counterNameOf, isCounterReference, ReceiverReader, typeLayers } from './receiver';
 import type { TypeFacts } from './receiver';
 import { closureEffect, closureShape } from './closure';
 import type { ArgShape } from './closure';
@@ -231,6 +231,7 @@ class FileReader {
     for (const c of this.candidates([...METHODS.keys(), 'fence', FFI_NAMES])) this.callSite(c);
     for (const m of this.candidateMacros('acquire')) this.macroSite(m);
     const helpers = this.helperOps();
+    this.dropForwarderCalls(helpers);
     const direct = new Set(this.raws.map(r => r.node.id));
     const helperNames = new Set([...helpers.map(h => h.fnName), ...(this.index?.helperNames() ?? [])]);
     for (const c of this.candidates([...helperNames])) if (!direct.has(c.id)) this.helperCallSites(c, helpers);
@@ -573,11 +574,13 @@ class FileReader {
     const out: HelperOp[] = [];
     for (const r of this.raws) {
       if (!r.fn || !r.receiverNode) continue;
+      const params = (name: string): number | null => r.fn!.param(name)?.index ?? null;
+      const selfWrapper = this.selfForwarder(r, params);
+      if (selfWrapper) { out.push(selfWrapper); continue; }
       const recv = peel(r.receiverNode);
       if (recv.type !== 'identifier' || r.fn.letBefore(recv.text, recv.startIndex)) continue;
       const p = r.fn.param(recv.text);
       if (!p) continue;
-      const params = (name: string): number | null => r.fn!.param(name)?.index ?? null;
       const h: HelperOp = {
         fnName: r.fn.name, implType: r.fn.sig.implType, file: this.file, hasSelf: r.fn.sig.hasSelf,
         paramIndex: p.index, paramName: p.name, paramCount: r.fn.sig.params.length,
@@ -590,6 +593,53 @@ class FileReader {
       out.push(h);
     }
     return out;
+  }
+
+  /**
+   * A method that acts on a field of `self` with an ordering its caller passes
+   * (`fn load(&self, ordering: Ordering) -> Counters { Counters(self.value.load(ordering)) }`):
+   * each call `x.load(Acquire)` on a receiver of that type is the operation on `x`'s field with
+   * the caller's ordering. The method's own site then counts only when no call of it is found.
+   */
+  private selfForwarder(r: Raw, params: (name: string) => number | null): HelperOp | null {
+    const fn = r.fn!;
+    const impl = fn.sig.implType;
+    const prefix = `<${impl}>`;
+    if (!fn.sig.hasSelf || !impl || !r.site.counter || !r.site.receiver.startsWith(prefix)) return null;
+    const forwarded = r.site.orderings.map(o => (o.range && o.ordering === null ? params(o.text.trim()) : null));
+    if (!forwarded.some(i => i !== null)) return null;
+    r.site.notes.push(`forwards the ordering of its callers: \`${impl}::${fn.name}\` is checked at each call`);
+    return {
+      fnName: fn.name, implType: impl, file: this.file, hasSelf: true, paramIndex: -1, paramName: 'self',
+      paramCount: fn.sig.params.length, site: r.site, returns: helperReturns(r), orderingParams: forwarded,
+      selfPath: r.site.receiver.slice(prefix.length),
+    };
+  }
+
+  /**
+   * `self.counters.load(Ordering::SeqCst)` looks like an atomic load, but when the receiver's type
+   * is a struct with a forwarding `load(&self, ordering)` it is a call of that method: drop the
+   * direct site so the call is read through the method instead.
+   */
+  private dropForwarderCalls(local: HelperOp[]): void {
+    const fwd = [...local, ...(this.index?.helperNames() ?? []).flatMap(n => this.index!.helpers(n))].filter(h => h.paramIndex < 0 && h.implType);
+    if (fwd.length === 0) return;
+    const keep: Raw[] = [];
+    for (const r of this.raws) {
+      const f = r.node.type === 'call_expression' ? r.node.childForFieldName('function') : null;
+      const name = f?.type === 'field_expression' ? f.childForFieldName('field')?.text : null;
+      const recv = f?.childForFieldName('value');
+      const mine = r.fn?.sig.implType && fwd.some(h => h.site === r.site);
+      if (!name || !recv || r.site.via || mine || !fwd.some(h => h.fnName === name)) { keep.push(r); continue; }
+      const t = new ReceiverReader(this.facts, implTypeOf(r.node), r.fn).typeOf(recv);
+      if (t && classifyType(t) === 'other' && fwd.some(h => h.fnName === name && typeLayers(t).includes(h.implType!))) {
+        this.ids.delete(r.site.id);
+        this.problems.splice(0, this.problems.length, ...this.problems.filter(p => p.siteId !== r.site.id));
+        continue;
+      }
+      keep.push(r);
+    }
+    this.raws.splice(0, this.raws.length, ...keep);
   }
 
   /** A call to a helper: `helper(&self.refs, ..)`, `Self::helper(..)`, `self.helper(&x, ..)`. */
@@ -608,7 +658,11 @@ class FileReader {
     if (!name) return;
     const method = fnode.type === 'field_expression';
     const args = argsNode.namedChildren.filter(a => !isComment(a) && a.type !== 'attribute_item');
-    const fits = (h: HelperOp) => h.fnName === name!.text && h.hasSelf === method && h.paramCount === args.length && (owner === null || h.implType === null || h.implType === owner);
+    // A method on self's field is called on an object of its type, which must be known.
+    const recvType = method && fnode.childForFieldName('value') ? new ReceiverReader(this.facts, implTypeOf(call), this.fnScope(call)).typeOf(fnode.childForFieldName('value')!) : null;
+    const layers = recvType ? typeLayers(recvType) : [];
+    const fits = (h: HelperOp) => h.fnName === name!.text && h.hasSelf === method && h.paramCount === args.length && (owner === null || h.implType === null || h.implType === owner)
+      && (h.paramIndex >= 0 || (!!h.implType && layers.includes(h.implType)));
     let cands = local.filter(fits);
     if (!cands.length && this.index) cands = this.index.helpers(name.text).filter(fits);
     // Same-named helpers in several places: one file's worth is taken only if they agree on the file.
@@ -620,9 +674,15 @@ class FileReader {
     const fn = this.fnScope(call);
     if (fn && cands.some(h => h.fnName === fn.name && h.file === this.file && h.implType === fn.sig.implType)) return; // recursion
     for (const h of cands) {
-      const arg = args[h.paramIndex];
+      const arg = h.paramIndex < 0 ? fnode.childForFieldName('value') : args[h.paramIndex];
       if (!arg) continue;
       const site = this.baseSite(call, name, h.site.op, h.site.api, fn, arg);
+      if (h.paramIndex < 0) {
+        // The object is the caller's; the counter is the method's field of it.
+        site.receiver += h.selfPath ?? '';
+        site.counter = h.site.counter;
+        site.counterName = h.site.counterName;
+      }
       site.args = h.site.args.map(a => ({ ...a }));
       // The ordering text to edit lives in the helper, so each written ordering names its file;
       // an ordering the helper takes as a parameter is this caller's argument.
@@ -637,7 +697,9 @@ class FileReader {
       site.via = { helperFn: h.implType ? `${h.implType}::${h.fnName}` : h.fnName, helperFile: h.file, helperSite: h.site };
       if (h.closure) site.closure = closureEffect(h.closure, args.map(a => this.argShape(a)));
       else if (h.site.closure) site.closure = { ...h.site.closure };
-      site.notes.push(`performed by helper \`${site.via.helperFn}\` on its parameter \`${h.paramName}\`; ordering ranges are in ${h.file}`);
+      site.notes.push(h.paramIndex < 0
+        ? `performed by \`${site.via.helperFn}\` on the receiver's \`${h.selfPath}\``
+        : `performed by helper \`${site.via.helperFn}\` on its parameter \`${h.paramName}\`; ordering ranges are in ${h.file}`);
       for (const o of site.orderings) if (!o.file && o.range && o.ordering) site.notes.push(`${o.which} ordering from this caller: ${o.ordering}`);
       this.raws.push({ site, node: call, receiverNode: arg, fn, returns: h.returns, decrementByOne: isDecrementByOne(site) });
       this.unresolvedProblems(site);

@@ -15,8 +15,14 @@ export interface HelperOp {
   file: string;
   /** The helper is a method: callers write `recv.name(args)` and args map to `params` directly. */
   hasSelf: boolean;
-  /** Position of the atomic among the non-self parameters. */
+  /**
+   * Position of the atomic among the non-self parameters; -1 for a method that acts on a field of
+   * `self` (`fn load(&self, ord: Ordering) { self.value.load(ord) }`) and forwards its caller's
+   * ordering: the caller's receiver is the object, `selfPath` the field path in it.
+   */
   paramIndex: number;
+  /** paramIndex -1: the receiver key's path after `<Impl>` (`.value`). */
+  selfPath?: string;
   paramName: string;
   paramCount: number;
   /** The operation inside the helper (its orderings have ranges in `file`). */
