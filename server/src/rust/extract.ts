@@ -211,9 +211,15 @@ class FileReader {
     const wanted = this.scope.fns.filter(f => f.returnType && classifyType(f.returnType) !== 'other' && classifyType(f.returnType) !== 'unknown' && /^(&|\*)/.test(f.returnType.trim()));
     if (wanted.length === 0) return;
     const names = new Set(wanted.map(f => f.name));
-    for (const n of this.root.descendantsOfType('function_item')) {
-      const name = n?.childForFieldName('name')?.text;
-      if (!n || !name || !names.has(name)) continue;
+    // Found by text (a walk of every node through the wasm boundary costs as much as a parse).
+    const fns: SyntaxNode[] = [];
+    for (const m of this.text.matchAll(new RegExp(`\\bfn\\s+(${[...names].map(escapeRe).join('|')})\\b`, 'g'))) {
+      const id = this.root.descendantForIndex(m.index! + m[0].length - 1);
+      if (id?.parent?.type === 'function_item') fns.push(id.parent);
+    }
+    for (const n of fns) {
+      const name = n.childForFieldName('name')?.text;
+      if (!name || !names.has(name)) continue;
       const body = n.childForFieldName('body');
       const tail = body ? blockTail(body) : null;
       if (!tail) continue;
@@ -622,7 +628,7 @@ class FileReader {
    * direct site so the call is read through the method instead.
    */
   private dropForwarderCalls(local: HelperOp[]): void {
-    const fwd = [...local, ...(this.index?.helperNames() ?? []).flatMap(n => this.index!.helpers(n))].filter(h => h.paramIndex < 0 && h.implType);
+    const fwd = [...local, ...(this.index?.forwarders() ?? [])].filter(h => h.paramIndex < 0 && h.implType);
     if (fwd.length === 0) return;
     const keep: Raw[] = [];
     for (const r of this.raws) {

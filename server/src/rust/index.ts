@@ -58,8 +58,8 @@ export class RustIndex {
   /** While reading `exclude`, its own (fresher) local facts take precedence over the index. */
   private exclude: string | null = null;
 
-  update(summary: FileSummary): void { this.files.set(summary.file, summary); }
-  remove(file: string): void { this.files.delete(file); }
+  update(summary: FileSummary): void { this.files.set(summary.file, summary); this.refStructs = null; this.tables = null; }
+  remove(file: string): void { this.files.delete(file); this.refStructs = null; this.tables = null; }
   get(file: string): FileSummary | undefined { return this.files.get(file); }
   get size(): number { return this.files.size; }
 
@@ -94,76 +94,104 @@ export class RustIndex {
     return out;
   }
 
-  fieldAlias(owner: string, field: string): string | null {
-    for (const s of this.others()) {
-      const a = s.aliases?.[`${owner}.${field}`];
-      if (a) return a;
+  /**
+   * Lookup tables over all summaries, built on first use and dropped when a summary changes: the
+   * lookups below are asked for every site of every file, and scanning every summary each time
+   * made a workspace check quadratic in its files.
+   */
+  private tables: {
+    aliases: Map<string, { file: string; counter: string }[]>;
+    accessors: Map<string, { file: string; impl: string; counters: string[] }[]>;
+    owners: Map<string, { owner: string; file: string }[]>;
+    consts: Map<string, { file: string; value: number | null; reference: boolean }[]>;
+    structs: Map<string, string[]>;
+    helpers: Map<string, HelperOp[]>;
+    forwarders: HelperOp[];
+  } | null = null;
+
+  private lookup(): NonNullable<RustIndex['tables']> {
+    if (this.tables) return this.tables;
+    const t: NonNullable<RustIndex['tables']> = { aliases: new Map(), accessors: new Map(), owners: new Map(), consts: new Map(), structs: new Map(), helpers: new Map(), forwarders: [] };
+    const add = <V>(m: Map<string, V[]>, k: string, v: V) => { const l = m.get(k); if (l) l.push(v); else m.set(k, [v]); };
+    for (const s of this.files.values()) {
+      for (const [k, counter] of Object.entries(s.aliases ?? {})) add(t.aliases, k, { file: s.file, counter });
+      for (const [k, counters] of Object.entries(s.accessors ?? {})) {
+        const [impl, fn] = k.split('::');
+        add(t.accessors, fn, { file: s.file, impl, counters });
+      }
+      for (const [owner, fields] of Object.entries(s.structs)) {
+        add(t.structs, owner, s.file);
+        for (const [field, type] of Object.entries(fields)) {
+          if (!isCounterReference(type) && classifyType(type) !== 'other') add(t.owners, field, { owner, file: s.file });
+        }
+      }
+      for (const [name, c] of Object.entries(s.consts ?? {})) add(t.consts, name, { file: s.file, ...c });
+      for (const h of s.helpers) {
+        add(t.helpers, h.fnName, h);
+        if (h.paramIndex < 0) t.forwarders.push(h);
+      }
     }
-    return null;
+    this.tables = t;
+    return t;
+  }
+
+  fieldAlias(owner: string, field: string): string | null {
+    return this.lookup().aliases.get(`${owner}.${field}`)?.find(a => a.file !== this.exclude)?.counter ?? null;
   }
 
   accessorCounters(implType: string | null, name: string): string[] {
-    const out: string[] = [];
-    for (const s of this.others()) {
-      for (const [k, v] of Object.entries(s.accessors ?? {})) {
-        const [impl, fn] = k.split('::');
-        if (fn === name && (implType === null || impl === implType)) out.push(...v);
-      }
-    }
-    return out;
+    return (this.lookup().accessors.get(name) ?? []).filter(a => a.file !== this.exclude && (implType === null || a.impl === implType)).flatMap(a => a.counters);
   }
 
   atomicFieldOwners(field: string): { owner: string; file: string }[] {
-    const out: { owner: string; file: string }[] = [];
-    for (const s of this.others()) {
-      for (const [owner, fields] of Object.entries(s.structs)) {
-        const t = fields[field];
-        if (t && !isCounterReference(t) && classifyType(t) !== 'other') out.push({ owner, file: s.file });
-      }
-    }
-    return out;
+    return (this.lookup().owners.get(field) ?? []).filter(o => o.file !== this.exclude);
+  }
+
+  /** Files (other than the excluded one) that declare a struct named `owner`. */
+  structFiles(owner: string): string[] {
+    return (this.lookup().structs.get(owner) ?? []).filter(f => f !== this.exclude);
   }
 
   /** An integer const of another file, if exactly one file declares it (or all agree). */
   constInfo(name: string): { value: number | null; reference: boolean } | null {
     let found: { value: number | null; reference: boolean } | null = null;
-    for (const s of this.others()) {
-      const c = s.consts?.[name];
-      if (!c) continue;
+    for (const c of this.lookup().consts.get(name) ?? []) {
+      if (c.file === this.exclude) continue;
       if (found && (found.value !== c.value || found.reference !== c.reference)) return null;
-      found = c;
+      found = { value: c.value, reference: c.reference };
     }
     return found;
   }
 
   /** Structs with a field that refers to a counter (`&'a AtomicUsize`): their literals elsewhere say which. */
   referenceStructs(): [string, Map<string, string>][] {
-    const out: [string, Map<string, string>][] = [];
-    for (const s of this.others()) {
-      for (const [name, fields] of Object.entries(s.structs)) {
-        if (Object.values(fields).some(isCounterReference)) out.push([name, new Map(Object.entries(fields))]);
+    // Asked once per file read, so kept across reads until a summary changes (they are rare).
+    if (!this.refStructs) {
+      this.refStructs = [];
+      for (const s of this.files.values()) {
+        for (const [name, fields] of Object.entries(s.structs)) {
+          if (Object.values(fields).some(isCounterReference)) this.refStructs.push({ file: s.file, name, fields: new Map(Object.entries(fields)) });
+        }
       }
     }
-    return out;
+    return this.refStructs.filter(r => r.file !== this.exclude).map(r => [r.name, r.fields]);
   }
 
-  /** Files (other than the excluded one) that declare a struct named `owner`. */
-  structFiles(owner: string): string[] {
-    const out: string[] = [];
-    for (const s of this.others()) if (s.structs[owner]) out.push(s.file);
-    return out;
-  }
+  private refStructs: { file: string; name: string; fields: Map<string, string> }[] | null = null;
 
   /** Names of all helpers outside the excluded file (to find their call sites by text). */
   helperNames(): string[] {
-    const out = new Set<string>();
-    for (const s of this.others()) for (const h of s.helpers) out.add(h.fnName);
-    return [...out];
+    const out: string[] = [];
+    for (const [name, hs] of this.lookup().helpers) if (hs.some(h => h.file !== this.exclude)) out.push(name);
+    return out;
   }
 
   helpers(name: string): HelperOp[] {
-    const out: HelperOp[] = [];
-    for (const s of this.others()) for (const h of s.helpers) if (h.fnName === name) out.push(h);
-    return out;
+    return (this.lookup().helpers.get(name) ?? []).filter(h => h.file !== this.exclude);
+  }
+
+  /** Methods of other files that forward their callers' ordering to a field of self (HelperOp.paramIndex -1). */
+  forwarders(): HelperOp[] {
+    return this.lookup().forwarders.filter(h => h.file !== this.exclude);
   }
 }
