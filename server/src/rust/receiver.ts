@@ -131,7 +131,7 @@ export class ReceiverReader {
         const ownerType = this.typeOf(v, depth + 1);
         const owned = ownerType ? this.ownerOfField(ownerType, f) : null;
         if (owned) return this.facts.fieldAlias(owned.owner, f) ?? this.field(owned.owner, f);
-        return uniqueCounter(this.facts.atomicFieldOwners(f).map(o => this.field(o.owner, f, o.file)));
+        return this.byFieldName(f);
       }
       case 'call_expression': {
         const fnode = n.childForFieldName('function');
@@ -160,11 +160,21 @@ export class ReceiverReader {
         const rootType = place.root ? this.typeOf(place.root, depth + 1) : null;
         const owned = rootType ? this.ownerOfField(rootType, place.field) : null;
         if (owned) return this.facts.fieldAlias(owned.owner, place.field) ?? this.field(owned.owner, place.field);
-        return uniqueCounter(this.facts.atomicFieldOwners(place.field).map(o => this.field(o.owner, place.field, o.file)));
+        return this.byFieldName(place.field);
       }
       default:
         return null;
     }
+  }
+
+  /**
+   * The owner unknown: the one struct declaring an atomic field of this name, in this file if it
+   * has one (a struct here is what unqualified code here most likely means), else in the workspace.
+   */
+  private byFieldName(field: string): string | null {
+    const all = this.facts.atomicFieldOwners(field);
+    const local = all.filter(o => o.file === this.facts.file);
+    return uniqueCounter((local.length ? local : all).map(o => this.field(o.owner, field, o.file)));
   }
 
   /** A field's counter id: `Owner.field@file` (file of the declaring struct, see counterLabel). */

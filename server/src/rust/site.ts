@@ -194,7 +194,7 @@ export interface Site {
    */
   counter: string | null;
   receiverText: string;
-  /** Last field or accessor name of the receiver (`refcount`, `strong`), for grouping across types. */
+  /** Last field or accessor name of the receiver (`refcount`, `strong`): a hint for people, never an identity. */
   counterName: string;
   /** Type (no generics) of the enclosing `impl`, if any. */
   implType: string | null;
