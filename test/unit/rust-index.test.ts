@@ -185,3 +185,25 @@ test('orderings from callers: each call is read with its argument; one unresolve
   assert.deepEqual(notes.map(f => [f.range.start.line, f.range.start.character]), [[12, 71], [13, 77]]);
   assert.ok(notes.every(f => /passed to `load`'s ordering parameter/.test(f.message)), notes.map(f => f.message).join('\n'));
 });
+
+test('a call that looks atomic but is a forwarding method of a workspace type is read through that method', () => {
+  const COUNTERS = `use std::sync::atomic::{AtomicUsize, Ordering};
+pub(super) struct AtomicCounters { value: AtomicUsize }
+impl AtomicCounters {
+    pub(super) fn load(&self, ordering: Ordering) -> usize { self.value.load(ordering) }
+}
+`;
+  const SLEEP = `use std::sync::atomic::Ordering;
+pub(super) struct Sleep { counters: AtomicCounters }
+impl Sleep {
+    fn idle(&self) -> usize { self.counters.load(Ordering::SeqCst) }
+}
+`;
+  const index = new RustIndex();
+  index.update(summarizeRustFile('counters.rs', COUNTERS));
+  index.update(summarizeRustFile('sleep.rs', SLEEP));
+  const s = extractSites('sleep.rs', SLEEP, undefined, index).sites;
+  assert.deepEqual(s.map(x => [x.op, x.receiver, x.counter, x.via?.helperFn, x.orderings.map(o => o.ordering).join()]), [
+    ['load', '<Sleep>.counters.value', 'AtomicCounters.value@counters.rs', 'AtomicCounters::load', 'SeqCst'],
+  ]);
+});
