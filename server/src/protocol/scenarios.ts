@@ -210,7 +210,7 @@ function holderDrop(b: Builder, y: Site, assign: Assignment | undefined): Instr[
 export function buildScenarios(counter: Counter, sitesById: Map<string, Site>): Scenario[] {
   const builder = (): Builder => newBuilder(sitesById);
   const out: Scenario[] = [];
-  const drops = counter.sites.filter(cs => cs.role.kind === 'dec' || cs.role.kind === 'dec-last');
+  const drops = counter.sites.filter(cs => cs.role.kind === 'dec' || cs.role.kind === 'dec-last' || cs.role.kind === 'dec-notify');
   const clone = counter.sites.find(cs => cs.role.kind === 'inc-existing');
   const stores = counter.sites.filter(cs => cs.role.kind === 'store' && cs.role.value !== null && cs.role.value > 0);
   for (const x of counter.sites) {
@@ -289,15 +289,17 @@ export function buildScenarios(counter: Counter, sitesById: Map<string, Site>): 
           };
         });
       } else if (role.kind === 'unique-load') {
-        make('unique', 'a holder drops 2 -> 1, then the uniqueness test grants exclusive access', (b, assign) => {
+        // The holder only reads: a shared reference grants no more, and a read racing with the
+        // unique owner's `&mut` write is exactly what a Relaxed test allows.
+        make('unique', 'a holder reads the object and drops 2 -> 1, then the uniqueness test grants `&mut` access', (b, assign) => {
           const yI = holderDrop(b, y.site, assign);
           const xI = opInstrs(b, x.site, assign, 'old', 'ok');
           return {
             name: `uniqueness ${x.site.fnName ?? ''}`.trim(),
             locations: [{ name: RC, init: 2, atomic: true }, { name: DATA, init: 0, atomic: false }],
             threads: [
-              { name: 'owner', body: [...xI, guarded(b, bin('==', r('old'), c(1)), pathBarrier(x.site, x.site.context.comparedWith?.equalPath, sitesById), [write(2, 'mutate the object (unique owner)')], assign)] },
-              { name: 'holder', body: released(b, y.site, assign, [write(1, 'write the object (holder)')], yI) },
+              { name: 'owner', body: [...xI, guarded(b, bin('==', r('old'), c(1)), pathBarrier(x.site, x.site.context.comparedWith?.equalPath, sitesById), [write(2, 'write through `&mut` (unique owner)')], assign)] },
+              { name: 'holder', body: released(b, y.site, assign, [readObj('v', 'read the object (holder)')], yI) },
             ],
           };
         });

@@ -6,7 +6,8 @@
 import type { SyntaxNode } from './parser';
 import type { AtomicOp, CompareOp, ControlPath, Ordering, PathBarrier, SiteContext, UnknownPath } from './site';
 import { isAcquireOrStronger, isReleaseOrStronger } from './site';
-import { blockTail, intLiteral, isComment, peel, rangeOf, statements } from './syntax';
+import { baseTypeName, blockTail, compact, intLiteral, isComment, pathSegments, peel, rangeOf, statements } from './syntax';
+import { pathEffect } from './effects';
 
 /** What the context reader needs to know about the other sites of the file. */
 export interface SiteRef {
@@ -53,26 +54,44 @@ export interface ContextInput {
 }
 
 export class ContextReader {
-  /** sites sorted by start offset */
-  constructor(private readonly sites: SiteRef[]) {}
+  private fnItems: Map<string, SyntaxNode[]> | null = null;
+  private heldFns: SyntaxNode[] | null = null;
+
+  /** sites sorted by start offset; `root` (the file) lets the reader follow same-file calls. */
+  constructor(private readonly sites: SiteRef[], private readonly root: SyntaxNode | null = null) {}
 
   read(inp: ContextInput): SiteContext {
     const { node, op } = inp;
     const ctx: SiteContext = { inLoop: inLoop(node), resultUse: resultUse(node) };
     if (op === 'fence') return ctx;
+    const trait = implTraitOf(node);
+    if (trait) ctx.implTrait = trait;
+    if (INCREMENT_OPS.has(op)) {
+      const held = this.fromHeld(node, trait);
+      if (held) ctx.fromHeld = held;
+    }
     const rel = this.releaseFenceBefore(node);
     if (rel) ctx.releaseFence = rel;
     const returns = inp.returns ?? (RESULT_OPS.has(op) ? 'result' : BOOL_OPS.has(op) ? 'bool' : 'old');
     if (RESULT_OPS.has(op) || op === 'try_cmpxchg') {
       ctx.successPath = this.finish(returns === 'bool' ? truthPath(node, true) : returns === 'result' ? resultOkPath(node) : unknown('the helper does not return the operation\'s result'), inp.receiver);
     }
-    const cmp = comparison(node, returns === 'result' && op === 'fetch_update', inp.constValue);
+    // The amount a decrement takes off: `1`, or a named unit of a packed word (`REF_ONE`).
+    const amount = inp.decrementByOne ? { text: '1', value: 1 } : (op === 'fetch_sub' || op === 'sub') ? namedAmount(node, inp.constValue) : op === 'load' || op === 'read' ? { text: '1', value: 1 } : null;
+    const cmp = amount && returns !== 'new'
+      ? countTest(node, returns === 'result' && op === 'fetch_update', inp.constValue, amount)
+      : plainTest(node, returns === 'result' && op === 'fetch_update', inp.constValue);
     if (cmp) {
-      const eq = cmp.op === '==' ? truthPath(cmp.node, true) : cmp.op === '!=' ? truthPath(cmp.node, false) : null;
-      ctx.comparedWith = { op: cmp.op, value: cmp.value, range: rangeOf(cmp.node), ...(eq ? { equalPath: this.finish(eq, inp.receiver) } : {}) };
+      const eq = cmp.arm ? { how: 'match-arm' as const, region: cmp.arm, stmts: cmp.arm.type === 'block' ? statements(cmp.arm) : [cmp.arm] }
+        : cmp.returnedFrom ? null
+        : cmp.op === '==' ? truthPath(cmp.node, true) : cmp.op === '!=' ? truthPath(cmp.node, false) : null;
+      const equalPath = cmp.returnedFrom && (cmp.op === '==' || cmp.op === '!=') ? this.callerPath(cmp.returnedFrom, cmp.op === '==', inp.receiver) : eq ? this.finish(eq, inp.receiver, true) : undefined;
+      ctx.comparedWith = { op: cmp.op, value: cmp.value, range: rangeOf(cmp.node), ...(equalPath ? { equalPath } : {}) };
+      if (cmp.returnedFrom) ctx.returnedTest = true;
+      if (cmp.packed && amount && cmp.value === 1 && cmp.op !== '<' && cmp.op !== '>') ctx.packed = { unit: amount.text, test: compact(cmp.node.text) };
     }
-    if (op === 'dec_and_test') ctx.lastPath = this.finish(truthPath(node, true), inp.receiver);
-    else if (inp.decrementByOne) {
+    if (op === 'dec_and_test') ctx.lastPath = this.finish(truthPath(node, true), inp.receiver, true);
+    else if (inp.decrementByOne || ctx.packed) {
       const lastValue = returns === 'new' ? 0 : 1;
       if (ctx.comparedWith && ctx.comparedWith.value === lastValue && ctx.comparedWith.equalPath) ctx.lastPath = ctx.comparedWith.equalPath;
       else if (ctx.resultUse === 'discarded') ctx.lastPath = unknown('the result is discarded: this decrement never acts as the last one');
@@ -81,8 +100,75 @@ export class ContextReader {
     return ctx;
   }
 
+  /** Functions of this file by name (first one wins for effect lookups). */
+  private fns(): Map<string, SyntaxNode[]> {
+    if (!this.fnItems) {
+      this.fnItems = new Map();
+      for (const f of this.root?.descendantsOfType('function_item') ?? []) {
+        const name = f.childForFieldName('name')?.text;
+        if (name) this.fnItems.set(name, [...(this.fnItems.get(name) ?? []), f]);
+      }
+    }
+    return this.fnItems;
+  }
+
+  private lookupBody = (name: string): SyntaxNode | null => {
+    const fs = this.fns().get(name);
+    // Same-named functions of different types: the reader cannot tell which one runs.
+    return fs && fs.length === 1 ? fs[0].childForFieldName('body') : null;
+  };
+
+  /**
+   * An increment that starts from a reference already held: in `Clone::clone`, in
+   * `AlwaysRefCounted::inc_ref`, or in a `&self` method that one of those calls by name.
+   */
+  private fromHeld(node: SyntaxNode, trait: string | null): string | undefined {
+    const fn = enclosingFnItem(node);
+    const name = fn?.childForFieldName('name')?.text;
+    if (!fn || !name) return undefined;
+    if (trait === 'Clone' && name === 'clone') return 'in `Clone::clone`';
+    if (trait === 'AlwaysRefCounted' && name === 'inc_ref') return 'in `AlwaysRefCounted::inc_ref`';
+    const selfParam = fn.childForFieldName('parameters')?.namedChildren.find(p => p.type === 'self_parameter');
+    if (!selfParam || !/^&\s*('\w+\s+)?self$/.test(selfParam.text.trim())) return undefined;
+    this.heldFns ??= [...this.fns().values()].flat().filter(f => {
+      const n = f.childForFieldName('name')?.text;
+      const t = implTraitOf(f.childForFieldName('body') ?? f);
+      return (t === 'Clone' && n === 'clone') || (t === 'AlwaysRefCounted' && n === 'inc_ref');
+    });
+    const call = new RegExp(`(\\.|::)\\s*${name}\\s*\\(`);
+    const caller = this.heldFns.find(f => f.id !== fn.id && call.test(f.childForFieldName('body')?.text ?? ''));
+    return caller ? `in \`${name}\`, called from \`${implTraitOf(caller.childForFieldName('body')!)}::${caller.childForFieldName('name')!.text}\`` : undefined;
+  }
+
+  /**
+   * Where a test returned by `fn` holds (`want`) in its callers of this file: the caller's
+   * `if fn() { here }`. Of several callers, the one that takes the object without a barrier
+   * decides (the verdict must hold for every caller).
+   */
+  private callerPath(fn: SyntaxNode, want: boolean, receiver: string): ControlPath | UnknownPath {
+    const name = fn.childForFieldName('name')?.text;
+    if (!name || !this.root) return unknown('the test is returned to the caller');
+    const text = this.root.text;
+    const paths: ControlPath[] = [];
+    for (const m of text.matchAll(new RegExp(`\\b${name}\\s*\\(`, 'g'))) {
+      const id = this.root.descendantForIndex(m.index!);
+      if (!id || (id.type !== 'identifier' && id.type !== 'field_identifier')) continue;
+      let p = id.parent;
+      if (p?.type === 'scoped_identifier' || p?.type === 'field_expression') p = p.parent;
+      if (p?.type !== 'call_expression' || (fn.startIndex <= p.startIndex && p.endIndex <= fn.endIndex)) continue;
+      const raw = truthPath(p, want);
+      const got = this.finish(raw, receiver, true);
+      if (got.how === 'unknown') continue;
+      const caller = enclosingFnItem(p)?.childForFieldName('name')?.text;
+      paths.push({ ...got, how: 'in-caller', ...(caller ? { caller } : {}) });
+    }
+    if (paths.length === 0) return unknown(`the test is returned by \`${name}\` and no caller in this file tests it`);
+    const taking = paths.filter(p => p.effect?.kind === 'exclusive');
+    return taking.find(p => !p.fence && !p.acquireLoad) ?? taking[0] ?? paths[0];
+  }
+
   /** Turns a raw path into a ControlPath: range plus the first acquiring fence/load on it. */
-  private finish(p: Path, receiver: string): ControlPath | UnknownPath {
+  private finish(p: Path, receiver: string, withEffect = false): ControlPath | UnknownPath {
     if (isUnknown(p)) return p;
     const region = p.region;
     const end = p.anchor ? rangeOf(p.anchor).end : { line: 0, character: 0 };
@@ -100,6 +186,7 @@ export class ContextReader {
       if (out.fence) break;
       if (!touch && inside.length === 0 && mayTouch(st)) touch = st;
     }
+    if (withEffect) out.effect = pathEffect(p.stmts, this.lookupBody);
     return out;
   }
 
@@ -190,6 +277,9 @@ function followLet(n: SyntaxNode): SyntaxNode | null {
   const block = parent.parent;
   if (!name || block?.type !== 'block') return null;
   for (let s = parent.nextNamedSibling; s; s = s.nextNamedSibling) {
+    // `debug_assert!(old > 0)` reads the value without deciding anything: the test comes later.
+    const e = s.type === 'expression_statement' ? s.namedChildren[0] : s;
+    if (e?.type === 'macro_invocation' && INERT_MACROS.test(e.childForFieldName('macro')?.text ?? '')) continue;
     const use = firstIdent(s, name);
     if (use) return use;
   }
@@ -326,31 +416,152 @@ function restAfter(n: SyntaxNode, how: ControlPath['how']): Path {
   return { how, region: first && last ? { start: first, end: last } : null, stmts, anchor: stmt };
 }
 
+/** The comparison the reader found on an operation's result, normalised to the old count in references. */
+interface CountTest {
+  op: CompareOp;
+  /** The value the old count is compared with, in references (`prev.ref_count() == 1` -> 1). */
+  value: number;
+  /** The comparison (or the match) node. */
+  node: SyntaxNode;
+  /** A `match` on the count: the arm taken for `value`. */
+  arm?: SyntaxNode;
+  /** The count was read through an accessor, a mask or a shift (a packed state word). */
+  packed: boolean;
+  /** The comparison is the return value of this function (a query such as `is_unique`). */
+  returnedFrom?: SyntaxNode;
+}
+
+interface Amount { text: string; value: number | null }
+
+/** Accessors that read the reference count out of a packed word: `ref_count()`, `count()`, `refs()`. */
+const COUNT_ACCESSOR = /^(ref_?count|refcount|count|refs|ref_cnt|strong_count|num_refs)$/;
+
+/** `fetch_sub(REF_ONE, ..)`: a named constant amount, which a later masked test may show is one reference. */
+function namedAmount(call: SyntaxNode, constValue: (name: string) => number | null): Amount | null {
+  const arg = call.childForFieldName('arguments')?.namedChildren.find(a => !isComment(a));
+  const p = arg ? peel(arg) : null;
+  if (!p || (p.type !== 'identifier' && p.type !== 'scoped_identifier')) return null;
+  return { text: compact(p.text), value: constValue(pathSegments(p).pop()!) };
+}
+
+function sameAmount(n: SyntaxNode, a: Amount): boolean {
+  const p = peel(n);
+  return compact(p.text) === a.text || (a.value !== null && intLiteral(p) === a.value);
+}
+
 /**
- * The result compared with a constant: `x.fetch_sub(1, Release) == 1`, `1 != ..`, through
- * `.unwrap()` for fetch_update, or via `let old = ..; if old == 1`.
+ * Follows the value an operation returned (the old count) to the test that decides "last
+ * reference" or "unique": through `let` bindings (skipping assertions that read it), a newtype
+ * wrapper (`Snapshot(..)`), a count accessor (`.ref_count()`), a mask or shift of a packed word,
+ * `old - UNIT` (the new count), and on to a comparison or a `match`. The compared value is
+ * turned back into references of the old count, so `new & !(REFERENCE - 1) == 0` after
+ * `fetch_sub(REFERENCE)` reads as `old == 1`. Anything else: null.
  */
-function comparison(n: SyntaxNode, unwrapFirst: boolean, constValue: (name: string) => number | null, hops = 0): { op: CompareOp; value: number; node: SyntaxNode } | null {
-  let { node, parent } = up(n);
-  if (unwrapFirst && parent?.type === 'field_expression' && /^(unwrap|expect|unwrap_or_else|unwrap_or)$/.test(parent.childForFieldName('field')?.text ?? '') && parent.parent?.type === 'call_expression') {
-    ({ node, parent } = up(parent.parent));
+function countTest(n: SyntaxNode, unwrapFirst: boolean, constValue: (name: string) => number | null, amount: Amount): CountTest | null {
+  let node = n;
+  let isNew = false;
+  let units = amount.value === 1;
+  let masked = false;
+  let hops = 0;
+  if (unwrapFirst) {
+    const { node: cur, parent } = up(node);
+    if (parent?.type === 'field_expression' && /^(unwrap|expect|unwrap_or_else|unwrap_or)$/.test(parent.childForFieldName('field')?.text ?? '') && parent.parent?.type === 'call_expression') node = parent.parent;
+    else node = cur;
   }
-  if (parent?.type === 'binary_expression') {
-    const op = parent.childForFieldName('operator')?.type ?? '';
-    if (!CMP_OPS.has(op)) return null;
-    const l = parent.childForFieldName('left');
-    const r = parent.childForFieldName('right');
-    const other = l?.id === node.id ? r : l;
-    if (!other) return null;
-    const p = peel(other);
-    const v = intLiteral(p) ?? (p.type === 'identifier' || p.type === 'scoped_identifier' ? constValue(p.text.split('::').pop()!) : null);
-    if (v === null) return null;
-    const flipped: Record<string, CompareOp> = { '<': '>', '>': '<', '<=': '>=', '>=': '<=', '==': '==', '!=': '!=' };
-    return { op: l?.id === node.id ? (op as CompareOp) : flipped[op], value: v, node: parent };
+  const oldUnits = (value: number | null, text: string): number | null => {
+    let v: number | null;
+    if (units) v = value;
+    else if (value === 0) v = 0;
+    else if (text === amount.text || (amount.value !== null && value === amount.value)) v = 1;
+    else v = amount.value && value !== null && value % amount.value === 0 ? value / amount.value : null;
+    return v === null ? null : isNew ? v + 1 : v;
+  };
+  for (let guard = 0; guard < 16; guard++) {
+    const { node: cur, parent } = up(node);
+    node = cur;
+    if (!parent) return null;
+    if (parent.type === 'arguments' && parent.parent?.type === 'call_expression') {
+      // A newtype around the word (`Snapshot(prev)`) keeps the value.
+      const f = parent.parent.childForFieldName('function');
+      const args = parent.namedChildren.filter(a => !isComment(a));
+      if (f && (f.type === 'identifier' || f.type === 'scoped_identifier') && /^[A-Z]/.test(pathSegments(f).pop()!) && args.length === 1 && !/^(Some|Ok|Err)$/.test(f.text)) { node = parent.parent; continue; }
+      return null;
+    }
+    if (parent.type === 'field_expression' && parent.childForFieldName('value')?.id === node.id) {
+      const field = parent.childForFieldName('field')?.text ?? '';
+      if (field === '0') { node = parent; continue; } // `.0` of the newtype
+      const call = parent.parent;
+      const noArgs = call?.type === 'call_expression' && (call.childForFieldName('arguments')?.namedChildren.filter(a => !isComment(a)).length ?? 1) === 0;
+      if (call && noArgs && COUNT_ACCESSOR.test(field)) { units = true; masked = true; node = call; continue; }
+      return null;
+    }
+    if (parent.type === 'binary_expression') {
+      const op = parent.childForFieldName('operator')?.type ?? '';
+      const l = parent.childForFieldName('left');
+      const r = parent.childForFieldName('right');
+      const other = l?.id === node.id ? r : l;
+      if (!other) return null;
+      if (CMP_OPS.has(op)) {
+        const p = peel(other);
+        const v = intLiteral(p) ?? (p.type === 'identifier' || p.type === 'scoped_identifier' ? constValue(pathSegments(p).pop()!) : null);
+        const value = oldUnits(v, compact(p.text));
+        if (value === null) return null;
+        const flipped: Record<string, CompareOp> = { '<': '>', '>': '<', '<=': '>=', '>=': '<=', '==': '==', '!=': '!=' };
+        const fnItem = resultUse(parent) === 'returned' ? enclosingFnItem(parent) : null;
+        return { op: l?.id === node.id ? (op as CompareOp) : flipped[op], value, node: parent, packed: masked || amount.value !== 1, ...(fnItem ? { returnedFrom: fnItem } : {}) };
+      }
+      if (op === '-' && l?.id === node.id && !isNew && sameAmount(other, amount)) { isNew = true; node = parent; continue; }
+      // Masks and shifts only make sense on a word that holds a count in units of a named amount;
+      // on a plain counter or a load they would turn flag tests into count tests.
+      if (op === '&' && amount.value !== 1) { masked = true; node = parent; continue; }
+      if ((op === '>>' || op === '/') && amount.value !== 1 && l?.id === node.id) { units = true; masked = true; node = parent; continue; }
+      return null;
+    }
+    if (parent.type === 'match_expression' && parent.childForFieldName('value')?.id === node.id) {
+      for (const arm of parent.childForFieldName('body')?.namedChildren ?? []) {
+        if (arm.type !== 'match_arm') continue;
+        const pat = arm.childForFieldName('pattern');
+        const lit = pat?.namedChildren.find(c => !isComment(c)) ?? null;
+        if (!lit || pat!.childForFieldName('condition')) continue;
+        const v = intLiteral(lit) ?? (lit.type === 'identifier' || lit.type === 'scoped_identifier' ? constValue(pathSegments(lit).pop()!) : null);
+        if (oldUnits(v, compact(lit.text)) !== 1) continue;
+        const value = arm.childForFieldName('value');
+        if (!value) return null;
+        return { op: '==', value: 1, node: parent, arm: value, packed: masked || amount.value !== 1 };
+      }
+      return null;
+    }
+    if (parent.type === 'let_declaration' && hops < 3) {
+      const use = followLet(node);
+      if (!use) return null;
+      node = use;
+      hops++;
+      continue;
+    }
+    return null;
   }
-  if (hops === 0 && parent?.type === 'let_declaration') {
-    const use = followLet(node);
-    if (use) return comparison(use, false, constValue, 1);
+  return null;
+}
+
+/** A comparison of a value that is not known to be an old count (a CAS result, a helper's new count): read as written. */
+function plainTest(n: SyntaxNode, unwrapFirst: boolean, constValue: (name: string) => number | null): CountTest | null {
+  return countTest(n, unwrapFirst, constValue, { text: '1', value: 1 });
+}
+
+const INCREMENT_OPS = new Set<AtomicOp>(['fetch_add', 'add', 'inc', 'fetch_update', 'compare_exchange', 'compare_exchange_weak', 'cmpxchg', 'try_cmpxchg']);
+
+/** `impl Clone for Arc<T>` -> "Clone"; null outside a trait impl. */
+function implTraitOf(n: SyntaxNode): string | null {
+  for (let p = n.parent; p; p = p.parent) {
+    if (p.type === 'impl_item') {
+      const t = p.childForFieldName('trait');
+      return t ? baseTypeName(t.text) : null;
+    }
   }
+  return null;
+}
+
+function enclosingFnItem(n: SyntaxNode): SyntaxNode | null {
+  for (let p = n.parent; p; p = p.parent) if (p.type === 'function_item') return p;
   return null;
 }
