@@ -6,7 +6,7 @@
 import type { Budget } from './memory/result';
 import type { Finding, RuleId, ScenarioView, Severity, Range } from './protocol/finding';
 import { classify, describeRole, type Counter } from './protocol/roles';
-import { buildScenarios, slotsOf, VALID, type Scenario } from './protocol/scenarios';
+import { buildScenarios, cloneScenarios, slotsOf, VALID, type Scenario } from './protocol/scenarios';
 import { judgeCounter, ScenarioCache, weakenings } from './protocol/fixes';
 import { counterFindings, orderingsOf, slotEdits } from './protocol/report';
 import { analyzeRustFile } from './rust/extract';
@@ -143,7 +143,8 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
     }
     findings.push(...counterFindings(file, counter, verdict, fileText));
     if (opts.hints && verdict.racy.length === 0 && !verdict.bounded) {
-      for (const w of weakenings(scenarios, cache, budget)) {
+      // Clone increments carry no obligation, so only the clone programs show what they need.
+      for (const w of weakenings([...scenarios, ...cloneScenarios(counter, sitesById).filter(modelable)], cache, budget)) {
         const site = w.slot.site;
         if (site.file !== file || !w.slot.arg?.range) continue;
         findings.push({

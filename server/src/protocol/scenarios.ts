@@ -25,7 +25,7 @@ export type Assignment = ReadonlyMap<string, Ordering>;
 
 export interface Scenario {
   id: string;
-  kind: 'takeover' | 'last-drop' | 'unique' | 'conjure' | 'conjure-aba' | 'republish';
+  kind: 'takeover' | 'last-drop' | 'unique' | 'conjure' | 'conjure-aba' | 'republish' | 'clone';
   title: string;
   counter: string;
   exclusive: CounterSite;
@@ -207,6 +207,65 @@ function holderDrop(b: Builder, y: Site, assign: Assignment | undefined): Instr[
   return opInstrs(b, y, assign, 'old', 'ok');
 }
 
+/** A holder's use and drop of the object, then the free when this drop saw the last reference. */
+function lastDropInstrs(b: Builder, who: Site, assign: Assignment | undefined, old: string, ok: string): Instr[] {
+  const use = readObj('v', 'use the object (holder)');
+  const fence = pathBarrier(who, who.context.lastPath ?? who.context.comparedWith?.equalPath, b.sitesById);
+  const ops = opInstrs(b, who, assign, old, ok);
+  // dec_and_test acquires on its true path (the kernel's contract).
+  const implied: Instr[] = who.op === 'dec_and_test' ? [{ k: 'fence', mo: 'acq', label: 'dec_and_test: acquire on the last reference' }] : [];
+  return [...released(b, who, assign, [use], ops), guarded(b, bin('&&', r(ok), bin('==', r(old), c(1))), fence, [...implied, write(2, 'free the object (last reference)')], assign)];
+}
+
+/**
+ * Programs in which a clone's increment takes part: a holder clones, uses the object and drops
+ * both references while another drops the last one (or takes the object over). No obligation
+ * rests on the clone itself; these programs exist so that a stronger-than-needed clone ordering
+ * can be shown to be unnecessary by exploring the weaker one, like any other hint.
+ */
+export function cloneScenarios(counter: Counter, sitesById: Map<string, Site>): Scenario[] {
+  const out: Scenario[] = [];
+  const exclusive = counter.sites.find(cs => cs.role.kind === 'dec-last') ?? counter.sites.find(cs => cs.role.kind === 'takeover');
+  const drop = counter.sites.find(cs => cs.role.kind === 'dec') ?? counter.sites.find(cs => cs.role.kind === 'dec-last');
+  if (!exclusive || !drop) return out;
+  for (const cl of counter.sites.filter(cs => cs.role.kind === 'inc-existing')) {
+    const x = exclusive, y = drop;
+    const build = (b: Builder, assign?: Assignment): Program => {
+      const holder: Instr[] = [
+        ...opInstrs(b, cl.site, assign, 'cold', 'cok'),
+        ...released(b, y.site, assign, [readObj('v', 'use the object (holder, through its clone)')], [...holderDrop(b, y.site, assign), ...opInstrs(b, y.site, assign, 'old2', 'ok2')]),
+      ];
+      if (x.role.kind === 'takeover') {
+        const T = x.role.from;
+        const fence = pathBarrier(x.site, x.site.context.successPath, sitesById);
+        return {
+          name: `clone ${cl.site.fnName ?? ''} then takeover ${x.site.fnName ?? ''}`.trim(),
+          locations: [{ name: RC, init: T + 1, atomic: true }, { name: DATA, init: 0, atomic: false }],
+          threads: [
+            { name: 'owner', body: [...opInstrs(b, x.site, assign, 'old', 'ok'), guarded(b, r('ok'), fence, [write(2, 'reuse the object (new owner)')], assign)] },
+            { name: 'holder', body: holder },
+          ],
+        };
+      }
+      return {
+        name: `clone ${cl.site.fnName ?? ''} then last drop ${x.site.fnName ?? ''}`.trim(),
+        locations: [{ name: RC, init: 2, atomic: true }, { name: DATA, init: 0, atomic: false }],
+        threads: [
+          { name: 'last', body: lastDropInstrs(b, x.site, assign, 'old', 'ok') },
+          { name: 'holder', body: holder },
+        ],
+      };
+    };
+    const b0 = newBuilder(sitesById);
+    build(b0);
+    out.push({
+      id: `clone:${cl.site.id}:${x.site.id}`, kind: 'clone', title: 'a holder clones, uses the object and drops both references; the last reference frees it',
+      counter: counter.key, exclusive: x, holder: cl, sites: b0.sites, slots: [...b0.slots.values()], build: assign => build(newBuilder(sitesById), assign),
+    });
+  }
+  return out;
+}
+
 export function buildScenarios(counter: Counter, sitesById: Map<string, Site>): Scenario[] {
   const builder = (): Builder => newBuilder(sitesById);
   const out: Scenario[] = [];
@@ -271,14 +330,7 @@ export function buildScenarios(counter: Counter, sitesById: Map<string, Site>): 
         // whoever sees the count go 1 -> 0 frees it (a write).
         const sym = x.site === y.site;
         make('last-drop', sym ? 'two holders drop; the last one frees the object' : 'a holder drops, then the last reference frees the object', (b, assign) => {
-          const lastPath = (who: Site, old: string, ok: string): Instr[] => {
-            const use = readObj('v', 'use the object (holder)');
-            const fence = pathBarrier(who, who.context.lastPath ?? who.context.comparedWith?.equalPath, sitesById);
-            const ops = opInstrs(b, who, assign, old, ok);
-            // dec_and_test acquires on its true path (the kernel's contract).
-            const implied: Instr[] = who.op === 'dec_and_test' ? [{ k: 'fence', mo: 'acq', label: 'dec_and_test: acquire on the last reference' }] : [];
-            return [...released(b, who, assign, [use], ops), guarded(b, bin('&&', r(ok), bin('==', r(old), c(1))), fence, [...implied, write(2, 'free the object (last reference)')], assign)];
-          };
+          const lastPath = (who: Site, old: string, ok: string): Instr[] => lastDropInstrs(b, who, assign, old, ok);
           return {
             name: `last drop ${x.site.fnName ?? ''}`.trim(),
             locations: [{ name: RC, init: 2, atomic: true }, { name: DATA, init: 0, atomic: false }],
