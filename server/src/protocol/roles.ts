@@ -106,6 +106,10 @@ export function roleOf(s: Site, sameCounter: Site[]): Role {
       // A query (`fn is_unique(&self) -> bool`) grants nothing by itself: only a caller that
       // then takes `&mut` does, and that caller's path is where the verdict lands.
       if (s.context.returnedTest && (cmp.equalPath?.how !== 'in-caller' || cmp.equalPath.effect?.kind !== 'exclusive')) return { kind: 'observe' };
+      // A test whose "unique" branch only stores or signals (std's make_mut bumping the count
+      // back after its takeover) takes nothing either.
+      const eff = cmp.equalPath && cmp.equalPath.how !== 'unknown' ? cmp.equalPath.effect?.kind : undefined;
+      if (eff === 'notifies' || eff === 'debug-check') return { kind: 'observe' };
       return { kind: 'unique-load' };
     }
     const feeds = sameCounter.some(o => isCas(o) && o.fnName === s.fnName && o.file === s.file && before(s, o) && roleIsConjureText(o));

@@ -12,7 +12,7 @@ import { pathSegments, rangeOf } from './syntax';
 /** Ending an object's life or taking it over: free, drop, deallocate, read the value out. */
 const EXCLUSIVE_CALL = /^(drop|drop_in_place|dealloc|deallocate|free|kfree|kvfree|vfree|drop_slow|destroy\w*|dispose\w*|reclaim\w*|release|release_\w+|\w+_release|finali[sz]e\w*|\w+_free|free_\w+|\w+_free_\w+|delete\w*|with_mut|get_mut\w*|assume_init_drop|assume_init_read)$/;
 /** Telling someone else: wakers, notifiers, channel close, latch set, flag stores. */
-const NOTIFY_CALL = /^(notify\w*|wake\w*|unpark\w*|send\w*|try_send\w*|close\w*|set\w*|signal\w*|tickle\w*|disconnect\w*|cancel\w*|complete\w*|store|swap|fetch_\w+|compare_exchange\w*|push\w*|schedule\w*|unlock|broadcast\w*|post\w*)$/;
+const NOTIFY_CALL = /^(notify\w*|wake\w*|unpark\w*|send\w*|try_send\w*|close\w*|set\w*|signal\w*|tickle\w*|disconnect\w*|cancel\w*|complete\w*|store|swap|fetch_\w+|compare_exchange\w*|schedule\w*|unlock|broadcast\w*|post\w*)$/;
 /** Calls that read or convert without handing the object over. */
 const NEUTRAL_CALL = /^(unwrap\w*|expect|as_\w+|get|is_\w+|len|iter\w*|into_iter|enumerate|map\w*|ok|err|clone|borrow\w*|lock|read|deref\w*|cast\w*|addr_of\w*|load|from_ptr|into|to_\w+|header|inner|state|ptr|offset|add|sub|wrapping_\w+|checked_\w+|min|max|forget|from)$/;
 /** Reaching the code at all is a bug: the path is a debug check, not a hand-over. */
