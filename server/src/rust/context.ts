@@ -85,7 +85,7 @@ export class ContextReader {
       const eq = cmp.arm ? { how: 'match-arm' as const, region: cmp.arm, stmts: cmp.arm.type === 'block' ? statements(cmp.arm) : [cmp.arm] }
         : cmp.returnedFrom ? null
         : cmp.op === '==' ? truthPath(cmp.node, true) : cmp.op === '!=' ? truthPath(cmp.node, false) : null;
-      const equalPath = cmp.returnedFrom && (cmp.op === '==' || cmp.op === '!=') ? this.callerPath(cmp.returnedFrom, cmp.op === '==', inp.receiver) : eq ? this.finish(eq, inp.receiver, true) : undefined;
+      const equalPath = cmp.returnedFrom && (cmp.op === '==' || cmp.op === '!=') ? this.callerPath(cmp.returnedFrom, cmp.op === '==', inp.receiver) : eq ? this.finish(eq, inp.receiver, COUNT_TEST_OPS.has(op)) : undefined;
       ctx.comparedWith = { op: cmp.op, value: cmp.value, range: rangeOf(cmp.node), ...(equalPath ? { equalPath } : {}) };
       if (cmp.returnedFrom) ctx.returnedTest = true;
       if (cmp.packed && amount && cmp.value === 1 && cmp.op !== '<' && cmp.op !== '>') ctx.packed = { unit: amount.text, test: compact(cmp.node.text) };
@@ -548,7 +548,10 @@ function plainTest(n: SyntaxNode, unwrapFirst: boolean, constValue: (name: strin
   return countTest(n, unwrapFirst, constValue, { text: '1', value: 1 });
 }
 
-const INCREMENT_OPS = new Set<AtomicOp>(['fetch_add', 'add', 'inc', 'fetch_update', 'compare_exchange', 'compare_exchange_weak', 'cmpxchg', 'try_cmpxchg']);
+/** Increments whose role depends on whether a reference is already held (an unless-zero update). */
+const INCREMENT_OPS = new Set<AtomicOp>(['fetch_update']);
+/** Operations whose test decides a last drop or exclusive access: only their paths need an effect. */
+const COUNT_TEST_OPS = new Set<AtomicOp>(['fetch_sub', 'sub', 'fetch_update', 'dec_and_test', 'load', 'read']);
 
 /** `impl Clone for Arc<T>` -> "Clone"; null outside a trait impl. */
 function implTraitOf(n: SyntaxNode): string | null {
