@@ -81,6 +81,14 @@ export class ContextReader {
     const cmp = amount && returns !== 'new'
       ? countTest(node, returns === 'result' && op === 'fetch_update', inp.constValue, amount)
       : plainTest(node, returns === 'result' && op === 'fetch_update', inp.constValue);
+    const fnItem = !cmp && amount && ctx.resultUse === 'returned' ? enclosingFnItem(node) : null;
+    const viaCaller = fnItem ? this.callerTest(fnItem, amount!, inp.constValue, inp.receiver) : null;
+    if (viaCaller) {
+      const t = viaCaller.test;
+      ctx.comparedWith = { op: t.op, value: t.value, range: rangeOf(t.node), ...(viaCaller.path ? { equalPath: viaCaller.path } : {}) };
+      ctx.returnedTest = true;
+      if (t.packed && amount && t.value === 1) ctx.packed = { unit: amount.text, test: compact(t.node.text) };
+    }
     if (cmp) {
       const eq = cmp.arm ? { how: 'match-arm' as const, region: cmp.arm, stmts: cmp.arm.type === 'block' ? statements(cmp.arm) : [cmp.arm] }
         : cmp.returnedFrom ? null
@@ -146,25 +154,53 @@ export class ContextReader {
    * decides (the verdict must hold for every caller).
    */
   private callerPath(fn: SyntaxNode, want: boolean, receiver: string): ControlPath | UnknownPath {
-    const name = fn.childForFieldName('name')?.text;
-    if (!name || !this.root) return unknown('the test is returned to the caller');
-    const text = this.root.text;
     const paths: ControlPath[] = [];
-    for (const m of text.matchAll(new RegExp(`\\b${name}\\s*\\(`, 'g'))) {
+    for (const call of this.callsOf(fn)) {
+      const got = this.finish(truthPath(call, want), receiver, true);
+      if (got.how === 'unknown') continue;
+      paths.push(inCaller(got, call));
+    }
+    if (paths.length === 0) return unknown(`the test is returned by \`${fn.childForFieldName('name')?.text ?? '?'}\` and no caller in this file tests it`);
+    return worstPath(paths);
+  }
+
+  /**
+   * The operation's value is returned as is (`fn release(this: &Self) -> usize { .. fetch_sub(..) }`):
+   * the test is in a same-file caller (`if Self::release(self) == 1`). Of several callers that
+   * test it, the one that takes the object without a barrier decides.
+   */
+  private callerTest(fn: SyntaxNode, amount: Amount, constValue: (name: string) => number | null, receiver: string): { test: CountTest; path?: ControlPath } | null {
+    let best: { test: CountTest; path?: ControlPath } | null = null;
+    const paths: ControlPath[] = [];
+    for (const call of this.callsOf(fn)) {
+      const test = countTest(call, false, constValue, amount);
+      if (!test || test.returnedFrom) continue;
+      const raw = test.arm ? { how: 'match-arm' as const, region: test.arm, stmts: test.arm.type === 'block' ? statements(test.arm) : [test.arm] }
+        : test.op === '==' ? truthPath(test.node, true) : test.op === '!=' ? truthPath(test.node, false) : null;
+      const got = raw ? this.finish(raw, receiver, true) : null;
+      if (got && got.how !== 'unknown') {
+        const path = inCaller(got, call);
+        paths.push(path);
+        if (worstPath(paths) === path) best = { test, path };
+      } else best ??= { test };
+    }
+    return best;
+  }
+
+  /** Same-file calls of `fn` (by name), outside `fn` itself. */
+  private callsOf(fn: SyntaxNode): SyntaxNode[] {
+    const name = fn.childForFieldName('name')?.text;
+    if (!name || !this.root) return [];
+    const out: SyntaxNode[] = [];
+    for (const m of this.root.text.matchAll(new RegExp(`\\b${name}\\s*\\(`, 'g'))) {
       const id = this.root.descendantForIndex(m.index!);
       if (!id || (id.type !== 'identifier' && id.type !== 'field_identifier')) continue;
       let p = id.parent;
       if (p?.type === 'scoped_identifier' || p?.type === 'field_expression') p = p.parent;
       if (p?.type !== 'call_expression' || (fn.startIndex <= p.startIndex && p.endIndex <= fn.endIndex)) continue;
-      const raw = truthPath(p, want);
-      const got = this.finish(raw, receiver, true);
-      if (got.how === 'unknown') continue;
-      const caller = enclosingFnItem(p)?.childForFieldName('name')?.text;
-      paths.push({ ...got, how: 'in-caller', ...(caller ? { caller } : {}) });
+      out.push(p);
     }
-    if (paths.length === 0) return unknown(`the test is returned by \`${name}\` and no caller in this file tests it`);
-    const taking = paths.filter(p => p.effect?.kind === 'exclusive');
-    return taking.find(p => !p.fence && !p.acquireLoad) ?? taking[0] ?? paths[0];
+    return out;
   }
 
   /** Turns a raw path into a ControlPath: range plus the first acquiring fence/load on it. */
@@ -562,6 +598,18 @@ function implTraitOf(n: SyntaxNode): string | null {
     }
   }
   return null;
+}
+
+/** A path found in a caller, marked as such. */
+function inCaller(p: ControlPath, call: SyntaxNode): ControlPath {
+  const caller = enclosingFnItem(call)?.childForFieldName('name')?.text;
+  return { ...p, how: 'in-caller', ...(caller ? { caller } : {}) };
+}
+
+/** Of several callers' paths, the one a verdict must hold for: it takes the object and has no barrier. */
+function worstPath(paths: ControlPath[]): ControlPath {
+  const taking = paths.filter(p => p.effect?.kind === 'exclusive');
+  return taking.find(p => !p.fence && !p.acquireLoad) ?? taking[0] ?? paths[0];
 }
 
 function enclosingFnItem(n: SyntaxNode): SyntaxNode | null {
