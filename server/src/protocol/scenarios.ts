@@ -228,7 +228,10 @@ export function cloneScenarios(counter: Counter, sitesById: Map<string, Site>): 
   const exclusive = counter.sites.find(cs => cs.role.kind === 'dec-last') ?? counter.sites.find(cs => cs.role.kind === 'takeover');
   const drop = counter.sites.find(cs => cs.role.kind === 'dec') ?? counter.sites.find(cs => cs.role.kind === 'dec-last');
   if (!exclusive || !drop) return out;
-  for (const cl of counter.sites.filter(cs => cs.role.kind === 'inc-existing')) {
+  // Only an increment the code shows to be a clone (in `Clone::clone`, `inc_ref`, or a helper
+  // they call): an increment elsewhere may publish the object (`new_cyclic`'s 0 -> 1 with
+  // Release, which an upgrade conjures from), and a clone program would wrongly call it too strong.
+  for (const cl of counter.sites.filter(cs => cs.role.kind === 'inc-existing' && cs.site.context.fromHeld)) {
     const x = exclusive, y = drop;
     const build = (b: Builder, assign?: Assignment): Program => {
       const holder: Instr[] = [

@@ -584,8 +584,8 @@ function plainTest(n: SyntaxNode, unwrapFirst: boolean, constValue: (name: strin
   return countTest(n, unwrapFirst, constValue, { text: '1', value: 1 });
 }
 
-/** Increments whose role depends on whether a reference is already held (an unless-zero update). */
-const INCREMENT_OPS = new Set<AtomicOp>(['fetch_update']);
+/** Increments: whether a reference is already held decides an unless-zero update's role and whether a clone hint may be given. */
+const INCREMENT_OPS = new Set<AtomicOp>(['fetch_update', 'fetch_add', 'add', 'inc']);
 /** Operations whose test decides a last drop or exclusive access: only their paths need an effect. */
 const COUNT_TEST_OPS = new Set<AtomicOp>(['fetch_sub', 'sub', 'fetch_update', 'dec_and_test', 'load', 'read']);
 
