@@ -10,7 +10,7 @@ import type { PathEffect, Range } from './site';
 import { pathSegments, rangeOf } from './syntax';
 
 /** Ending an object's life or taking it over: free, drop, deallocate, read the value out. */
-const EXCLUSIVE_CALL = /^(drop|drop_in_place|dealloc|deallocate|free|kfree|kvfree|vfree|drop_slow|destroy\w*|dispose\w*|reclaim\w*|release|release_\w+|\w+_release|finali[sz]e\w*|\w+_free|free_\w+|\w+_free_\w+|delete\w*|with_mut|get_mut\w*|assume_init_drop|assume_init_read)$/;
+const EXCLUSIVE_CALL = /^(drop_in_place|kfree|kvfree|vfree|with_mut|get_mut\w*|assume_init_drop|assume_init_read|release_\w+|\w+_release)$|(^|_)(drop|free|dealloc|deallocate|destroy|dispose|reclaim|delete|finali[sz]e)(_|$)/;
 /** Telling someone else: wakers, notifiers, channel close, latch set, flag stores. */
 const NOTIFY_CALL = /^(notify\w*|wake\w*|unpark\w*|send\w*|try_send\w*|close\w*|set\w*|signal\w*|tickle\w*|disconnect\w*|cancel\w*|complete\w*|store|swap|fetch_\w+|compare_exchange\w*|schedule\w*|unlock|broadcast\w*|post\w*)$/;
 /** Calls that read or convert without handing the object over. */
@@ -71,14 +71,14 @@ function callEffect(call: SyntaxNode, t: Tally, lookup: FnLookup, depth: number,
   const name = f.type === 'field_expression' ? f.childForFieldName('field')?.text ?? '' : path![path!.length - 1];
   const owner = path && path.length >= 2 ? path[path.length - 2] : '';
   if (path && path.length === 1 && /^[A-Z]/.test(name)) return; // tuple-struct or variant constructor
+  if (/^(is|has|can)_/.test(name)) return; // a predicate (`is_free()`) reads, whatever its noun
+  const take = (): void => { t.exclusive = `\`${oneLine(call.text)}\``; t.at = rangeOf(call); };
+  // Library calls that end or take the object, whatever the file defines.
   if ((name === 'from_raw' && /^(Box|Arc|Rc|Vec|String|KBox|KVec|ARef)$/.test(owner))
     || (name === 'read' && owner === 'ptr')
-    || (name === 'take' && owner === 'ManuallyDrop')
-    || (name === 'drop' && owner === 'ManuallyDrop')
-    || EXCLUSIVE_CALL.test(name)) { t.exclusive = `\`${oneLine(call.text)}\``; t.at = rangeOf(call); return; }
-  if (name === 'abort' || name === 'panic_any') { t.debug ??= `\`${name}()\``; return; }
-  if (NOTIFY_CALL.test(name)) { t.notify ??= `\`${name}()\``; return; }
-  if (NEUTRAL_CALL.test(name)) return;
+    || ((name === 'take' || name === 'drop') && owner === 'ManuallyDrop')
+    || (f.type !== 'field_expression' && (name === 'drop' || name === 'drop_in_place' || name === 'dealloc'))) return take();
+  // A function of this file is judged by its body, before any name rule.
   const body = depth < 2 && !seen.has(name) ? lookup(name) : null;
   if (body) {
     seen.add(name);
@@ -89,6 +89,11 @@ function callEffect(call: SyntaxNode, t: Tally, lookup: FnLookup, depth: number,
     else t.debug ??= `\`${name}()\``;
     return;
   }
+  // `T::release(obj)` is a kref-style destructor; a method `sem.release()` hands back a permit.
+  if ((name === 'release' && f.type !== 'field_expression') || EXCLUSIVE_CALL.test(name)) return take();
+  if (name === 'abort' || name === 'panic_any') { t.debug ??= `\`${name}()\``; return; }
+  if (NOTIFY_CALL.test(name) || name === 'release') { t.notify ??= `\`${name}()\``; return; }
+  if (NEUTRAL_CALL.test(name)) return;
   t.unknown.push(name);
 }
 
