@@ -78,6 +78,23 @@ impl H { fn take(&self) -> bool { self.inner().refs.compare_exchange(1, 0, Acqui
   assert.match((r as { why: string }).why, /finish_up/);
 });
 
+test('a decrement returned to callers that all discard it is a plain drop; one tested by a caller is a last drop', () => {
+  const base = HANDLE + `
+impl H {
+  fn dec_ref(&self) -> usize { self.inner().refs.fetch_sub(1, Release) }
+  fn take(&self) -> bool { self.inner().refs.compare_exchange(1, 0, Acquire, Relaxed).is_ok() }
+}
+impl Drop for H { fn drop(&mut self) { self.dec_ref(); } }
+`;
+  assert.equal(roleAt(counter(base, 'refs'), 'fetch_sub', 'dec_ref').kind, 'dec');
+  const tested = counter(base.replace('fn drop(&mut self) { self.dec_ref(); }', 'fn drop(&mut self) { if self.dec_ref() == 1 { fence(Acquire); unsafe { drop(Box::from_raw(self.p)) } } }'), 'refs');
+  const dec = tested.sites.find(s => s.site.fnName === 'dec_ref')!;
+  assert.equal(dec.role.kind, 'dec-last');
+  const lp = known(dec.site.context.lastPath);
+  assert.equal(lp.how, 'in-caller');
+  assert.ok(lp.fence, 'the caller\'s fence is on the path');
+});
+
 test('last test through let, debug_assert and match', () => {
   const s = extractSites('x.rs', HEAD + HANDLE + `
 impl Drop for H { fn drop(&mut self) {

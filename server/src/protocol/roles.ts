@@ -72,7 +72,7 @@ export function roleOf(s: Site, sameCounter: Site[]): Role {
     if (lp && lp.how !== 'unknown') return zeroRole(s, lp);
     const cmp = s.context.comparedWith;
     if (cmp && cmp.value === 1 && (cmp.op === '==' || cmp.op === '!=')) return { kind: 'dec-last', zero: 'the last-reference path could not be located' };
-    if (s.context.resultUse === 'discarded') return { kind: 'dec' };
+    if (s.context.resultUse === 'discarded' || s.context.callersDiscard) return { kind: 'dec' };
     // The result is used, but not in a last-reference test the reader can follow (`> 1`,
     // passed on): saying "not the last" could hide a missing Acquire, so say we cannot tell.
     const why = lp?.how === 'unknown' ? lp.reason : 'the result is used in a way the reader does not follow';

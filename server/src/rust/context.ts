@@ -83,6 +83,11 @@ export class ContextReader {
       : plainTest(node, returns === 'result' && op === 'fetch_update', inp.constValue);
     const fnItem = !cmp && amount && ctx.resultUse === 'returned' ? enclosingFnItem(node) : null;
     const viaCaller = fnItem ? this.callerTest(fnItem, amount!, inp.constValue, inp.receiver) : null;
+    // Returned to callers that all throw it away (`self.dec_ref();`): as good as discarded here.
+    if (fnItem && !viaCaller) {
+      const calls = this.callsOf(fnItem);
+      if (calls.length > 0 && calls.every(c => resultUse(c) === 'discarded')) ctx.callersDiscard = true;
+    }
     if (viaCaller) {
       const t = viaCaller.test;
       ctx.comparedWith = { op: t.op, value: t.value, range: rangeOf(t.node), ...(viaCaller.path ? { equalPath: viaCaller.path } : {}) };
@@ -102,7 +107,7 @@ export class ContextReader {
     else if (inp.decrementByOne || ctx.packed) {
       const lastValue = returns === 'new' ? 0 : 1;
       if (ctx.comparedWith && ctx.comparedWith.value === lastValue && ctx.comparedWith.equalPath) ctx.lastPath = ctx.comparedWith.equalPath;
-      else if (ctx.resultUse === 'discarded') ctx.lastPath = unknown('the result is discarded: this decrement never acts as the last one');
+      else if (ctx.resultUse === 'discarded' || ctx.callersDiscard) ctx.lastPath = unknown('the result is discarded: this decrement never acts as the last one');
       else ctx.lastPath = unknown(ctx.comparedWith ? `the result is compared with ${ctx.comparedWith.value}, not the last-reference value` : 'the result is not compared where the reader can follow it');
     }
     return ctx;

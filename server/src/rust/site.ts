@@ -177,6 +177,8 @@ export interface SiteContext {
   packed?: { unit: string; test: string };
   /** The test on the result is returned by this function (`fn is_unique(&self) -> bool`). */
   returnedTest?: boolean;
+  /** The result is returned, and every caller in the file discards it (`self.dec_ref();`). */
+  callersDiscard?: boolean;
   /** Trait of the enclosing `impl Trait for Type`, if any (`Clone`, `AlwaysRefCounted`). */
   implTrait?: string;
   /**
