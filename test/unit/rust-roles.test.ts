@@ -5,6 +5,10 @@ import { extractSites } from '../../server/src/rust/extract';
 import { classify, roleOf, type Counter } from '../../server/src/protocol/roles';
 import { reviewText } from '../../server/src/review';
 import type { ControlPath, Site } from '../../server/src/rust/site';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { runCheck } from '../../server/src/check';
 
 before(() => initRustParser());
 
@@ -216,6 +220,41 @@ impl Drop for H { fn drop(&mut self) { if self.inner().refs.fetch_sub(1, Release
 `;
   const r = await reviewText('x.rs', text, { hints: true });
   assert.deepEqual(r.findings.map(f => [f.rule, f.range.start.line]), []);
+});
+
+test('a last test returned to callers in another file: the caller there decides (packed task state split over files)', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'rr-roles-'));
+  const state = (o: string) => `use std::sync::atomic::{AtomicUsize, Ordering::{AcqRel, Relaxed, Release}};
+const REF_ONE: usize = 1 << 6;
+struct Snapshot(usize);
+impl Snapshot { fn ref_count(self) -> usize { self.0 >> 6 } }
+pub struct State { val: AtomicUsize }
+impl State {
+    pub fn ref_inc(&self) { self.val.fetch_add(REF_ONE, Relaxed); }
+    pub fn ref_dec(&self) -> bool {
+        let prev = Snapshot(self.val.fetch_sub(REF_ONE, ${o}));
+        prev.ref_count() == 1
+    }
+}
+`;
+  writeFileSync(path.join(dir, 'harness.rs'), `pub struct Header { state: State }
+pub struct Harness { ptr: *mut Header }
+impl Harness {
+    fn header(&self) -> &Header { unsafe { &*self.ptr } }
+    pub fn drop_reference(self) {
+        if self.header().state.ref_dec() {
+            unsafe { drop(Box::from_raw(self.ptr)) };
+        }
+    }
+}
+impl Clone for Harness { fn clone(&self) -> Self { self.header().state.ref_inc(); Harness { ptr: self.ptr } } }
+`);
+  writeFileSync(path.join(dir, 'state.rs'), state('Release'));
+  const weak = await runCheck([dir]);
+  assert.deepEqual(weak.findings.map(f => [path.basename(f.file), f.rule, f.range.start.line]), [['state.rs', 'last-dec-needs-acquire', 8]]);
+  writeFileSync(path.join(dir, 'state.rs'), state('AcqRel'));
+  const right = await runCheck([dir]);
+  assert.deepEqual(right.findings.map(f => f.rule), []);
 });
 
 export type { Site };

@@ -93,6 +93,9 @@ export function roleOf(s: Site, sameCounter: Site[]): Role {
     // locks the weak count this way); it grants exclusive access just like a takeover to 0.
     if (expected !== null && expected > 0 && isLockValue(s.args[1]?.text)) return { kind: 'takeover', from: expected, to: s.args[1]!.text.trim() };
     const exp = s.args[0]?.text.trim(), des = s.args[1]?.text.replace(/\s+/g, '');
+    // `compare_exchange(INITIAL, (INITIAL - REF_ONE) & !FLAG, ..)`: one unit off a packed word
+    // whose value the code knows; nothing tests it for the last reference, so it is a drop.
+    if (exp && des && [...units].some(u => des.startsWith(`(${exp.replace(/\s+/g, '')}-${u})`) || des === `${exp.replace(/\s+/g, '')}-${u}`)) return { kind: 'dec' };
     if (exp && des && (des === `${exp}+1` || des === `${exp}.wrapping_add(1)` || des === `${exp}.checked_add(1)`)) {
       // x -> x+1 where x came from an earlier load of the same counter in the same function.
       const load = sameCounter.find(o => o.op === 'load' && o.fnName === s.fnName && o.file === s.file && before(o, s)) ?? null;

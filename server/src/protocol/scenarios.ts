@@ -92,7 +92,7 @@ function pathBarrier(owner: Site, path: ControlPath | UnknownPath | undefined, s
   if (!path || path.how === 'unknown') return null;
   const b = path.fence ?? path.acquireLoad;
   if (!b) return null;
-  const site = sites.get(`${owner.file}#${b.siteId}`);
+  const site = sites.get(`${b.file ?? owner.file}#${b.siteId}`);
   return site ? { site, late: !!b.afterPossibleTouch } : null;
 }
 
@@ -204,6 +204,13 @@ function released(b: Builder, site: Site, assign: Assignment | undefined, access
 
 /** The decrement a holder performs when it drops (the last-path, if any, is not taken: the count stays above 1). */
 function holderDrop(b: Builder, y: Site, assign: Assignment | undefined): Instr[] {
+  if (isCasOp(y)) {
+    // A CAS that takes one unit off a packed word (`INITIAL - REF_ONE`): in the model, its
+    // successful write is the drop, with the success ordering.
+    const t = b.tag(y);
+    const main = b.slots.get(slotsOf(y)[0].key)!;
+    return [{ k: 'rmw', reg: 'old', loc: RC, op: 'sub', val: c(1), mo: b.mode(main, assign), site: t, label: label(y) }, { k: 'let', reg: 'ok', val: c(1) }];
+  }
   return opInstrs(b, y, assign, 'old', 'ok');
 }
 

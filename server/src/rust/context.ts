@@ -58,7 +58,37 @@ export class ContextReader {
   private heldFns: SyntaxNode[] | null = null;
 
   /** sites sorted by start offset; `root` (the file) lets the reader follow same-file calls. */
-  constructor(private readonly sites: SiteRef[], private readonly root: SyntaxNode | null = null) {}
+  /**
+   * `root` (the file) lets the reader follow same-file calls; `external` gives the paths other
+   * files take when a call of a function returns true (from the workspace index).
+   */
+  constructor(private readonly sites: SiteRef[], private readonly root: SyntaxNode | null = null, private readonly external: (name: string) => ControlPath[] = () => []) {}
+
+  /**
+   * Calls whose true branch takes the object (`if self.state().ref_dec() { self.dealloc() }`),
+   * for the index: a test returned by that function in another file leads here. Found by text,
+   * and only branches that name a way to end an object are judged.
+   */
+  testCalls(file: string): { callee: string; path: ControlPath }[] {
+    if (!this.root) return [];
+    const out: { callee: string; path: ControlPath }[] = [];
+    for (const m of this.root.text.matchAll(/\bif\s+[\w.:()&*\s]{0,160}?\b(\w+)\s*\([^(){};]*\)\s*\{/dg)) {
+      const at = m.indices?.[1]?.[0];
+      const id = at === undefined ? null : this.root.descendantForIndex(at);
+      if (!id || (id.type !== 'identifier' && id.type !== 'field_identifier')) continue;
+      let call = id.parent;
+      if (call?.type === 'scoped_identifier' || call?.type === 'field_expression') call = call.parent;
+      if (call?.type !== 'call_expression') continue;
+      const raw = truthPath(call, true);
+      if (isUnknown(raw) || raw.how !== 'then-block' || !raw.region || !('type' in raw.region) || !DESTROY_WORDS.test(raw.region.text)) continue;
+      const got = this.finish(raw, '', true);
+      if (got.how === 'unknown' || got.effect?.kind !== 'exclusive') continue;
+      const mark = (b: PathBarrier | undefined): PathBarrier | undefined => (b ? { ...b, file } : undefined);
+      const path: ControlPath = { ...inCaller(got, call), file, ...(got.fence ? { fence: mark(got.fence) } : {}), ...(got.acquireLoad ? { acquireLoad: mark(got.acquireLoad) } : {}) };
+      out.push({ callee: id.text, path });
+    }
+    return out;
+  }
 
   read(inp: ContextInput): SiteContext {
     const { node, op } = inp;
@@ -165,6 +195,9 @@ export class ContextReader {
       if (got.how === 'unknown') continue;
       paths.push(inCaller(got, call));
     }
+    // No caller here: callers in other files whose true branch takes the object (an acquire load
+    // of this counter there cannot be told from another counter's, so only fences count).
+    if (paths.length === 0) paths.push(...this.external(fn.childForFieldName('name')?.text ?? '').map(p => { const { acquireLoad: _, ...rest } = p; return rest; }));
     if (paths.length === 0) return unknown(`the test is returned by \`${fn.childForFieldName('name')?.text ?? '?'}\` and no caller in this file tests it`);
     return worstPath(paths);
   }
@@ -604,6 +637,9 @@ function implTraitOf(n: SyntaxNode): string | null {
   }
   return null;
 }
+
+/** Words that name a way to end or take an object; branches without one are not judged for the index. */
+const DESTROY_WORDS = /drop|free|dealloc|destroy|from_raw|ptr::read|release|dispose|reclaim|delete|finali[sz]e|get_mut|with_mut|&mut \*/;
 
 /** A path found in a caller, marked as such. */
 function inCaller(p: ControlPath, call: SyntaxNode): ControlPath {

@@ -5,7 +5,7 @@
 
 import type { ClosureShape } from './closure';
 import type { FnSignature } from './scope';
-import type { Site } from './site';
+import type { ControlPath, Site } from './site';
 import type { TypeFacts } from './receiver';
 
 /** A function that does an atomic operation on one of its parameters for its caller. */
@@ -33,6 +33,11 @@ export interface FileSummary {
   structs: Record<string, Record<string, string>>;
   fns: FnSignature[];
   helpers: HelperOp[];
+  /**
+   * `if recv.name() { .. }` where the branch takes the object (frees, drops): what a last-reference
+   * test returned by `name` in another file leads to here.
+   */
+  testCalls?: { callee: string; path: ControlPath }[];
 }
 
 export class RustIndex implements TypeFacts {
@@ -81,6 +86,13 @@ export class RustIndex implements TypeFacts {
     const out = new Set<string>();
     for (const s of this.others()) for (const h of s.helpers) out.add(h.fnName);
     return [...out];
+  }
+
+  /** Paths in other files that run when a call of `name` returns true and that take the object. */
+  testCalls(name: string): ControlPath[] {
+    const out: ControlPath[] = [];
+    for (const s of this.others()) for (const t of s.testCalls ?? []) if (t.callee === name) out.push(t.path);
+    return out;
   }
 
   helpers(name: string): HelperOp[] {

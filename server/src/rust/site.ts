@@ -99,6 +99,8 @@ export interface ClosureEffect {
 /** A fence or an acquiring load found on a control path (success path, last-reference path). */
 export interface PathBarrier {
   siteId: string;
+  /** Set when the barrier is in another file than the site whose path it is on (a caller elsewhere). */
+  file?: string;
   ordering: Ordering | null;
   range: Range;
   /**
@@ -130,6 +132,8 @@ export interface ControlPath {
   effect?: PathEffect;
   /** For `in-caller` paths: the calling function. */
   caller?: string;
+  /** For `in-caller` paths in another file: that file. */
+  file?: string;
 }
 
 /**
