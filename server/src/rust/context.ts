@@ -107,7 +107,9 @@ export class ContextReader {
       ctx.successPath = this.finish(returns === 'bool' ? truthPath(node, true) : returns === 'result' ? resultOkPath(node) : unknown('the helper does not return the operation\'s result'), inp.receiver);
     }
     // The amount a decrement takes off: `1`, or a named unit of a packed word (`REF_ONE`).
-    const amount = inp.decrementByOne ? { text: '1', value: 1 } : (op === 'fetch_sub' || op === 'sub') ? namedAmount(node, inp.constValue) : op === 'load' || op === 'read' ? { text: '1', value: 1 } : null;
+    // A direct call names its amount; a helper's call site passes the atomic first, not the amount.
+    const named = inp.returns === undefined && (op === 'fetch_sub' || op === 'sub') ? namedAmount(node, inp.constValue) : null;
+    const amount = named && named.value !== 1 ? named : inp.decrementByOne || op === 'load' || op === 'read' ? { text: '1', value: 1 } : null;
     const cmp = amount && returns !== 'new'
       ? countTest(node, returns === 'result' && op === 'fetch_update', inp.constValue, amount)
       : plainTest(node, returns === 'result' && op === 'fetch_update', inp.constValue);
@@ -323,8 +325,13 @@ function inLoop(n: SyntaxNode): boolean {
 /** Goes up through parentheses. */
 function up(n: SyntaxNode): { node: SyntaxNode; parent: SyntaxNode | null } {
   let cur = n;
-  while (cur.parent && cur.parent.type === 'parenthesized_expression') cur = cur.parent;
-  return { node: cur, parent: cur.parent };
+  for (;;) {
+    const p = cur.parent;
+    if (p?.type === 'parenthesized_expression') { cur = p; continue; }
+    // `unsafe { bindings::refcount_dec_and_test(..) }` as a value: the block is the expression.
+    if (p?.type === 'block' && p.parent?.type === 'unsafe_block' && p.namedChildren.filter(c => !isComment(c)).length === 1 && blockTail(p)?.id === cur.id) { cur = p.parent; continue; }
+    return { node: cur, parent: p };
+  }
 }
 
 function resultUse(n: SyntaxNode): SiteContext['resultUse'] {

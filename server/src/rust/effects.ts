@@ -26,7 +26,7 @@ interface Tally { exclusive?: string; at?: Range; unknown: string[]; notify?: st
 /**
  * Classifies the statements of a path. `exclusive` wins over everything (the path does take the
  * object), then `unknown` (a call the reader cannot place might), then `notifies`, then
- * `debug-check`. A path with nothing on it notifies nobody and hands nothing over: `notifies`.
+ * `debug-check`. A path with nothing on it is `unknown`: the caller may do the rest.
  */
 export function pathEffect(stmts: SyntaxNode[], lookup: FnLookup, depth = 0, seen = new Set<string>()): PathEffect {
   const t: Tally = { unknown: [] };
@@ -35,7 +35,9 @@ export function pathEffect(stmts: SyntaxNode[], lookup: FnLookup, depth = 0, see
   if (t.unknown.length) return { kind: 'unknown', evidence: `calls ${[...new Set(t.unknown)].slice(0, 3).map(n => `\`${n}\``).join(', ')}` };
   if (t.notify) return { kind: 'notifies', evidence: t.notify };
   if (t.debug) return { kind: 'debug-check', evidence: t.debug };
-  return { kind: 'notifies', evidence: 'does nothing with the object' };
+  // Nothing visible here: the value may go back to a caller that frees (`return true`), or an
+  // Acquire fence may stand before drop glue. Not a countdown for sure, so not known.
+  return { kind: 'unknown', evidence: 'does nothing visible with the object' };
 }
 
 const KINDS = ['call_expression', 'macro_invocation', 'assignment_expression', 'reference_expression'];
@@ -91,6 +93,9 @@ function callEffect(call: SyntaxNode, t: Tally, lookup: FnLookup, depth: number,
   }
   // `T::release(obj)` is a kref-style destructor; a method `sem.release()` hands back a permit.
   if ((name === 'release' && f.type !== 'field_expression') || EXCLUSIVE_CALL.test(name)) return take();
+  // Emptying the object's own state in place (`self.queue.clear()`, `self.slot.take()`): a
+  // field of the object reached through the receiver, changed as only its sole owner may.
+  if (f.type === 'field_expression' && /^(clear|drain\w*|truncate|take|reset)$/.test(name) && f.childForFieldName('value')?.type === 'field_expression') return take();
   if (name === 'abort' || name === 'panic_any') { t.debug ??= `\`${name}()\``; return; }
   if (NOTIFY_CALL.test(name) || name === 'release') { t.notify ??= `\`${name}()\``; return; }
   if (NEUTRAL_CALL.test(name)) return;
