@@ -207,13 +207,14 @@ impl Drop for H { fn drop(&mut self) { if self.inner().refs.fetch_sub(1, Release
   assert.deepEqual(weak.findings.map(f => f.rule), []);
 });
 
-test('an increment outside a clone (a publication from 0) gets no clone hint', async () => {
+test('an increment outside a clone (a publication from 0) gets no hint, neither from clone programs nor as the ABA cloner', async () => {
   const text = HEAD + `
 struct Inner { refs: AtomicUsize, v: u32 }
 pub struct H { p: *mut Inner }
 impl H {
   fn inner(&self) -> &Inner { unsafe { &*self.p } }
   fn publish(&self) { let prev = self.inner().refs.fetch_add(1, Release); debug_assert_eq!(prev, 0); }
+  fn upgrade(&self) -> bool { let n = self.inner().refs.load(Relaxed); n != 0 && self.inner().refs.compare_exchange(n, n + 1, Acquire, Relaxed).is_ok() }
 }
 impl Clone for H { fn clone(&self) -> Self { self.inner().refs.fetch_add(1, Relaxed); H { p: self.p } } }
 impl Drop for H { fn drop(&mut self) { if self.inner().refs.fetch_sub(1, Release) == 1 { fence(Acquire); unsafe { drop(Box::from_raw(self.p)) } } } }

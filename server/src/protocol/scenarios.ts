@@ -306,7 +306,9 @@ export function buildScenarios(counter: Counter, sitesById: Map<string, Site>, m
   const builder = (): Builder => newBuilder(sitesById, model);
   const out: Scenario[] = [];
   const drops = counter.sites.filter(cs => cs.role.kind === 'dec' || cs.role.kind === 'dec-last' || cs.role.kind === 'dec-notify');
-  const clone = counter.sites.find(cs => cs.role.kind === 'inc-existing');
+  // The cloner of the ABA program: an increment the code shows to be a clone; another increment
+  // may be a publication (`new_cyclic`'s Release 0 -> 1), which a cloner would misrepresent.
+  const clone = counter.sites.find(cs => cs.role.kind === 'inc-existing' && cs.site.context.fromHeld);
   const stores = counter.sites.filter(cs => cs.role.kind === 'store' && cs.role.value !== null && cs.role.value > 0);
   for (const x of counter.sites) {
     const role = x.role;

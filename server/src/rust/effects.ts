@@ -93,9 +93,10 @@ function callEffect(call: SyntaxNode, t: Tally, lookup: FnLookup, depth: number,
   }
   // `T::release(obj)` is a kref-style destructor; a method `sem.release()` hands back a permit.
   if ((name === 'release' && f.type !== 'field_expression') || EXCLUSIVE_CALL.test(name)) return take();
-  // Emptying the object's own state in place (`self.queue.clear()`, `self.slot.take()`): a
-  // field of the object reached through the receiver, changed as only its sole owner may.
-  if (f.type === 'field_expression' && /^(clear|drain\w*|truncate|take|reset)$/.test(name) && f.childForFieldName('value')?.type === 'field_expression') return take();
+  // Emptying the object's own state in place on the path itself (`self.queue.clear()`,
+  // `self.slot.take()`), as only its sole owner may; inside helpers such calls are their business.
+  const recv = f.type === 'field_expression' ? f.childForFieldName('value') : null;
+  if (depth === 0 && recv?.type === 'field_expression' && recv.childForFieldName('value')?.type === 'self' && /^(clear|drain\w*|truncate|take|reset)$/.test(name)) return take();
   if (name === 'abort' || name === 'panic_any') { t.debug ??= `\`${name}()\``; return; }
   if (NOTIFY_CALL.test(name) || name === 'release') { t.notify ??= `\`${name}()\``; return; }
   if (NEUTRAL_CALL.test(name)) return;
