@@ -9,7 +9,7 @@ import { fileModel, kernelEvidence, modelTitle, type ModelChoice } from './proto
 import type { Finding, Fix, RuleId, ScenarioView, Severity, Range, TextEdit } from './protocol/finding';
 import { confirmAlternatives } from './protocol/alternatives';
 import { classify, describeRole, type Counter } from './protocol/roles';
-import { buildScenarios, ScenarioError, slotsOf, type Scenario } from './protocol/scenarios';
+import { buildScenarios, cloneScenarios, ScenarioError, slotsOf, type Scenario } from './protocol/scenarios';
 import { apiFamily, invalidWhy, validOrderings, type Access } from './protocol/orderings';
 import { judgeCounter, ScenarioCache, weakenings } from './protocol/fixes';
 import { counterFindings, orderingsOf, slotEdits, type ModelContrast } from './protocol/report';
@@ -17,7 +17,7 @@ import { analyzeRustFile } from './rust/extract';
 import { initRustParser } from './rust/parser';
 import type { RustIndex } from './rust/index';
 import type { TreeCache } from './rust/trees';
-import type { Site } from './rust/site';
+import type { Problem, Site } from './rust/site';
 
 export interface ReviewOptions {
   budget?: Budget;
@@ -100,11 +100,8 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
     return linesOf.get(f);
   };
 
-  for (const p of analysis.problems) {
-    if (p.kind === 'unresolved-ordering') {
-      findings.push({ file, rule: 'unresolved-ordering', severity: 'info', message: p.message, range: p.range, role: 'unknown', ordering: 'unresolved', fix: null, related: [], trace: null });
-    } else review.problems.push({ message: p.message, range: p.range });
-  }
+  const unresolved = analysis.problems.filter(p => p.kind === 'unresolved-ordering');
+  for (const p of analysis.problems) if (p.kind !== 'unresolved-ordering') review.problems.push({ message: p.message, range: p.range });
 
   // Orderings Rust rejects at run time are errors whatever the protocol.
   for (const s of analysis.sites) {
@@ -122,12 +119,8 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
 
   const all = [...analysis.sites, ...(opts.otherSites ?? []).filter(s => s.file !== file)];
   const sitesById = new Map(all.map(s => [`${s.file}#${s.id}`, s]));
-  const structs = analysis.summary.structs;
-  const ownersOf = (field: string): string[] => {
-    const out = Object.entries(structs).filter(([, fields]) => fields[field] !== undefined && /Atomic|Refcount|refcount_t/.test(fields[field])).map(([name]) => name);
-    return out;
-  };
-  const counters: Counter[] = classify(all, file, ownersOf);
+  const counters: Counter[] = classify(all, file);
+  findings.push(...unresolvedFindings(file, unresolved, analysis.sites, all, counters));
   const kernel = kernelEvidence(text, analysis.sites, opts.inKernelTree);
   const model = fileModel(opts.model ?? 'auto', kernel);
   review.model = model;
@@ -181,7 +174,10 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
     }
     findings.push(...counterFindings(file, counter, verdict, fileText, contrast));
     if (opts.hints && verdict.racy.length === 0 && !verdict.bounded) {
-      for (const w of weakenings(scenarios, cache, counterBudget)) {
+      // Clone increments carry no obligation, so only the clone programs show what they need.
+      let clones: Scenario[] = [];
+      try { clones = cloneScenarios(counter, sitesById, counterModel).filter(modelable); } catch { /* a clone LKMM cannot express gets no hint */ }
+      for (const w of weakenings([...scenarios, ...clones], cache, counterBudget)) {
         const site = w.slot.site;
         if (site.file !== file || !w.slot.arg?.range) continue;
         findings.push({
@@ -204,6 +200,42 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
   }
   review.findings = applySeverity(findings, opts);
   return review;
+}
+
+/**
+ * `unresolved-ordering` infos that matter to a refcount review (docs/rules.md): a site of a
+ * counter that is a reference count; a fence in a function with such a site; a helper that takes
+ * its ordering from callers only when no caller was found (each caller's argument is its own site
+ * otherwise). One info per argument, however many sites share it.
+ */
+function unresolvedFindings(file: string, problems: Problem[], sites: Site[], all: Site[], counters: Counter[]): Finding[] {
+  const refcount = new Set<string>();
+  const refcountFns = new Set<string>();
+  for (const c of counters) {
+    if (!c.isRefcount) continue;
+    for (const cs of c.sites) {
+      if (cs.site.file !== file) continue;
+      refcount.add(cs.site.id);
+      refcountFns.add(`${cs.site.implType}::${cs.site.fnName}`);
+    }
+  }
+  const called = new Set(all.filter(s => s.via?.helperFile === file).map(s => s.via!.helperSite.id));
+  const byId = new Map(sites.map(s => [s.id, s]));
+  const seen = new Set<string>();
+  const out: Finding[] = [];
+  for (const p of problems) {
+    const s = p.siteId ? byId.get(p.siteId) : undefined;
+    if (!s) continue;
+    const helperOwn = s.notes.some(n => n.startsWith('operates on parameter'));
+    const matters = s.op === 'fence' ? refcountFns.has(`${s.implType}::${s.fnName}`)
+      : helperOwn ? !called.has(s.id)
+        : !called.has(s.id) && refcount.has(s.id);
+    const key = `${p.range.start.line}:${p.range.start.character}:${p.message}`;
+    if (!matters || seen.has(key)) continue;
+    seen.add(key);
+    out.push({ file, rule: 'unresolved-ordering', severity: 'info', message: p.message, range: p.range, role: 'unknown', ordering: 'unresolved', fix: null, related: [], trace: null });
+  }
+  return out;
 }
 
 /**

@@ -77,6 +77,14 @@ export interface ValueArg {
   /** Integer value when the argument is a literal or a same-file integer const; else null. */
   value: number | null;
   kind: 'int' | 'const' | 'closure' | 'expr';
+  /**
+   * The argument is one reference of a count packed with other state: a const such as tokio's
+   * `REF_ONE = 1 << REF_COUNT_SHIFT` or async-task's `REFERENCE = 1 << 8` (see consts.ts). A
+   * `fetch_sub(REF_ONE, ..)` drops one reference just as `fetch_sub(1, ..)` does; `value` holds the
+   * const's value when it can be computed. Comparisons of the packed word (`prev.ref_count() == 1`)
+   * are read by the roles, not here.
+   */
+  reference?: boolean;
 }
 
 /**
@@ -99,6 +107,8 @@ export interface ClosureEffect {
 /** A fence or an acquiring load found on a control path (success path, last-reference path). */
 export interface PathBarrier {
   siteId: string;
+  /** Set when the barrier is in another file than the site whose path it is on (a caller elsewhere). */
+  file?: string;
   ordering: Ordering | null;
   range: Range;
   /**
@@ -118,14 +128,29 @@ export interface ControlPath {
     | 'let-else'            // let Ok(_) = .. else { return }; here...
     | 'after-question-mark' // ..?; here...
     | 'after-unwrap'        // ..unwrap(); here... (the other outcome panics)
-    | 'after-loop';         // while <failed> { retry }; here...
+    | 'after-loop'          // while <failed> { retry }; here...
+    | 'in-caller';          // the test is returned: the caller's `if helper() { here }`
   /** The region: a block, an arm, or the rest of the enclosing block. */
   range: Range;
   /** The first Acquire-or-stronger fence (or acquire!) on the path. */
   fence?: PathBarrier;
   /** The first Acquire-or-stronger load of the same counter on the path. */
   acquireLoad?: PathBarrier;
+  /** Last-reference and uniqueness paths: what the code there does with the object. */
+  effect?: PathEffect;
+  /** For `in-caller` paths: the calling function. */
+  caller?: string;
+  /** For `in-caller` paths in another file: that file. */
+  file?: string;
 }
+
+/**
+ * What a path does with the protected object (see docs/rules.md, "What counts as destroying"):
+ * `exclusive` frees, drops, reads out or mutably borrows it; `notifies` only wakes, sends or sets
+ * flags; `debug-check` only panics or warns (the count must never get there); `unknown` calls
+ * something the reader cannot place.
+ */
+export interface PathEffect { kind: 'exclusive' | 'notifies' | 'debug-check' | 'unknown'; evidence: string; /** Where the path takes the object. */ at?: Range }
 
 /** The reader could not tell where the path is (result stored, returned, passed on...). */
 export interface UnknownPath { how: 'unknown'; reason: string }
@@ -157,6 +182,22 @@ export interface SiteContext {
    * does not release that access).
    */
   releaseFence?: PathBarrier;
+  /**
+   * A decrement of a packed state word (count in the high bits, flags below): the unit it
+   * subtracts and the test that reads the count back (`prev.ref_count() == 1`).
+   */
+  packed?: { unit: string; test: string };
+  /** The test on the result is returned by this function (`fn is_unique(&self) -> bool`). */
+  returnedTest?: boolean;
+  /** The result is returned, and every caller in the file discards it (`self.dec_ref();`). */
+  callersDiscard?: boolean;
+  /** Trait of the enclosing `impl Trait for Type`, if any (`Clone`, `AlwaysRefCounted`). */
+  implTrait?: string;
+  /**
+   * Why an increment here starts from a reference the thread already holds: it sits in
+   * `Clone::clone` or `AlwaysRefCounted::inc_ref`, or in a `&self` method those call.
+   */
+  fromHeld?: string;
 }
 
 export interface Site {
@@ -175,8 +216,18 @@ export interface Site {
    * E.g. `this.wrapper_ref().refcount().as_atomic()` -> `<Request>.wrapper_ref().refcount()`.
    */
   receiver: string;
+  /**
+   * The counter itself: the atomic field named by the struct that declares it (`ArcInner.strong`,
+   * `Request.wrapper.refcount` is `RequestWrapper.refcount`), or `static NAME@file`. Sites with
+   * the same `counter` are one protocol wherever they are (an `impl Arc` and an `impl Weak`
+   * reaching `ArcInner.weak`, a helper call in another file). null when the reader cannot tell
+   * which field it is (a local atomic, a parameter, a type it does not know); such a site is
+   * grouped only with sites of the same `receiver` key in its own file. Never a variable's or a
+   * method's name.
+   */
+  counter: string | null;
   receiverText: string;
-  /** Last field or accessor name of the receiver (`refcount`, `strong`), for grouping across types. */
+  /** Last field or accessor name of the receiver (`refcount`, `strong`): a hint for people, never an identity. */
   counterName: string;
   /** Type (no generics) of the enclosing `impl`, if any. */
   implType: string | null;
