@@ -51,7 +51,7 @@ kbd { font-family: var(--vscode-editor-font-family, monospace); font-size: 0.85e
 body.is-gone #controls, body.is-gone #gridwrap, body.is-gone #legend, body.is-gone #memory-head, body.is-gone #memory { display: none; }
 #notice { margin: 4px 0; color: var(--vscode-foreground, #333333); }
 #others { margin: 4px 0; }
-button.link { background: none; border: none; padding: 0 4px; margin: 0; text-decoration: underline; color: var(--vscode-textLink-foreground, #006ab1); }
+button.link { background: none; border: none; padding: 0 4px; margin: 0; text-align: left; text-decoration: underline; color: var(--vscode-textLink-foreground, #006ab1); }
 button.link:hover:not(:disabled) { background: none; color: var(--vscode-textLink-activeForeground, #006ab1); }
 #ordernote { margin: 4px 0; font-style: italic; }
 .loading { color: var(--vscode-descriptionForeground, #717171); }

@@ -5,7 +5,8 @@
 //   3. Apply of one ordering while a finding remains: the panel shows the race that remains;
 //   4. the rule link in Problems opens the rendered rules page at the rule's section, beside the code;
 //   5. a .litmus file has a "Simulate" lens; the status bar opens Problems;
-//   6. a reload restores an open panel with its scenario.
+//   6. a reload restores an open panel with its scenario;
+//   7. a site in two racing scenarios: its lens counts them, and the pick lists both with verdicts.
 // Screenshots land in test-results/e2e/editor/.
 
 import assert from 'node:assert/strict';
@@ -19,6 +20,8 @@ const RUST_FIXTURE = path.join(ROOT, 'test', 'e2e', 'simulator-fixtures', 'reque
 const LITMUS_FIXTURE = path.join(ROOT, 'test', 'fixtures', 'litmus', 'refcount-takeover+dec-rlx+cas-rlx.litmus');
 const RUST_FILE = 'request_counted.rs';
 const LITMUS_FILE = 'takeover.litmus';
+const ARC_FIXTURE = path.join(ROOT, 'examples', 'arc_done_wrong.rs');
+const ARC_FILE = 'arc_done_wrong.rs';
 const CAS_ARGS_LINE = 59;
 const DEC_LINE = 99;
 const T = 30_000;
@@ -31,6 +34,7 @@ before(async () => {
   s = await CodeServerSession.start({ name: 'editor', vsix });
   copyFileSync(RUST_FIXTURE, path.join(s.workspace, 'src', 'block', 'mq', RUST_FILE));
   copyFileSync(LITMUS_FIXTURE, path.join(s.workspace, LITMUS_FILE));
+  copyFileSync(ARC_FIXTURE, path.join(s.workspace, 'src', ARC_FILE));
   page = await s.launchBrowser();
   await page.goto(s.workbenchUrl());
   await waitForWorkbench(page);
@@ -254,4 +258,35 @@ test('after a reload the simulator panel is restored with its scenario', { timeo
   await webview().locator('#verdict.race').waitFor({ timeout: 60_000 });
   await webview().locator('#cell-0').waitFor({ timeout: T });
   await s.screenshot('8-restored');
+}));
+
+test('a site in two racing scenarios: the lens counts them and the pick offers both, labelled', { timeout: 180_000 }, step('pick', async () => {
+  await runCommand(page, 'View: Close All Editors');
+  await quickOpen(page, ARC_FILE);
+  await page.keyboard.press('Control+Shift+M');
+  await problemRows('unique-load-needs-acquire').first().waitFor({ timeout: T });
+  await problemRows('last-dec-needs-acquire').first().waitFor({ timeout: T });
+  await page.keyboard.press('Control+Shift+M');
+  await focusRustEditor();
+  await gotoLine(40);
+  // The drop's lens: both scenarios through it race ("two holders drop; the last one frees" among them).
+  const lens = rustEditor().locator('.codelens-decoration a', { hasText: 'Simulate: race (2 of 2 scenarios)' });
+  await lens.waitFor({ timeout: T });
+  await lens.click();
+  const rows = page.locator('.quick-input-list .monaco-list-row');
+  await rows.nth(1).waitFor({ timeout: T });
+  assert.equal(await rows.count(), 2);
+  // Rows are absolutely positioned: their DOM order is not the list order, their data-index is.
+  const texts = (await rows.evaluateAll(els => els.map(e => [Number((e as HTMLElement).dataset.index), e.textContent ?? ''] as const)))
+    .sort((a, b) => a[0] - b[0]).map(([, t]) => t);
+  // The scenario the finding at this site names comes first; each entry says its verdict.
+  assert.match(texts[0], /two holders drop; the last one frees the object.*2 races/);
+  assert.match(texts[1], /uniqueness test grants `&mut` access.*race/);
+  await s.screenshot('9-scenario-pick');
+  await page.keyboard.press('Enter');
+  await page.locator('.tab', { hasText: 'Simulate: two holders drop' }).waitFor({ timeout: T });
+  await webview().locator('#verdict.race', { hasText: /^2 races in/ }).waitFor({ timeout: T });
+  // The panel names the other racing scenario through the same site.
+  await webview().locator('#others button', { hasText: 'uniqueness test' }).waitFor({ timeout: T });
+  await s.screenshot('10-pick-opened');
 }));

@@ -201,3 +201,20 @@ test('a panel that follows its source: loading first, the other racing scenarios
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('an LKMM witness whose steps are not a timeline says so in the panel', { skip }, async () => {
+  const { page, errors } = await openPage('light');
+  const lb = {
+    name: 'LB', locations: [{ name: 'x', init: 0, atomic: true }, { name: 'y', init: 0, atomic: true }],
+    threads: [
+      { name: 'P0', body: [{ k: 'load', reg: 'r0', loc: 'x', mo: 'rlx' }, { k: 'store', loc: 'y', val: { k: 'const', v: 1 }, mo: 'rlx' }] },
+      { name: 'P1', body: [{ k: 'load', reg: 'r0', loc: 'y', mo: 'rlx' }, { k: 'store', loc: 'x', val: { k: 'const', v: 1 }, mo: 'rlx' }] },
+    ],
+    condition: { quantifier: 'exists', cond: { k: 'and', a: { k: 'eqReg', thread: 0, reg: 'r0', v: 1 }, b: { k: 'eqReg', thread: 1, reg: 'r0', v: 1 } } },
+  };
+  await send(page, { type: 'scenario', scenario: { uri: 'file:///lb.litmus', id: 'litmus', title: 'LB', flavour: 'litmus', program: lb, sites: [], model: 'lkmm' } });
+  await page.waitForSelector('#cell-0');
+  assert.match(await page.locator('#ordernote').textContent() ?? '', /not a timeline/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

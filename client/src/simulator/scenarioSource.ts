@@ -53,7 +53,8 @@ export async function readScenarios(client: LanguageClient, uriText: string, pos
  * over a site with several scenarios) or all of them, each labelled with its verdict.
  */
 export async function chooseScenario(set: ScenarioSet, scenarioId?: string, ids?: string[]): Promise<ScenarioView | undefined> {
-  const list = ids && ids.length > 1 ? set.scenarios.filter(s => ids.includes(s.id)) : set.scenarios;
+  // In the lens's order: the scenario its site's finding names first, then the other racing ones.
+  const list = ids && ids.length > 1 ? ids.map(id => set.scenarios.find(s => s.id === id)).filter((s): s is ScenarioView => !!s) : set.scenarios;
   if (scenarioId !== undefined && !(ids && ids.length > 1)) return set.scenarios.find(s => s.id === scenarioId);
   if (list.length <= 1) return list[0];
   const pick = await vscode.window.showQuickPick(pickEntries(list), { placeHolder: 'Which scenario to simulate? (racing ones first)', matchOnDescription: true });
