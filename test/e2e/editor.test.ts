@@ -6,7 +6,8 @@
 //   4. the rule link in Problems opens the rendered rules page at the rule's section, beside the code;
 //   5. a .litmus file has a "Simulate" lens; the status bar opens Problems;
 //   6. a reload restores an open panel with its scenario;
-//   7. a site in two racing scenarios: its lens counts them, and the pick lists both with verdicts.
+//   7. a site in two racing scenarios: its lens counts them, and the pick lists both with verdicts;
+//   8. the panel in light, dark and high-contrast themes: the verdict's computed colours are readable.
 // Screenshots land in test-results/e2e/editor/.
 
 import assert from 'node:assert/strict';
@@ -117,17 +118,15 @@ async function revertIfDirty(): Promise<void> {
   await page.locator('.tab.dirty', { hasText: RUST_FILE }).waitFor({ state: 'detached', timeout: T });
 }
 
-async function waitForValue(l: Locator, value: string): Promise<void> {
-  await l.waitFor({ timeout: T });
-  await l.evaluate((e, v) => new Promise<void>((resolve, reject) => {
-    const sel = e as HTMLSelectElement;
-    if (sel.value === v) return resolve();
-    const t = setTimeout(() => reject(new Error(`select stayed ${sel.value}, wanted ${v}`)), 30_000);
-    new MutationObserver((_m, obs) => {
-      const now = document.querySelector(`select[data-key="${sel.dataset.key}"]`) as HTMLSelectElement | null;
-      if (now?.value === v) { clearTimeout(t); obs.disconnect(); resolve(); }
-    }).observe(document.body, { subtree: true, childList: true, attributes: true });
-  }), value);
+/** Waits until the webview's select for `key` shows `value` (the page re-renders its toggles on every scenario). */
+async function waitForValue(key: string, value: string): Promise<void> {
+  await webview().locator('body').evaluate((_body, [k, v]) => new Promise<void>((resolve, reject) => {
+    const ok = () => (document.querySelector(`select[data-key="${k}"]`) as HTMLSelectElement | null)?.value === v;
+    if (ok()) return resolve();
+    const obs = new MutationObserver(() => { if (ok()) { obs.disconnect(); clearTimeout(t); resolve(); } });
+    const t = setTimeout(() => { obs.disconnect(); reject(new Error(`select ${k} is not ${v}`)); }, 30_000);
+    obs.observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+  }), [key, value] as const);
 }
 
 async function lensTexts(): Promise<string[]> {
@@ -162,7 +161,7 @@ test('typing in the editor refreshes the panel; undo brings the race back', { ti
   // The decrement becomes Release by typing (one ordering: the CAS still races).
   await retype(DEC_LINE, 0, 'Release');
   await editorText(page).filter({ hasText: 'fetch_sub(1, Ordering::Release)' }).waitFor({ timeout: T });
-  await waitForValue(webview().locator('select[data-key="site:0:single"]'), 'rel');
+  await waitForValue('site:0:single', 'rel');
   await webview().locator('#verdict.race').waitFor({ timeout: T });
   // ... then the CAS's success ordering becomes Acquire: the panel follows to "no race".
   await retype(CAS_ARGS_LINE, 0, 'Acquire');
@@ -178,12 +177,12 @@ test('typing in the editor refreshes the panel; undo brings the race back', { ti
   await page.keyboard.press('Control+Z');
   await editorText(page).filter({ hasText: 'compare_exchange(2, 0, Ordering::Relaxed, Ordering::Relaxed)' }).waitFor({ timeout: T });
   await webview().locator('#verdict.race').waitFor({ timeout: T });
-  await waitForValue(webview().locator('select[data-key="site:1:success"]'), 'rlx');
+  await waitForValue('site:1:success', 'rlx');
   await rustEditor().locator('.codelens-decoration a', { hasText: /^Simulate: race$/ }).first().waitFor({ timeout: T });
   await page.keyboard.press('Control+Z');
   await gotoLine(DEC_LINE);
   await editorText(page).filter({ hasText: 'fetch_sub(1, Ordering::Relaxed)' }).waitFor({ timeout: T });
-  await waitForValue(webview().locator('select[data-key="site:0:single"]'), 'rlx');
+  await waitForValue('site:0:single', 'rlx');
   await page.locator('.tab.dirty', { hasText: RUST_FILE }).waitFor({ state: 'detached', timeout: T });
   await s.screenshot('4-undone-race');
 }));
@@ -289,4 +288,52 @@ test('a site in two racing scenarios: the lens counts them and the pick offers b
   // The panel names the other racing scenario through the same site.
   await webview().locator('#others button', { hasText: 'uniqueness test' }).waitFor({ timeout: T });
   await s.screenshot('10-pick-opened');
+}));
+
+/** WCAG contrast of two computed CSS colours (rgb()/rgba(), alpha ignored: the page background is opaque). */
+function contrastOf(a: string, b: string): number {
+  const lum = (css: string) => {
+    const [r, g, bl] = (css.match(/[\d.]+/g) ?? []).slice(0, 3).map(Number).map(v => {
+      const x = v / 255;
+      return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+  };
+  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}
+
+test('the panel in light, dark and high-contrast themes: the verdict text is readable', { timeout: 240_000 }, step('themes', async () => {
+  const themes: [string, string, string][] = [
+    ['Light Modern', 'vs', 'vscode-light'],
+    ['Dark Modern', 'vs-dark', 'vscode-dark'],
+    ['Dark High Contrast', 'hc-black', 'vscode-high-contrast'],
+    ['Light High Contrast', 'hc-light', 'vscode-high-contrast-light'],
+  ];
+  for (const [theme, workbenchClass, bodyClass] of themes) {
+    // As a user picks one: the color theme picker (Ctrl+K Ctrl+T), type its name, Enter.
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+K');
+    await page.keyboard.press('Control+T');
+    const input = page.locator('.quick-input-widget input');
+    // (The list is virtual: a theme below the fold has no row until the filter brings it up.)
+    await page.locator('.quick-input-widget input[placeholder^="Select Color Theme"]').waitFor({ timeout: T });
+    await input.fill(theme);
+    await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: theme }).first().waitFor({ timeout: T });
+    await page.keyboard.press('Enter');
+    await page.locator(`.monaco-workbench.${workbenchClass}`).waitFor({ timeout: T });
+    await webview().locator(`body.${bodyClass}`).waitFor({ timeout: T });
+    const colours = await webview().locator('#verdict').evaluate(v => ({
+      text: getComputedStyle(v).color,
+      mark: getComputedStyle(v).borderLeftColor,
+      page: getComputedStyle(document.body).backgroundColor,
+      cls: v.className,
+    }));
+    assert.equal(colours.cls, 'race');
+    const text = contrastOf(colours.text, colours.page);
+    const mark = contrastOf(colours.mark, colours.page);
+    assert.ok(text >= 4.5, `${theme}: verdict text ${colours.text} on ${colours.page} is ${text.toFixed(2)}:1`);
+    assert.ok(mark >= 3, `${theme}: verdict mark ${colours.mark} on ${colours.page} is ${mark.toFixed(2)}:1`);
+    await s.screenshot(`11-theme-${workbenchClass}`);
+  }
 }));
