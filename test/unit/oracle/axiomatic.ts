@@ -81,7 +81,10 @@ const none = (): Set<number> => new Set();
  */
 export const RC11_SEMANTICS: InstrSemantics = {
   reads: ins => ins.k === 'load' || ins.k === 'rmw' || ins.k === 'cas' || ins.k === 'update',
-  loc: ins => (ins.k === 'fence' ? undefined : ins.loc),
+  loc: ins => {
+    if ('addr' in ins && ins.addr) throw new Error('oracle: computed addresses are an LKMM feature');
+    return ins.k === 'fence' ? undefined : ins.loc;
+  },
   step(ins, v, ev, deps): StepOutcome[] {
     const old = v ?? 0;
     switch (ins.k) {

@@ -106,13 +106,20 @@ export interface StepOutcome {
   events: { kind: PathEvent['kind']; mode: string; writeValue?: number; outcome?: 'success' | 'failure'; data: Set<number>; readsHere: boolean }[];
   /** Registers set, with the reads they depend on ('self' stands for this instruction's own read). */
   sets: { reg: string; val: number; deps: Set<number>; self: boolean }[];
+  /** The run stops here and the execution is discarded (a spin_lock that never gets the lock). */
+  block?: boolean;
 }
 
 export interface InstrSemantics {
   /** Whether the instruction reads memory (so its read value must be guessed). */
   reads(ins: MemInstr): boolean;
-  /** The location it accesses, if any. */
-  loc(ins: MemInstr): string | undefined;
+  /**
+   * The location it accesses, if any; `null` when a computed address points at no location (the
+   * run is dropped).
+   */
+  loc(ins: MemInstr, evaluate: (e: Expr) => number): string | undefined | null;
+  /** The expression a computed address comes from (its registers make an address dependency). */
+  addr?(ins: MemInstr): Expr | undefined;
   /**
    * `evaluate` reads registers, with `bind` overriding some (an update's guard sees the value just
    * read); `deps` gives the reads an expression depends on, leaving out registers in `except`.
@@ -201,7 +208,10 @@ export function threadPaths(body: readonly Instr[], domains: Domains, sem: Instr
           break;
         default: {
           const reads = sem.reads(ins);
-          const loc = sem.loc(ins);
+          const loc = sem.loc(ins, ev);
+          if (loc === null) { alive = false; break; }
+          const addrExpr = sem.addr?.(ins);
+          const addr = addrExpr ? [...depsOf(addrExpr, s.rs)].sort((a, b) => a - b) : [];
           const values: (number | null)[] = reads ? [...(domains.get(loc!) ?? [])] : [null];
           // Every guessed value and outcome continues as its own state on the work list.
           for (const v of values) {
@@ -209,8 +219,9 @@ export function threadPaths(body: readonly Instr[], domains: Domains, sem: Instr
               evalExpr(e, bind ? new Map([...s.rs.vals, ...Object.entries(bind)]) : s.rs.vals);
             for (const o of sem.step(ins, v, evaluate, (e, except) => depsOf(e, s.rs, except))) {
               const t = cloneState(s);
-              applyOutcome(t, ins, loc, v, o);
-              work.push(t);
+              applyOutcome(t, ins, loc, v, o, addr);
+              if (o.block) { if (opts.withBlocked) out.push({ events: t.events, regs: t.rs.vals, blocked: true }); }
+              else work.push(t);
             }
           }
           alive = false;
@@ -231,11 +242,11 @@ function enterLoop(s: State, ins: Extract<Instr, { k: 'while' }>, count: number)
   return true;
 }
 
-function applyOutcome(s: State, ins: MemInstr, loc: string | undefined, v: number | null, o: StepOutcome): void {
+function applyOutcome(s: State, ins: MemInstr, loc: string | undefined, v: number | null, o: StepOutcome, addr: number[]): void {
   const ctrl = [...s.ctrl].sort((a, b) => a - b);
   let selfRead = -1;
   for (const e of o.events) {
-    const pe: PathEvent = { index: s.events.length, instr: ins, kind: e.kind, mode: e.mode, data: [...e.data].sort((a, b) => a - b), addr: [], ctrl };
+    const pe: PathEvent = { index: s.events.length, instr: ins, kind: e.kind, mode: e.mode, data: [...e.data].sort((a, b) => a - b), addr: e.kind === 'F' ? [] : addr, ctrl };
     if (loc !== undefined && e.kind !== 'F') pe.loc = loc;
     if (e.readsHere) { pe.readValue = v!; selfRead = pe.index; }
     if (e.writeValue !== undefined) pe.writeValue = e.writeValue;
