@@ -32,7 +32,7 @@ function index(gs: ExecutionGraph[]): Map<string, string[]> {
   return m;
 }
 
-function compareLkmm(p: Program): string[] {
+export function compareLkmm(p: Program): string[] {
   const oracle = enumerateLkmm(p);
   const want = index(oracle);
   const seen: ExecutionGraph[] = [];

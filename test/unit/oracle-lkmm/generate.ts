@@ -6,10 +6,12 @@
 // litmus condition. Half the programs are classic litmus shapes filled in at random. Sizes are
 // kept where the brute-force oracle stays fast.
 
-import { bin, c, r, type Cond, type Expr, type Instr, type KernelFence, type LocationDecl, type Mode, type Program } from '../../../server/src/memory/ir';
+import { addressOf, bin, c, r, type Cond, type Expr, type Instr, type KernelFence, type LocationDecl, type Mode, type Program } from '../../../server/src/memory/ir';
 import { flatInstrs, mulberry32 } from '../oracle/generate';
 
 class Gen {
+  /** Put a barrier (mostly smp_mb) between every two accesses: the shapes pb and rcu decide need strong fences. */
+  fenced = false;
   constructor(readonly rnd: () => number) {}
   int(lo: number, hi: number): number { return lo + Math.floor(this.rnd() * (hi - lo + 1)); }
   pick<T>(xs: readonly T[]): T { return xs[Math.floor(this.rnd() * xs.length)]; }
@@ -72,7 +74,8 @@ function threadBody(g: Gen, locs: LocationDecl[], tokens: readonly string[] | nu
   const body: Instr[] = [];
   const n = tokens ? tokens.length : g.int(1, 3);
   for (let i = 0; i < n; i++) {
-    if (i > 0 && g.chance(0.35)) body.push({ k: 'fence', mo: 'sc', kernel: g.pick(FENCES) });
+    if (i > 0 && g.fenced) body.push({ k: 'fence', mo: 'sc', kernel: g.chance(0.7) ? 'mb' : g.pick(FENCES) });
+    else if (i > 0 && g.chance(0.35)) body.push({ k: 'fence', mo: 'sc', kernel: g.pick(FENCES) });
     const tok = tokens?.[i];
     const loc = tok ? locs[Number(tok[1])].name : g.pick(locs).name;
     const acc = access(g, loc, ts, tok ? (tok[0] as 'R' | 'W' | 'U') : undefined);
@@ -93,23 +96,70 @@ function condition(g: Gen, p: Program): Program['condition'] {
   return { quantifier: g.pick(['exists', 'not exists', 'forall'] as const), cond };
 }
 
-/** Wraps part of a thread in a spinlock critical section, or an RCU read-side section. */
-function addSync(g: Gen, p: Program): void {
+const lock = (s: string): Instr => ({ k: 'cas', loc: s, expected: c(0), desired: c(1), succ: 'acq', fail: 'rlx', lock: 'lock' });
+const unlock = (s: string): Instr => ({ k: 'store', loc: s, val: c(0), mo: 'rel', lock: 'unlock' });
+const kfence = (kernel: KernelFence): Instr => ({ k: 'fence', mo: 'sc', kernel });
+
+function declare(p: Program, name: string, init = 0): void {
+  if (!p.locations.some(l => l.name === name)) p.locations.push({ name, init, atomic: true });
+}
+
+/**
+ * Adds synchronization around the accesses: spinlock critical sections (sometimes with
+ * smp_mb__after_spinlock, a trylock, or two sections in a row with smp_mb__after_unlock_lock), or
+ * an RCU read-side section against synchronize_rcu in another thread.
+ */
+function addSync(g: Gen, p: Program, ts: ThreadState): void {
   const th = g.pick(p.threads);
-  if (g.chance(0.5)) {
-    if (!p.locations.some(l => l.name === 's')) p.locations.push({ name: 's', init: 0, atomic: true });
+  const roll = g.rnd();
+  if (roll < 0.6) {
+    declare(p, 's');
     for (const t of p.threads) {
       if (t !== th && !g.chance(0.6)) continue;
-      const k = g.int(1, t.body.length);
-      t.body = [{ k: 'cas', loc: 's', expected: c(0), desired: c(1), succ: 'acq', fail: 'rlx', lock: 'lock' }, ...t.body.slice(0, k),
-        { k: 'store', loc: 's', val: c(0), mo: 'rel', lock: 'unlock' }, ...t.body.slice(k)];
+      const style = g.rnd();
+      // Leave something after the first section when there is to be a second one.
+      const k = style >= 0.2 && style < 0.45 ? g.int(1, Math.max(1, t.body.length - 1)) : g.int(1, t.body.length);
+      const inside = t.body.slice(0, k);
+      const rest = t.body.slice(k);
+      if (style < 0.2) {
+        const ok = fresh(ts);
+        t.body = [{ k: 'cas', loc: 's', expected: c(0), desired: c(1), succ: 'acq', fail: 'rlx', lock: 'trylock', okReg: ok },
+          { k: 'if', cond: bin('==', r(ok), c(1)), then: [...inside, unlock('s')], else: [] }, ...rest];
+      } else if (style < 0.45 && rest.length > 0) {
+        // Two critical sections in a row (same lock or another one), the second after smp_mb__after_unlock_lock.
+        const s2 = g.chance(0.5) ? 's' : 't';
+        declare(p, s2);
+        t.body = [lock('s'), ...inside, unlock('s'), lock(s2), kfence('after_unlock_lock'), ...rest, unlock(s2)];
+      } else {
+        t.body = [lock('s'), ...(style < 0.65 ? [kfence('after_spinlock')] : []), ...inside, unlock('s'), ...rest];
+      }
     }
     return;
   }
-  th.body = [{ k: 'fence', mo: 'sc', kernel: 'rcu_read_lock' }, ...th.body, { k: 'fence', mo: 'sc', kernel: 'rcu_read_unlock' }];
+  th.body = [kfence('rcu_read_lock'), ...th.body, kfence('rcu_read_unlock')];
   const other = p.threads.find(t => t !== th)!;
   const at = g.int(1, Math.max(1, other.body.length - 1));
-  other.body.splice(at, 0, { k: 'fence', mo: 'sc', kernel: 'synchronize_rcu' });
+  other.body.splice(at, 0, kfence('synchronize_rcu'));
+}
+
+/**
+ * Adds pointer publication: location `p` points at one location at first; one thread stores the
+ * address of another into it (after its accesses), another reads `p` and accesses through it (an
+ * address dependency).
+ */
+function addPointer(g: Gen, p: Program, ts: ThreadState): void {
+  const targets = p.locations.map(l => l.name);
+  const [from, to] = [g.pick(targets), g.pick(targets)];
+  p.locations.push({ name: 'p', init: 0, atomic: true });
+  p.locations[p.locations.length - 1].init = addressOf(p, from);
+  const writer = g.pick(p.threads);
+  const reader = g.pick(p.threads.filter(t => t !== writer));
+  writer.body.push({ k: 'store', loc: 'p', val: c(addressOf(p, to)), mo: g.pick<Mode>(['rlx', 'rel']) });
+  const ptr = fresh(ts);
+  const deref: Instr = g.chance(0.7)
+    ? { k: 'load', loc: `*${ptr}`, addr: r(ptr), reg: fresh(ts), mo: g.pick<Mode>(['na', 'rlx']) }
+    : { k: 'store', loc: `*${ptr}`, addr: r(ptr), val: c(3), mo: g.pick<Mode>(['na', 'rlx']) };
+  reader.body.unshift({ k: 'load', loc: 'p', reg: ptr, mo: g.pick<Mode>(['rlx', 'acq']) }, deref);
 }
 
 export interface LkmmGenLimits {
@@ -124,7 +174,9 @@ export const LKMM_LIMITS: LkmmGenLimits = { maxInstrs: 8, maxWritesPerLoc: 3 };
 const mayWrite = (i: Instr): boolean => i.k === 'store' || i.k === 'rmw' || i.k === 'cas' || i.k === 'update';
 
 function attempt(g: Gen, seed: number): Program | null {
-  const skeleton = g.chance(0.5) ? g.pick(SKELETONS) : null;
+  g.fenced = g.chance(0.25);
+  // Fenced programs lean to the shapes only strong fences forbid (SB, 2+2W, R, IRIW: the pb axiom).
+  const skeleton = g.chance(0.5) ? (g.fenced && g.chance(0.6) ? g.pick([SKELETONS[1], SKELETONS[3], SKELETONS[5], SKELETONS[6]]) : g.pick(SKELETONS)) : null;
   const nLocs = skeleton ? 1 + Math.max(...skeleton.flat().map(tok => Number(tok[1]))) : g.int(1, 3);
   const locations: LocationDecl[] = ['x', 'y', 'z'].slice(0, nLocs).map(name => ({ name, init: 0, atomic: true }));
   const nThreads = skeleton ? skeleton.length : g.int(2, 3);
@@ -136,10 +188,12 @@ function attempt(g: Gen, seed: number): Program | null {
     return { name: `P${t}`, body };
   });
   const p: Program = { name: `lkmm-${seed}`, locations, threads };
-  if (g.chance(0.2)) addSync(g, p);
+  const extra: ThreadState = { regs: [], next: 50 };
+  if (g.chance(0.2)) addSync(g, p, extra);
+  if (g.chance(0.12)) addPointer(g, p, extra);
   p.condition = condition(g, p);
   const all = threads.flatMap(t => flatInstrs(t.body));
-  if (all.filter(i => i.k !== 'fence').length > LKMM_LIMITS.maxInstrs || all.length > LKMM_LIMITS.maxInstrs + 3) return null;
+  if (all.filter(i => i.k !== 'fence' && !('lock' in i && i.lock)).length > LKMM_LIMITS.maxInstrs || all.length > LKMM_LIMITS.maxInstrs + 6) return null;
   for (const l of p.locations) if (all.filter(i => mayWrite(i) && 'loc' in i && i.loc === l.name).length > LKMM_LIMITS.maxWritesPerLoc) return null;
   return p;
 }

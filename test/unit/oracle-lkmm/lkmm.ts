@@ -225,7 +225,24 @@ function rcuPairs(evs: Ev[]): [number, number][] {
   return out;
 }
 
-function check(b: Built, cand: Candidate): Verdict {
+/** The cat file's consistency checks, by the names it gives them. */
+export type LkmmAxiom = 'coherence' | 'atomic' | 'happens-before' | 'propagation' | 'rcu' | 'plain-coherence';
+
+export interface LkmmOracleOptions {
+  /** Axioms to leave unchecked: only for showing that the test corpus exercises each one. */
+  without?: readonly LkmmAxiom[];
+}
+
+/**
+ * Tests one candidate. With `failures`, every axiom is evaluated and each one that fails is pushed
+ * there (to find the axioms that alone reject a candidate); otherwise it stops at the first.
+ */
+function check(b: Built, cand: Candidate, without: readonly LkmmAxiom[], failures?: LkmmAxiom[]): Verdict {
+  /** Records a failed axiom; true when the candidate is to be rejected right away. */
+  const fails = (a: LkmmAxiom): boolean => {
+    if (failures) { failures.push(a); return false; }
+    return !without.includes(a);
+  };
   const { evs } = b;
   const n = evs.length;
   const set = (pred: (e: Ev) => boolean): Rel => Rel.id(n, i => pred(evs[i]));
@@ -271,9 +288,9 @@ function check(b: Built, cand: Candidate): Verdict {
   const ctrl = carryDep.seq(pairs(b.ctrl));
 
   // coherence: acyclic po-loc | com
-  if (!poLoc.union(rf, co, fr).acyclic()) return { consistent: false, races: [] };
+  if (!poLoc.union(rf, co, fr).acyclic() && fails('coherence')) return { consistent: false, races: [] };
   // atomic: empty rmw & (fre ; coe)
-  if (!rmw.inter(fre.seq(coe)).isEmpty()) return { consistent: false, races: [] };
+  if (!rmw.inter(fre.seq(coe)).isEmpty() && fails('atomic')) return { consistent: false, races: [] };
 
   // Release/acquire and locks.
   const acqPo = Acquire.seq(po, M);
@@ -308,9 +325,9 @@ function check(b: Built, cand: Candidate): Verdict {
   const cumulFence = Marked.seq(aCumul(strongFence.union(poRel)).union(wmb, poUnlockLockPo), Marked);
   const prop = Marked.seq(overwrite.inter(ext).opt(), cumulFence.star(), Marked, rfe.opt(), Marked);
   const hb = Marked.seq(ppo.union(rfe, prop.minus(Rel.id(n)).inter(int)), Marked);
-  if (!hb.acyclic()) return { consistent: false, races: [] };
+  if (!hb.acyclic() && fails('happens-before')) return { consistent: false, races: [] };
   const pb = prop.seq(strongFence, hb.star(), Marked);
-  if (!pb.acyclic()) return { consistent: false, races: [] };
+  if (!pb.acyclic() && fails('propagation')) return { consistent: false, races: [] };
 
   // RCU.
   const rscs = pairs(rcuPairs(evs));
@@ -330,7 +347,7 @@ function check(b: Built, cand: Candidate): Verdict {
     rcuFence = next;
   }
   const rb = prop.seq(po, rcuFence, po.opt(), hb.star(), pb.star(), Marked);
-  if (!rb.irreflexive()) return { consistent: false, races: [] };
+  if (!rb.irreflexive() && fails('rcu')) return { consistent: false, races: [] };
 
   // Plain accesses.
   const xbstar = hb.union(pb, rb).star();
@@ -349,13 +366,13 @@ function check(b: Built, cand: Candidate): Verdict {
   const wrIncoh = preRace.inter(rf).inter(rwXbstar.inv());
   const rwIncoh = preRace.inter(fr).inter(wrVis.inv());
   const wwIncoh = preRace.inter(co).inter(wwVis.inv());
-  if (!wrIncoh.union(rwIncoh, wwIncoh).isEmpty()) return { consistent: false, races: [] };
+  if (!wrIncoh.union(rwIncoh, wwIncoh).isEmpty() && fails('plain-coherence')) return { consistent: false, races: [] };
 
   const wwNonrace = wwVis.inter(cross(Marked, W).union(rwXbstar)).inter(cross(W, Marked).union(wrVis));
   const wwRace = preRace.inter(co).minus(wwNonrace);
   const wrRace = preRace.inter(co.opt().seq(rf)).minus(wrVis);
   const rwRace = preRace.inter(fr).minus(rwXbstar);
-  return { consistent: true, races: wwRace.union(wrRace, rwRace).pairs() };
+  return { consistent: !failures || failures.length === 0, races: wwRace.union(wrRace, rwRace).pairs() };
 }
 
 // ---- enumeration ------------------------------------------------------------------------------------
@@ -388,37 +405,59 @@ export function evalCondition(cond: Cond, regs: readonly Record<string, number>[
   }
 }
 
+/** Every rf (writes of the guessed values, grounded value flow) and co of one combination of paths. */
+function forEachCandidate(p: Program, b: Built, visit: (rf: [number, number][], co: number[][]) => void): void {
+  const { evs } = b;
+  const writesTo = (l: string): number[] => evs.flatMap((e, i) => (e.kind === 'W' && e.loc === l ? [i] : []));
+  const readers = evs.flatMap((e, i) => (e.kind === 'R' ? [i] : []));
+  const sameInstr = (a: number, c: number): boolean => evs[a].thread >= 0 && evs[a].id === evs[c].id;
+  const candidates = readers.map(r => writesTo(evs[r].loc!).filter(w => evs[w].value === evs[r].value && !sameInstr(w, r)));
+  if (candidates.some(c => c.length === 0)) return;
+  // co: the initial write first, then every order of the location's other writes.
+  const coChoices = p.locations.map(l => {
+    const ws = writesTo(l.name);
+    return permutations(ws.slice(1)).map(order => [ws[0], ...order]);
+  });
+  for (const choice of product(candidates)) {
+    const rf: [number, number][] = readers.map((r, k) => [choice[k], r]);
+    if (!valuesGrounded(b, rf)) continue;
+    for (const co of product(coChoices)) visit(rf, co);
+  }
+}
+
 /** Every LKMM-consistent execution of a kernel program, in the engine's summary shape. */
-export function enumerateLkmm(p: Program): OracleExecution[] {
+export function enumerateLkmm(p: Program, opts: LkmmOracleOptions = {}): OracleExecution[] {
   const sem = lkmmSemantics(p);
   const domains = valueDomains(p, sem, { maxValues: 16 });
   const perThread = p.threads.map(th => threadPaths(th.body, domains, sem));
   const out: OracleExecution[] = [];
-  const locNames = p.locations.map(l => l.name);
-
   for (const paths of pathCombinations(p, perThread)) {
     const b = buildEvents(p, paths);
-    const { evs } = b;
-    const writesTo = (l: string): number[] => evs.flatMap((e, i) => (e.kind === 'W' && e.loc === l ? [i] : []));
-    const readers = evs.flatMap((e, i) => (e.kind === 'R' ? [i] : []));
-    const sameInstr = (a: number, c: number): boolean => evs[a].thread >= 0 && evs[a].id === evs[c].id;
-    const candidates = readers.map(r => writesTo(evs[r].loc!).filter(w => evs[w].value === evs[r].value && !sameInstr(w, r)));
-    if (candidates.some(c => c.length === 0)) continue;
     const registers = paths.map(path => Object.fromEntries(path.regs));
+    forEachCandidate(p, b, (rf, co) => {
+      const v = check(b, { rf, co }, opts.without ?? []);
+      if (v.consistent) out.push(present(p, b, rf, co, v.races, registers));
+    });
+  }
+  return out;
+}
 
-    for (const choice of product(candidates)) {
-      const rf: [number, number][] = readers.map((r, k) => [choice[k], r]);
-      if (!valuesGrounded(b, rf)) continue;
-      const coChoices = locNames.map(l => {
-        const ws = writesTo(l);
-        return permutations(ws.slice(1)).map(order => [ws[0], ...order]);
-      });
-      for (const co of product(coChoices)) {
-        const v = check(b, { rf, co });
-        if (!v.consistent) continue;
-        out.push(present(p, b, rf, co, v.races, registers));
-      }
-    }
+/**
+ * The axioms that, each on its own, reject some candidate execution of `p` that every other axiom
+ * accepts: leaving one of them out would change the program's executions.
+ */
+export function decisiveAxioms(p: Program): Set<LkmmAxiom> {
+  const sem = lkmmSemantics(p);
+  const domains = valueDomains(p, sem, { maxValues: 16 });
+  const perThread = p.threads.map(th => threadPaths(th.body, domains, sem));
+  const out = new Set<LkmmAxiom>();
+  for (const paths of pathCombinations(p, perThread)) {
+    const b = buildEvents(p, paths);
+    forEachCandidate(p, b, (rf, co) => {
+      const failures: LkmmAxiom[] = [];
+      check(b, { rf, co }, [], failures);
+      if (failures.length === 1) out.add(failures[0]);
+    });
   }
   return out;
 }
