@@ -8,6 +8,7 @@
 
 import { addressOf, bin, c, r, type Cond, type Expr, type Instr, type KernelFence, type LocationDecl, type Mode, type Program } from '../../../server/src/memory/ir';
 import { flatInstrs, mulberry32 } from '../oracle/generate';
+import { pathCost } from './lkmm';
 
 class Gen {
   /** Put a barrier (mostly smp_mb) between every two accesses: the shapes pb and rcu decide need strong fences. */
@@ -169,6 +170,9 @@ export interface LkmmGenLimits {
   maxWritesPerLoc: number;
 }
 
+/** Most combinations of thread paths (under guessed values) a program may give the oracle. */
+const MAX_PATH_COMBINATIONS = 3000;
+
 export const LKMM_LIMITS: LkmmGenLimits = { maxInstrs: 8, maxWritesPerLoc: 3 };
 
 const mayWrite = (i: Instr): boolean => i.k === 'store' || i.k === 'rmw' || i.k === 'cas' || i.k === 'update';
@@ -195,6 +199,7 @@ function attempt(g: Gen, seed: number): Program | null {
   const all = threads.flatMap(t => flatInstrs(t.body));
   if (all.filter(i => i.k !== 'fence' && !('lock' in i && i.lock)).length > LKMM_LIMITS.maxInstrs || all.length > LKMM_LIMITS.maxInstrs + 6) return null;
   for (const l of p.locations) if (all.filter(i => mayWrite(i) && 'loc' in i && i.loc === l.name).length > LKMM_LIMITS.maxWritesPerLoc) return null;
+  if (pathCost(p) > MAX_PATH_COMBINATIONS) return null;
   return p;
 }
 

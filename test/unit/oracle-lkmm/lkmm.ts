@@ -425,6 +425,21 @@ function forEachCandidate(p: Program, b: Built, visit: (rf: [number, number][], 
   }
 }
 
+/**
+ * How many combinations of thread paths the oracle would try (Infinity when a value domain grows
+ * past `maxValues`): generators use it to keep programs the brute force can afford.
+ */
+export function pathCost(p: Program, maxValues = 8): number {
+  const sem = lkmmSemantics(p);
+  let domains;
+  try {
+    domains = valueDomains(p, sem, { maxValues });
+  } catch {
+    return Infinity;
+  }
+  return p.threads.reduce((n, th) => n * threadPaths(th.body, domains, sem).length, 1);
+}
+
 /** Every LKMM-consistent execution of a kernel program, in the engine's summary shape. */
 export function enumerateLkmm(p: Program, opts: LkmmOracleOptions = {}): OracleExecution[] {
   const sem = lkmmSemantics(p);
