@@ -113,3 +113,25 @@ test('LKMM engine: a plain write racing with both halves of an RMW is one racing
   assert.equal(result.races[0].executions, 2);
   assert.equal(compareLkmm(p).length, 0, compareLkmm(p).join('\n'));
 });
+
+test('LKMM engine: a read may see a value that only a control-dependent write of its own thread enables', () => {
+  // P0: r0 = READ_ONCE(z); assume(r0 != 0); WRITE_ONCE(x, 1)
+  // P1: r1 = READ_ONCE(x); z = r1 + 1 (plain)
+  // r0 = 2 needs P1 to read x = 1 from P0's store, which exists only because P0 read z != 0. Nothing
+  // orders the plain store, so LKMM allows it (a data race): two executions, r0 = 1 and r0 = 2.
+  const load = (loc: string, reg: string): Program['threads'][number]['body'][number] => ({ k: 'load', loc, reg, mo: 'rlx' });
+  const p: Program = {
+    name: 'ctrl-enabled-value',
+    locations: [{ name: 'x', init: 0, atomic: true }, { name: 'z', init: 0, atomic: true }],
+    threads: [
+      { name: 'P0', body: [load('z', 'r0'), { k: 'assume', cond: { k: 'bin', op: '!=', a: { k: 'reg', r: 'r0' }, b: { k: 'const', v: 0 } } }, { k: 'store', loc: 'x', val: { k: 'const', v: 1 }, mo: 'rlx' }] },
+      { name: 'P1', body: [load('x', 'r1'), { k: 'store', loc: 'z', val: { k: 'bin', op: '+', a: { k: 'reg', r: 'r1' }, b: { k: 'const', v: 1 } }, mo: 'na' }] },
+    ],
+    condition: { quantifier: 'exists', cond: { k: 'eqReg', thread: 0, reg: 'r0', v: 2 } },
+  };
+  const oracle = enumerateLkmm(p);
+  assert.deepEqual(oracle.map(g => g.registers![0].r0).sort(), [1, 2]);
+  const result = explore(p, { model: 'lkmm' });
+  assert.equal(result.executions, 2);
+  assert.equal(result.condition?.outcome, 'sometimes');
+});

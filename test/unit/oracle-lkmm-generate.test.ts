@@ -41,6 +41,8 @@ test('kernel programs cover every barrier, RMW ordering, lock operation, and dep
         case 'cas': seen.add(i.lock ? `lock:${i.lock}` : `cas:${i.succ}`); break;
         case 'update': seen.add('update'); break;
         case 'if': seen.add('ctrl'); walk(i.then); walk(i.else); break;
+        case 'while': seen.add('while'); walk(i.body); break;
+        case 'assume': seen.add('assume'); break;
         default: break;
       }
     }
@@ -50,7 +52,7 @@ test('kernel programs cover every barrier, RMW ordering, lock operation, and dep
     ...['mb', 'rmb', 'wmb', 'before_atomic', 'after_atomic', 'after_spinlock', 'after_unlock_lock', 'rcu_read_lock', 'rcu_read_unlock', 'synchronize_rcu'].map(f => `fence:${f}`),
     'load:na', 'load:rlx', 'load:acq', 'store:na', 'store:rlx', 'store:rel',
     'rmw:rlx', 'rmw:acq', 'rmw:rel', 'rmw:sc', 'rmw:noreturn', 'cas:rlx', 'cas:acq', 'cas:rel', 'cas:sc', 'update',
-    'lock:lock', 'lock:trylock', 'lock:unlock', 'addr', 'data', 'ctrl',
+    'lock:lock', 'lock:trylock', 'lock:unlock', 'addr', 'data', 'ctrl', 'while', 'assume',
   ];
   assert.deepEqual(want.filter(w => !seen.has(w)), []);
 });

@@ -163,6 +163,22 @@ function addPointer(g: Gen, p: Program, ts: ThreadState): void {
   reader.body.unshift({ k: 'load', loc: 'p', reg: ptr, mo: g.pick<Mode>(['rlx', 'acq']) }, deref);
 }
 
+/**
+ * Makes one thread wait for another the way kernel code does: a bounded spin on a flag
+ * (`while (!READ_ONCE(flag)) ;`, or with smp_load_acquire), or an `assume` on a value read,
+ * before its remaining accesses (which become control dependent on the reads).
+ */
+function addWait(g: Gen, p: Program, ts: ThreadState): void {
+  const flag = g.pick(p.locations.filter(l => l.name !== 'p' && l.name !== 's' && l.name !== 't'));
+  const th = g.pick(p.threads);
+  const reg = fresh(ts);
+  const read: Instr = { k: 'load', loc: flag.name, reg, mo: g.pick<Mode>(['rlx', 'acq']) };
+  const wait: Instr = g.chance(0.6)
+    ? { k: 'while', cond: bin('==', r(reg), c(flag.init)), body: [read], bound: 1 }
+    : { k: 'assume', cond: bin('!=', r(reg), c(flag.init)) };
+  th.body = [read, wait, ...th.body];
+}
+
 export interface LkmmGenLimits {
   /** Instructions that make events, over all threads (loops unrolled). */
   maxInstrs: number;
@@ -195,6 +211,7 @@ function attempt(g: Gen, seed: number): Program | null {
   const extra: ThreadState = { regs: [], next: 50 };
   if (g.chance(0.2)) addSync(g, p, extra);
   if (g.chance(0.12)) addPointer(g, p, extra);
+  if (g.chance(0.15)) addWait(g, p, extra);
   p.condition = condition(g, p);
   const all = threads.flatMap(t => flatInstrs(t.body));
   if (all.filter(i => i.k !== 'fence' && !('lock' in i && i.lock)).length > LKMM_LIMITS.maxInstrs || all.length > LKMM_LIMITS.maxInstrs + 6) return null;

@@ -263,11 +263,16 @@ function applyOutcome(s: State, ins: MemInstr, loc: string | undefined, v: numbe
 
 /**
  * Per location, the values reads of it may return: the initial value and every value some path
- * writes to it, where paths read values already in the domains. Iterated to a fixpoint, or for as
- * many rounds as there can be writes in one execution (a value needs at most that many writes
- * feeding each other to be computed), whichever comes first.
+ * writes to it, where paths read values already in the domains. Iterated to a fixpoint, or (unless
+ * `fixpoint` is asked for) for as many rounds as there can be writes in one execution, whichever
+ * comes first. The round bound is enough when sb ∪ rf is acyclic (RC11): then every write's
+ * thread reaches it reading only values of writes before it. Under LKMM a read may take its value
+ * from a write that depends on it through control flow (a racy plain write, say): reaching such a
+ * value can take a detour through writes the execution does not have, so the LKMM oracle asks for
+ * `roundsPerWrite` 2 (a heuristic, not a proof: counters keep the plain fixpoint from settling).
+ * `maxValues` stops programs whose values grow too far.
  */
-export function valueDomains(p: Program, sem: InstrSemantics, opts: { ctrlFromAssume?: boolean; maxValues?: number } = {}): Domains {
+export function valueDomains(p: Program, sem: InstrSemantics, opts: { ctrlFromAssume?: boolean; maxValues?: number; roundsPerWrite?: number } = {}): Domains {
   const maxValues = opts.maxValues ?? 32;
   const doms = new Map<string, Set<number>>(p.locations.map(l => [l.name, new Set([l.init])]));
   const frozen = (): Domains => new Map([...doms].map(([k, s]) => [k, [...s].sort((a, b) => a - b)]));
@@ -296,7 +301,7 @@ export function valueDomains(p: Program, sem: InstrSemantics, opts: { ctrlFromAs
       writesThisRound += most;
     }
     maxWrites = Math.max(maxWrites, writesThisRound);
-    if (!changed || round >= maxWrites) return frozen();
+    if (!changed || round >= maxWrites * (opts.roundsPerWrite ?? 1)) return frozen();
   }
 }
 
