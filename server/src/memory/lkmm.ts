@@ -14,7 +14,8 @@
 //      (lkmm-axioms.ts). Each consistent execution is one (paths, rf, co) triple, counted once.
 // Values justified only through a cycle of value flow (rf and data/address dependencies) are not
 // produced, as herd does not produce them either; for marked accesses LKMM forbids such cycles
-// anyway (they are hb cycles), for plain accesses they would be data races.
+// anyway (they are hb cycles), for plain accesses they would be data races. Cycles through control
+// dependencies only are produced (herd produces them too) and left to the axioms.
 // A read whose value is then used as a pointer that is not a location's address ends its path
 // (herd would reject such a test); executions of that kind are not reported.
 
@@ -65,8 +66,12 @@ const union = (a: number[], b: number[]): number[] => {
   return [...new Set([...a, ...b])].sort((x, y) => x - y);
 };
 
-/** Every control-flow path of thread t with reads drawing values from `domain`. */
-function threadPaths(c: Compiled, t: number, domain: number[][], session: Session): Path[] {
+/**
+ * Every control-flow path of thread t with reads drawing values from `domain`. With `anyBranch`,
+ * branches and assumptions that depend on values read are not evaluated but both ways are taken:
+ * the paths then over-approximate what the thread can write (for the value domains).
+ */
+function threadPaths(c: Compiled, t: number, domain: number[][], session: Session, anyBranch = false): Path[] {
   const code = c.threads[t];
   const ops = code.ops;
   const L = c.locNames.length;
@@ -84,12 +89,20 @@ function threadPaths(c: Compiled, t: number, domain: number[][], session: Sessio
       switch (op.k) {
         case 'let': s.regs[op.slot] = op.val(s.regs); s.taint[op.slot] = taintOf(s, op.regs); s.pc++; continue;
         case 'jmp': s.pc = op.target; continue;
-        case 'jz': s.ctrl = union(s.ctrl, taintOf(s, op.regs)); s.pc = op.cond(s.regs) === 0 ? op.target : s.pc + 1; continue;
-        case 'assume':
-          s.ctrl = union(s.ctrl, taintOf(s, op.regs));
-          if (op.cond(s.regs) === 0) { out.push({ events: s.events, regs: s.regs, blocked: true, nodes: s.nodes }); return; }
+        case 'jz': {
+          const deps = taintOf(s, op.regs);
+          s.ctrl = union(s.ctrl, deps);
+          if (anyBranch && deps.length > 0) { const other = clone(s); other.pc = op.target; run(other); s.pc++; continue; }
+          s.pc = op.cond(s.regs) === 0 ? op.target : s.pc + 1;
+          continue;
+        }
+        case 'assume': {
+          const deps = taintOf(s, op.regs);
+          s.ctrl = union(s.ctrl, deps);
+          if (op.cond(s.regs) === 0 && !(anyBranch && deps.length > 0)) { out.push({ events: s.events, regs: s.regs, blocked: true, nodes: s.nodes }); return; }
           s.pc++;
           continue;
+        }
         case 'ev': break;
       }
       const e = op as EventOp;
@@ -157,12 +170,17 @@ function threadPaths(c: Compiled, t: number, domain: number[][], session: Sessio
   return out;
 }
 
-/** The values each location may hold, to a fixpoint bounded by how many writes an execution can make. */
-function valueDomains(c: Compiled, session: Session): { domain: number[][]; paths: Path[][] } {
+/**
+ * The values each location may hold, to a fixpoint bounded by how many writes an execution can
+ * make. Branches on read values are taken both ways here, as herd's symbolic values would: a write
+ * guarded by `if (r == 1)` contributes its value even when 1 can only come from a cycle (LB with
+ * control dependencies); whether such a candidate is consistent is then the axioms' business.
+ */
+function valueDomains(c: Compiled, session: Session): number[][] {
   const L = c.locNames.length;
   let domain = c.program.locations.map(l => [l.init]);
   for (let iter = 0; ; iter++) {
-    const paths = c.threads.map((_, t) => threadPaths(c, t, domain, session));
+    const paths = c.threads.map((_, t) => threadPaths(c, t, domain, session, true));
     const seen = domain.map(d => new Set(d));
     let writes = 0;
     for (const ps of paths) {
@@ -180,7 +198,7 @@ function valueDomains(c: Compiled, session: Session): { domain: number[][]; path
       if (next[l].length > MAX_DOMAIN) throw new ProgramError(`location ${c.locNames[l]} can hold more than ${MAX_DOMAIN} values; the Linux kernel memory model checker needs small value sets`);
     }
     // A value that needs k writes to be built is in the domain after k rounds.
-    if (!changed || iter >= writes) return { domain, paths };
+    if (!changed || iter >= writes) return domain;
     domain = next;
   }
 }
@@ -199,7 +217,8 @@ export function exploreLkmm(c: Compiled, session: Session): void {
   const result = session.result;
   const L = c.locNames.length;
   const T = c.threads.length;
-  const { paths } = valueDomains(c, session);
+  const domain = valueDomains(c, session);
+  const paths = c.threads.map((_, t) => threadPaths(c, t, domain, session));
   const chosen: Path[] = new Array(T);
 
   // Cheap pruning of path combinations: every value read must be written by someone (the initial
