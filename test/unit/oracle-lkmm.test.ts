@@ -236,3 +236,16 @@ test('plain accesses: a payload published with wmb/rmb around marked flag access
   ]);
   assert.ok(enumerateLkmm(q).some(g => g.races.length > 0));
 });
+
+test('load buffering through control dependencies: forbidden with marked reads, allowed (and racy) when one read is plain', () => {
+  const lb = (first: Mode): Program => prog(['x', 'y'], [
+    [ld('x', 'r0', first), ifEq('r0', 1, [st('y', 1)])],
+    [ld('y', 'r1'), st('x', 'r1', 'rel')],
+  ], and(reg(0, 'r0', 1), reg(1, 'r1', 1)));
+  assert.equal(outcome(lb('rlx')), 'never');
+  // The plain read is not in hb, so the cycle ctrl ; rfe ; data ; rfe is not one of hb.
+  const plain = lb('na');
+  assert.equal(outcome(plain), 'sometimes');
+  const cyc = enumerateLkmm(plain).find(g => g.registers![0].r0 === 1)!;
+  assert.deepEqual(cyc.races, [['0:0', '1:1']]);
+});

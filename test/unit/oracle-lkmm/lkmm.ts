@@ -21,10 +21,9 @@
 //   give the RCU relations.
 // - Dependencies come from registers (paths.ts), extended through plain memory by carry-dep.
 // - Values that only a cycle of value flow (rf, data, addr, rmw) could justify are not produced,
-//   as herd does not produce them. Read values are guessed from value domains computed with two
-//   rounds per write (paths.ts): a value reached only through a control-dependency detour needs
-//   more rounds than the execution has writes. Executions justified only through a cycle of
-//   control dependencies (possible with plain accesses) are out of reach of value guessing.
+//   as herd does not produce them. Read values are guessed from value domains computed with
+//   every branch taken both ways (paths.ts), so writes that exist only through a cycle of control
+//   dependencies (allowed when plain accesses break it) still give their values.
 // Not modelled: SRCU, spin_is_locked, the mixed-accesses and lock-misuse flags.
 
 import { locationAt, type Cond, type KernelFence, type Mode, type Program, type RmwOp } from '../../../server/src/memory/ir';
@@ -436,7 +435,7 @@ export function pathCost(p: Program, maxValues = 8): number {
   const sem = lkmmSemantics(p);
   let domains;
   try {
-    domains = valueDomains(p, sem, { maxValues, roundsPerWrite: 2 });
+    domains = valueDomains(p, sem, { maxValues, ignoreControl: true });
   } catch {
     return Infinity;
   }
@@ -446,7 +445,7 @@ export function pathCost(p: Program, maxValues = 8): number {
 /** Every LKMM-consistent execution of a kernel program, in the engine's summary shape. */
 export function enumerateLkmm(p: Program, opts: LkmmOracleOptions = {}): OracleExecution[] {
   const sem = lkmmSemantics(p);
-  const domains = valueDomains(p, sem, { maxValues: 16, roundsPerWrite: 2 });
+  const domains = valueDomains(p, sem, { maxValues: 16, ignoreControl: true });
   const perThread = p.threads.map(th => threadPaths(th.body, domains, sem));
   const out: OracleExecution[] = [];
   for (const paths of pathCombinations(p, perThread)) {
@@ -466,7 +465,7 @@ export function enumerateLkmm(p: Program, opts: LkmmOracleOptions = {}): OracleE
  */
 export function decisiveAxioms(p: Program): Set<LkmmAxiom> {
   const sem = lkmmSemantics(p);
-  const domains = valueDomains(p, sem, { maxValues: 16, roundsPerWrite: 2 });
+  const domains = valueDomains(p, sem, { maxValues: 16, ignoreControl: true });
   const perThread = p.threads.map(th => threadPaths(th.body, domains, sem));
   const out = new Set<LkmmAxiom>();
   for (const paths of pathCombinations(p, perThread)) {

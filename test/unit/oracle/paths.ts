@@ -160,7 +160,20 @@ const FUEL = 100_000;
  * by `assume` or by a loop still wanting to run after its bound are dropped, as the engine drops
  * those executions.
  */
-export function threadPaths(body: readonly Instr[], domains: Domains, sem: InstrSemantics, opts: { ctrlFromAssume?: boolean; withBlocked?: boolean } = {}): ThreadPath[] {
+export interface PathOptions {
+  ctrlFromAssume?: boolean;
+  /** Also return blocked runs (flagged `blocked`). */
+  withBlocked?: boolean;
+  /**
+   * Ignore conditions: take both ways at every `if`, every iteration count up to a loop's bound,
+   * and pass every `assume`. Only for value domains: it reaches every write whose value some
+   * execution can give it, even when the branch to it is justified by a cycle of control
+   * dependencies (LKMM allows those for plain accesses).
+   */
+  ignoreControl?: boolean;
+}
+
+export function threadPaths(body: readonly Instr[], domains: Domains, sem: InstrSemantics, opts: PathOptions = {}): ThreadPath[] {
   const out: ThreadPath[] = [];
   const ctrlFromAssume = opts.ctrlFromAssume ?? true;
   const work: State[] = [{ frames: [{ body, pc: 0 }], rs: { vals: new Map(), deps: new Map() }, ctrl: new Set(), events: [] }];
@@ -181,8 +194,11 @@ export function threadPaths(body: readonly Instr[], domains: Domains, sem: Instr
         if (f.loop) {
           // Back to the loop head: test the condition again.
           const { ins, count } = f.loop;
-          alive = enterLoop(s, ins, count);
-          blocked = !alive;
+          if (opts.ignoreControl) { if (count < ins.bound) work.push(enteredLoop(cloneState(s), ins, count)); }
+          else {
+            alive = enterLoop(s, ins, count);
+            blocked = !alive;
+          }
         }
         continue;
       }
@@ -194,15 +210,24 @@ export function threadPaths(body: readonly Instr[], domains: Domains, sem: Instr
           s.rs.deps.set(ins.reg, depsOf(ins.val, s.rs));
           break;
         case 'assume':
+          if (opts.ignoreControl) break;
           if (ctrlFromAssume) for (const d of depsOf(ins.cond, s.rs)) s.ctrl.add(d);
           if (ev(ins.cond) === 0) { alive = false; blocked = true; }
           break;
         case 'if':
+          if (opts.ignoreControl) {
+            const other = cloneState(s);
+            other.frames.push({ body: ins.else, pc: 0 });
+            work.push(other);
+            s.frames.push({ body: ins.then, pc: 0 });
+            break;
+          }
           for (const d of depsOf(ins.cond, s.rs)) s.ctrl.add(d);
           s.frames.push({ body: ev(ins.cond) !== 0 ? ins.then : ins.else, pc: 0 });
           break;
         case 'while':
           if (!(ins.bound >= 0 && ins.bound <= MAX_LOOP_BOUND)) throw new Error(`oracle: loop bound ${ins.bound} out of range`);
+          if (opts.ignoreControl) { if (ins.bound > 0) work.push(enteredLoop(cloneState(s), ins, 0)); break; }
           alive = enterLoop(s, ins, 0);
           blocked = !alive;
           break;
@@ -234,6 +259,12 @@ export function threadPaths(body: readonly Instr[], domains: Domains, sem: Instr
 }
 
 /** Tests a loop's condition at its head: enter the body, leave, or block past the bound. */
+/** The state that runs one more iteration of a loop (for runs that ignore conditions). */
+function enteredLoop(s: State, ins: Extract<Instr, { k: 'while' }>, count: number): State {
+  s.frames.push({ body: ins.body, pc: 0, loop: { ins, count: count + 1 } });
+  return s;
+}
+
 function enterLoop(s: State, ins: Extract<Instr, { k: 'while' }>, count: number): boolean {
   for (const d of depsOf(ins.cond, s.rs)) s.ctrl.add(d);
   if (evalExpr(ins.cond, s.rs.vals) === 0) return true;
@@ -263,16 +294,16 @@ function applyOutcome(s: State, ins: MemInstr, loc: string | undefined, v: numbe
 
 /**
  * Per location, the values reads of it may return: the initial value and every value some path
- * writes to it, where paths read values already in the domains. Iterated to a fixpoint, or (unless
- * `fixpoint` is asked for) for as many rounds as there can be writes in one execution, whichever
- * comes first. The round bound is enough when sb ∪ rf is acyclic (RC11): then every write's
- * thread reaches it reading only values of writes before it. Under LKMM a read may take its value
- * from a write that depends on it through control flow (a racy plain write, say): reaching such a
- * value can take a detour through writes the execution does not have, so the LKMM oracle asks for
- * `roundsPerWrite` 2 (a heuristic, not a proof: counters keep the plain fixpoint from settling).
- * `maxValues` stops programs whose values grow too far.
+ * writes to it, where paths read values already in the domains. Iterated to a fixpoint, or for as
+ * many rounds as there can be writes in one execution, whichever comes first. The round bound is enough when sb ∪ rf is acyclic (RC11): then every write's
+ * thread reaches it reading only values of writes before it. Under LKMM a write may exist only
+ * because of a read that (through other threads) depends on it — a cycle of control dependencies,
+ * allowed when plain accesses break it. With `ignoreControl` runs take every branch whatever its
+ * condition, so a write's value needs only its data inputs: ordering an execution's writes along
+ * value flow (acyclic: the oracles drop executions where it is not), each round adds the next,
+ * and the round bound holds again. `maxValues` stops programs whose values grow too far.
  */
-export function valueDomains(p: Program, sem: InstrSemantics, opts: { ctrlFromAssume?: boolean; maxValues?: number; roundsPerWrite?: number } = {}): Domains {
+export function valueDomains(p: Program, sem: InstrSemantics, opts: { ctrlFromAssume?: boolean; maxValues?: number; ignoreControl?: boolean } = {}): Domains {
   const maxValues = opts.maxValues ?? 32;
   const doms = new Map<string, Set<number>>(p.locations.map(l => [l.name, new Set([l.init])]));
   const frozen = (): Domains => new Map([...doms].map(([k, s]) => [k, [...s].sort((a, b) => a - b)]));
@@ -284,7 +315,7 @@ export function valueDomains(p: Program, sem: InstrSemantics, opts: { ctrlFromAs
     for (const th of p.threads) {
       let most = 0;
       // Blocked runs count too: a thread may write before it blocks on one guess and not on another.
-      for (const path of threadPaths(th.body, d, sem, { ...opts, withBlocked: true })) {
+      for (const path of threadPaths(th.body, d, sem, { ctrlFromAssume: opts.ctrlFromAssume, ignoreControl: opts.ignoreControl, withBlocked: true })) {
         let n = 0;
         for (const e of path.events) {
           if (e.writeValue === undefined || e.loc === undefined) continue;
@@ -301,7 +332,7 @@ export function valueDomains(p: Program, sem: InstrSemantics, opts: { ctrlFromAs
       writesThisRound += most;
     }
     maxWrites = Math.max(maxWrites, writesThisRound);
-    if (!changed || round >= maxWrites * (opts.roundsPerWrite ?? 1)) return frozen();
+    if (!changed || round >= maxWrites) return frozen();
   }
 }
 
