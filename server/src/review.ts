@@ -13,7 +13,7 @@ import { analyzeRustFile } from './rust/extract';
 import { initRustParser } from './rust/parser';
 import type { RustIndex } from './rust/index';
 import type { TreeCache } from './rust/trees';
-import type { Site } from './rust/site';
+import type { Problem, Site } from './rust/site';
 
 export interface ReviewOptions {
   budget?: Budget;
@@ -83,11 +83,8 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
     return linesOf.get(f);
   };
 
-  for (const p of analysis.problems) {
-    if (p.kind === 'unresolved-ordering') {
-      findings.push({ file, rule: 'unresolved-ordering', severity: 'info', message: p.message, range: p.range, role: 'unknown', ordering: 'unresolved', fix: null, related: [], trace: null });
-    } else review.problems.push({ message: p.message, range: p.range });
-  }
+  const unresolved = analysis.problems.filter(p => p.kind === 'unresolved-ordering');
+  for (const p of analysis.problems) if (p.kind !== 'unresolved-ordering') review.problems.push({ message: p.message, range: p.range });
 
   // Orderings Rust rejects at run time are errors whatever the protocol.
   for (const s of analysis.sites) {
@@ -104,12 +101,8 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
 
   const all = [...analysis.sites, ...(opts.otherSites ?? []).filter(s => s.file !== file)];
   const sitesById = new Map(all.map(s => [`${s.file}#${s.id}`, s]));
-  const structs = analysis.summary.structs;
-  const ownersOf = (field: string): string[] => {
-    const out = Object.entries(structs).filter(([, fields]) => fields[field] !== undefined && /Atomic|Refcount|refcount_t/.test(fields[field])).map(([name]) => name);
-    return out;
-  };
-  const counters: Counter[] = classify(all, file, ownersOf);
+  const counters: Counter[] = classify(all, file);
+  findings.push(...unresolvedFindings(file, unresolved, analysis.sites, all, counters));
   for (const counter of counters) {
     review.counters!.push({ key: counter.key, isRefcount: counter.isRefcount, why: counter.why, sites: counter.sites.filter(cs => cs.site.file === file).map(cs => ({ id: cs.site.id, role: describeRole(cs.role) })) });
     if (!counter.isRefcount) continue;
@@ -160,6 +153,42 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
 
   review.findings = applySeverity(findings, opts);
   return review;
+}
+
+/**
+ * `unresolved-ordering` infos that matter to a refcount review (docs/rules.md): a site of a
+ * counter that is a reference count; a fence in a function with such a site; a helper that takes
+ * its ordering from callers only when no caller was found (each caller's argument is its own site
+ * otherwise). One info per argument, however many sites share it.
+ */
+function unresolvedFindings(file: string, problems: Problem[], sites: Site[], all: Site[], counters: Counter[]): Finding[] {
+  const refcount = new Set<string>();
+  const refcountFns = new Set<string>();
+  for (const c of counters) {
+    if (!c.isRefcount) continue;
+    for (const cs of c.sites) {
+      if (cs.site.file !== file) continue;
+      refcount.add(cs.site.id);
+      refcountFns.add(`${cs.site.implType}::${cs.site.fnName}`);
+    }
+  }
+  const called = new Set(all.filter(s => s.via?.helperFile === file).map(s => s.via!.helperSite.id));
+  const byId = new Map(sites.map(s => [s.id, s]));
+  const seen = new Set<string>();
+  const out: Finding[] = [];
+  for (const p of problems) {
+    const s = p.siteId ? byId.get(p.siteId) : undefined;
+    if (!s) continue;
+    const helperOwn = s.notes.some(n => n.startsWith('operates on parameter'));
+    const matters = s.op === 'fence' ? refcountFns.has(`${s.implType}::${s.fnName}`)
+      : helperOwn ? !called.has(s.id)
+        : !called.has(s.id) && refcount.has(s.id);
+    const key = `${p.range.start.line}:${p.range.start.character}:${p.message}`;
+    if (!matters || seen.has(key)) continue;
+    seen.add(key);
+    out.push({ file, rule: 'unresolved-ordering', severity: 'info', message: p.message, range: p.range, role: 'unknown', ordering: 'unresolved', fix: null, related: [], trace: null });
+  }
+  return out;
 }
 
 function applySeverity(findings: Finding[], opts: ReviewOptions): Finding[] {
