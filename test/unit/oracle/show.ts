@@ -15,13 +15,14 @@ function expr(e: Expr): string {
 function instr(i: Instr): string {
   switch (i.k) {
     case 'load': return `${i.reg ?? '_'} = ${i.loc}.load(${i.mo})`;
-    case 'store': return `${i.loc}.store(${expr(i.val)}, ${i.mo})`;
-    case 'rmw': return `${i.reg ?? '_'} = ${i.loc}.fetch_${i.op}(${expr(i.val)}, ${i.mo})`;
+    case 'store': return i.lock ? `spin_unlock(${i.loc})` : `${i.loc}.store(${expr(i.val)}, ${i.mo})`;
+    case 'rmw': return `${i.reg ?? '_'} = ${i.loc}.fetch_${i.op}(${expr(i.val)}, ${i.mo}${i.noreturn ? ', noreturn' : ''})`;
     case 'cas':
+      if (i.lock) return `${i.okReg ? `${i.okReg} = ` : ''}spin_${i.lock}(${i.loc})`;
       return `${i.reg ?? '_'},${i.okReg ?? '_'} = ${i.loc}.cas${i.weak ? '_weak' : ''}(${expr(i.expected)} -> ${expr(i.desired)}, ${i.succ}, ${i.fail})`;
     case 'update':
       return `${i.oldReg},${i.okReg ?? '_'} = ${i.loc}.update(${i.guard ? expr(i.guard) : 'true'} ? ${expr(i.next)}, ${i.succ}, ${i.fail})`;
-    case 'fence': return `fence(${i.mo})`;
+    case 'fence': return i.kernel ? `${i.kernel}()` : `fence(${i.mo})`;
     case 'let': return `${i.reg} = ${expr(i.val)}`;
     case 'assume': return `assume ${expr(i.cond)}`;
     case 'if': return `if ${expr(i.cond)} { ${i.then.map(instr).join('; ')} }${i.else.length > 0 ? ` else { ${i.else.map(instr).join('; ')} }` : ''}`;
