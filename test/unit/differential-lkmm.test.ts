@@ -17,6 +17,9 @@ import { flatInstrs } from './oracle/generate';
 import { showProgram } from './oracle/show';
 import { enumerateLkmm, evalCondition } from './oracle-lkmm/lkmm';
 import { generateKernelProgram, LKMM_DIFFERENTIAL_SEEDS } from './oracle-lkmm/generate';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { readLitmus } from '../../server/src/litmus/parse';
 
 const SHOWN = 3;
 const DIFF_LINES = 6;
@@ -134,4 +137,19 @@ test('LKMM engine: a read may see a value that only a control-dependent write of
   const result = explore(p, { model: 'lkmm' });
   assert.equal(result.executions, 2);
   assert.equal(result.condition?.outcome, 'sometimes');
+});
+
+test('LKMM engine and oracle agree execution by execution on the kernel litmus fixtures', () => {
+  const dir = path.resolve(__dirname, '../../../test/fixtures/litmus-lkmm');
+  const walk = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap(e => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]));
+  const files = walk(dir).filter(f => f.endsWith('.litmus')).sort();
+  assert.ok(files.length >= 40);
+  const problems: string[] = [];
+  for (const f of files) {
+    const src = readFileSync(f, 'utf8');
+    if (!/^\s*\*\s*Result:/m.test(src)) continue;
+    const found = compareLkmm(readLitmus(src, f).program);
+    if (found.length > 0) problems.push(`${path.relative(dir, f)}:\n  - ${found.join('\n  - ')}`);
+  }
+  assert.deepEqual(problems, []);
 });
