@@ -152,7 +152,7 @@ const cloneState = (s: State): State => ({
   events: s.events.slice(),
 });
 
-/** Guard against a local loop that the bound does not stop (the bound is per loop entry). */
+/** Steps one run may take between forks: a guard against code that never reaches its end. */
 const FUEL = 100_000;
 
 /**
@@ -177,9 +177,9 @@ export function threadPaths(body: readonly Instr[], domains: Domains, sem: Instr
   const out: ThreadPath[] = [];
   const ctrlFromAssume = opts.ctrlFromAssume ?? true;
   const work: State[] = [{ frames: [{ body, pc: 0 }], rs: { vals: new Map(), deps: new Map() }, ctrl: new Set(), events: [] }];
-  let fuel = FUEL;
   while (work.length > 0) {
     const s = work.pop()!;
+    let fuel = FUEL;
     let alive = true;
     let blocked = false;
     while (alive) {
