@@ -9,7 +9,8 @@ import { conditionText, propositionText, valueText } from './litmus/print';
 import type { Program } from './memory/ir';
 import { explore, ProgramError } from './memory/explore';
 import { MODEL_TITLES, type Budget, type ExploreResult, type ModelName, type Outcome, type Race, type Trace } from './memory/result';
-import { runCheck, CheckUsageError, formatJson, formatSarif, formatText } from './check';
+import { runCheck, formatJson, formatSarif, formatText } from './check';
+import { readSourceSync } from './sourceFiles';
 
 export interface Io {
   out(s: string): void;
@@ -170,15 +171,14 @@ function litmusCommand(args: string[], io: Io): number {
   const programs: { file: string; read: LitmusRead; model: LitmusModel }[] = [];
   let failed = false;
   for (const file of positional) {
-    let src: string;
-    try {
-      src = readFileSync(file, 'utf8');
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      io.err(`${file}: cannot read: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message}\n`);
+    // Only a regular file of bounded size is read: `litmus /dev/zero` must fail at once.
+    const got = readSourceSync(file);
+    if ('skipped' in got) {
+      io.err(`${file}: ${got.skipped.startsWith('cannot read') ? got.skipped : `cannot read: ${got.skipped}`}\n`);
       failed = true;
       continue;
     }
+    const src = got.text;
     try {
       const read = readLitmus(src, file);
       programs.push({ file, read, model: modelOpt === 'auto' ? LITMUS_MODEL[dialectModel(read.dialect)] : modelOpt });
@@ -219,7 +219,10 @@ const CHECK_USAGE = `usage: refcount-review check <file-or-dir>... [--format tex
 
 Reviews the atomic reference counts in Rust files (directories are walked, skipping target/,
 .git/ and node_modules/). --hints also reports orderings stronger than the protocol needs.
-Exit 0: no findings; 1: findings; 2: usage or I/O error.`;
+Only regular files are read (FIFOs, devices and files over 2 MB are skipped with the reason);
+symlinks are followed once each. A file whose exploration hits the budget is reported as bounded:
+its verdict is unknown, not clean.
+Exit 0: no findings; 1: findings; 2: usage error, or nothing at all could be read.`;
 
 async function checkCommand(args: string[], io: Io): Promise<number> {
   const { opts, positional } = parseArgs(args, ['--format', '--model', '--max-executions', '--timeout-ms'], ['--help', '-h', '--hints']);
@@ -230,16 +233,17 @@ async function checkCommand(args: string[], io: Io): Promise<number> {
   if (model !== 'c11') throw new UsageError(`--model: only 'c11' is supported (got '${model}')`);
   if (positional.length === 0) throw new UsageError('check needs at least one file or directory');
   const budget = { maxExplored: positiveInt('--max-executions', opts.get('--max-executions')), maxMillis: positiveInt('--timeout-ms', opts.get('--timeout-ms')) };
-  let result;
-  try {
-    result = await runCheck(positional, Object.fromEntries(Object.entries(budget).filter(([, v]) => v !== undefined)), { hints: opts.has('--hints') });
-  } catch (e) {
-    if (e instanceof CheckUsageError) { io.err(`refcount-review: ${e.message}\n`); return 2; }
-    throw e;
-  }
+  const result = await runCheck(positional, Object.fromEntries(Object.entries(budget).filter(([, v]) => v !== undefined)), { hints: opts.has('--hints') });
   if (format === 'json') io.out(formatJson(result) + '\n');
   else if (format === 'sarif') io.out(formatSarif(result, version()) + '\n');
   else io.out(formatText(result) + '\n');
+  // Unreadable entries are skipped with their reason; only a run that read nothing at all failed.
+  if (result.files > 0 && result.skipped.length >= result.files) {
+    for (const s of result.skipped) io.err(`refcount-review: ${s.file}: ${s.reason}\n`);
+    io.err('refcount-review: nothing could be read\n');
+    return 2;
+  }
+  for (const b of result.bounded) io.err(`refcount-review: warning: ${b.file}: exploration bounded, verdict unknown: ${b.message}\n`);
   return result.findings.length > 0 ? 1 : 0;
 }
 

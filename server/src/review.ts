@@ -45,6 +45,8 @@ export interface FileReview {
   /** Sites found in this file (for hovers and the workspace index). */
   sites?: Site[];
   counters?: { key: string; isRefcount: boolean; why: string; sites: { id: string; role: string }[] }[];
+  /** Counters whose exploration hit the budget: their verdicts are unknown, not clean. */
+  bounded?: string[];
 }
 
 export const MAX_FILE_BYTES = 2 * 1024 * 1024;
@@ -55,7 +57,6 @@ const sharedCache = new ScenarioCache();
 export function skipReason(text: string): string | undefined {
   if (text.length > MAX_FILE_BYTES) return `file is larger than ${MAX_FILE_BYTES / (1024 * 1024)} MB; not reviewed`;
   if (text.includes('\u0000')) return 'file looks binary (contains NUL bytes); not reviewed';
-  if (text.includes('\uFFFD')) return 'file is not valid UTF-8; not reviewed';
   return undefined;
 }
 
@@ -130,6 +131,7 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
     if (scenarios.length === 0) continue;
     const verdict = judgeCounter(scenarios, cache, budget);
     if (verdict.bounded) review.problems.push({ message: `${counter.key}: exploration ${verdict.bounded}; the verdict may be incomplete` });
+    if (verdict.bounded) (review.bounded ??= []).push(`${counter.key}: ${verdict.bounded}`);
     for (const v of verdict.verdicts) {
       if (!v.scenario.sites.some(s => s.file === file)) continue;
       review.scenarios.push({

@@ -160,7 +160,8 @@ let indexedBytes = 0;
 async function indexWorkspace(): Promise<void> {
   if (workspaceRoots.length === 0) return;
   const t0 = Date.now();
-  const { files, truncated } = await scanRustFiles(workspaceRoots);
+  const { files, truncated, skipped: notRead } = await scanRustFiles(workspaceRoots);
+  for (const s of notRead) log(`${s.file}: ${s.reason}`);
   if (truncated) warn(`the workspace has more than ${DEFAULT_LIMITS.maxFiles} Rust files; only the first ${files.length} are indexed and checked`);
   const batch: [string, string][] = [];
   let skipped = 0;
@@ -278,7 +279,8 @@ async function checkWorkspace(workDoneToken: string | number | undefined, token:
   const result: CheckWorkspaceResult = { files: 0, findings: 0, filesWithFindings: 0, skipped: [], cancelled: false, elapsedMs: 0 };
   try {
     if (!settings.enable) { progress.report(100, 'disabled'); return result; }
-    const { files, truncated } = await scanRustFiles(workspaceRoots, DEFAULT_LIMITS, cancelled);
+    const { files, truncated, skipped: notRead } = await scanRustFiles(workspaceRoots, DEFAULT_LIMITS, cancelled);
+    result.skipped.push(...notRead);
     if (truncated) warn(`check workspace: more than ${DEFAULT_LIMITS.maxFiles} Rust files; checking the first ${files.length}`);
     let done = 0;
     const next = () => files.shift();
