@@ -26,12 +26,16 @@ commands:
       run the language server over stdio (for Neovim, Helix, Emacs, Zed)
   litmus <file.litmus>... [--model auto|c11|lkmm] [--format text|json] [--max-executions N] [--timeout-ms N]
       explore litmus tests in herd's C syntax: C11 ones under RC11, Linux kernel ones under LKMM
+      (budget by default: 1000000 executions, 60000 ms; a bounded run's outcome is 'unknown')
 
 options:
   --help, -h       show this help
   --version        print the version
 
 exit codes: 0 ok, 1 findings (check), 2 usage, I/O or parse error`;
+
+/** Every litmus run has a budget: a big or hostile test must end with "unknown", not run forever. */
+const LITMUS_BUDGET = { maxExplored: 1_000_000, maxMillis: 60_000 } as const;
 
 const LITMUS_USAGE = `usage: refcount-review litmus <file.litmus>... [--model auto|c11|lkmm] [--format text|json] [--max-executions N] [--timeout-ms N]
 
@@ -45,8 +49,11 @@ with a witness trace.
                         model (LKMM); c11 or lkmm: every file under that model
   --format text|json    text (default): a herd-like summary; json: one object per file
                         (an array when several files are given)
-  --max-executions N    stop after N explored executions (reported as bounded)
-  --timeout-ms N        stop after N milliseconds (reported as bounded)`;
+  --max-executions N    stop after N explored executions (default ${LITMUS_BUDGET.maxExplored})
+  --timeout-ms N        stop after N milliseconds (default ${LITMUS_BUDGET.maxMillis})
+
+A run stopped by either budget proves nothing either way: its outcome is 'unknown (bounded)',
+never never/sometimes/always, and the JSON carries "outcome": "unknown" with the bounded object.`;
 
 class UsageError extends Error {}
 
@@ -87,7 +94,8 @@ export interface LitmusReport {
   name: string;
   /** The model the test was explored under, as `--model` names it. */
   model: LitmusModel;
-  outcome: Outcome;
+  /** 'unknown' exactly when the run was bounded: an incomplete search decides nothing. */
+  outcome: Outcome | 'unknown';
   executions: number;
   witnesses: number;
   races: Race[];
@@ -103,7 +111,7 @@ const LITMUS_MODEL: Record<ModelName, LitmusModel> = { rc11: 'c11', lkmm: 'lkmm'
 
 export function litmusReport(file: string, program: Program, res: ExploreResult, model: LitmusModel = 'c11'): LitmusReport {
   // No condition: report it as `exists (true)`, so every execution is a witness.
-  const outcome: Outcome = res.condition?.outcome ?? (res.executions > 0 ? 'always' : 'never');
+  const outcome: LitmusReport['outcome'] = res.bounded ? 'unknown' : res.condition?.outcome ?? (res.executions > 0 ? 'always' : 'never');
   const witnesses = res.condition?.witnesses ?? res.executions;
   return {
     file,
@@ -126,7 +134,7 @@ function litmusText(read: LitmusRead, res: ExploreResult, rep: LitmusReport): st
   const names = { addresses: read.dialect === 'kernel' };
   const cond = conditionText(program, names);
   // herd's verdict words: the condition as a whole is validated (Ok) or not (No).
-  const verdict = res.condition ? (res.condition.holds ? 'Ok' : 'No') : 'Ok';
+  const verdict = res.bounded ? 'Unknown (bounded)' : res.condition ? (res.condition.holds ? 'Ok' : 'No') : 'Ok';
   lines.push(`Test ${program.name} (${rep.file})`);
   lines.push(`Model ${MODEL_TITLES[ENGINE_MODEL[rep.model]]}`);
   lines.push(`States ${Object.keys(res.states).length}`);
@@ -137,9 +145,12 @@ function litmusText(read: LitmusRead, res: ExploreResult, rep: LitmusReport): st
   lines.push(`Positive: ${rep.witnesses} Negative: ${rep.executions - rep.witnesses}`);
   lines.push(`Condition ${cond ?? 'exists (true)'}`);
   if (read.filter) lines.push(`Filter (${propositionText(program, read.filter, names)}): ${res.blocked} execution${res.blocked === 1 ? '' : 's'} filtered out`);
-  lines.push(`Outcome: ${rep.outcome} (${rep.witnesses} of ${rep.executions} execution${rep.executions === 1 ? '' : 's'} satisfy the proposition)`);
+  const counted = `${rep.witnesses} of ${rep.executions} execution${rep.executions === 1 ? '' : 's'}`;
+  lines.push(res.bounded
+    ? `Outcome: unknown (bounded): ${counted} explored so far satisfy the proposition; the search did not finish`
+    : `Outcome: ${rep.outcome} (${counted} satisfy the proposition)`);
   if (res.races.length === 0) {
-    lines.push('Races: none');
+    lines.push(res.bounded ? 'Races: none found before the budget ran out (unknown)' : 'Races: none');
   } else {
     lines.push(`Races: ${res.races.length}`);
     for (const { race, executions } of res.races) {
@@ -161,8 +172,8 @@ function litmusCommand(args: string[], io: Io): number {
   const modelOpt = opts.get('--model') ?? 'auto';
   if (modelOpt !== 'auto' && modelOpt !== 'c11' && modelOpt !== 'lkmm') throw new UsageError(`--model must be auto, c11 or lkmm, got '${modelOpt}'`);
   const budget: Budget = {
-    maxExplored: positiveInt('--max-executions', opts.get('--max-executions')),
-    maxMillis: positiveInt('--timeout-ms', opts.get('--timeout-ms')),
+    maxExplored: positiveInt('--max-executions', opts.get('--max-executions')) ?? LITMUS_BUDGET.maxExplored,
+    maxMillis: positiveInt('--timeout-ms', opts.get('--timeout-ms')) ?? LITMUS_BUDGET.maxMillis,
   };
   if (positional.length === 0) throw new UsageError('litmus: no input files');
 
