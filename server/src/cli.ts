@@ -211,6 +211,13 @@ function litmusCommand(args: string[], io: Io): number {
     } catch (e) {
       // The reader accepts what the engine can run; a ProgramError here is still a property of
       // the input file (e.g. a condition on a register a thread never sets), so exit 2.
+      if (isStackOverflow(e)) {
+        // The explorer recurses once per event of a thread; past the stack that is a limit of the
+        // tool, said as such, not an internal error.
+        const longest = Math.max(...program.threads.map(t => t.body.length));
+        io.err(`${file}: the test is too large to explore: the search ran out of stack (the longest thread has ${longest} statements); split it into smaller tests\n`);
+        return 2;
+      }
       if (!(e instanceof ProgramError)) throw e;
       io.err(`${file}: ${e.message}\n`);
       return 2;
@@ -222,6 +229,10 @@ function litmusCommand(args: string[], io: Io): number {
   if (format === 'json') io.out(JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2) + '\n');
   else io.out(texts.join('\n\n') + '\n');
   return 0;
+}
+
+function isStackOverflow(e: unknown): boolean {
+  return e instanceof RangeError && /call stack/i.test(e.message);
 }
 
 // ------------------------------------------------------------------ check

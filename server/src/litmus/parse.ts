@@ -25,6 +25,7 @@
 
 import { ADDRESS_BASE, type BinOp, type ModelName, type Cond, type Expr, type Instr, type LocationDecl, type Mode, type Program, type Quantifier, type RmwOp, type Thread } from '../memory/ir';
 import { LitmusError, numberValue, tokenize, type Token } from './lexer';
+import { MAX_NESTING } from './limits';
 import { isC11Word, isKernelWord, KERNEL_PRIMITIVES, KERNEL_TYPES, Unsupported, unsupportedReason, type Target } from './kernel';
 
 export { LitmusError } from './lexer';
@@ -47,7 +48,7 @@ const ORDER_LIST = 'memory_order_relaxed, memory_order_consume, memory_order_acq
 const FETCH_OPS: Record<string, RmwOp> = { add: 'add', sub: 'sub', and: 'and', or: 'or', xor: 'xor' };
 
 /** Deep enough for any real test, shallow enough that a hostile file cannot exhaust the JS stack. */
-const MAX_DEPTH = 200;
+const MAX_DEPTH = MAX_NESTING;
 
 interface ThreadCtx {
   index: number;
@@ -112,6 +113,7 @@ class Parser {
   private toks: Token[];
   private pos = 0;
   private depth = 0;
+  private depths = new WeakMap<Expr, number>();
   private name = '';
   private src: string;
   private readonly dialect: Dialect;
@@ -259,7 +261,7 @@ class Parser {
         if (filter) this.fail(t, "a second 'filter' clause; join them with '/\\\\'");
         if (condition) this.fail(t, "'filter' must come before the condition");
         this.next();
-        const cond = this.cond(locs, ctxs);
+        const cond = this.topCond(locs, ctxs, t);
         filter = { cond, tok: t, end: this.toks[this.pos - 1] };
         continue;
       }
@@ -270,7 +272,7 @@ class Parser {
       else if (this.is('~') && this.is('exists', 1)) { this.next(); this.next(); quantifier = 'not exists'; }
       else if (this.is('while') || this.is('for') || this.is('do')) this.fail(t, `loops ('${t.text}') are not supported in litmus tests`);
       else this.fail(t, `expected a thread, 'locations', or a condition ('exists', '~exists', 'forall'), found ${this.found(t)}`);
-      const cond = this.cond(locs, ctxs);
+      const cond = this.topCond(locs, ctxs, t);
       condition = { quantifier, cond };
     }
     if (filter) this.lowerFilter(filter.cond, filter.tok, filter.end, threads);
@@ -1054,7 +1056,8 @@ class Parser {
     // precedence level, so the limit reads as nesting the user wrote.
     let a = this.expr(ctx, level + 1);
     while (this.peek().kind === 'punct' && (Parser.LEVELS[level] as string[]).includes(this.peek().text)) {
-      const op = this.next().text as BinOp;
+      const opTok = this.next();
+      const op = opTok.text as BinOp;
       const lazy = op === '&&' || op === '||';
       if (lazy) this.shortCircuit++;
       let b: Expr;
@@ -1063,16 +1066,34 @@ class Parser {
       } finally {
         if (lazy) this.shortCircuit--;
       }
+      // A chain `r + r + ... + r` nests to the left; the engine walks expressions recursively, so
+      // the chain's depth counts against the same limit as written nesting.
+      const depth = 1 + Math.max(this.exprDepth(a), this.exprDepth(b));
+      if (depth > MAX_DEPTH) this.fail(opTok, `expression nested deeper than ${MAX_DEPTH} levels (a chain of operators counts one level per operator); split it over several registers`);
       a = { k: 'bin', op, a, b };
+      this.depths.set(a, depth);
     }
     return a;
+  }
+
+  /** Depth of an expression read so far (binary nodes are recorded as they are built). */
+  private exprDepth(e: Expr): number {
+    return this.depths.get(e) ?? (e.k === 'not' ? 1 + this.exprDepth(e.a) : 1);
   }
 
   private unary(ctx: ThreadCtx): Expr {
     const t = this.peek();
     this.enter(t);
     try {
-      if (this.is('!')) { this.next(); return { k: 'not', a: this.unary(ctx) }; }
+      if (this.is('!')) {
+        this.next();
+        const a = this.unary(ctx);
+        const depth = 1 + this.exprDepth(a);
+        if (depth > MAX_DEPTH) this.fail(t, `expression nested deeper than ${MAX_DEPTH} levels`);
+        const e: Expr = { k: 'not', a };
+        this.depths.set(e, depth);
+        return e;
+      }
       if (this.is('-')) {
         this.next();
         const a = this.unary(ctx);
@@ -1108,22 +1129,37 @@ class Parser {
 
   // ---------------------------------------------------------------- final condition
 
+  /** A whole condition, no deeper than the nesting limit once its chains are grouped. */
+  private topCond(locs: Map<string, unknown>, ctxs: ThreadCtx[], at: Token): Cond {
+    const c = this.cond(locs, ctxs);
+    let deepest = 0;
+    const stack: [Cond, number][] = [[c, 1]];
+    while (stack.length) {
+      const [x, d] = stack.pop()!;
+      deepest = Math.max(deepest, d);
+      if (x.k === 'and' || x.k === 'or') stack.push([x.a, d + 1], [x.b, d + 1]);
+      else if (x.k === 'not') stack.push([x.a, d + 1]);
+    }
+    if (deepest > MAX_DEPTH) this.fail(at, `condition nested deeper than ${MAX_DEPTH} levels`);
+    return c;
+  }
+
   private cond(locs: Map<string, unknown>, ctxs: ThreadCtx[]): Cond {
-    let a = this.conj(locs, ctxs);
+    const terms = [this.conj(locs, ctxs)];
     while (this.is('\\/')) {
       this.next();
-      a = { k: 'or', a, b: this.conj(locs, ctxs) };
+      terms.push(this.conj(locs, ctxs));
     }
-    return a;
+    return chain('or', terms);
   }
 
   private conj(locs: Map<string, unknown>, ctxs: ThreadCtx[]): Cond {
-    let a = this.condUnary(locs, ctxs);
+    const terms = [this.condUnary(locs, ctxs)];
     while (this.is('/\\')) {
       this.next();
-      a = { k: 'and', a, b: this.condUnary(locs, ctxs) };
+      terms.push(this.condUnary(locs, ctxs));
     }
-    return a;
+    return chain('and', terms);
   }
 
   private condUnary(locs: Map<string, unknown>, ctxs: ThreadCtx[]): Cond {
@@ -1183,6 +1219,22 @@ class Parser {
     const v = numberValue(t.text);
     return neg ? -v : v;
   }
+}
+
+/** Chains up to this long keep herd's grouping to the left, which the printers show as written. */
+const LEFT_CHAIN = 32;
+
+/**
+ * `a op b op c ...` as a tree. A long chain is split in halves, so a 10,000-term disjunction is a
+ * tree of depth about 20, not 10,000: every later walk over conditions (evaluation, printing,
+ * filters) recurses per level, and both connectives are associative.
+ */
+function chain(k: 'and' | 'or', terms: Cond[]): Cond {
+  if (terms.length > LEFT_CHAIN) {
+    const mid = Math.ceil(terms.length / 2);
+    return { k, a: chain(k, terms.slice(0, mid)), b: chain(k, terms.slice(mid)) };
+  }
+  return terms.reduce((a, b) => ({ k, a, b }));
 }
 
 /** A condition over one thread's registers as an expression over them. */
