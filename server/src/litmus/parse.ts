@@ -114,6 +114,8 @@ class Parser {
   private pos = 0;
   private depth = 0;
   private depths = new WeakMap<Expr, number>();
+  /** C11 dialect: the first atomic and the first plain access to each location. */
+  private accesses = new Map<string, { atomic?: Token; plain?: Token }>();
   private name = '';
   private src: string;
   private readonly dialect: Dialect;
@@ -277,6 +279,7 @@ class Parser {
     }
     if (filter) this.lowerFilter(filter.cond, filter.tok, filter.end, threads);
     if (this.kernel) this.markAtomics(threads);
+    else this.settleAtomicity();
 
     const program: Program = { name: this.name, locations: [...locs.values()].map(l => l.decl), threads };
     if (condition) program.condition = condition;
@@ -304,6 +307,26 @@ class Parser {
     };
     for (const t of threads) walk(t.body);
     for (const [name, l] of this.locs) if (marked.has(name)) l.decl.atomic = true;
+  }
+
+  /**
+   * C11 dialect, as herd reads it: a location is atomic when it is accessed atomically, whatever
+   * its parameters' types say. So a location only ever read and written plainly (the expected
+   * value of a herd-style CAS, declared atomic_int*) is a plain location, with herd's races.
+   * A location accessed both ways (herd's mixed-access tests) is refused: the engine decides
+   * atomicity and race checks per location, not per access.
+   */
+  private settleAtomicity(): void {
+    for (const [name, seen] of this.accesses) {
+      const l = this.locs.get(name);
+      if (!l) continue;
+      if (seen.atomic && seen.plain) {
+        const [first, later] = seen.atomic.start < seen.plain.start ? [seen.atomic, seen.plain] : [seen.plain, seen.atomic];
+        const how = (t: Token) => (t === seen.atomic ? 'atomically' : 'non-atomically');
+        this.fail(later, `'${name}' is accessed ${how(later)} here and ${how(first)} at line ${first.line}: a location with both atomic and plain accesses is not supported (the engine fixes each location's atomicity)`);
+      }
+      l.decl.atomic = !!seen.atomic;
+    }
   }
 
   /**
@@ -413,12 +436,9 @@ class Parser {
       if (ctx.params.has(name.text)) this.fail(name, `parameter '${name.text}' appears twice`);
       const known = locs.get(name.text);
       if (known) {
-        if (known.decl.atomic !== atomic) {
-          if (known.typed) {
-            this.fail(name, `'${name.text}' is ${atomic ? 'atomic_int*' : 'int*'} here but ${known.decl.atomic ? 'atomic' : 'non-atomic'} elsewhere`);
-          }
-          known.decl.atomic = atomic;
-        }
+        // herd lets threads type one location differently (atomic_int* here, int* there): the
+        // accesses, not the types, decide its atomicity (see settleAtomicity).
+        if (!known.typed) known.decl.atomic = atomic;
         known.typed = true;
       } else {
         locs.set(name.text, { decl: { name: name.text, init: 0, atomic }, typed: true, tok: name });
@@ -684,6 +704,9 @@ class Parser {
     if (access === 'atomic' && !atomic) {
       this.fail(name, `'${name.text}' is a non-atomic location (int*); atomic operations need an atomic_int* parameter`);
     }
+    const seen = this.accesses.get(name.text) ?? {};
+    seen[access === 'atomic' ? 'atomic' : 'plain'] ??= name;
+    this.accesses.set(name.text, seen);
     if (this.is('+') || this.is('-') || this.is('[')) this.fail(this.peek(), 'pointer arithmetic is not supported');
     return name;
   }
@@ -749,7 +772,8 @@ class Parser {
     if (name === 'atomic_thread_fence') {
       const mo = this.memoryOrder(ALL, 'a fence');
       close();
-      return { instrs: [{ k: 'fence', mo }], returns: false };
+      // A relaxed fence orders nothing (C11 7.17.4): herd accepts it as a no-op, and so does the reader.
+      return { instrs: mo === 'rlx' ? [] : [{ k: 'fence', mo }], returns: false };
     }
     if (name.startsWith('atomic_')) this.fail(fn, `unsupported atomic operation '${name}'`);
     this.fail(fn, `unsupported function call '${name}' (only the C11 atomic operations are allowed)`);
@@ -1182,8 +1206,8 @@ class Parser {
         if (th >= ctxs.length) this.fail(t, `thread ${th} does not exist (the test has ${ctxs.length} thread${ctxs.length === 1 ? '' : 's'})`);
         const reg = this.ident('a register name');
         if (!ctxs[th].regs.has(reg.text)) this.fail(reg, `unknown register '${reg.text}' in thread ${th}`);
-        this.expect('=', "'='");
-        return { k: 'eqReg', thread: th, reg: reg.text, v: this.condValue() };
+        const differs = this.condRelation();
+        return this.negatedIf(differs, { k: 'eqReg', thread: th, reg: reg.text, v: this.condValue() });
       }
       let loc: Token;
       if (this.is('[')) {
@@ -1196,11 +1220,22 @@ class Parser {
         this.fail(t, `expected a condition atom ('0:r0=1', 'x=1', '[x]=1', 'true'), found ${this.found(t)}`);
       }
       if (!locs.has(loc.text)) this.fail(loc, `unknown location '${loc.text}' in the condition`);
-      this.expect('=', "'='");
-      return { k: 'eqLoc', loc: loc.text, v: this.condValue() };
+      const differs = this.condRelation();
+      return this.negatedIf(differs, { k: 'eqLoc', loc: loc.text, v: this.condValue() });
     } finally {
       this.leave();
     }
+  }
+
+  /** `=` or herd's `!=` between an atom and its value; true for `!=`. */
+  private condRelation(): boolean {
+    if (this.is('!=')) { this.next(); return true; }
+    this.expect('=', "'=' or '!='");
+    return false;
+  }
+
+  private negatedIf(differs: boolean, c: Cond): Cond {
+    return differs ? { k: 'not', a: c } : c;
   }
 
   private condValue(): number {
