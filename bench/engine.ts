@@ -99,6 +99,7 @@ function toTable(rows: EngineRow[], gc: boolean): Table {
     notes.push(`fetch_add n=${r.n}: ${r.wallMs.toFixed(0)} ms here vs GenMC ${g.toLocaleString('en-US')} ms (from the issue) -> ${(g / r.wallMs).toFixed(1)}x`);
   }
   if (!genmc.length) notes.push(`GenMC reference (from the issue): fetch_add n=8 2.56 s, n=9 23.95 s (not run in --quick)`);
+  if (rows.some(r => r.family.startsWith('LKMM'))) notes.push('LKMM rows: explored = candidates (thread paths x rf x co) checked against the cat axioms plus path combinations pruned early');
   if (!gc) notes.push('heap delta not measured: run with --expose-gc (run.js re-spawns itself with it unless --no-respawn)');
   return {
     title: 'Engine: exhaustive exploration (RC11, and LKMM families marked LKMM)',

@@ -176,7 +176,7 @@ export function lkmmMpChain(ordered: boolean): Family {
   return {
     name: `LKMM MP chain ${ordered ? 'release/acquire' : 'once'}`,
     model: 'lkmm',
-    sizes: [1, 2, 3, 4, 5],
+    sizes: [1, 2, 3, 4, 5, 6, 7],
     quickSizes: [1, 2],
     build: n => {
       const threads = [{ name: 'T0', body: [{ k: 'store', loc: 'data', val: c(1), mo: 'rlx' }, { k: 'store', loc: 'f1', val: c(1), mo: rel }] as Instr[] }];
@@ -204,7 +204,7 @@ export function lkmmSbRing(mb: boolean): Family {
   return {
     name: `LKMM SB ring ${mb ? 'smp_mb' : 'once'}`,
     model: 'lkmm',
-    sizes: [2, 3, 4, 5, 6],
+    sizes: [2, 3, 4, 5, 6, 7, 8, 9],
     quickSizes: [2, 3],
     build: n => ({
       name: `lkmm-sb-ring-${mb ? 'mb' : 'once'}-${n}`,
@@ -231,7 +231,7 @@ export function lkmmLbRing(ctrl: boolean): Family {
   return {
     name: `LKMM LB ring ${ctrl ? 'ctrl' : 'once'}`,
     model: 'lkmm',
-    sizes: [2, 3, 4, 5, 6],
+    sizes: [2, 3, 4, 5, 6, 7, 8, 9],
     quickSizes: [2, 3],
     build: n => {
       let cond: Cond = { k: 'true' };
@@ -265,7 +265,7 @@ export function lkmmIriw(mb: boolean): Family {
   return {
     name: `LKMM IRIW ${mb ? 'smp_mb' : 'once'}`,
     model: 'lkmm',
-    sizes: [2, 3, 4],
+    sizes: [2, 3, 4, 5],
     quickSizes: [2],
     build: n => {
       const p = base.build(n);
@@ -278,7 +278,7 @@ export function lkmmIriw(mb: boolean): Family {
 /** The refcount takeover under LKMM: atomic_dec_return_release (or _relaxed) and cmpxchg_acquire (or _relaxed). */
 export function lkmmTakeover(dec: 'rel' | 'rlx', cas: 'acq' | 'rlx'): Family {
   const f = refcountTakeover(dec, cas);
-  return { ...f, name: `LKMM ${f.name}`, model: 'lkmm', sizes: [1, 2, 3], quickSizes: [1, 2] };
+  return { ...f, name: `LKMM ${f.name}`, model: 'lkmm', sizes: [1, 2, 3, 4], quickSizes: [1, 2] };
 }
 
 export const FAMILIES: Family[] = [

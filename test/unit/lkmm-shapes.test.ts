@@ -267,6 +267,11 @@ test('data race: a plain write and a plain read ordered by release/acquire plus 
   assert.equal(unguarded.races[0].race.loc, 'buf');
   assert.equal(unguarded.races[0].trace.model, 'lkmm');
   assert.match(unguarded.races[0].race.explanation, /Linux kernel memory model/);
+  // The race's steps point at the two accesses in its trace.
+  const { race, trace } = unguarded.races[0];
+  assert.deepEqual([trace.steps[race.a].label, trace.steps[race.b].label].sort(), [...race.labels].sort());
+  assert.equal(trace.steps[race.a].loc, 'buf');
+  assert.equal(trace.steps[race.b].loc, 'buf');
   // With once accesses on flag nothing orders the plain accesses even when guarded.
   assert.equal(lkmm(mk('rlx', 'rlx', true)).races.length, 1);
   // smp_wmb / smp_rmb bound the plain accesses just as well.
@@ -362,4 +367,36 @@ test('dependencies carried through plain accesses order a later store (after the
   assert.equal(res.condition?.outcome, 'never');
   assert.deepEqual(res.races, []);
   assert.equal(outcome(mk(false)), 'sometimes');
+});
+
+test('LB through branches on plain accesses: the cycle is a candidate, allowed, and a data race', () => {
+  // With `if (r == 1)` the value 1 only exists if the cycle happens. Marked accesses: hb forbids it.
+  // Plain accesses are outside hb, so LKMM allows it and flags the race (as herd does).
+  const P = (name: string) => ({ name, init: 0, atomic: false });
+  const mk = (mo: Mode): Program => ({
+    name: 'LB+ctrl', locations: mo === 'na' ? [P('x'), P('y')] : [A('x'), A('y')],
+    threads: [
+      { name: 'P0', body: [ld('r0', 'x', mo), when(bin('==', r('r0'), c(1)), st('y', 1, mo))] },
+      { name: 'P1', body: [ld('r0', 'y', mo), when(bin('==', r('r0'), c(1)), st('x', 1, mo))] },
+    ],
+    condition: { quantifier: 'exists', cond: all(reg(0, 'r0', 1), reg(1, 'r0', 1)) },
+  });
+  const marked = lkmm(mk('rlx'));
+  assert.equal(marked.condition?.outcome, 'never');
+  assert.equal(marked.executions, 1);
+  const plain = lkmm(mk('na'));
+  assert.equal(plain.condition?.outcome, 'sometimes');
+  assert.equal(plain.races.length, 2);
+});
+
+test('smp_mb__after_unlock_lock makes an unlock+lock handoff a full barrier (Z6.0-like, Never with it, Sometimes without)', () => {
+  // P1 takes the lock after P0 (it sees x=1 inside); P2 is SB against both. Without the barrier the
+  // handoff gives hb but no strong fence, so pb has no cycle; with it, x=1 -> P1's read of y is one.
+  const z6 = (barrier: boolean): Program => prog('unlock-lock', ['x', 'y', 's'], [
+    [spinLock('s'), st('x', 1), spinUnlock('s')],
+    [spinLock('s'), ...(barrier ? [f('after_unlock_lock')] : []), ld('r0', 'x'), ld('r1', 'y'), spinUnlock('s')],
+    [st('y', 1), f('mb'), ld('r2', 'x')],
+  ], all(reg(1, 'r0', 1), reg(1, 'r1', 0), reg(2, 'r2', 0)));
+  assert.equal(outcome(z6(false)), 'sometimes');
+  assert.equal(outcome(z6(true)), 'never');
 });

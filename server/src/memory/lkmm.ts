@@ -14,7 +14,8 @@
 //      (lkmm-axioms.ts). Each consistent execution is one (paths, rf, co) triple, counted once.
 // Values justified only through a cycle of value flow (rf and data/address dependencies) are not
 // produced, as herd does not produce them either; for marked accesses LKMM forbids such cycles
-// anyway (they are hb cycles), for plain accesses they would be data races.
+// anyway (they are hb cycles), for plain accesses they would be data races. Cycles through control
+// dependencies only are produced (herd produces them too) and left to the axioms.
 // A read whose value is then used as a pointer that is not a location's address ends its path
 // (herd would reject such a test); executions of that kind are not reported.
 
@@ -65,8 +66,12 @@ const union = (a: number[], b: number[]): number[] => {
   return [...new Set([...a, ...b])].sort((x, y) => x - y);
 };
 
-/** Every control-flow path of thread t with reads drawing values from `domain`. */
-function threadPaths(c: Compiled, t: number, domain: number[][], session: Session): Path[] {
+/**
+ * Every control-flow path of thread t with reads drawing values from `domain`. With `anyBranch`,
+ * branches and assumptions that depend on values read are not evaluated but both ways are taken:
+ * the paths then over-approximate what the thread can write (for the value domains).
+ */
+function threadPaths(c: Compiled, t: number, domain: number[][], session: Session, anyBranch = false): Path[] {
   const code = c.threads[t];
   const ops = code.ops;
   const L = c.locNames.length;
@@ -84,12 +89,20 @@ function threadPaths(c: Compiled, t: number, domain: number[][], session: Sessio
       switch (op.k) {
         case 'let': s.regs[op.slot] = op.val(s.regs); s.taint[op.slot] = taintOf(s, op.regs); s.pc++; continue;
         case 'jmp': s.pc = op.target; continue;
-        case 'jz': s.ctrl = union(s.ctrl, taintOf(s, op.regs)); s.pc = op.cond(s.regs) === 0 ? op.target : s.pc + 1; continue;
-        case 'assume':
-          s.ctrl = union(s.ctrl, taintOf(s, op.regs));
-          if (op.cond(s.regs) === 0) { out.push({ events: s.events, regs: s.regs, blocked: true, nodes: s.nodes }); return; }
+        case 'jz': {
+          const deps = taintOf(s, op.regs);
+          s.ctrl = union(s.ctrl, deps);
+          if (anyBranch && deps.length > 0) { const other = clone(s); other.pc = op.target; run(other); s.pc++; continue; }
+          s.pc = op.cond(s.regs) === 0 ? op.target : s.pc + 1;
+          continue;
+        }
+        case 'assume': {
+          const deps = taintOf(s, op.regs);
+          s.ctrl = union(s.ctrl, deps);
+          if (op.cond(s.regs) === 0 && !(anyBranch && deps.length > 0)) { out.push({ events: s.events, regs: s.regs, blocked: true, nodes: s.nodes }); return; }
           s.pc++;
           continue;
+        }
         case 'ev': break;
       }
       const e = op as EventOp;
@@ -157,12 +170,17 @@ function threadPaths(c: Compiled, t: number, domain: number[][], session: Sessio
   return out;
 }
 
-/** The values each location may hold, to a fixpoint bounded by how many writes an execution can make. */
-function valueDomains(c: Compiled, session: Session): { domain: number[][]; paths: Path[][] } {
+/**
+ * The values each location may hold, to a fixpoint bounded by how many writes an execution can
+ * make. Branches on read values are taken both ways here, as herd's symbolic values would: a write
+ * guarded by `if (r == 1)` contributes its value even when 1 can only come from a cycle (LB with
+ * control dependencies); whether such a candidate is consistent is then the axioms' business.
+ */
+function valueDomains(c: Compiled, session: Session): number[][] {
   const L = c.locNames.length;
   let domain = c.program.locations.map(l => [l.init]);
   for (let iter = 0; ; iter++) {
-    const paths = c.threads.map((_, t) => threadPaths(c, t, domain, session));
+    const paths = c.threads.map((_, t) => threadPaths(c, t, domain, session, true));
     const seen = domain.map(d => new Set(d));
     let writes = 0;
     for (const ps of paths) {
@@ -180,7 +198,7 @@ function valueDomains(c: Compiled, session: Session): { domain: number[][]; path
       if (next[l].length > MAX_DOMAIN) throw new ProgramError(`location ${c.locNames[l]} can hold more than ${MAX_DOMAIN} values; the Linux kernel memory model checker needs small value sets`);
     }
     // A value that needs k writes to be built is in the domain after k rounds.
-    if (!changed || iter >= writes) return { domain, paths };
+    if (!changed || iter >= writes) return domain;
     domain = next;
   }
 }
@@ -199,12 +217,57 @@ export function exploreLkmm(c: Compiled, session: Session): void {
   const result = session.result;
   const L = c.locNames.length;
   const T = c.threads.length;
-  const { paths } = valueDomains(c, session);
+  const domain = valueDomains(c, session);
+  const paths = c.threads.map((_, t) => threadPaths(c, t, domain, session));
   const chosen: Path[] = new Array(T);
 
+  // Cheap pruning of path combinations: every value read must be written by someone (the initial
+  // write, a chosen path, or some path of a thread still to choose), and RMWs reading the same
+  // value need as many writes of it (atomicity: a write is read by at most one RMW).
+  const key = (loc: number, v: number): string => `${loc}:${v}`;
+  const tally = (p: Path): { reads: Map<string, number>; writes: Map<string, number> } => {
+    const reads = new Map<string, number>(), writes = new Map<string, number>();
+    for (const e of p.events) {
+      if (e.kind === 'R') reads.set(key(e.loc, e.readVal), (reads.get(key(e.loc, e.readVal)) ?? 0) + (e.rmw >= 0 ? 1 : 0));
+      if (e.kind === 'W') writes.set(key(e.loc, e.writeVal), (writes.get(key(e.loc, e.writeVal)) ?? 0) + 1);
+    }
+    return { reads, writes };
+  };
+  const tallies = paths.map(ps => ps.map(tally));
+  // later[t]: per value, the most writes of it threads t.. can still make.
+  const later: Map<string, number>[] = new Array(T + 1);
+  later[T] = new Map();
+  for (let t = T - 1; t >= 0; t--) {
+    const most = new Map<string, number>();
+    for (const { writes } of tallies[t]) for (const [k, n] of writes) most.set(k, Math.max(most.get(k) ?? 0, n));
+    const m = new Map(later[t + 1]);
+    for (const [k, n] of most) m.set(k, (m.get(k) ?? 0) + n);
+    later[t] = m;
+  }
+  const initWrites = new Map<string, number>();
+  c.program.locations.forEach((l, loc) => initWrites.set(key(loc, l.init), 1));
+  const written = new Map<string, number>(initWrites);
+  const rmwReads = new Map<string, number>();
+  const needed = new Map<string, number>(); // reads so far: key -> how many of them
+  const feasible = (t: number): boolean => {
+    for (const k of needed.keys()) {
+      const avail = (written.get(k) ?? 0) + (later[t].get(k) ?? 0);
+      if (avail === 0 || (rmwReads.get(k) ?? 0) > avail) return false;
+    }
+    return true;
+  };
+  const bump = (m: Map<string, number>, k: string, n: number): void => { const v = (m.get(k) ?? 0) + n; if (v === 0) m.delete(k); else m.set(k, v); };
   const combine = (t: number): void => {
     if (t === T) { candidates(chosen.slice()); return; }
-    for (const p of paths[t]) { chosen[t] = p; combine(t + 1); }
+    paths[t].forEach((p, i) => {
+      const { reads, writes } = tallies[t][i];
+      for (const [k, n] of writes) bump(written, k, n);
+      for (const [k, n] of reads) { bump(rmwReads, k, n); bump(needed, k, 1); }
+      if (feasible(t + 1)) { chosen[t] = p; combine(t + 1); }
+      else { session.checkBudget(); result.explored++; }
+      for (const [k, n] of writes) bump(written, k, -n);
+      for (const [k, n] of reads) { bump(rmwReads, k, -n); bump(needed, k, -1); }
+    });
   };
 
   function candidates(ps: Path[]): void {
@@ -272,39 +335,58 @@ function locationChoices(events: LkEvent[], loc: number, writes: number[], reads
   const init = writes[0];
   const others = writes.slice(1);
   const po = (a: number, b: number): boolean => events[a].thread >= 0 && events[a].thread === events[b].thread && a < b;
-  // Coherence orders: permutations of the thread writes keeping each thread's writes in po order.
-  const orders: number[][] = [];
-  const perm = (acc: number[], left: number[]): void => {
-    if (left.length === 0) { orders.push(acc); return; }
-    for (const w of left) {
-      if (left.some(x => x !== w && po(x, w))) continue;
-      perm([...acc, w], left.filter(x => x !== w));
-    }
-  };
   // rf options per read: writes of the value read that are not po-after it.
   const options = reads.map(r => writes.filter(w => writeValue(w) === value(r) && !po(r, w) && w !== r));
   if (options.some(o => o.length === 0)) return out;
-  perm([init], others);
-  for (const order of orders) {
-    const pos = new Map<number, number>();
-    order.forEach((w, i) => pos.set(w, i));
-    const rf: [number, number][] = reads.map(r => [r, -1]);
-    const go = (k: number): void => {
-      if (k === reads.length) {
-        if (coherent(events, order, pos, rf, po)) out.push({ rf: rf.map(x => [x[0], x[1]]), co: order });
-        return;
-      }
-      const r = reads[k];
-      for (const w of options[k]) {
-        // Atomicity: an RMW's write comes right after the write its read took.
-        const partner = events[r].rmw;
-        if (partner >= 0 && pos.get(partner)! !== pos.get(w)! + 1) continue;
-        rf[k][1] = w;
-        go(k + 1);
+  const rf: [number, number][] = reads.map(r => [r, -1]);
+  /** RMW write -> the write its read took; and the reverse (atomicity: one RMW per write). */
+  const sourceOf = new Map<number, number>();
+  const rmwAfter = new Map<number, number>();
+  // Coherence orders for the chosen rf: each thread's writes in po order, and an RMW's write right
+  // after the write its read took (atomicity), so most permutations are never built.
+  const orders = (emit: (order: number[]) => void): void => {
+    const order = [init];
+    const left = new Set(others);
+    const step = (): void => {
+      if (left.size === 0) { emit(order); return; }
+      const last = order[order.length - 1];
+      const forced = rmwAfter.get(last);
+      for (const w of forced !== undefined ? [forced] : [...left]) {
+        if (!left.has(w)) continue;
+        const src = sourceOf.get(w);
+        if (src !== undefined && src !== last) continue;
+        let blocked = false;
+        for (const x of left) if (x !== w && po(x, w)) { blocked = true; break; }
+        if (blocked) continue;
+        left.delete(w); order.push(w);
+        step();
+        order.pop(); left.add(w);
       }
     };
-    go(0);
-  }
+    step();
+  };
+  const go = (k: number): void => {
+    if (k === reads.length) {
+      orders(order => {
+        const pos = new Map<number, number>();
+        order.forEach((w, i) => pos.set(w, i));
+        if (coherent(events, order, pos, rf, po)) out.push({ rf: rf.map(x => [x[0], x[1]]), co: order.slice() });
+      });
+      return;
+    }
+    const r = reads[k];
+    const partner = events[r].rmw;
+    for (const w of options[k]) {
+      if (partner >= 0) {
+        if (rmwAfter.has(w)) continue; // another RMW already read w
+        rmwAfter.set(w, partner); sourceOf.set(partner, w);
+      }
+      rf[k][1] = w;
+      go(k + 1);
+      if (partner >= 0) { rmwAfter.delete(w); sourceOf.delete(partner); }
+    }
+  };
+  go(0);
   return out;
 }
 

@@ -96,7 +96,11 @@ export interface ExploreResult {
   model?: ModelName;
   /** Consistent, complete executions found (each execution graph once). */
   executions: number;
-  /** Leaves of the search (complete executions plus dead ends); executions/explored is the search's efficiency. */
+  /**
+   * Leaves of the search (complete executions plus dead ends); executions/explored is the search's
+   * efficiency. Under LKMM: candidate executions checked against the axioms plus path combinations
+   * pruned before that.
+   */
   explored: number;
   /** Executions discarded by `assume` or a loop bound. */
   blocked: number;
