@@ -47,6 +47,16 @@ function readFailure(file: string, err: unknown): SourceRead {
   return { file, skipped: `cannot read: ${why}` };
 }
 
+/**
+ * The next read's size: what the stat promised plus one byte (to see EOF, or growth), then small
+ * chunks, never past `max + 1` bytes in all. The size is a hint, not a bound: a file may grow after
+ * the stat, and some regular files (procfs) report 0.
+ */
+function chunkSize(statSize: number, have: number, max: number): number {
+  const wanted = have < statSize ? statSize - have + 1 : 64 * 1024;
+  return Math.max(1, Math.min(wanted, max + 1 - have));
+}
+
 /** Reads one source file (CLI). At most `max + 1` bytes are ever read, whatever the file claims. */
 export function readSourceSync(file: string, max = MAX_SOURCE_BYTES): SourceRead {
   let fd: number;
@@ -56,11 +66,17 @@ export function readSourceSync(file: string, max = MAX_SOURCE_BYTES): SourceRead
     const odd = notRegular(st);
     if (odd) return { file, skipped: odd };
     if (st.size > max) return { file, skipped: tooLarge(st.size, max) };
-    const buf = Buffer.alloc(Math.min(st.size, max) + 1);
+    const chunks: Buffer[] = [];
     let n = 0;
-    for (let got = -1; got !== 0 && n < buf.length;) { got = readSync(fd, buf, n, buf.length - n, null); n += got; }
-    if (n > max) return { file, skipped: tooLarge(n, max) }; // grew since the stat
-    const decoded = decodeSource(buf.subarray(0, n), max);
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(chunkSize(st.size, n, max));
+      const got = readSync(fd, chunk, 0, chunk.length, null);
+      if (got === 0) break;
+      chunks.push(chunk.subarray(0, got));
+      n += got;
+      if (n > max) return { file, skipped: tooLarge(n, max) }; // grew since the stat, or a size-0 special file
+    }
+    const decoded = decodeSource(Buffer.concat(chunks, n), max);
     return 'text' in decoded ? { file, text: decoded.text } : { file, skipped: decoded.skipped };
   } catch (err) {
     return readFailure(file, err);
@@ -78,11 +94,17 @@ export async function readSource(file: string, max = MAX_SOURCE_BYTES): Promise<
     const odd = notRegular(st);
     if (odd) return { file, skipped: odd };
     if (st.size > max) return { file, skipped: tooLarge(st.size, max) };
-    const buf = Buffer.alloc(Math.min(st.size, max) + 1);
+    const chunks: Buffer[] = [];
     let n = 0;
-    for (let got = -1; got !== 0 && n < buf.length;) { ({ bytesRead: got } = await fh.read(buf, n, buf.length - n, null)); n += got; }
-    if (n > max) return { file, skipped: tooLarge(n, max) };
-    const decoded = decodeSource(buf.subarray(0, n), max);
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(chunkSize(st.size, n, max));
+      const { bytesRead: got } = await fh.read(chunk, 0, chunk.length, null);
+      if (got === 0) break;
+      chunks.push(chunk.subarray(0, got));
+      n += got;
+      if (n > max) return { file, skipped: tooLarge(n, max) };
+    }
+    const decoded = decodeSource(Buffer.concat(chunks, n), max);
     return 'text' in decoded ? { file, text: decoded.text } : { file, skipped: decoded.skipped };
   } catch (err) {
     return readFailure(file, err);

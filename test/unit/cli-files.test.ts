@@ -8,6 +8,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeF
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { readSource, readSourceSync } from '../../server/src/sourceFiles';
 
 const root = path.resolve(__dirname, '../../..');
 const bin = path.join(root, 'bin/refcount-review.js');
@@ -128,4 +129,18 @@ test('check: a bounded exploration is announced in text, JSON and SARIF; it is n
   const full = JSON.parse(run(['check', 'examples/block_mq_request.rs', '--format', 'json']).out) as Report;
   assert.deepEqual(full.bounded, []);
   assert.ok(full.findings.length > 0);
+});
+
+test('the stat size is a hint, not a bound: a size-0 procfs file is read whole, a big one refused before reading', async () => {
+  for (const r of [readSourceSync('/proc/self/status'), await readSource('/proc/self/status')]) {
+    assert.ok('text' in r, JSON.stringify(r));
+    assert.match(r.text, /^Name:.*\n[\s\S]*State:/);
+  }
+  const dir = fresh('limit');
+  const big = path.join(dir, 'big.rs');
+  writeFileSync(big, Buffer.alloc(300, 0x20));
+  const over = readSourceSync(big, 299);
+  assert.ok('skipped' in over && /over the/.test(over.skipped), JSON.stringify(over));
+  const exact = readSourceSync(big, 300);
+  assert.ok('text' in exact && exact.text.length === 300);
 });
