@@ -13,6 +13,7 @@ import { buildScenarios, cloneScenarios, ScenarioError, slotsOf, type Scenario }
 import { apiFamily, invalidWhy, validOrderings, type Access } from './protocol/orderings';
 import { judgeCounter, ScenarioCache, weakenings } from './protocol/fixes';
 import { counterFindings, orderingsOf, slotEdits, type ModelContrast } from './protocol/report';
+import { mergeSiteFindings } from './protocol/mergeFindings';
 import { analyzeRustFile } from './rust/extract';
 import { initRustParser } from './rust/parser';
 import type { RustIndex } from './rust/index';
@@ -199,7 +200,7 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
       return { findings: again.findings, scenarios: again.scenarios.length, executions: again.executions ?? 0 };
     });
   }
-  review.findings = applySeverity(findings, opts);
+  review.findings = applySeverity(mergeSiteFindings(findings), opts);
   return review;
 }
 
