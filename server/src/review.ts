@@ -13,6 +13,7 @@ import { buildScenarios, cloneScenarios, ScenarioError, slotsOf, type Scenario }
 import { apiFamily, invalidWhy, validOrderings, type Access } from './protocol/orderings';
 import { judgeCounter, ScenarioCache, weakenings } from './protocol/fixes';
 import { counterFindings, orderingsOf, slotEdits, type ModelContrast } from './protocol/report';
+import { mergeSiteFindings } from './protocol/mergeFindings';
 import { analyzeRustFile } from './rust/extract';
 import { initRustParser } from './rust/parser';
 import type { RustIndex } from './rust/index';
@@ -60,6 +61,8 @@ export interface FileReview {
   model?: ModelName;
   /** Why `auto` chose that model, in words. */
   modelWhy?: string;
+  /** Counters whose exploration hit the budget: their verdicts are unknown, not clean. */
+  bounded?: string[];
 }
 
 export const MAX_FILE_BYTES = 2 * 1024 * 1024;
@@ -70,7 +73,6 @@ const sharedCache = new ScenarioCache();
 export function skipReason(text: string): string | undefined {
   if (text.length > MAX_FILE_BYTES) return `file is larger than ${MAX_FILE_BYTES / (1024 * 1024)} MB; not reviewed`;
   if (text.includes('\u0000')) return 'file looks binary (contains NUL bytes); not reviewed';
-  if (text.includes('\uFFFD')) return 'file is not valid UTF-8; not reviewed';
   return undefined;
 }
 
@@ -160,6 +162,7 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
     const contrast = counterModel === 'lkmm' ? contrastWithC11(counter, sitesById, verdict.racy.map(v => v.scenario.id), cache, budget) : undefined;
     review.executions = (review.executions ?? 0) + verdict.verdicts.reduce((n, v) => n + v.result.executions, 0);
     if (verdict.bounded) review.problems.push({ message: `${counter.key}: exploration ${verdict.bounded}; the verdict may be incomplete` });
+    if (verdict.bounded) (review.bounded ??= []).push(`${counter.key}: ${verdict.bounded}`);
     for (const v of verdict.verdicts) {
       if (!v.scenario.sites.some(s => s.file === file)) continue;
       review.scenarios.push({
@@ -198,7 +201,7 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
       return { findings: again.findings, scenarios: again.scenarios.length, executions: again.executions ?? 0 };
     });
   }
-  review.findings = applySeverity(findings, opts);
+  review.findings = applySeverity(mergeSiteFindings(findings), opts);
   return review;
 }
 
