@@ -68,9 +68,24 @@ function positionOf(starts: number[], offset: number): { row: number; column: nu
 }
 
 /** Imports the edit added that name no existing item (compared with the file before it). */
-function madeUpImports(before: FileScope, after: FileScope): string[] {
-  const had = new Set([...before.imports.values(), ...before.globs].map(i => i.path));
+function madeUpImports(had: Set<string>, after: FileScope): string[] {
   return [...after.imports.values(), ...after.globs].map(i => i.path).filter(p => !had.has(p) && !isKnownOrderingItem(p.split('::')));
+}
+
+/** The unedited file's error count and import paths: a review checks several fixes against one text. */
+let baseline: { text: string; errors: number; imports: Set<string> } | null = null;
+
+function baselineOf(text: string): { errors: number; imports: Set<string> } {
+  if (baseline?.text !== text) {
+    const tree = parseRust(text);
+    try {
+      const scope = buildFileScope(tree.rootNode);
+      baseline = { text, errors: countErrors(tree), imports: new Set([...scope.imports.values(), ...scope.globs].map(i => i.path)) };
+    } finally {
+      tree.delete();
+    }
+  }
+  return baseline;
 }
 
 function resolveAt(root: SyntaxNode, scope: FileScope, starts: number[], from: number, to: number): ReturnType<OrderingResolver['resolve']> | null {
@@ -90,14 +105,12 @@ function resolveAt(root: SyntaxNode, scope: FileScope, starts: number[], from: n
 export function fixProblem(before: string, edits: TextEdit[], writes: WrittenOrdering[], fences: WrittenFence[] = []): string | null {
   const applied = applyTextEdits(before, edits);
   if (!applied) return 'its edits overlap';
-  const oldTree = parseRust(before);
+  const base = baselineOf(before);
   const newTree = parseRust(applied.text);
   try {
-    const added = countErrors(newTree) - countErrors(oldTree);
-    if (added > 0) return 'the edited file does not parse';
-    const oldScope = buildFileScope(oldTree.rootNode);
+    if (countErrors(newTree) > base.errors) return 'the edited file does not parse';
     const newScope = buildFileScope(newTree.rootNode);
-    const bogus = madeUpImports(oldScope, newScope);
+    const bogus = madeUpImports(base.imports, newScope);
     if (bogus.length) return `it would import \`${bogus[0]}\`, which does not exist`;
     const starts = lineStarts(applied.text);
     const oldStarts = lineStarts(before);
@@ -131,7 +144,6 @@ export function fixProblem(before: string, edits: TextEdit[], writes: WrittenOrd
     }
     return null;
   } finally {
-    oldTree.delete();
     newTree.delete();
   }
 }
