@@ -79,7 +79,10 @@ function ruleFor(role: Role, slot: Slot, to: Ordering): RuleId {
     case 'unique-load': return 'unique-load-needs-acquire';
     case 'inc-conjure': case 'feeding-load': return 'conjure-needs-acquire';
     case 'store': return 'republish-needs-release';
-    case 'dec-last': return gainsAcquire && !gainsRelease ? 'last-dec-needs-acquire' : gainsRelease && !gainsAcquire ? 'dec-needs-release' : slot.access === 'fence' ? 'last-dec-needs-acquire' : 'last-dec-needs-acquire';
+    // A decrement that gains only Release is the release obligation, whatever else it may be.
+    case 'dec-last': return gainsRelease && !gainsAcquire ? 'dec-needs-release' : 'last-dec-needs-acquire';
+    // Never the last reference: its only obligation is to release.
+    case 'dec': return 'dec-needs-release';
     default: return gainsAcquire ? 'last-dec-needs-acquire' : 'dec-needs-release';
   }
 }
