@@ -57,6 +57,8 @@ function fenceAlternative(slot: Slot, to: Ordering, fileText: (f: string) => str
   const site = slot.site;
   if (slot.access !== 'rmw' || site.api !== 'std' || slot.arg?.family !== 'std' || !slot.editable) return null;
   if (!isAcquireOrStronger(to) || isAcquireOrStronger(slot.current)) return null;
+  // Kernel code orders with the kernel's barriers, not Rust's fence, even around core atomics.
+  if (/\b(kernel|bindings)::/.test(fileText(file) ?? '')) return null;
   const path = site.context.lastPath ?? site.context.comparedWith?.equalPath;
   if (!path || path.how === 'unknown' || path.fence || path.acquireLoad) return null;
   const changes = isReleaseOrStronger(slot.current) ? [] : [{ slot, to: 'Release' as Ordering }];
