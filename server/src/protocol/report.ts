@@ -47,6 +47,13 @@ export function slotEdits(slot: Slot, to: Ordering, fileText: (file: string) => 
   return plannedEdits([{ slot, to }], fileText, slot.site.file).edits;
 }
 
+/** The text a fix writes into the slot's argument, as the file spells it (`Acquire`, `O::Acquire`, `atomic::Acquire`). */
+function writtenAs(edits: TextEdit[], slot: Slot): string | undefined {
+  const r = slot.arg?.range;
+  const e = r && edits.find(x => x.range.start.line === r.start.line && x.range.start.character === r.start.character && x.range.end.character === r.end.character);
+  return e?.newText.trim();
+}
+
 /**
  * std's other way to give a last decrement its Acquire half: Release on the decrement and
  * `fence(Acquire)` at the start of the last-reference path, instead of AcqRel on every decrement.
@@ -196,7 +203,7 @@ function fixFindings(file: string, counter: Counter, v: CounterVerdict, fx: Coun
     const planned = plannedEdits(fx.changed.filter(c2 => c2.slot.site === site), fileText, file);
     const together = fx.changed.length > 1 ? ` (verified together with ${fx.changed.filter(c2 => c2 !== ch).map(c2 => `${c2.to} at ${siteName(c2.slot.site)}`).join(', ')})` : '';
     const fix: Fix | null = planned.problem ? null : {
-      title: `Use ${ch.slot.arg?.family === 'kernel' ? rustName(ch.to, 'kernel') : 'Ordering::' + ch.to} for ${ch.slot.access === 'fence' ? 'this fence' : ch.slot.which === 'success' || ch.slot.which === 'set' ? `the ${describeRole(role).replace(/ \(.*\)$/, '')}'s success ordering` : `the ${describeRole(role)}`}${together}`,
+      title: `Use ${writtenAs(planned.edits, ch.slot) ?? (ch.slot.arg?.family === 'kernel' ? rustName(ch.to, 'kernel') : 'Ordering::' + ch.to)} for ${ch.slot.access === 'fence' ? 'this fence' : ch.slot.which === 'success' || ch.slot.which === 'set' ? `the ${describeRole(role).replace(/ \(.*\)$/, '')}'s success ordering` : `the ${describeRole(role)}`}${together}`,
       edits: planned.edits,
       verified: { scenarios: v.verdicts.length, executions: fx.executions },
     };
