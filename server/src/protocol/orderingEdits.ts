@@ -81,7 +81,9 @@ class Imports {
    * next to the path that already imports from such a module, else on a new line from `fallback`.
    */
   add(name: string, offset: number, fromModule: (m: string[]) => boolean, fallback: string[]): void {
-    const visible = leavesAt(this.uses, offset).filter(({ leaf }) => !leaf.glob && leaf.path.length > 1 && fromModule(leaf.path.slice(0, -1)));
+    // The declaration that already imports an ordering comes first, then any other from the module.
+    const visible = leavesAt(this.uses, offset).filter(({ leaf }) => !leaf.glob && leaf.path.length > 1 && fromModule(leaf.path.slice(0, -1)))
+      .sort((a, b) => Number(isOrderingName(b.leaf.path[b.leaf.path.length - 1])) - Number(isOrderingName(a.leaf.path[a.leaf.path.length - 1])));
     // An item of a group over the module itself: add a sibling to that group.
     const inGroup = visible.find(({ leaf }) => leaf.list && leaf.list.prefix.length === leaf.path.length - 1);
     if (inGroup) {
