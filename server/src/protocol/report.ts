@@ -111,7 +111,9 @@ function message(rule: RuleId, slot: Slot, to: Ordering, role: Role, partner: Si
   const late = path && path.how !== 'unknown' && path.fence?.afterPossibleTouch
     ? ` The fence(Acquire) on that path comes after code that may already use the object (line ${path.fence.afterPossibleTouch.start.line + 1}), so it does not protect it.`
     : '';
-  const how = slot.access === 'fence' ? `make this fence ${to}` : slot.which === 'success' || slot.which === 'set' ? `use ${to} for the success ordering (the failure ordering may stay Relaxed)` : `use ${to}`;
+  const family = slot.arg?.family ?? 'std';
+  const name = rustName(to, family);
+  const how = slot.access === 'fence' ? `make this fence ${name}` : (slot.which === 'success' || slot.which === 'set') && slot.site.api === 'std' ? `use ${name} for the success ordering (the failure ordering may stay Relaxed)` : `use ${name}`;
   const proof = `Checked under the C11/Rust memory model: the fix makes all ${executions} executions of the scenarios race-free.`;
   switch (rule) {
     case 'takeover-needs-acquire':
@@ -120,7 +122,7 @@ function message(rule: RuleId, slot: Slot, to: Ordering, role: Role, partner: Si
       return `This decrement uses ${cur}: writes this thread made to the object before dropping its reference can race with the thread that later takes it exclusively${where}. ${cap(how)}. ${proof}`;
     case 'last-dec-needs-acquire':
       if (isReleaseOrStronger(to) && !isReleaseOrStronger(cur) && slot.access !== 'fence') {
-        return `This decrement is ${cur}: it neither releases this thread's accesses to the object nor acquires the other holders' before the last reference destroys it${where}. ${cap(how)} (or Release here plus fence(Acquire) on the last-reference path). ${proof}`;
+        return `This decrement is ${cur}: it neither releases this thread's accesses to the object nor acquires the other holders' before the last reference destroys it${where}. ${cap(how)}${family === 'std' ? ' (or Release here plus fence(Acquire) on the last-reference path)' : ''}. ${proof}`;
       }
       return `The last reference is dropped without Acquire before the object is destroyed: other holders' accesses before their decrements${where} may not have happened-before the destroy.${late} ${cap(how)}. ${proof}`;
     case 'unique-load-needs-acquire':
