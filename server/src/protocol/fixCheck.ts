@@ -36,7 +36,7 @@ export function applyTextEdits(text: string, edits: TextEdit[]): { text: string;
   let at = 0;
   for (const s of spans) { out += text.slice(at, s.from) + s.newText; at = s.to; }
   out += text.slice(at);
-  // An insertion at the offset itself counts as before it unless `side` says the offset is where the insertion begins.
+  // `side`: whether the offset ends up before or after (the default) text inserted exactly at it.
   const map = (offset: number, side: 'before' | 'after' = 'after'): number => {
     let shift = 0;
     for (const s of spans) {
