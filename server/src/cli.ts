@@ -10,6 +10,7 @@ import type { Program } from './memory/ir';
 import { explore, ProgramError } from './memory/explore';
 import { MODEL_TITLES, type Budget, type ExploreResult, type ModelName, type Outcome, type Race, type Trace } from './memory/result';
 import { runCheck, CheckUsageError, formatJson, formatSarif, formatText } from './check';
+import { MODEL_CHOICES, type ModelChoice } from './protocol/memoryModel';
 
 export interface Io {
   out(s: string): void;
@@ -215,10 +216,12 @@ function litmusCommand(args: string[], io: Io): number {
 
 // ------------------------------------------------------------------ check
 
-const CHECK_USAGE = `usage: refcount-review check <file-or-dir>... [--format text|json|sarif] [--model c11] [--hints] [--max-executions N] [--timeout-ms N]
+const CHECK_USAGE = `usage: refcount-review check <file-or-dir>... [--format text|json|sarif] [--model auto|c11|lkmm] [--hints] [--max-executions N] [--timeout-ms N]
 
 Reviews the atomic reference counts in Rust files (directories are walked, skipping target/,
 .git/ and node_modules/). --hints also reports orderings stronger than the protocol needs.
+--model auto (the default) checks kernel code (it uses the kernel crate, or lies in a tree with
+rust/kernel/) under the Linux kernel memory model (LKMM) and other Rust under C11/RC11.
 Exit 0: no findings; 1: findings; 2: usage or I/O error.`;
 
 async function checkCommand(args: string[], io: Io): Promise<number> {
@@ -226,13 +229,13 @@ async function checkCommand(args: string[], io: Io): Promise<number> {
   if (opts.has('--help') || opts.has('-h')) { io.out(CHECK_USAGE + '\n'); return 0; }
   const format = opts.get('--format') ?? 'text';
   if (!['text', 'json', 'sarif'].includes(format)) throw new UsageError(`--format expects text, json or sarif, got '${format}'`);
-  const model = opts.get('--model') ?? 'c11';
-  if (model !== 'c11') throw new UsageError(`--model: only 'c11' is supported (got '${model}')`);
+  const model = opts.get('--model') ?? 'auto';
+  if (!(MODEL_CHOICES as readonly string[]).includes(model)) throw new UsageError(`--model expects auto, c11 or lkmm, got '${model}'`);
   if (positional.length === 0) throw new UsageError('check needs at least one file or directory');
   const budget = { maxExplored: positiveInt('--max-executions', opts.get('--max-executions')), maxMillis: positiveInt('--timeout-ms', opts.get('--timeout-ms')) };
   let result;
   try {
-    result = await runCheck(positional, Object.fromEntries(Object.entries(budget).filter(([, v]) => v !== undefined)), { hints: opts.has('--hints') });
+    result = await runCheck(positional, Object.fromEntries(Object.entries(budget).filter(([, v]) => v !== undefined)), { hints: opts.has('--hints'), model: model as ModelChoice });
   } catch (e) {
     if (e instanceof CheckUsageError) { io.err(`refcount-review: ${e.message}\n`); return 2; }
     throw e;

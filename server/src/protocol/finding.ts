@@ -1,7 +1,7 @@
 // What a review reports about one file: findings in LSP coordinates (0-based line/character),
 // each self-contained so the CLI, the language server and the simulator can use it as is.
 
-import type { Program } from '../memory/ir';
+import type { ModelName, Program } from '../memory/ir';
 import type { Trace } from '../memory/result';
 
 export interface Position { line: number; character: number }
@@ -63,6 +63,8 @@ export interface ScenarioView {
   title: string;
   file: string;
   program: Program;
+  /** The memory model the program is explored under (the simulator re-runs it under the same one). */
+  model?: ModelName;
   /** Indexed by the `site` tag of the program's instructions. */
   sites: { file: string; range: Range; text: string; role: string; orderingRanges: { range: Range; which: 'success' | 'failure' | 'single' }[] }[];
 }

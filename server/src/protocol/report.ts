@@ -11,6 +11,11 @@ import type { Finding, Fix, Related, RuleId, TextEdit } from './finding';
 import type { CounterFix, CounterVerdict, ScenarioVerdict } from './fixes';
 import { describeRole, type Counter, type Role } from './roles';
 import type { Slot } from './scenarios';
+import { checkedUnder } from '../memory/result';
+import { kernelEvidence } from './memoryModel';
+
+/** How C11 judged an LKMM scenario that races (the instruction labels of each racing pair). */
+export interface ModelContrast { c11Races: [string, string][] }
 
 /** Edits for a fix, or why none can be offered (it would not compile, or its file cannot be read). */
 export interface PlannedEdits { edits: TextEdit[]; problem: string | null }
@@ -65,7 +70,7 @@ function fenceAlternative(slot: Slot, to: Ordering, fileText: (f: string) => str
   if (slot.access !== 'rmw' || site.api !== 'std' || slot.arg?.family !== 'std' || !slot.editable) return null;
   if (!isAcquireOrStronger(to) || isAcquireOrStronger(slot.current)) return null;
   // Kernel code orders with the kernel's barriers, not Rust's fence, even around core atomics.
-  if (/\b(kernel|bindings)::/.test(fileText(file) ?? '')) return null;
+  if (kernelEvidence(fileText(file) ?? '', [site]) !== null) return null;
   const path = site.context.lastPath ?? site.context.comparedWith?.equalPath;
   if (!path || path.how === 'unknown' || path.fence || path.acquireLoad) return null;
   const changes = isReleaseOrStronger(slot.current) ? [] : [{ slot, to: 'Release' as Ordering }];
@@ -100,7 +105,40 @@ function siteName(s: Site): string {
   return `${s.fnName ? s.fnName + ': ' : ''}${s.receiverText ? s.receiverText + '.' : ''}${s.op}`;
 }
 
-function message(rule: RuleId, slot: Slot, to: Ordering, role: Role, partner: Site | null, executions: number, sv: ScenarioVerdict): string {
+/**
+ * For an LKMM verdict: which of the owner's accesses race, and how C11 judges the same protocol.
+ * LKMM orders a marked store after a control dependency but never a load, so a Relaxed takeover or
+ * last drop can leave only the owner's read unordered; C11 has no such ordering and sees both.
+ */
+function lkmmNote(sv: ScenarioVerdict, contrast: Map<string, ModelContrast> | undefined): string {
+  if (sv.result.model !== 'lkmm') return '';
+  const labels = sv.result.races.flatMap(r => r.race.labels);
+  const ownerRead = labels.some(l => l.startsWith('read the object ('));
+  const ownerWriteLabels = sv.program.threads.flatMap(t => collectLabels(t.body)).filter(l => /^(reuse|free|mutate) the object \((new owner|last reference|unique owner)\)$/.test(l));
+  const ownerWrite = labels.some(l => ownerWriteLabels.includes(l));
+  let note = '';
+  if (ownerRead && !ownerWrite) note = ' Under LKMM the control dependency on the count orders the stores on the path that follows it (freeing or reusing the object), but not its loads: reading the object there is what races.';
+  const c11 = contrast?.get(sv.scenario.id);
+  if (c11) {
+    const c11Write = c11.c11Races.some(pair => pair.some(l => ownerWriteLabels.includes(l)));
+    note += c11.c11Races.length === 0 ? ' C11 would accept this code; LKMM does not.'
+      : c11Write && !ownerWrite ? ' C11 reports the write as racing too: it has no control-dependency ordering.'
+      : ' C11 reaches the same verdict.';
+  }
+  return note;
+}
+
+function collectLabels(body: import('../memory/ir').Instr[]): string[] {
+  const out: string[] = [];
+  for (const i of body) {
+    if (i.label) out.push(i.label);
+    if (i.k === 'if') out.push(...collectLabels(i.then), ...collectLabels(i.else));
+    if (i.k === 'while') out.push(...collectLabels(i.body));
+  }
+  return out;
+}
+
+function message(rule: RuleId, slot: Slot, to: Ordering, role: Role, partner: Site | null, executions: number, sv: ScenarioVerdict, contrast?: Map<string, ModelContrast>): string {
   const cur = slot.current;
   const where = partner ? ` (${siteName(partner)})` : '';
   // The holder's drop as the scenario has it: say "Release decrement" only when it is one.
@@ -111,10 +149,11 @@ function message(rule: RuleId, slot: Slot, to: Ordering, role: Role, partner: Si
   const late = path && path.how !== 'unknown' && path.fence?.afterPossibleTouch
     ? ` The fence(Acquire) on that path comes after code that may already use the object (line ${path.fence.afterPossibleTouch.start.line + 1}), so it does not protect it.`
     : '';
+  // Name the ordering the way the site writes it: the kernel says `Full` where std says SeqCst.
   const family = slot.arg?.family ?? 'std';
   const name = rustName(to, family);
   const how = slot.access === 'fence' ? `make this fence ${name}` : (slot.which === 'success' || slot.which === 'set') && slot.site.api === 'std' ? `use ${name} for the success ordering (the failure ordering may stay Relaxed)` : `use ${name}`;
-  const proof = `Checked under the C11/Rust memory model: the fix makes all ${executions} executions of the scenarios race-free.`;
+  const proof = `${checkedUnder(sv.result.model ?? 'rc11')}: the fix makes all ${executions} executions of the scenarios race-free.${lkmmNote(sv, contrast)}`;
   switch (rule) {
     case 'takeover-needs-acquire':
       return `${cap(describeRole(role))} reads the count with ${cur}: a holder's writes before ${holderDrop}${where} are not visible to the new owner, so reusing the object races with them.${late} ${cap(how)}. ${proof}`;
@@ -149,10 +188,10 @@ function relatedOf(site: Site, others: Site[]): Related[] {
 }
 
 /** Findings for one counter (only those located in `file`). */
-export function counterFindings(file: string, counter: Counter, v: CounterVerdict, fileText: (f: string) => string | undefined): Finding[] {
+export function counterFindings(file: string, counter: Counter, v: CounterVerdict, fileText: (f: string) => string | undefined, contrast?: Map<string, ModelContrast>): Finding[] {
   if (v.racy.length === 0) return [];
   const out: Finding[] = [];
-  for (const fix of v.fixes) out.push(...fixFindings(file, counter, v, fix, fileText));
+  for (const fix of v.fixes) out.push(...fixFindings(file, counter, v, fix, fileText, contrast));
   for (const u of v.unfixed) {
     const f = unfixedFinding(file, u);
     if (f) out.push(f);
@@ -184,7 +223,7 @@ function ruleOfExclusive(role: Role): RuleId {
 }
 
 /** One finding per site whose ordering the verified fix changes. */
-function fixFindings(file: string, counter: Counter, v: CounterVerdict, fx: CounterFix, fileText: (f: string) => string | undefined): Finding[] {
+function fixFindings(file: string, counter: Counter, v: CounterVerdict, fx: CounterFix, fileText: (f: string) => string | undefined, contrast?: Map<string, ModelContrast>): Finding[] {
   const roleOfSite = new Map(counter.sites.map(cs => [cs.site, cs.role]));
   const racy = fx.fixes;
   const first = racy[0];
@@ -213,7 +252,7 @@ function fixFindings(file: string, counter: Counter, v: CounterVerdict, fx: Coun
     const unwritten = planned.problem ? ` No quick fix is offered: the change cannot be written here so that it compiles (${planned.problem}).` : '';
     out.push({
       file, rule, severity: 'warning',
-      message: message(rule, ch.slot, ch.to, role, partner, fx.executions, racyHere) + unwritten,
+      message: message(rule, ch.slot, ch.to, role, partner, fx.executions, racyHere, contrast) + unwritten,
       ...(alternative ? { alternatives: [alternative] } : {}),
       range: ch.slot.arg?.range && (ch.slot.arg.file ?? site.file) === file ? ch.slot.arg.range : reportAt.range,
       role: describeRole(role),
