@@ -161,7 +161,7 @@ function message(rule: RuleId, slot: Slot, to: Ordering, role: Role, partner: Si
       return `This decrement uses ${cur}: writes this thread made to the object before dropping its reference can race with the thread that later takes it exclusively${where}. ${cap(how)}. ${proof}`;
     case 'last-dec-needs-acquire':
       if (isReleaseOrStronger(to) && !isReleaseOrStronger(cur) && slot.access !== 'fence') {
-        return `This decrement is ${cur}: it neither releases this thread's accesses to the object nor acquires the other holders' before the last reference destroys it${where}. ${cap(how)}${family === 'std' ? ' (or Release here plus fence(Acquire) on the last-reference path)' : ''}. ${proof}`;
+        return `This decrement is ${cur}: it neither releases this thread's accesses to the object nor acquires the other holders' before the last reference destroys it${where}. ${cap(how)}${family === 'std' && sv.result.model !== 'lkmm' ? ' (or Release here plus fence(Acquire) on the last-reference path)' : ''}. ${proof}`;
       }
       return `The last reference is dropped without Acquire before the object is destroyed: other holders' accesses before their decrements${where} may not have happened-before the destroy.${late} ${cap(how)}. ${proof}`;
     case 'unique-load-needs-acquire':
