@@ -11,6 +11,7 @@ import { isKnownOrderingItem, type Family } from './orderings';
 import { parseRust, type SyntaxNode, type Tree } from '../rust/parser';
 import { OrderingResolver } from '../rust/orderings';
 import { buildFileScope, enclosingFn, FnScope, type FileScope } from '../rust/scope';
+import { useDecls } from './useTrees';
 
 /** An ordering the fix writes: where (in the text before the edits) and what it must resolve to. */
 export interface WrittenOrdering { range: Range; to: Ordering; family: Family }
@@ -88,6 +89,22 @@ function baselineOf(text: string): { errors: number; imports: Set<string> } {
   return baseline;
 }
 
+/** Names two `use` leaves of one block bind (rustc's E0252). */
+function doubleImports(text: string): string[] {
+  const seen = new Map<string, string>();
+  const out: string[] = [];
+  for (const d of useDecls(text)) {
+    for (const l of d.leaves) {
+      if (!l.local || l.glob) continue;
+      const k = `${d.scope.start}:${l.local}`;
+      const path = l.path.join('::');
+      if (seen.has(k) && seen.get(k) !== path) out.push(l.local);
+      else seen.set(k, path);
+    }
+  }
+  return out;
+}
+
 function resolveAt(root: SyntaxNode, scope: FileScope, starts: number[], from: number, to: number): ReturnType<OrderingResolver['resolve']> | null {
   const node = root.descendantForPosition(positionOf(starts, from), positionOf(starts, Math.max(from, to - 1)));
   if (!node) return null;
@@ -112,6 +129,8 @@ export function fixProblem(before: string, edits: TextEdit[], writes: WrittenOrd
     const newScope = buildFileScope(newTree.rootNode);
     const bogus = madeUpImports(base.imports, newScope);
     if (bogus.length) return `it would import \`${bogus[0]}\`, which does not exist`;
+    const twice = doubleImports(applied.text).filter(n => !doubleImports(before).includes(n));
+    if (twice.length) return `it would import \`${twice[0]}\` twice`;
     const starts = lineStarts(applied.text);
     const oldStarts = lineStarts(before);
     for (const w of writes) {

@@ -181,6 +181,8 @@ function spellStd(o: Ordering, offset: number, uses: UseDecl[], imports: Imports
     imports.add(o, offset, m => isOrderingModule(m, 'std'), orderingModuleFor('std', uses));
     return o;
   }
+  // `Ordering` already names something else here (a re-export, another enum): write the full path.
+  if (bindingOf(uses, 'Ordering', offset)) return `${atomicModuleFor(uses).join('::')}::Ordering::${o}`;
   imports.add('Ordering', offset, isStdAtomicModule, atomicModuleFor(uses));
   return `Ordering::${o}`;
 }
