@@ -128,7 +128,7 @@ class Imports {
       const k = `${l.at.line}:${l.at.character}`;
       const newText = l.before ? `${decl}\n` : `\n${l.indent}${decl}`;
       const have = byPos.get(k);
-      if (have) have.newText = l.before ? have.newText + newText : have.newText + newText;
+      if (have) have.newText += newText;
       else byPos.set(k, { range: { start: l.at, end: l.at }, newText });
     }
     return [...out, ...byPos.values()];
