@@ -45,6 +45,7 @@ export function summarize(results: MutantResult[]): { lines: string[]; realCaugh
   const caughtFixes = real.filter(r => r.outcome === 'caught');
   const lines = [
     `Real-bug mutants caught: ${realCaught} of ${real.length} (${pct(realCaught, real.length)}); goal 95%.`,
+    `On the corpus crates: ${real.filter(r => r.source !== 'repo' && r.outcome === 'caught').length} of ${real.filter(r => r.source !== 'repo').length}; on this repository's examples and fixtures: ${real.filter(r => r.source === 'repo' && r.outcome === 'caught').length} of ${real.filter(r => r.source === 'repo').length}.`,
     `Fixes offered on caught real bugs: ${caughtFixes.filter(r => r.fix === 'restores').length} restore the original, ${caughtFixes.filter(r => r.fix === 'alternative').length} repair it another way (clean on re-review), ${caughtFixes.filter(r => r.fix === 'wrong').length} leave an alarm, ${caughtFixes.filter(r => r.fix === 'none').length} have no fix.`,
     `Benign mutants flagged (false alarms): ${benign.filter(r => r.outcome === 'flagged').length} of ${benign.length}.`,
     `Out-of-scope mutants (not modelled; a catch is incidental): ${oos.filter(r => r.outcome === 'caught').length} of ${oos.length} flagged.`,
@@ -57,14 +58,15 @@ export function summarize(results: MutantResult[]): { lines: string[]; realCaugh
 
 function byRoleTable(results: MutantResult[]): string[][] {
   const roles = [...new Set(results.map(r => r.role))].sort();
-  const rows = [['role', 'real bugs', 'caught', 'missed', 'recall', 'benign', 'flagged', 'strengthen', 'warned', 'hinted']];
+  const rows = [['role', 'real bugs', 'caught', 'missed', 'recall', 'benign', 'flagged', 'out of scope', 'flagged (oos)', 'strengthen', 'warned', 'hinted']];
   for (const role of roles) {
     const rs = results.filter(r => r.role === role);
     const real = rs.filter(r => r.class === 'real-bug');
     const caught = real.filter(r => r.outcome === 'caught').length;
     const benign = rs.filter(r => r.class === 'benign');
     const st = rs.filter(r => r.class === 'strengthen');
-    rows.push([role, String(real.length), String(caught), String(real.length - caught), pct(caught, real.length), String(benign.length), String(benign.filter(r => r.outcome === 'flagged').length), String(st.length), String(st.filter(r => r.outcome === 'warned').length), String(st.filter(r => r.outcome === 'clean+hint').length)]);
+    const oos = rs.filter(r => r.class === 'out-of-scope');
+    rows.push([role, String(real.length), String(caught), String(real.length - caught), pct(caught, real.length), String(benign.length), String(benign.filter(r => r.outcome === 'flagged').length), String(oos.length), String(oos.filter(r => r.outcome === 'caught').length), String(st.length), String(st.filter(r => r.outcome === 'warned').length), String(st.filter(r => r.outcome === 'clean+hint').length)]);
   }
   return rows;
 }
@@ -104,6 +106,13 @@ function markdown(report: RunReport, sitesCount: number, commit: string): string
     ...s.lines.map(l => `- ${l}`),
     '',
     mdTable(byRoleTable(report.results)),
+    '',
+    '## Missed real bugs',
+    '',
+    ...(() => {
+      const missed = report.results.filter(r => r.class === 'real-bug' && r.outcome === 'missed');
+      return missed.length ? missed.map(r => `- ${r.site} (${r.source} ${r.file}:${r.line}): \`${r.label}\``) : ['None.'];
+    })(),
     '',
     '## Classes and why',
     '',
