@@ -69,6 +69,10 @@ test('corpus summary', () => {
   const widths = rows[0].map((_, i) => Math.max(...rows.map(r => r[i].length)));
   const lines = rows.map(r => r.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  '));
   lines.push(`false-positive warnings and errors: ${fpWarnings} (goal: 0)`);
+  // The same finding printed more than once: noise a reviewer has to read past.
+  for (const r of reviews) {
+    for (const f of r.findings) if (f.count > f.messages.length) lines.push(`duplicate: printed ${f.count} times with ${f.messages.length} distinct message(s): ${r.crate.spec.name} ${show(f)}`);
+  }
   for (const [name, c] of comparisons) {
     for (const e of c.gone) lines.push(`${name}: ledgered ${e.verdict} no longer reported (drop it with --update): ${show(e)}`);
     for (const s of c.shrunk) lines.push(`${name}: now printed ${s.observed.count} times, ledger says ${s.entry.count}: ${show(s.observed)}`);

@@ -88,6 +88,8 @@ export interface ObservedFinding extends FindingKey {
   /** 1-based line numbers, for people reading the output. */
   lines: number[];
   message: string;
+  /** Different messages among them: fewer than `count` means the same finding was printed again. */
+  messages: string[];
 }
 
 export interface CrateReview {
@@ -112,7 +114,11 @@ export function observe(crate: string, root: string, findings: Finding[], readTe
     const key: FindingKey = { crate, path: relPath(root, f.file), rule: f.rule, severity: f.severity, line: text };
     const k = keyString(key);
     const seen = byKey.get(k);
-    if (seen) { seen.count++; seen.lines.push(f.range.start.line + 1); } else byKey.set(k, { ...key, count: 1, lines: [f.range.start.line + 1], message: f.message });
+    if (seen) {
+      seen.count++;
+      seen.lines.push(f.range.start.line + 1);
+      if (!seen.messages.includes(f.message)) seen.messages.push(f.message);
+    } else byKey.set(k, { ...key, count: 1, lines: [f.range.start.line + 1], message: f.message, messages: [f.message] });
   }
   return [...byKey.values()];
 }
