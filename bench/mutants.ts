@@ -36,7 +36,7 @@ function parseArgs(argv: string[]): Args {
 
 const pct = (n: number, d: number): string => (d === 0 ? '-' : `${((100 * n) / d).toFixed(0)}%`);
 
-export function summarize(results: MutantResult[]): { lines: string[]; realCaught: number; real: number } {
+function summarize(results: MutantResult[]): { lines: string[]; realCaught: number; real: number } {
   const real = results.filter(r => r.class === 'real-bug');
   const realCaught = real.filter(r => r.outcome === 'caught').length;
   const benign = results.filter(r => r.class === 'benign');

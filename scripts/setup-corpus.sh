@@ -2,7 +2,8 @@
 # setup-corpus.sh — installs the Debian packages whose Rust sources make up the real-code corpus
 # (test/corpus/crates.json: librust-<crate>-dev unpacks under /usr/share/cargo/registry/, rust-src
 # under /usr/src/rustc-<version>/), idempotently: apt runs only when a package is missing.
-# The versions apt serves may differ from the pins in crates.json; the corpus test says so.
+# The versions apt serves may differ from the ones the ledger (test/corpus/ledger.json) was
+# reviewed against; the corpus test then says which version it found.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 LIST="$ROOT/test/corpus/crates.json"

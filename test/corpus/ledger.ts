@@ -31,7 +31,7 @@ export interface Ledger {
   entries: LedgerEntry[];
 }
 
-export const ledgerPath = path.join(corpusDir, 'ledger.json');
+const ledgerPath = path.join(corpusDir, 'ledger.json');
 export const candidatesPath = path.join(corpusDir, 'ledger.candidates.json');
 
 export function loadLedger(file = ledgerPath): Ledger {
