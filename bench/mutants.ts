@@ -111,7 +111,7 @@ function markdown(report: RunReport, sitesCount: number, commit: string): string
     '',
     ...(() => {
       const missed = report.results.filter(r => r.class === 'real-bug' && r.outcome === 'missed');
-      return missed.length ? missed.map(r => `- ${r.site} (${r.source} ${r.file}:${r.line}): \`${r.label}\``) : ['None.'];
+      return missed.length ? ['With how the tool reads the site as written (its counter and role), to point at the cause:', '', ...missed.map(r => `- ${r.site} (${r.source} ${r.file}:${r.line}): \`${r.label}\` — tool: ${r.toolView ?? '?'}`)] : ['None.'];
     })(),
     '',
     '## Classes and why',
@@ -155,7 +155,7 @@ async function main(): Promise<number> {
   const roleRows = byRoleTable(total.results);
   console.log(renderTable({ title: 'By role', columns: roleRows[0], rows: roleRows.slice(1) }));
   const missed = total.results.filter(r => r.class === 'real-bug' && r.outcome === 'missed');
-  if (missed.length) console.log(`missed real bugs:\n${missed.map(r => `  ${r.site} (${r.file}:${r.line}) ${r.label}`).join('\n')}`);
+  if (missed.length) console.log(`missed real bugs:\n${missed.map(r => `  ${r.site} (${r.file}:${r.line}) ${r.label} — tool: ${r.toolView ?? '?'}`).join('\n')}`);
   for (const x of total.stale) console.log(`site not found: ${x.site}: ${x.reason}`);
   if (args.md) { mkdirSync(path.dirname(args.md), { recursive: true }); writeFileSync(args.md, markdown(total, sites.length, commit)); console.log(`wrote ${path.relative(ROOT, args.md)}`); }
   if (args.json) { mkdirSync(path.dirname(args.json), { recursive: true }); writeFileSync(args.json, JSON.stringify({ version: 1, commit, sites: sites.length, ...total }, null, 2) + '\n'); console.log(`wrote ${path.relative(ROOT, args.json)}`); }

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { collectRustFiles } from '../server/src/check';
 import type { Finding, TextEdit } from '../server/src/protocol/finding';
-import { reviewText } from '../server/src/review';
+import { reviewText, type FileReview } from '../server/src/review';
 import { analyzeRustFile } from '../server/src/rust/extract';
 import { RustIndex } from '../server/src/rust/index';
 import { initRustParser } from '../server/src/rust/parser';
@@ -71,6 +71,8 @@ export interface MutantResult {
    */
   fix: 'restores' | 'alternative' | 'wrong' | 'none' | null;
   fixText?: string;
+  /** For missed mutants: the counter and role the tool gives the site as written. */
+  toolView?: string;
 }
 
 export interface RunReport { results: MutantResult[]; stale: { site: string; reason: string }[]; millis: number }
@@ -165,10 +167,23 @@ export async function runWorkspace(ws: Workspace, sitesFile: SitesFile, sites: R
     return out;
   };
 
-  const baselines = new Map<string, { plain: Finding[]; hints: Finding[] }>();
+  const baselines = new Map<string, { plain: Finding[]; hints: Finding[]; review: FileReview }>();
+  // How the tool reads the site, for diagnosing misses only (never for classifying them).
+  const toolView = (rv: FileReview, lines: number[]): string => {
+    const site = rv.sites?.find(x => x.file === rv.file && lines.includes(x.range.start.line));
+    if (!site) return 'no atomic site found';
+    for (const c of rv.counters ?? []) {
+      const cs = c.sites.find(x => x.id === site.id);
+      if (cs) return `${c.key}, ${c.isRefcount ? 'a refcount' : 'not a refcount'}: ${cs.role}`;
+    }
+    return 'site found but in no counter';
+  };
   for (const [s, loc] of located) {
     const text = texts.get(loc.file)!;
-    if (!baselines.has(loc.file)) baselines.set(loc.file, { plain: (await review(loc.file, text, false)).findings, hints: (await review(loc.file, text, true)).findings });
+    if (!baselines.has(loc.file)) {
+      const plain = await review(loc.file, text, false);
+      baselines.set(loc.file, { plain: plain.findings, hints: (await review(loc.file, text, true)).findings, review: plain });
+    }
     const base = baselines.get(loc.file)!;
     const refs = groupRefs(s.group);
     const atGroup = (f: Finding): boolean => refs.has(`${f.file}:${f.range.start.line}`) || f.related.some(r => refs.has(`${r.file}:${r.range.start.line}`));
@@ -196,6 +211,7 @@ export async function runWorkspace(ws: Workspace, sitesFile: SitesFile, sites: R
         r.rules = [...new Set(alarms.map(f => f.rule))];
       } else if (cls.class !== 'unclassified') {
         r.outcome = hit.length ? 'caught' : 'missed';
+        if (!hit.length) r.toolView = toolView(base.review, loc.lines);
         const withFix = hit.find(f => f.fix);
         if (hit.length) r.fix = 'none';
         if (withFix) {
