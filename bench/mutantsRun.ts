@@ -12,6 +12,7 @@ import { analyzeRustFile } from '../server/src/rust/extract';
 import { RustIndex } from '../server/src/rust/index';
 import { initRustParser } from '../server/src/rust/parser';
 import type { Site } from '../server/src/rust/site';
+import { UNBOUNDED_MILLIS } from '../test/corpus/corpus';
 import { locateCall, mutantsOf, SiteError, type LocatedCall, type Mutant, type MutantKind, type SiteSpec } from './mutate';
 
 export type MutantClass = 'real-bug' | 'benign' | 'out-of-scope';
@@ -141,7 +142,7 @@ export async function runWorkspace(ws: Workspace, sitesFile: SitesFile, sites: R
   const allSites: Site[] = [];
   for (const [f, t] of texts) { try { allSites.push(...analyzeRustFile(f, t, undefined, { index }).sites); } catch { /* as above */ } }
   const review = (file: string, text: string, hints: boolean) =>
-    reviewText(file, text, { index, otherSites: allSites, readFile: p => (p === file ? text : texts.get(p)), hints });
+    reviewText(file, text, { index, otherSites: allSites, readFile: p => (p === file ? text : texts.get(p)), hints, budget: { maxMillis: UNBOUNDED_MILLIS } });
 
   const report: RunReport = { results: [], stale: [], millis: 0 };
   // Where every site of the workspace is, so a finding at any site of a protocol's group counts.
