@@ -80,8 +80,14 @@ function markdown(report: RunReport, sitesCount: number, commit: string): string
   const s = summarize(report.results);
   const perMutant = [['site', 'role', 'mutant', 'class', 'result', 'rules', 'fix']];
   for (const r of report.results) perMutant.push([`${r.site} (${r.file}:${r.line})`, r.role, `\`${r.label}\``, r.class, r.outcome, r.rules.join(', '), r.fix === null ? '' : r.fixText ? `${r.fix}: ${r.fixText}` : r.fix]);
-  const reasons = new Map<string, string>();
-  for (const r of report.results) if (r.class !== 'strengthen' && r.why) reasons.set(`${r.role} / ${r.class}`, r.why);
+  // Every distinct reason, with the mutants it covers: roles can have several, and sites their own.
+  const reasons = new Map<string, Set<string>>();
+  for (const r of report.results) {
+    if (r.class === 'strengthen' || !r.why) continue;
+    const k = `${r.role} / ${r.class}\u0000${r.why}`;
+    if (!reasons.has(k)) reasons.set(k, new Set());
+    reasons.get(k)!.add(r.label);
+  }
   return [
     '# Mutation testing of the reference-count review',
     '',
@@ -116,7 +122,7 @@ function markdown(report: RunReport, sitesCount: number, commit: string): string
     '',
     '## Classes and why',
     '',
-    mdTable([['role / class', 'why'], ...[...reasons].sort().map(([k, v]) => [k, v])]),
+    mdTable([['role / class', 'mutants', 'why'], ...[...reasons].sort(([a], [b]) => a.localeCompare(b)).map(([k, labels]) => { const [rc, why] = k.split('\u0000'); return [rc, [...labels].sort().map(l => `\`${l}\``).join(', '), why]; })]),
     '',
     '## Every mutant',
     '',
