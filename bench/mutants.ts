@@ -104,6 +104,8 @@ function markdown(report: RunReport, sitesCount: number, commit: string): string
     '  the original; `alternative` when it repairs it another way and the result reviews clean;',
     '  `wrong` when an alarm remains; `none` when no fix is offered.',
     '- Strengthenings must stay free of warnings and, with `--hints`, show `stronger-than-needed`.',
+    '- To add a site or change a class, edit `test/corpus/refcount-sites.json` and re-run; the run',
+    '  exits 1 when a listed line is no longer in its file or a mutant matches no class.',
     '',
     `Sites: ${sitesCount}; mutants: ${report.results.length}; stale sites: ${report.stale.length}; tool commit ${commit}; run time ${(report.millis / 1000).toFixed(0)} s.`,
     '',
