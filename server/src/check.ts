@@ -11,6 +11,8 @@ import { RustIndex } from './rust/index';
 import { initRustParser } from './rust/parser';
 import type { Site } from './rust/site';
 import { RULES } from './protocol/rules';
+import type { ModelChoice } from './protocol/memoryModel';
+import { inKernelTree } from './kernelTree';
 
 export interface CheckIo { out(s: string): void; err(s: string): void }
 
@@ -56,7 +58,7 @@ function readRust(file: string): FileText {
 
 export interface CheckResult { files: number; findings: Finding[]; skipped: { file: string; reason: string }[]; problems: { file: string; message: string }[] }
 
-export async function runCheck(paths: string[], budget: { maxExplored?: number; maxMillis?: number } = {}, opts: { hints?: boolean } = {}): Promise<CheckResult> {
+export async function runCheck(paths: string[], budget: { maxExplored?: number; maxMillis?: number } = {}, opts: { hints?: boolean; model?: ModelChoice } = {}): Promise<CheckResult> {
   const files = collectRustFiles(paths).map(readRust);
   await initRustParser();
   const index = new RustIndex();
@@ -80,7 +82,7 @@ export async function runCheck(paths: string[], budget: { maxExplored?: number; 
   for (const f of files) {
     if (f.text === undefined) continue;
     try {
-      const rv = await reviewText(f.file, f.text, { index, otherSites: sites, readFile: p => texts.get(p), budget, hints: opts.hints });
+      const rv = await reviewText(f.file, f.text, { index, otherSites: sites, readFile: p => texts.get(p), budget, hints: opts.hints, model: opts.model, inKernelTree: inKernelTree(f.file) });
       result.findings.push(...rv.findings);
       for (const p of rv.problems) result.problems.push({ file: f.file, message: p.range ? `${p.range.start.line + 1}:${p.range.start.character + 1}: ${p.message}` : p.message });
     } catch (e) {
@@ -95,7 +97,9 @@ export async function runCheck(paths: string[], budget: { maxExplored?: number; 
 export function formatJson(r: CheckResult): string {
   const findings = r.findings.map(f => ({
     file: f.file, rule: f.rule, severity: f.severity, message: f.message, range: f.range, role: f.role, ordering: f.ordering,
-    fix: f.fix ? { title: f.fix.title, edits: f.fix.edits } : null, related: f.related, trace: f.trace,
+    fix: f.fix ? { title: f.fix.title, edits: f.fix.edits } : null,
+    ...(f.alternatives ? { alternatives: f.alternatives.map(a => ({ title: a.title, edits: a.edits })) } : {}),
+    related: f.related, trace: f.trace,
   }));
   return JSON.stringify({ version: 1, files: r.files, findings, skipped: r.skipped, problems: r.problems }, null, 2);
 }
@@ -108,6 +112,7 @@ export function formatText(r: CheckResult): string {
       const e = f.fix.edits[0];
       lines.push(`  fix: ${f.fix.title}${e ? ` — replace with \`${e.newText.trim()}\`` : ''}`);
     }
+    for (const a of f.alternatives ?? []) lines.push(`  or: ${a.title}`);
     for (const rel of f.related) lines.push(`  related: ${rel.file}:${rel.range.start.line + 1}:${rel.range.start.character + 1}: ${rel.message}`);
   }
   for (const s of r.skipped) lines.push(`${s.file}: skipped: ${s.reason}`);
