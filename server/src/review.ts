@@ -9,7 +9,7 @@ import { fileModel, kernelEvidence, modelTitle, type ModelChoice } from './proto
 import type { Finding, Fix, RuleId, ScenarioView, Severity, Range, TextEdit } from './protocol/finding';
 import { confirmAlternatives } from './protocol/alternatives';
 import { classify, describeRole, type Counter } from './protocol/roles';
-import { buildScenarios, ScenarioError, slotsOf, type Scenario } from './protocol/scenarios';
+import { buildScenarios, cloneScenarios, ScenarioError, slotsOf, type Scenario } from './protocol/scenarios';
 import { apiFamily, invalidWhy, validOrderings, type Access } from './protocol/orderings';
 import { judgeCounter, ScenarioCache, weakenings } from './protocol/fixes';
 import { counterFindings, orderingsOf, slotEdits, type ModelContrast } from './protocol/report';
@@ -173,7 +173,10 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
     }
     findings.push(...counterFindings(file, counter, verdict, fileText, contrast));
     if (opts.hints && verdict.racy.length === 0 && !verdict.bounded) {
-      for (const w of weakenings(scenarios, cache, counterBudget)) {
+      // Clone increments carry no obligation, so only the clone programs show what they need.
+      let clones: Scenario[] = [];
+      try { clones = cloneScenarios(counter, sitesById, counterModel).filter(modelable); } catch { /* a clone LKMM cannot express gets no hint */ }
+      for (const w of weakenings([...scenarios, ...clones], cache, counterBudget)) {
         const site = w.slot.site;
         if (site.file !== file || !w.slot.arg?.range) continue;
         findings.push({
