@@ -2,10 +2,10 @@
 // first every file's summary goes into the workspace index (helpers, types, sites), then each
 // file is reviewed against it, so a takeover in one file pairs with the decrement in another.
 
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Finding, RuleId, TextEdit } from './protocol/finding';
-import { reviewText, skipReason, MAX_FILE_BYTES } from './review';
+import { reviewText } from './review';
 import { analyzeRustFile } from './rust/extract';
 import { RustIndex } from './rust/index';
 import { initRustParser } from './rust/parser';
@@ -13,58 +13,44 @@ import type { Site } from './rust/site';
 import { RULES } from './protocol/rules';
 import type { ModelChoice } from './protocol/memoryModel';
 import { inKernelTree } from './kernelTree';
+import { readSourceSync, walkSources } from './sourceFiles';
 
 export interface CheckIo { out(s: string): void; err(s: string): void }
 
-export class CheckUsageError extends Error {}
-
 const SKIP_DIRS = new Set(['target', '.git', 'node_modules']);
-
-/** Rust files under the given paths, in a stable order; missing paths are usage/I/O errors. */
-export function collectRustFiles(paths: string[]): string[] {
-  const out: string[] = [];
-  const walk = (p: string, explicit: boolean): void => {
-    let st;
-    try { st = statSync(p); } catch { throw new CheckUsageError(`cannot read '${p}': no such file or directory`); }
-    if (st.isDirectory()) {
-      let names: string[];
-      try { names = readdirSync(p).sort(); } catch (e) { throw new CheckUsageError(`cannot read directory '${p}': ${(e as Error).message}`); }
-      for (const n of names) {
-        const child = path.join(p, n);
-        if (SKIP_DIRS.has(n)) continue;
-        let cst;
-        try { cst = statSync(child); } catch { continue; }
-        if (cst.isDirectory()) walk(child, false);
-        else if (n.endsWith('.rs')) out.push(child);
-      }
-    } else if (explicit || p.endsWith('.rs')) out.push(p);
-  };
-  for (const p of paths) walk(p, true);
-  return [...new Set(out)];
-}
 
 interface FileText { file: string; text?: string; skipped?: string }
 
-function readRust(file: string): FileText {
-  let buf: Buffer;
-  try { buf = readFileSync(file); } catch (e) { throw new CheckUsageError(`cannot read '${file}': ${(e as Error).message}`); }
-  if (buf.length > MAX_FILE_BYTES) return { file, skipped: `file is larger than ${MAX_FILE_BYTES / (1024 * 1024)} MB; not reviewed` };
-  if (buf.includes(0)) return { file, skipped: 'file looks binary (contains NUL bytes); not reviewed' };
-  let text: string;
-  try { text = new TextDecoder('utf-8', { fatal: true }).decode(buf); } catch { return { file, skipped: 'file is not valid UTF-8; not reviewed' }; }
-  const why = skipReason(text);
-  return why ? { file, skipped: why } : { file, text };
+/**
+ * The Rust files under the given paths, read, in a stable order. Explicit files are read whatever
+ * their name; entries that cannot be read (missing, FIFOs, devices, too large, not UTF-8) come
+ * back with the reason instead of text, never as an exception.
+ */
+export async function readRustFiles(paths: string[]): Promise<FileText[]> {
+  const walk = await walkSources(paths, { skipDir: n => SKIP_DIRS.has(n), wanted: n => n.endsWith('.rs') });
+  const read: FileText[] = walk.files.map(f => {
+    const r = readSourceSync(f);
+    return 'text' in r ? { file: f, text: r.text } : { file: f, skipped: r.skipped };
+  });
+  return [...read, ...walk.skipped.map(s => ({ file: s.file, skipped: s.reason }))];
 }
 
-export interface CheckResult { files: number; findings: Finding[]; skipped: { file: string; reason: string }[]; problems: { file: string; message: string }[] }
+export interface CheckResult {
+  files: number;
+  findings: Finding[];
+  skipped: { file: string; reason: string }[];
+  problems: { file: string; message: string }[];
+  /** Files whose exploration stopped at the budget: for them, no finding does not mean no race. */
+  bounded: { file: string; message: string }[];
+}
 
 export async function runCheck(paths: string[], budget: { maxExplored?: number; maxMillis?: number } = {}, opts: { hints?: boolean; model?: ModelChoice } = {}): Promise<CheckResult> {
-  const files = collectRustFiles(paths).map(readRust);
+  const files = await readRustFiles(paths);
   await initRustParser();
   const index = new RustIndex();
   const sites: Site[] = [];
   const texts = new Map<string, string>();
-  const result: CheckResult = { files: files.length, findings: [], skipped: [], problems: [] };
+  const result: CheckResult = { files: files.length, findings: [], skipped: [], problems: [], bounded: [] };
   for (const f of files) {
     if (f.skipped || f.text === undefined) { result.skipped.push({ file: f.file, reason: f.skipped ?? 'unreadable' }); continue; }
     texts.set(f.file, f.text);
@@ -84,6 +70,7 @@ export async function runCheck(paths: string[], budget: { maxExplored?: number; 
     try {
       const rv = await reviewText(f.file, f.text, { index, otherSites: sites, readFile: p => texts.get(p), budget, hints: opts.hints, model: opts.model, inKernelTree: inKernelTree(f.file) });
       result.findings.push(...rv.findings);
+      for (const b of rv.bounded ?? []) result.bounded.push({ file: f.file, message: b });
       for (const p of rv.problems) result.problems.push({ file: f.file, message: p.range ? `${p.range.start.line + 1}:${p.range.start.character + 1}: ${p.message}` : p.message });
     } catch (e) {
       result.problems.push({ file: f.file, message: `review failed: ${(e as Error).message}` });
@@ -94,6 +81,9 @@ export async function runCheck(paths: string[], budget: { maxExplored?: number; 
 
 // ---- output formats -----------------------------------------------------------------------------
 
+/** Said wherever a file's exploration stopped at the budget: its missing findings prove nothing. */
+const BOUNDED_WARNING = 'exploration bounded, verdict unknown (not clean); raise --max-executions/--timeout-ms';
+
 export function formatJson(r: CheckResult): string {
   const findings = r.findings.map(f => ({
     file: f.file, rule: f.rule, severity: f.severity, message: f.message, range: f.range, role: f.role, ordering: f.ordering,
@@ -101,7 +91,7 @@ export function formatJson(r: CheckResult): string {
     ...(f.alternatives ? { alternatives: f.alternatives.map(a => ({ title: a.title, edits: a.edits })) } : {}),
     related: f.related, trace: f.trace,
   }));
-  return JSON.stringify({ version: 1, files: r.files, findings, skipped: r.skipped, problems: r.problems }, null, 2);
+  return JSON.stringify({ version: 1, files: r.files, findings, skipped: r.skipped, problems: r.problems, bounded: r.bounded }, null, 2);
 }
 
 export function formatText(r: CheckResult): string {
@@ -117,8 +107,10 @@ export function formatText(r: CheckResult): string {
   }
   for (const s of r.skipped) lines.push(`${s.file}: skipped: ${s.reason}`);
   for (const p of r.problems) lines.push(`${p.file}: note: ${p.message}`);
+  for (const b of r.bounded) lines.push(`${b.file}: warning: ${BOUNDED_WARNING}: ${b.message}`);
   const n = r.findings.length;
-  lines.push(`${r.files} file${r.files === 1 ? '' : 's'} checked, ${n} finding${n === 1 ? '' : 's'}${r.skipped.length ? `, ${r.skipped.length} skipped` : ''}.`);
+  const nb = new Set(r.bounded.map(b => b.file)).size;
+  lines.push(`${r.files} file${r.files === 1 ? '' : 's'} checked, ${n} finding${n === 1 ? '' : 's'}${r.skipped.length ? `, ${r.skipped.length} skipped` : ''}${nb ? `, ${nb} bounded (verdict unknown)` : ''}.`);
   return lines.join('\n');
 }
 
@@ -126,7 +118,7 @@ const SARIF_LEVEL = { error: 'error', warning: 'warning', info: 'note', hint: 'n
 
 export function formatSarif(r: CheckResult, version: string): string {
   const ruleIds = Object.keys(RULES) as RuleId[];
-  const uri = (f: string): string => f.split(path.sep).join('/');
+  const uri = artifactUri;
   const region = (rg: Finding['range']) => ({ startLine: rg.start.line + 1, startColumn: rg.start.character + 1, endLine: rg.end.line + 1, endColumn: rg.end.character + 1 });
   const sarif = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
@@ -136,6 +128,14 @@ export function formatSarif(r: CheckResult, version: string): string {
         name: 'refcount-review', version, informationUri: 'https://example.invalid/refcount-review',
         rules: ruleIds.map(id => ({ id, name: id, shortDescription: { text: RULES[id].title }, fullDescription: { text: RULES[id].summary }, helpUri: `docs/rules.md#${id}`, defaultConfiguration: { level: SARIF_LEVEL[RULES[id].severity] } })),
       } },
+      invocations: [{
+        executionSuccessful: true,
+        // A bounded exploration or an unread file is not a result, but a reader of the log must see it.
+        toolExecutionNotifications: [
+          ...r.bounded.map(b => ({ level: 'warning', message: { text: `${BOUNDED_WARNING}: ${b.message}` }, locations: [{ physicalLocation: { artifactLocation: { uri: uri(b.file) } } }] })),
+          ...r.skipped.map(sk => ({ level: 'note', message: { text: `skipped: ${sk.reason}` }, locations: [{ physicalLocation: { artifactLocation: { uri: uri(sk.file) } } }] })),
+        ],
+      }],
       results: r.findings.map(f => ({
         ruleId: f.rule, ruleIndex: ruleIds.indexOf(f.rule), level: SARIF_LEVEL[f.severity], message: { text: f.message },
         locations: [{ physicalLocation: { artifactLocation: { uri: uri(f.file) }, region: region(f.range) } }],
@@ -145,6 +145,12 @@ export function formatSarif(r: CheckResult, version: string): string {
     }],
   };
   return JSON.stringify(sarif, null, 2);
+}
+
+/** A SARIF artifact URI: absolute paths as file: URLs, relative ones as percent-encoded relative references. */
+export function artifactUri(file: string): string {
+  if (path.isAbsolute(file)) return pathToFileURL(file).href;
+  return file.split(path.sep).map(encodeURIComponent).join('/');
 }
 
 function groupEdits(f: Finding): [string, TextEdit[]][] {

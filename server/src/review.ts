@@ -60,6 +60,8 @@ export interface FileReview {
   model?: ModelName;
   /** Why `auto` chose that model, in words. */
   modelWhy?: string;
+  /** Counters whose exploration hit the budget: their verdicts are unknown, not clean. */
+  bounded?: string[];
 }
 
 export const MAX_FILE_BYTES = 2 * 1024 * 1024;
@@ -70,7 +72,6 @@ const sharedCache = new ScenarioCache();
 export function skipReason(text: string): string | undefined {
   if (text.length > MAX_FILE_BYTES) return `file is larger than ${MAX_FILE_BYTES / (1024 * 1024)} MB; not reviewed`;
   if (text.includes('\u0000')) return 'file looks binary (contains NUL bytes); not reviewed';
-  if (text.includes('\uFFFD')) return 'file is not valid UTF-8; not reviewed';
   return undefined;
 }
 
@@ -160,6 +161,7 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
     const contrast = counterModel === 'lkmm' ? contrastWithC11(counter, sitesById, verdict.racy.map(v => v.scenario.id), cache, budget) : undefined;
     review.executions = (review.executions ?? 0) + verdict.verdicts.reduce((n, v) => n + v.result.executions, 0);
     if (verdict.bounded) review.problems.push({ message: `${counter.key}: exploration ${verdict.bounded}; the verdict may be incomplete` });
+    if (verdict.bounded) (review.bounded ??= []).push(`${counter.key}: ${verdict.bounded}`);
     for (const v of verdict.verdicts) {
       if (!v.scenario.sites.some(s => s.file === file)) continue;
       review.scenarios.push({
