@@ -4,8 +4,9 @@
 // so executions can be built by adding one event at a time, each read taking its value from a
 // write already present, each write taking a place in its location's modification order.
 // Coherence and atomicity are enforced as events are added (a read may only take a write at or
-// after its coherence floor; an RMW's write goes right after the write it read), the SC axiom is
-// checked on complete graphs.
+// after its coherence floor; an RMW's write goes right after the write it read), and so is the SC
+// axiom between SC accesses (psc.ts); with SC fences the full SC axiom is also checked on complete
+// graphs.
 //
 // To visit each execution graph exactly once (not once per interleaving), we only build a graph
 // along one canonical order: the lexicographically least topological order of sb ∪ rf, which
@@ -18,6 +19,7 @@ import { Graph, joined, joinInto, type Ev, type View } from './graph';
 import { isAcquire, isRelease, type Mode } from './ir';
 import { applyRmw, ProgramError, type Compiled, type EventOp } from './program';
 import { pscAcyclic, races as findRaces } from './consistency';
+import { isScAccess, PscTracker } from './psc';
 import { registerRecord, regValueOf, type Completed, type ExecutionGraph, type Session } from './session';
 import { buildTrace, describeRace } from './trace';
 
@@ -36,8 +38,11 @@ interface ThreadState {
 
 const FUEL = 100_000;
 
+/** How the SC axiom is checked: as events are added (the default), or only on complete graphs (the reference the tests compare against). */
+export type ScCheck = 'incremental' | 'complete-graphs';
+
 /** Explores every RC11-consistent execution of `c`, reporting each to the session. */
-export function exploreRc11(c: Compiled, session: Session): void {
+export function exploreRc11(c: Compiled, session: Session, scCheck: ScCheck = 'incremental'): void {
   const program = c.program;
   const T = c.threads.length;
   const L = c.locNames.length;
@@ -90,43 +95,102 @@ export function exploreRc11(c: Compiled, session: Session): void {
     return false;
   }
 
-  function dfs(): void {
-    checkBudget();
-    const step = g.steps;
-    const skipped: number[] = [];
-    const saved: number[] = [];
-    let anyPending = false;
-    try {
-      for (let j = 0; j < T; j++) {
-        const st = top(j);
-        const ops = c.threads[j].ops;
-        if (st.pc >= ops.length) continue;
-        anyPending = true;
-        const op = ops[st.pc] as EventOp;
-        runEvent(j, op, step);
-        // For a higher thread to go first, j's pending event must not be ready now.
-        if (!readLike(op) || !futureWriter(j, op.loc)) break;
-        skipped.push(j);
-        saved.push(mustReadAfter[j]);
-        mustReadAfter[j] = step;
-      }
-    } finally {
-      for (let i = skipped.length - 1; i >= 0; i--) mustReadAfter[skipped[i]] = saved[i];
-    }
-    if (!anyPending) leaf();
+  /** One way to add a thread's pending event: the event, its place in mo, the thread's state after it. */
+  interface Option { ev: Ev; moIndex: number; next: ThreadState }
+
+  /**
+   * A node of the search: a graph being extended. Its children are the options of one pending
+   * event at a time; `j` is the thread whose options are being tried.
+   */
+  interface Frame {
+    step: number;
+    j: number;
+    opts: Option[] | null;
+    nextOpt: number;
+    /** Options of thread j that were added (the rest broke the SC axiom). */
+    taken: number;
+    /** mustReadAfter[j] while j's options are tried elsewhere (restored after). */
+    constraint: number;
+    skipped: number[];
+    saved: number[];
+    anyPending: boolean;
   }
 
-  /** Adds every consistent version of thread t's pending event and explores on from each. */
-  function runEvent(t: number, op: EventOp, step: number): void {
+  // The SC axiom is checked as SC accesses are added; it is the whole check unless SC fences exist.
+  const psc = c.hasSc && scCheck === 'incremental' ? new PscTracker(g) : null;
+  const checkComplete = c.hasSc && (!psc || c.threads.some(th => th.ops.some(op => op.k === 'ev' && op.kind === 'fence' && op.mo === 'sc')));
+  const tracked = (ev: Ev): boolean => psc !== null && isScAccess(ev);
+
+  // An explicit stack instead of recursion: a thread may have thousands of events, one level each.
+  const frames: Frame[] = [];
+  const enter = (): void => {
+    checkBudget();
+    frames.push({ step: g.steps, j: -1, opts: null, nextOpt: 0, taken: 0, constraint: -1, skipped: [], saved: [], anyPending: false });
+  };
+  /** Undoes the option last added for thread t. */
+  const retract = (t: number): void => {
+    if (tracked(g.events[g.events.length - 1])) psc!.pop();
+    stacks[t].pop();
+    g.pop();
+  };
+
+  function search(): void {
+    enter();
+    while (frames.length > 0) {
+      const f = frames[frames.length - 1];
+      if (f.opts) {
+        if (f.nextOpt < f.opts.length) {
+          const o = f.opts[f.nextOpt++];
+          g.push(o.ev, o.moIndex);
+          if (tracked(o.ev) && !psc!.add(o.ev)) { g.pop(); continue; }
+          stacks[f.j].push(o.next);
+          f.taken++;
+          if (o.next.blocked) { result.blocked++; result.explored++; retract(f.j); continue; }
+          enter();
+          continue;
+        }
+        // Every option of thread j has been tried.
+        mustReadAfter[f.j] = f.constraint;
+        if (f.taken === 0) result.explored++; // a dead end: the pending event had no consistent option
+        f.opts = null;
+        const op = c.threads[f.j].ops[top(f.j).pc] as EventOp;
+        // For a higher thread to go first, j's pending event must not be ready now.
+        if (!readLike(op) || !futureWriter(f.j, op.loc)) { finish(f); continue; }
+        f.skipped.push(f.j);
+        f.saved.push(mustReadAfter[f.j]);
+        mustReadAfter[f.j] = f.step;
+      }
+      let j = f.j + 1;
+      while (j < T && top(j).pc >= c.threads[j].ops.length) j++;
+      if (j >= T) { finish(f); continue; }
+      f.anyPending = true;
+      f.j = j;
+      f.constraint = mustReadAfter[j];
+      f.opts = optionsOf(j, c.threads[j].ops[top(j).pc] as EventOp, f.step, f.constraint);
+      mustReadAfter[j] = -1;
+      f.nextOpt = 0;
+      f.taken = 0;
+    }
+  }
+
+  /** Leaves node f: restores what it changed, reports a complete graph, undoes the parent's option. */
+  function finish(f: Frame): void {
+    for (let i = f.skipped.length - 1; i >= 0; i--) mustReadAfter[f.skipped[i]] = f.saved[i];
+    if (!f.anyPending) leaf();
+    frames.pop();
+    if (frames.length > 0) retract(frames[frames.length - 1].j);
+  }
+
+  /** Every coherent, atomic version of thread t's pending event (the SC axiom is checked on adding). */
+  function optionsOf(t: number, op: EventOp, step: number, constraint: number): Option[] {
     const st = top(t);
     const index = g.byThread[t].length;
     const prev = index > 0 ? g.at(t, index - 1) : null;
     const prevView = prev ? prev.view : null;
-    const constraint = mustReadAfter[t];
-    mustReadAfter[t] = -1;
-    let options = 0;
+    const out: Option[] = [];
     const id = g.events.length;
     const baseCoh = prev ? prev.coh : g.events[0].coh; // initial writes' coh is "the initial write of every location"
+    const run = prev && prev.kind !== 'F' && op.kind !== 'fence' && prev.loc === op.loc ? prev.run : index;
     const newView = (acquired: View | null): View => {
       const v = new Int32Array(T).fill(-1);
       if (prevView) v.set(prevView);
@@ -134,24 +198,13 @@ export function exploreRc11(c: Compiled, session: Session): void {
       return v;
     };
 
-    const commit = (ev: Ev, moIndex: number, next: ThreadState): void => {
-      g.push(ev, moIndex);
-      stacks[t].push(next);
-      options++;
-      try {
-        if (next.blocked) { result.blocked++; result.explored++; }
-        else dfs();
-      } finally {
-        stacks[t].pop();
-        g.pop();
-      }
-    };
+    const offer = (ev: Ev, moIndex: number, next: ThreadState): void => { out.push({ ev, moIndex, next }); };
 
     const mkEvent = (kind: Ev['kind'], mode: Mode, view: View, readVal: number, writeVal: number, rf: number): Ev => {
       const coh = new Int32Array(baseCoh);
       if (kind === 'R') coh[op.loc] = rf;
       else if (kind === 'W' || kind === 'U') coh[op.loc] = id;
-      return { id, step, thread: t, index, kind, loc: op.loc, mode, readVal, writeVal, rf, view, msg: null, coh, rmwReader: -1, op };
+      return { id, step, thread: t, index, kind, loc: op.loc, mode, readVal, writeVal, rf, view, msg: null, coh, rmwReader: -1, run, op };
     };
 
     /** The thread's state after the event, with the release/acquire bookkeeping it implies. */
@@ -178,7 +231,7 @@ export function exploreRc11(c: Compiled, session: Session): void {
       const view = newView(isAcquire(op.mo) ? st.acqPending : null);
       const ev = mkEvent('F', op.mo, view, 0, 0, -1);
       view[t] = index;
-      commit(ev, -1, nextState(ev, st.regs));
+      offer(ev, -1, nextState(ev, st.regs));
     } else if (op.kind === 'store') {
       const value = op.val!(st.regs);
       const floorPos = g.moPos[g.coherenceFloor(newView(null), op.loc)];
@@ -189,7 +242,7 @@ export function exploreRc11(c: Compiled, session: Session): void {
         const view = newView(null);
         const ev = mkEvent('W', op.mo, view, 0, value, -1);
         view[t] = index;
-        commit(ev, p + 1, nextState(ev, st.regs));
+        offer(ev, p + 1, nextState(ev, st.regs));
       }
     } else {
       // Read-like: load, rmw, cas, update. Candidate writes in modification order.
@@ -247,12 +300,11 @@ export function exploreRc11(c: Compiled, session: Session): void {
           const ev = mkEvent(o.kind, o.mode, view, old, o.wv, wid);
           if (o.cas) ev.cas = o.cas;
           view[t] = index;
-          commit(ev, o.kind === 'U' ? g.moPos[wid] + 1 : -1, nextState(ev, o.regs));
+          offer(ev, o.kind === 'U' ? g.moPos[wid] + 1 : -1, nextState(ev, o.regs));
         }
       }
     }
-    mustReadAfter[t] = constraint;
-    if (options === 0) result.explored++; // a dead end: this pending read had nothing it may read
+    return out;
   }
 
   // ---- complete executions ------------------------------------------------------------------
@@ -266,7 +318,7 @@ export function exploreRc11(c: Compiled, session: Session): void {
 
   function leaf(): void {
     result.explored++;
-    if (c.hasSc && !pscAcyclic(g)) return;
+    if (checkComplete && !pscAcyclic(g)) return;
     const racing = c.hasNonAtomic ? findRaces(g, nonAtomic) : [];
     const done: Completed<[Ev, Ev]> = {
       races: racing,
@@ -295,5 +347,5 @@ export function exploreRc11(c: Compiled, session: Session): void {
 
   const anyBlocked = stacks.some(s => s[0].blocked);
   if (anyBlocked) { result.blocked++; result.explored++; }
-  else dfs();
+  else search();
 }
