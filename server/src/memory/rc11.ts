@@ -47,7 +47,8 @@ export function exploreRc11(c: Compiled, session: Session, scCheck: ScCheck = 'i
   const T = c.threads.length;
   const L = c.locNames.length;
   const g = new Graph(T, program.locations.map(l => l.init));
-  const nonAtomic = program.locations.map(l => !l.atomic);
+  /** Locations that may have plain accesses, the only ones races are looked for on. */
+  const nonAtomic = program.locations.map(l => !l.atomic || !!l.mixed);
   const result = session.result;
 
   // ---- thread-local stepping -------------------------------------------------------------
