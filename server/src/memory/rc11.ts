@@ -123,10 +123,16 @@ export function exploreRc11(c: Compiled, session: Session, scCheck: ScCheck = 'i
   const tracked = (ev: Ev): boolean => psc !== null && isScAccess(ev);
 
   // An explicit stack instead of recursion: a thread may have thousands of events, one level each.
+  // Frames are reused by depth: the search goes up and down the same levels millions of times.
   const frames: Frame[] = [];
+  let depth = 0;
   const enter = (): void => {
     checkBudget();
-    frames.push({ step: g.steps, j: -1, opts: null, nextOpt: 0, taken: 0, constraint: -1, skipped: [], saved: [], anyPending: false });
+    let f = frames[depth];
+    if (!f) frames[depth] = f = { step: 0, j: -1, opts: null, nextOpt: 0, taken: 0, constraint: -1, skipped: [], saved: [], anyPending: false };
+    f.step = g.steps; f.j = -1; f.opts = null; f.nextOpt = 0; f.taken = 0; f.constraint = -1;
+    f.skipped.length = 0; f.saved.length = 0; f.anyPending = false;
+    depth++;
   };
   /** Undoes the option last added for thread t. */
   const retract = (t: number): void => {
@@ -137,8 +143,8 @@ export function exploreRc11(c: Compiled, session: Session, scCheck: ScCheck = 'i
 
   function search(): void {
     enter();
-    while (frames.length > 0) {
-      const f = frames[frames.length - 1];
+    while (depth > 0) {
+      const f = frames[depth - 1];
       if (f.opts) {
         if (f.nextOpt < f.opts.length) {
           const o = f.opts[f.nextOpt++];
@@ -178,8 +184,9 @@ export function exploreRc11(c: Compiled, session: Session, scCheck: ScCheck = 'i
   function finish(f: Frame): void {
     for (let i = f.skipped.length - 1; i >= 0; i--) mustReadAfter[f.skipped[i]] = f.saved[i];
     if (!f.anyPending) leaf();
-    frames.pop();
-    if (frames.length > 0) retract(frames[frames.length - 1].j);
+    f.opts = null;
+    depth--;
+    if (depth > 0) retract(frames[depth - 1].j);
   }
 
   /** Every coherent, atomic version of thread t's pending event (the SC axiom is checked on adding). */
@@ -247,7 +254,7 @@ export function exploreRc11(c: Compiled, session: Session, scCheck: ScCheck = 'i
       }
     } else {
       // Read-like: load, rmw, cas, update. Candidate writes in modification order.
-      const list = g.mo[op.loc].slice();
+      const list = g.mo[op.loc]; // not changed while options are generated
       const baseFloorPos = g.moPos[g.coherenceFloor(newView(null), op.loc)];
       for (const wid of list) {
         const w = g.events[wid];
