@@ -137,6 +137,12 @@ export interface LocationDecl {
   init: number;
   /** Non-atomic locations model protected state (payload); every access to them is `na`. */
   atomic: boolean;
+  /**
+   * Accessed both atomically and plainly (herd's mixed-access tests): accesses of any mode are
+   * allowed, and two conflicting accesses race when at least one of them is plain. `atomic` is
+   * then true (how the location is shown and printed: plain accesses print as `*x`).
+   */
+  mixed?: boolean;
 }
 
 export interface Thread {
