@@ -9,7 +9,7 @@ import { classify, describeRole, type Counter } from './protocol/roles';
 import { buildScenarios, slotsOf, VALID, type Scenario } from './protocol/scenarios';
 import { judgeCounter, ScenarioCache, weakenings } from './protocol/fixes';
 import { counterFindings, orderingsOf, slotEdits } from './protocol/report';
-import { analyzeRustFile } from './rust/extract';
+import { analyzeRustFile, type FileAnalysis } from './rust/extract';
 import { initRustParser } from './rust/parser';
 import type { RustIndex } from './rust/index';
 import type { TreeCache } from './rust/trees';
@@ -31,6 +31,8 @@ export interface ReviewOptions {
   cache?: ScenarioCache;
   /** Keeps each file's last tree so an edited text is re-parsed incrementally (the language server's worker). */
   trees?: TreeCache;
+  /** This text's sites as `analyzeRustFile` read them against `index` (check has them already). */
+  analysis?: FileAnalysis;
 }
 
 export interface FileReview {
@@ -71,7 +73,7 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
   const skipped = skipReason(text);
   if (skipped) { review.skipped = skipped; return review; }
   await initRustParser();
-  const analysis = analyzeRustFile(file, text, opts.trees?.parse(file, text), { index: opts.index });
+  const analysis = opts.analysis ?? analyzeRustFile(file, text, opts.trees?.parse(file, text), { index: opts.index });
   review.sites = analysis.sites;
   const budget = { ...DEFAULT_BUDGET, ...opts.budget };
   const cache = opts.cache ?? sharedCache;

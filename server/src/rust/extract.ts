@@ -9,7 +9,7 @@
 import type { SyntaxNode, Tree } from './parser';
 import { parseRust } from './parser';
 import type { AtomicApi, AtomicOp, Extraction, OrderingArg, OrderingSlot, Problem, Site, ValueArg } from './site';
-import { buildFileScope, enclosingFn, FnScope, implTypeOf } from './scope';
+import { buildFileScope, enclosingFnIn, fileScopeOf, FnScope, implTypeIn } from './scope';
 import type { FileScope } from './scope';
 import { OrderingResolver } from './orderings';
 import type { ResolvedOrdering } from './orderings';
@@ -89,18 +89,31 @@ export function extractSites(file: string, text: string, tree?: Tree, index?: Ru
   return { sites, problems };
 }
 
-/** The summary the workspace index holds for a file. */
+/**
+ * The summary the workspace index holds for a file, read without the workspace index. Only what
+ * the summary holds is read: the file scope and the operations on a function's parameters
+ * (helpers); their control context is not, since other files use a helper's site only for its
+ * op, orderings, arguments and range.
+ */
 export function summarizeRustFile(file: string, text: string, tree?: Tree): FileSummary {
-  return analyzeRustFile(file, text, tree).summary;
+  const own = tree ? null : parseRust(text);
+  try {
+    const t = tree ?? own!;
+    return new FileReader(file, text, t.rootNode, null, fileScopeOf(t, text)).summarize();
+  } finally {
+    own?.delete();
+  }
 }
 
 /** Sites, problems and index summary in one parse: what the language server calls on each change. */
 export function analyzeRustFile(file: string, text: string, tree?: Tree, opts: AnalyzeOptions = {}): FileAnalysis {
   const own = tree ? null : parseRust(text);
   try {
-    const root = (tree ?? own!).rootNode;
+    const t = tree ?? own!;
+    const root = t.rootNode;
+    const scope = fileScopeOf(t, text);
     const idx = opts.index;
-    return idx ? idx.excluding(file, () => new FileReader(file, text, root, idx).run()) : new FileReader(file, text, root, null).run();
+    return idx ? idx.excluding(file, () => new FileReader(file, text, root, idx, scope).run()) : new FileReader(file, text, root, null, scope).run();
   } finally {
     own?.delete();
   }
@@ -114,9 +127,11 @@ class FileReader {
   private readonly raws: Raw[] = [];
   private readonly problems: Problem[] = [];
   private readonly ids = new Set<string>();
+  /** Reading for the index only: direct operations on a parameter of their function. */
+  private helpersOnly = false;
 
-  constructor(private readonly file: string, private readonly text: string, private readonly root: SyntaxNode, private readonly index: RustIndex | null) {
-    this.scope = buildFileScope(root);
+  constructor(private readonly file: string, private readonly text: string, private readonly root: SyntaxNode, private readonly index: RustIndex | null, fileScope?: FileScope) {
+    this.scope = fileScope ?? buildFileScope(root, text);
     this.orderings = new OrderingResolver(this.scope);
     const scope = this.scope;
     this.facts = {
@@ -142,13 +157,22 @@ class FileReader {
     for (const c of this.candidates([...helperNames])) if (!direct.has(c.id)) this.helperCallSites(c, helpers);
     this.contexts();
     const sites = this.raws.map(r => r.site).sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
-    const summary: FileSummary = {
+    return { sites, problems: this.problems, summary: this.summary(helpers) };
+  }
+
+  summarize(): FileSummary {
+    this.helpersOnly = true;
+    for (const c of this.candidates([...METHODS.keys()])) this.callSite(c);
+    return this.summary(this.helperOps());
+  }
+
+  private summary(helpers: HelperOp[]): FileSummary {
+    return {
       file: this.file,
       structs: Object.fromEntries([...this.scope.structs].map(([k, v]) => [k, Object.fromEntries(v)])),
       fns: this.scope.fns,
       helpers,
     };
-    return { sites, problems: this.problems, summary };
   }
 
   /**
@@ -198,11 +222,15 @@ class FileReader {
   }
 
   private fnScope(n: SyntaxNode): FnScope | null {
-    const f = enclosingFn(n);
+    const f = enclosingFnIn(this.scope, n);
     if (!f) return null;
-    let s = this.fnScopes.get(f.id);
-    if (!s) { s = new FnScope(f); this.fnScopes.set(f.id, s); }
+    let s = this.fnScopes.get(f.node.id);
+    if (!s) { s = new FnScope(f.node, f.implType); this.fnScopes.set(f.node.id, s); }
     return s;
+  }
+
+  private implTypeOf(n: SyntaxNode): string | null {
+    return implTypeIn(this.scope, n);
   }
 
   private constValue = (name: string): number | null => {
@@ -259,7 +287,7 @@ class FileReader {
   }
 
   private baseSite(node: SyntaxNode, nameNode: SyntaxNode, op: AtomicOp, api: AtomicApi, fn: FnScope | null, receiverNode: SyntaxNode | null): Site {
-    const implType = implTypeOf(node);
+    const implType = this.implTypeOf(node);
     const reader = new ReceiverReader(this.facts, implType, fn);
     const receiver = receiverNode ? reader.key(receiverNode) : '';
     const start = rangeOf(node).start;
@@ -289,7 +317,8 @@ class FileReader {
     const spec = specs.find(s => s.slots.length === args.length);
     if (!spec) return;
     const fn = this.fnScope(call);
-    const reader = new ReceiverReader(this.facts, implTypeOf(call), fn);
+    if (this.helpersOnly && !this.onParameter(fn, recvNode)) return;
+    const reader = new ReceiverReader(this.facts, this.implTypeOf(call), fn);
     const cls = classifyType(reader.typeOf(recvNode));
 
     if (spec.kind === 'refcount') {
@@ -363,15 +392,19 @@ class FileReader {
     this.raws.push({ site, node: m, receiverNode: null, fn, decrementByOne: false });
   }
 
+  /** The receiver is a parameter of the function (not a `let` that shadows it). */
+  private onParameter(fn: FnScope | null, receiverNode: SyntaxNode | null): fn is FnScope {
+    if (!fn || !receiverNode) return false;
+    const recv = peel(receiverNode);
+    return recv.type === 'identifier' && !fn.letBefore(recv.text, recv.startIndex) && fn.param(recv.text) !== null;
+  }
+
   /** Direct sites whose receiver is a parameter of their function make that function a helper. */
   private helperOps(): HelperOp[] {
     const out: HelperOp[] = [];
     for (const r of this.raws) {
-      if (!r.fn || !r.receiverNode) continue;
-      const recv = peel(r.receiverNode);
-      if (recv.type !== 'identifier' || r.fn.letBefore(recv.text, recv.startIndex)) continue;
-      const p = r.fn.param(recv.text);
-      if (!p) continue;
+      if (!r.fn || !this.onParameter(r.fn, r.receiverNode)) continue;
+      const p = r.fn.param(peel(r.receiverNode!).text)!;
       const params = (name: string): number | null => r.fn!.param(name)?.index ?? null;
       const h: HelperOp = {
         fnName: r.fn.name, implType: r.fn.sig.implType, file: this.file, hasSelf: r.fn.sig.hasSelf,
@@ -396,7 +429,7 @@ class FileReader {
     else if (fnode.type === 'scoped_identifier') {
       name = fnode.childForFieldName('name');
       const segs = pathSegments(fnode);
-      owner = segs.length >= 2 ? (segs[segs.length - 2] === 'Self' ? implTypeOf(call) : segs[segs.length - 2]) : null;
+      owner = segs.length >= 2 ? (segs[segs.length - 2] === 'Self' ? this.implTypeOf(call) : segs[segs.length - 2]) : null;
     } else if (fnode.type === 'field_expression') name = fnode.childForFieldName('field');
     if (!name) return;
     const method = fnode.type === 'field_expression';

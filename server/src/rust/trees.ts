@@ -40,7 +40,12 @@ export function diffEdit(before: string, after: string): Edit | null {
 
 export class TreeCache {
   private readonly entries = new Map<string, Entry>();
-  constructor(private readonly limit = 16) {}
+  private chars = 0;
+  /**
+   * Keeps at most `limit` trees and, as a bound on wasm memory, trees of at most `maxChars`
+   * characters of text in all; the least recently used go first.
+   */
+  constructor(private readonly limit = 16, private readonly maxChars = Infinity) {}
 
   /** A tree for `text`, reusing the file's previous tree when there is one. The cache owns it: do not delete. */
   parse(file: string, text: string): Tree {
@@ -53,11 +58,15 @@ export class TreeCache {
       tree = reparseRust(text, old.tree);
       old.tree.delete();
     } else tree = parseRust(text);
+    if (old) this.chars -= old.text.length;
     this.entries.delete(file);
     this.entries.set(file, { text, tree });
-    while (this.entries.size > this.limit) {
+    this.chars += text.length;
+    // The newest tree stays even when it alone is over the budget: the caller is using it.
+    while (this.entries.size > this.limit || (this.chars > this.maxChars && this.entries.size > 1)) {
       const [k, e] = this.entries.entries().next().value!;
       e.tree.delete();
+      this.chars -= e.text.length;
       this.entries.delete(k);
     }
     return tree;
@@ -65,11 +74,12 @@ export class TreeCache {
 
   forget(file: string): void {
     const e = this.entries.get(file);
-    if (e) { e.tree.delete(); this.entries.delete(file); }
+    if (e) { e.tree.delete(); this.chars -= e.text.length; this.entries.delete(file); }
   }
 
   clear(): void {
     for (const e of this.entries.values()) e.tree.delete();
     this.entries.clear();
+    this.chars = 0;
   }
 }
