@@ -9,7 +9,8 @@
 import type { SyntaxNode, Tree } from './parser';
 import { parseRust } from './parser';
 import type { AtomicApi, AtomicOp, Extraction, OrderingArg, OrderingSlot, Problem, Site, ValueArg } from './site';
-import { buildFileScope, enclosingFnIn, fileScopeOf, FnScope, implTypeIn } from './scope';
+import { buildFileScope, fileScopeOf, fnScopeIn, implTypeIn } from './scope';
+import type { FnScope } from './scope';
 import type { FileScope } from './scope';
 import { OrderingResolver } from './orderings';
 import type { ResolvedOrdering } from './orderings';
@@ -123,7 +124,6 @@ class FileReader {
   private readonly scope: FileScope;
   private readonly facts: TypeFacts;
   private readonly orderings: OrderingResolver;
-  private readonly fnScopes = new Map<number, FnScope>();
   private readonly raws: Raw[] = [];
   private readonly problems: Problem[] = [];
   private readonly ids = new Set<string>();
@@ -222,11 +222,7 @@ class FileReader {
   }
 
   private fnScope(n: SyntaxNode): FnScope | null {
-    const f = enclosingFnIn(this.scope, n);
-    if (!f) return null;
-    let s = this.fnScopes.get(f.node.id);
-    if (!s) { s = new FnScope(f.node, f.implType); this.fnScopes.set(f.node.id, s); }
-    return s;
+    return fnScopeIn(this.scope, n);
   }
 
   private implTypeOf(n: SyntaxNode): string | null {

@@ -35,13 +35,25 @@ export interface FileSummary {
   helpers: HelperOp[];
 }
 
+interface Lookups {
+  fieldByOwner: Map<string, { file: string; type: string }[]>;
+  fieldsByName: Map<string, { file: string; type: string }[]>;
+  fnsByName: Map<string, (FnSignature & { file: string })[]>;
+  helpersByName: Map<string, HelperOp[]>;
+}
+
 export class RustIndex implements TypeFacts {
   private readonly files = new Map<string, FileSummary>();
   /** While reading `exclude`, its own (fresher) local facts take precedence over the index. */
   private exclude: string | null = null;
+  /**
+   * The summaries by name, in file order, rebuilt after a change: a lookup per site must not
+   * scan every file, or reading a workspace is quadratic in its size.
+   */
+  private lookups: Lookups | null = null;
 
-  update(summary: FileSummary): void { this.files.set(summary.file, summary); }
-  remove(file: string): void { this.files.delete(file); }
+  update(summary: FileSummary): void { this.files.set(summary.file, summary); this.lookups = null; }
+  remove(file: string): void { this.files.delete(file); this.lookups = null; }
   get(file: string): FileSummary | undefined { return this.files.get(file); }
   get size(): number { return this.files.size; }
 
@@ -52,40 +64,52 @@ export class RustIndex implements TypeFacts {
     try { return fn(); } finally { this.exclude = prev; }
   }
 
-  private *others(): Iterable<FileSummary> {
-    for (const s of this.files.values()) if (s.file !== this.exclude) yield s;
+  private byName(): Lookups {
+    if (this.lookups) return this.lookups;
+    const l: Lookups = { fieldByOwner: new Map(), fieldsByName: new Map(), fnsByName: new Map(), helpersByName: new Map() };
+    const add = <T>(m: Map<string, T[]>, k: string, v: T): void => {
+      const list = m.get(k);
+      if (list) list.push(v);
+      else m.set(k, [v]);
+    };
+    for (const s of this.files.values()) {
+      for (const [owner, fields] of Object.entries(s.structs)) {
+        for (const [field, type] of Object.entries(fields)) {
+          if (!type) continue;
+          add(l.fieldByOwner, `${owner}\u0000${field}`, { file: s.file, type });
+          add(l.fieldsByName, field, { file: s.file, type });
+        }
+      }
+      for (const f of s.fns) add(l.fnsByName, f.name, { ...f, file: s.file });
+      for (const h of s.helpers) add(l.helpersByName, h.fnName, h);
+    }
+    this.lookups = l;
+    return l;
   }
 
   fieldType(owner: string, field: string): string | null {
-    for (const s of this.others()) {
-      const t = s.structs[owner]?.[field];
-      if (t) return t;
-    }
+    for (const e of this.byName().fieldByOwner.get(`${owner}\u0000${field}`) ?? []) if (e.file !== this.exclude) return e.type;
     return null;
   }
 
   fieldTypesByName(field: string): string[] {
-    const out: string[] = [];
-    for (const s of this.others()) for (const fields of Object.values(s.structs)) if (fields[field]) out.push(fields[field]);
-    return out;
+    return (this.byName().fieldsByName.get(field) ?? []).filter(e => e.file !== this.exclude).map(e => e.type);
   }
 
   fnReturns(implType: string | null, name: string): string[] {
     const out: string[] = [];
-    for (const s of this.others()) for (const f of s.fns) if (f.name === name && f.returnType && (implType === null || f.implType === implType)) out.push(f.returnType);
+    for (const f of this.byName().fnsByName.get(name) ?? []) if (f.file !== this.exclude && f.returnType && (implType === null || f.implType === implType)) out.push(f.returnType);
     return out;
   }
 
   /** Names of all helpers outside the excluded file (to find their call sites by text). */
   helperNames(): string[] {
-    const out = new Set<string>();
-    for (const s of this.others()) for (const h of s.helpers) out.add(h.fnName);
-    return [...out];
+    const out: string[] = [];
+    for (const [name, hs] of this.byName().helpersByName) if (hs.some(h => h.file !== this.exclude)) out.push(name);
+    return out;
   }
 
   helpers(name: string): HelperOp[] {
-    const out: HelperOp[] = [];
-    for (const s of this.others()) for (const h of s.helpers) if (h.fnName === name) out.push(h);
-    return out;
+    return (this.byName().helpersByName.get(name) ?? []).filter(h => h.file !== this.exclude);
   }
 }

@@ -49,6 +49,8 @@ export interface FileScope {
   fns: FnSignature[];
   /** Functions and impl/trait blocks in document order (see enclosingFnIn, implTypeIn). */
   spans: ItemSpan[];
+  /** Bindings of the functions read so far, by node id (see fnScopeIn). */
+  fnScopes: Map<number, FnScope>;
 }
 
 const ITEM_TYPES = new Set(['use_declaration', 'const_item', 'static_item', 'struct_item', 'function_item', 'impl_item', 'trait_item']);
@@ -82,7 +84,7 @@ export function fileScopeOf(tree: Tree, text: string): FileScope {
 }
 
 export function buildFileScope(root: SyntaxNode, text: string = root.text): FileScope {
-  const scope: FileScope = { imports: new Map(), globs: [], consts: new Map(), structs: new Map(), fns: [], spans: [] };
+  const scope: FileScope = { imports: new Map(), globs: [], consts: new Map(), structs: new Map(), fns: [], spans: [], fnScopes: new Map() };
   // Enclosing impl/trait blocks and functions, innermost last: items come in document order,
   // so a stack of open spans gives each item its container without walking up the tree.
   const open: number[] = [];
@@ -171,10 +173,13 @@ function innermostSpan(scope: FileScope, n: SyntaxNode, kind: ItemSpan['kind']):
   return null;
 }
 
-/** The function item enclosing a node (closures are looked through: they share its bindings). */
-export function enclosingFnIn(scope: FileScope, n: SyntaxNode): { node: SyntaxNode; implType: string | null } | null {
+/** The bindings of the function enclosing `n`, read once per tree (the index pass and the site pass share them). */
+export function fnScopeIn(scope: FileScope, n: SyntaxNode): FnScope | null {
   const sp = innermostSpan(scope, n, 'fn');
-  return sp ? { node: sp.node, implType: sp.implType } : null;
+  if (!sp) return null;
+  let s = scope.fnScopes.get(sp.node.id);
+  if (!s) { s = new FnScope(sp.node, sp.implType); scope.fnScopes.set(sp.node.id, s); }
+  return s;
 }
 
 /** The type of the impl (or trait) a node sits in: implTypeOf without walking up the tree. */
@@ -265,8 +270,7 @@ export class FnScope {
   constructor(readonly node: SyntaxNode, implType: string | null = implTypeOf(node)) {
     this.sig = signatureOf(node, implType);
     const body = node.childForFieldName('body');
-    for (const l of body ? body.descendantsOfType('let_declaration') : []) {
-      if (!l) continue;
+    for (const l of body ? letsIn(body) : []) {
       const pat = l.childForFieldName('pattern');
       const name = pat?.type === 'mut_pattern' ? pat.namedChildren[pat.namedChildren.length - 1]?.text : pat?.type === 'identifier' ? pat.text : null;
       if (!name) continue;
@@ -287,6 +291,20 @@ export class FnScope {
     const i = this.sig.params.findIndex(p => p.name === name);
     return i < 0 ? null : { ...this.sig.params[i], index: i };
   }
+}
+
+/** `let` declarations inside `body`, in document order, found from their keyword (as itemsOf finds items). */
+function letsIn(body: SyntaxNode): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  const base = body.startIndex;
+  for (const m of body.text.matchAll(/\blet\b/g)) {
+    const at = base + m.index!;
+    const kw = body.descendantForIndex(at);
+    if (!kw || kw.type !== 'let' || kw.startIndex !== at) continue;
+    const l = kw.parent;
+    if (l?.type === 'let_declaration') out.push(l);
+  }
+  return out;
 }
 
 /** The function item enclosing a node (closures are looked through: they share its bindings). */
