@@ -109,7 +109,9 @@ export class ContextReader {
    * `if` before the operation may not have run.
    */
   private releaseFenceBefore(node: SyntaxNode): PathBarrier | undefined {
-    let touch: SyntaxNode | null = null;
+    // The statements passed over, nearest first. Whether one may touch the object matters only
+    // once a fence is found (rarely), so it is asked then, not of every statement before every site.
+    const passed: SyntaxNode[] = [];
     for (let cur: SyntaxNode = node, p = node.parent; p; cur = p, p = p.parent) {
       if (FN_BOUNDARY.has(p.type)) return undefined;
       if (p.type !== 'block') continue;
@@ -118,13 +120,18 @@ export class ContextReader {
       for (let i = at - 1; i >= 0; i--) {
         const st = stmts[i];
         const inside = this.sitesIn(st);
-        const call = st.type === 'expression_statement' ? peel(st.namedChildren[0]!) : st;
-        const fence = inside.find(s => s.op === 'fence' && s.node.startIndex === call.startIndex && s.node.endIndex === call.endIndex);
+        const call = inside.some(s => s.op === 'fence') ? (st.type === 'expression_statement' ? peel(st.namedChildren[0]!) : st) : null;
+        const fence = call ? inside.find(s => s.op === 'fence' && s.node.startIndex === call.startIndex && s.node.endIndex === call.endIndex) : undefined;
         if (fence) {
-          if (isReleaseOrStronger(fence.ordering)) return barrier(fence, touch);
+          if (isReleaseOrStronger(fence.ordering)) {
+            // The touching statement nearest the fence, as a scan from the operation back to it would leave it.
+            let touch: SyntaxNode | null = null;
+            for (let k = passed.length - 1; k >= 0 && !touch; k--) if (mayTouch(passed[k])) touch = passed[k];
+            return barrier(fence, touch);
+          }
           continue;
         }
-        if (mayTouch(st)) touch = st;
+        passed.push(st);
       }
     }
     return undefined;

@@ -13,6 +13,7 @@ import { buildFileScope, fileScopeOf, fnScopeIn, implTypeIn } from './scope';
 import type { FnScope } from './scope';
 import type { FileScope } from './scope';
 import { OrderingResolver } from './orderings';
+import { perTree } from './trees';
 import type { ResolvedOrdering } from './orderings';
 import { classifyType, counterNameOf, ReceiverReader } from './receiver';
 import type { TypeFacts } from './receiver';
@@ -100,7 +101,7 @@ export function summarizeRustFile(file: string, text: string, tree?: Tree): File
   const own = tree ? null : parseRust(text);
   try {
     const t = tree ?? own!;
-    return new FileReader(file, text, t.rootNode, null, fileScopeOf(t, text)).summarize();
+    return new FileReader(file, text, t.rootNode, null, fileScopeOf(t, text), t).summarize();
   } finally {
     own?.delete();
   }
@@ -114,7 +115,7 @@ export function analyzeRustFile(file: string, text: string, tree?: Tree, opts: A
     const root = t.rootNode;
     const scope = fileScopeOf(t, text);
     const idx = opts.index;
-    return idx ? idx.excluding(file, () => new FileReader(file, text, root, idx, scope).run()) : new FileReader(file, text, root, null, scope).run();
+    return idx ? idx.excluding(file, () => new FileReader(file, text, root, idx, scope, t).run()) : new FileReader(file, text, root, null, scope, t).run();
   } finally {
     own?.delete();
   }
@@ -130,7 +131,7 @@ class FileReader {
   /** Reading for the index only: direct operations on a parameter of their function. */
   private helpersOnly = false;
 
-  constructor(private readonly file: string, private readonly text: string, private readonly root: SyntaxNode, private readonly index: RustIndex | null, fileScope?: FileScope) {
+  constructor(private readonly file: string, private readonly text: string, private readonly root: SyntaxNode, private readonly index: RustIndex | null, fileScope?: FileScope, private readonly tree?: Tree) {
     this.scope = fileScope ?? buildFileScope(root, text);
     this.orderings = new OrderingResolver(this.scope);
     const scope = this.scope;
@@ -149,7 +150,7 @@ class FileReader {
 
   run(): FileAnalysis {
     this.syntaxProblems();
-    for (const c of this.candidates([...METHODS.keys(), 'fence'])) this.callSite(c);
+    for (const c of this.directCandidates()) this.callSite(c);
     for (const m of this.candidateMacros('acquire')) this.macroSite(m);
     const helpers = this.helperOps();
     const direct = new Set(this.raws.map(r => r.node.id));
@@ -162,7 +163,7 @@ class FileReader {
 
   summarize(): FileSummary {
     this.helpersOnly = true;
-    for (const c of this.candidates([...METHODS.keys()])) this.callSite(c);
+    for (const c of this.directCandidates()) this.callSite(c);
     return this.summary(this.helperOps());
   }
 
@@ -173,6 +174,12 @@ class FileReader {
       fns: this.scope.fns,
       helpers,
     };
+  }
+
+  /** Calls of atomic methods and fences (the same for every reading of a tree). */
+  private directCandidates(): SyntaxNode[] {
+    const names = [...METHODS.keys(), 'fence'];
+    return this.tree ? perTree(this.tree, 'direct-calls', () => this.candidates(names)) : this.candidates(names);
   }
 
   /**
@@ -304,7 +311,7 @@ class FileReader {
     const argsNode = call.childForFieldName('arguments');
     if (!fnode || !argsNode) return;
     const args = argsNode.namedChildren.filter(a => !isComment(a) && a.type !== 'attribute_item');
-    if (fnode.type === 'identifier' || fnode.type === 'scoped_identifier') return this.fenceSite(call, fnode, args);
+    if (fnode.type === 'identifier' || fnode.type === 'scoped_identifier') return this.helpersOnly ? undefined : this.fenceSite(call, fnode, args);
     if (fnode.type !== 'field_expression') return;
     const nameNode = fnode.childForFieldName('field');
     const recvNode = fnode.childForFieldName('value');

@@ -5,6 +5,7 @@
 
 import type { SyntaxNode, Tree } from './parser';
 import { baseTypeName, pathSegments } from './syntax';
+import { perTree } from './trees';
 
 export interface Import {
   /** Full path as written in the `use`, e.g. "core::sync::atomic::Ordering::Acquire". */
@@ -74,13 +75,9 @@ function itemsOf(root: SyntaxNode, text: string): SyntaxNode[] {
   return out;
 }
 
-const scopes = new WeakMap<Tree, FileScope>();
-
 /** The scope of a parsed file, built once per tree: the index and the site reader share it. */
 export function fileScopeOf(tree: Tree, text: string): FileScope {
-  let s = scopes.get(tree);
-  if (!s) { s = buildFileScope(tree.rootNode, text); scopes.set(tree, s); }
-  return s;
+  return perTree(tree, 'scope', () => buildFileScope(tree.rootNode, text));
 }
 
 export function buildFileScope(root: SyntaxNode, text: string = root.text): FileScope {

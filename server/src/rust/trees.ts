@@ -8,6 +8,22 @@ import { parseRust, reparseRust } from './parser';
 
 interface Entry { text: string; tree: Tree }
 
+const derived = new WeakMap<Tree, Map<string, unknown>>();
+
+/**
+ * What is read from a tree alone (file scope, candidate calls), computed once per tree: the
+ * index pass and the site pass of `check` read the same tree, and so does a re-review of an
+ * unchanged buffer. Entries go with the tree object.
+ */
+export function perTree<T>(tree: Tree, key: string, make: () => T): T {
+  let m = derived.get(tree);
+  if (!m) { m = new Map(); derived.set(tree, m); }
+  if (m.has(key)) return m.get(key) as T;
+  const v = make();
+  m.set(key, v);
+  return v;
+}
+
 /** Where index `i` (UTF-16 code units, as web-tree-sitter counts) falls, as a row/column point. */
 function pointAt(text: string, i: number): Point {
   let row = 0;
