@@ -107,8 +107,14 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
   const all = [...analysis.sites, ...(opts.otherSites ?? []).filter(s => s.file !== file)];
   const sitesById = new Map(all.map(s => [`${s.file}#${s.id}`, s]));
   const structs = analysis.summary.structs;
+  // Asked once per site: answered once per field name, or a file with many structs is quadratic.
+  const owners = new Map<string, string[]>();
   const ownersOf = (field: string): string[] => {
-    const out = Object.entries(structs).filter(([, fields]) => fields[field] !== undefined && /Atomic|Refcount|refcount_t/.test(fields[field])).map(([name]) => name);
+    let out = owners.get(field);
+    if (!out) {
+      out = Object.entries(structs).filter(([, fields]) => fields[field] !== undefined && /Atomic|Refcount|refcount_t/.test(fields[field])).map(([name]) => name);
+      owners.set(field, out);
+    }
     return out;
   };
   const counters: Counter[] = classify(all, file, ownersOf);

@@ -189,7 +189,7 @@ class FileReader {
    */
   private candidates(names: string[]): SyntaxNode[] {
     if (names.length === 0) return [];
-    const re = new RegExp(`\\b(?:${names.map(escapeRe).join('|')})\\s*(?:::\\s*<[^()]*>\\s*)?\\(`, 'g');
+    const re = new RegExp(`\\b(?:${alternation(names)})\\s*(?:::\\s*<[^()]*>\\s*)?\\(`, 'g');
     const out: SyntaxNode[] = [];
     const seen = new Set<number>();
     for (const m of this.text.matchAll(re)) {
@@ -487,6 +487,42 @@ class FileReader {
 
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * A regex alternation matching exactly `names`, with common prefixes factored out
+ * (`load|lock|locked` -> `lo(?:ad|ck(?:ed)?)`): the engine tries alternatives one by one at every
+ * position, so a flat list of a workspace's helper names made the scan cost grow with their number.
+ */
+function alternation(names: string[]): string {
+  interface Trie { end: boolean; next: Map<string, Trie> }
+  const root: Trie = { end: false, next: new Map() };
+  for (const name of new Set(names)) {
+    let t = root;
+    for (const ch of name) {
+      let n = t.next.get(ch);
+      if (!n) { n = { end: false, next: new Map() }; t.next.set(ch, n); }
+      t = n;
+    }
+    t.end = true;
+  }
+  const emit = (t: Trie): string => {
+    const branches = [...t.next].map(([ch, n]) => {
+      // Runs of single-child nodes become one literal.
+      let lit = escapeRe(ch);
+      let cur = n;
+      while (!cur.end && cur.next.size === 1) {
+        const [c, nn] = cur.next.entries().next().value!;
+        lit += escapeRe(c);
+        cur = nn;
+      }
+      return lit + emit(cur);
+    });
+    if (branches.length === 0) return '';
+    const group = branches.length === 1 ? branches[0] : `(?:${branches.join('|')})`;
+    return t.end ? `(?:${group})?` : branches.length === 1 ? branches[0] : group;
+  };
+  return emit(root);
 }
 
 /** fetch_sub(1), sub(1), fetch_update(x - 1), Refcount::dec(_and_test): a reference dropped. */
