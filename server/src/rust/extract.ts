@@ -189,7 +189,7 @@ class FileReader {
    */
   private candidates(names: string[]): SyntaxNode[] {
     if (names.length === 0) return [];
-    const re = new RegExp(`\\b(?:${alternation(names)})\\s*(?:::\\s*<[^()]*>\\s*)?\\(`, 'g');
+    const re = callPattern(names);
     const out: SyntaxNode[] = [];
     const seen = new Set<number>();
     for (const m of this.text.matchAll(re)) {
@@ -487,6 +487,23 @@ class FileReader {
 
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+const callPatterns = new Map<string, RegExp>();
+
+/**
+ * `name(`, `name::<T>(` for any of `names`. Every file of a workspace scans for the same helper
+ * names, so the pattern is built once per set of names.
+ */
+function callPattern(names: string[]): RegExp {
+  const key = [...new Set(names)].sort().join(' ');
+  let re = callPatterns.get(key);
+  if (!re) {
+    if (callPatterns.size >= 16) callPatterns.clear();
+    re = new RegExp(`\\b(?:${alternation(names)})\\s*(?:::\\s*<[^()]*>\\s*)?\\(`, 'g');
+    callPatterns.set(key, re);
+  }
+  return new RegExp(re);
 }
 
 /**
