@@ -63,6 +63,8 @@ export interface CheckOptions {
   hints?: boolean;
   /** Scenario cache (default: the process-wide one); benchmarks pass a fresh one per run. */
   cache?: ScenarioCache;
+  /** Text (UTF-16 units) whose trees are kept between the passes; default TREE_BUDGET_CHARS. */
+  treeBudgetChars?: number;
 }
 
 /**
@@ -86,7 +88,7 @@ export async function runCheck(paths: string[], budget: { maxExplored?: number; 
 export async function checkTexts(files: { file: string; text: string }[], budget: { maxExplored?: number; maxMillis?: number } = {}, opts: CheckOptions = {}): Promise<CheckResult> {
   await initRustParser();
   const index = new RustIndex();
-  const trees = new TreeCache(Infinity, TREE_BUDGET_CHARS);
+  const trees = new TreeCache(Infinity, opts.treeBudgetChars ?? TREE_BUDGET_CHARS);
   const texts = new Map<string, string>();
   const result: CheckResult = { files: files.length, findings: [], skipped: [], problems: [] };
   const failed = new Set<string>();

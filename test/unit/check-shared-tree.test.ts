@@ -1,0 +1,88 @@
+// `check` parses each file once and shares the tree between the index pass, the site pass and the
+// review. The findings must be exactly those of reading every file separately for each pass (the
+// way check worked before), and the parse counter must show one parse per file.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { checkTexts, collectRustFiles, type CheckResult } from '../../server/src/check';
+import { ScenarioCache } from '../../server/src/protocol/fixes';
+import { reviewText, skipReason } from '../../server/src/review';
+import { analyzeRustFile } from '../../server/src/rust/extract';
+import { RustIndex } from '../../server/src/rust/index';
+import { initRustParser, parseCount } from '../../server/src/rust/parser';
+import type { Site } from '../../server/src/rust/site';
+import { denseAtomicFile } from '../../bench/corpus';
+
+const root = path.resolve(__dirname, '../../..');
+
+interface Source { file: string; text: string }
+
+function read(dir: string): Source[] {
+  return collectRustFiles([path.join(root, dir)]).map(file => ({ file, text: readFileSync(file, 'utf8') })).filter(f => !skipReason(f.text));
+}
+
+/** Each pass reads every file on its own (its own parse), and every review sees every other site. */
+async function separateReadings(files: Source[]): Promise<Pick<CheckResult, 'findings' | 'problems'>> {
+  const index = new RustIndex();
+  for (const f of files) index.update(analyzeRustFile(f.file, f.text).summary);
+  const sites: Site[] = [];
+  for (const f of files) sites.push(...analyzeRustFile(f.file, f.text, undefined, { index }).sites);
+  const texts = new Map(files.map(f => [f.file, f.text]));
+  const out: Pick<CheckResult, 'findings' | 'problems'> = { findings: [], problems: [] };
+  const cache = new ScenarioCache();
+  for (const f of files) {
+    const rv = await reviewText(f.file, f.text, { index, otherSites: sites, readFile: p => texts.get(p), cache });
+    out.findings.push(...rv.findings);
+    for (const p of rv.problems) out.problems.push({ file: f.file, message: p.range ? `${p.range.start.line + 1}:${p.range.start.character + 1}: ${p.message}` : p.message });
+  }
+  return out;
+}
+
+async function sameAsSeparate(files: Source[], expectFindings: boolean): Promise<void> {
+  await initRustParser();
+  const before = await separateReadings(files);
+  const parses = parseCount();
+  const shared = await checkTexts(files, {}, { cache: new ScenarioCache() });
+  assert.equal(parseCount() - parses, files.length, 'one parse per file');
+  if (expectFindings) assert.ok(before.findings.length > 0, 'the workspace has findings to compare');
+  assert.deepEqual(shared.findings, before.findings);
+  assert.deepEqual(shared.problems, before.problems);
+}
+
+test('the Rust fixtures as one workspace: shared trees give the same findings, one parse per file', async () => {
+  await sameAsSeparate(read('test/fixtures/rust'), true);
+});
+
+test('the examples as one workspace: shared trees give the same findings', async () => {
+  await sameAsSeparate(read('examples'), true);
+});
+
+test('files that share counters pair across files the same way', async () => {
+  // Two files per counter family: the decrement in one, the clone and the takeover in the other.
+  const fixtures = read('test/fixtures/rust');
+  const pick = (name: string): Source => fixtures.find(f => path.basename(f.file) === name)!;
+  const files = [pick('blockmq_atomic_helpers.rs'), pick('arc_drop_relaxed_dec.rs'), pick('arc_clone_drop_fence.rs'), pick('lookup_aba.rs'), { file: 'gen/dense.rs', text: denseAtomicFile(20) }];
+  await sameAsSeparate(files, true);
+});
+
+test('the index pass reads each tree once: the site pass does not parse again', async () => {
+  await initRustParser();
+  const files = Array.from({ length: 12 }, (_, i) => ({ file: `gen/f${i}.rs`, text: denseAtomicFile(3, i * 3) }));
+  const parses = parseCount();
+  const r = await checkTexts(files);
+  assert.equal(parseCount() - parses, files.length);
+  assert.equal(r.files, files.length);
+  assert.equal(r.findings.length, 0, 'the generated counters are correct');
+});
+
+test('past the tree budget, files are parsed again and the findings do not change', async () => {
+  await initRustParser();
+  const files = read('test/fixtures/rust').slice(0, 12);
+  const whole = await checkTexts(files, {}, { cache: new ScenarioCache() });
+  const parses = parseCount();
+  const tight = await checkTexts(files, {}, { cache: new ScenarioCache(), treeBudgetChars: 1 });
+  // Only the newest tree is kept, so the site pass parses every file again.
+  assert.equal(parseCount() - parses, 2 * files.length);
+  assert.deepEqual(tight.findings, whole.findings);
+});
