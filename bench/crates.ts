@@ -49,7 +49,22 @@ export interface Alternated {
   ratio: number;
   runs: number;
   findings: number;
-  sites?: number;
+}
+
+/** One parse of every file, then one check of them all: CPU ms of each, and the check's findings. */
+async function parseThenCheck(files: SourceFile[]): Promise<{ parse: number; check: number; findings: number }> {
+  let t = cpuMs();
+  for (const f of files) parseRust(f.text).delete();
+  const parse = cpuMs() - t;
+  t = cpuMs();
+  const r = await checkTexts(files, {}, { cache: new ScenarioCache() });
+  return { parse, check: cpuMs() - t, findings: r.findings.length };
+}
+
+function summarize(files: SourceFile[], parse: number[], check: number[], findings: number): Alternated {
+  const p = median(parse);
+  const c = median(check);
+  return { files: files.length, lines: files.reduce((s, f) => s + countLines(f.text), 0), parseMs: p, checkMs: c, ratio: c / p, runs: parse.length, findings };
 }
 
 /** Runs parse and check alternately `runs` times over `files`, returning the medians. */
@@ -59,17 +74,12 @@ export async function alternate(files: SourceFile[], runs: number): Promise<Alte
   const check: number[] = [];
   let findings = 0;
   for (let i = 0; i < runs; i++) {
-    let t = cpuMs();
-    for (const f of files) parseRust(f.text).delete();
-    parse.push(cpuMs() - t);
-    t = cpuMs();
-    const r = await checkTexts(files, {}, { cache: new ScenarioCache() });
-    check.push(cpuMs() - t);
-    findings = r.findings.length;
+    const r = await parseThenCheck(files);
+    parse.push(r.parse);
+    check.push(r.check);
+    findings = r.findings;
   }
-  const p = median(parse);
-  const c = median(check);
-  return { files: files.length, lines: files.reduce((s, f) => s + countLines(f.text), 0), parseMs: p, checkMs: c, ratio: c / p, runs, findings };
+  return summarize(files, parse, check, findings);
 }
 
 /** The reviewable Rust files of a directory, as `check` would read them. */
@@ -79,18 +89,30 @@ export function readTree(dir: string): SourceFile[] {
 
 export interface CrateRow { crate: string; missing?: string; result?: Alternated }
 
-/** One row per crate: measured, or why not (not installed). */
+/**
+ * One row per crate: measured, or why not (not installed). After one untimed round (JIT and wasm
+ * tier-up), every round visits every crate, parse then check, so a crate's runs are spread over
+ * the whole measurement and a burst of load elsewhere on the machine lands in one run, not all.
+ */
 export async function measureCrates(root: string, crates: { dir: string; pkg: string }[], runs: number, log: (m: string) => void = () => {}): Promise<CrateRow[]> {
+  await initRustParser();
   const present = crates.filter(c => existsSync(path.join(root, c.dir)));
   const sources = new Map(present.map(c => [c.dir, readTree(path.join(root, c.dir))]));
-  // One untimed round first, so the JIT and wasm memory are warm for every crate alike.
-  if (present.length) await alternate([...sources.values()].flat(), 1);
-  const rows: CrateRow[] = [];
-  for (const c of crates) {
-    const files = sources.get(c.dir);
-    if (!files) { rows.push({ crate: c.dir, missing: `not installed (apt-get install ${c.pkg})` }); continue; }
-    log(`${c.dir}: ${files.length} files`);
-    rows.push({ crate: c.dir, result: await alternate(files, runs) });
+  const times = new Map(present.map(c => [c.dir, { parse: [] as number[], check: [] as number[], findings: 0 }]));
+  for (let round = 0; round <= runs; round++) {
+    log(round === 0 ? 'warm-up round' : `round ${round} of ${runs}`);
+    for (const c of present) {
+      const r = await parseThenCheck(sources.get(c.dir)!);
+      if (round === 0) continue;
+      const t = times.get(c.dir)!;
+      t.parse.push(r.parse);
+      t.check.push(r.check);
+      t.findings = r.findings;
+    }
   }
-  return rows;
+  return crates.map(c => {
+    const t = times.get(c.dir);
+    if (!t) return { crate: c.dir, missing: `not installed (apt-get install ${c.pkg})` };
+    return { crate: c.dir, result: summarize(sources.get(c.dir)!, t.parse, t.check, t.findings) };
+  });
 }
