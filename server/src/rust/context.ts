@@ -196,15 +196,24 @@ function followLet(n: SyntaxNode): SyntaxNode | null {
   const name = pat?.type === 'mut_pattern' ? pat.namedChildren[pat.namedChildren.length - 1]?.text : pat?.type === 'identifier' ? pat.text : null;
   const block = parent.parent;
   if (!name || block?.type !== 'block') return null;
-  for (let s = parent.nextNamedSibling; s; s = s.nextNamedSibling) {
-    const use = firstIdent(s, name);
-    if (use) return use;
-  }
-  return null;
+  return firstIdentIn(block, parent.endIndex, name);
 }
 
-function firstIdent(n: SyntaxNode, name: string): SyntaxNode | null {
-  for (const id of n.descendantsOfType('identifier')) if (id.text === name) return id;
+/**
+ * The first `name` identifier in `block` after offset `from`, which is the first one in the
+ * statements that follow. Found from the name's occurrences in the text, each checked against
+ * the tree (comments, strings and longer names are not it), instead of walking every statement.
+ */
+function firstIdentIn(block: SyntaxNode, from: number, name: string): SyntaxNode | null {
+  const text = block.text;
+  const base = block.startIndex;
+  // A real occurrence is never glued to an ASCII word character (it would be a longer token).
+  const word = /[A-Za-z0-9_]/;
+  for (let i = text.indexOf(name, from - base); i !== -1; i = text.indexOf(name, i + 1)) {
+    if ((i > 0 && word.test(text[i - 1])) || word.test(text[i + name.length] ?? '')) continue;
+    const id = block.descendantForIndex(base + i);
+    if (id && id.type === 'identifier' && id.startIndex === base + i && id.text === name) return id;
+  }
   return null;
 }
 
