@@ -58,9 +58,10 @@ export class ContextReader {
 
   read(inp: ContextInput): SiteContext {
     const { node, op } = inp;
-    const ctx: SiteContext = { inLoop: inLoop(node), resultUse: resultUse(node) };
+    const outer = enclosing(node);
+    const ctx: SiteContext = { inLoop: inLoop(outer), resultUse: resultUse(node) };
     if (op === 'fence') return ctx;
-    const rel = this.releaseFenceBefore(node);
+    const rel = this.releaseFenceBefore(node, outer);
     if (rel) ctx.releaseFence = rel;
     const returns = inp.returns ?? (RESULT_OPS.has(op) ? 'result' : BOOL_OPS.has(op) ? 'bool' : 'old');
     if (RESULT_OPS.has(op) || op === 'try_cmpxchg') {
@@ -108,13 +109,15 @@ export class ContextReader {
    * the function boundary. Only a statement that is itself a fence call counts: a fence inside an
    * `if` before the operation may not have run.
    */
-  private releaseFenceBefore(node: SyntaxNode): PathBarrier | undefined {
+  private releaseFenceBefore(node: SyntaxNode, outer: Ancestor[]): PathBarrier | undefined {
     // The statements passed over, nearest first. Whether one may touch the object matters only
     // once a fence is found (rarely), so it is asked then, not of every statement before every site.
     const passed: SyntaxNode[] = [];
-    for (let cur: SyntaxNode = node, p = node.parent; p; cur = p, p = p.parent) {
-      if (FN_BOUNDARY.has(p.type)) return undefined;
-      if (p.type !== 'block') continue;
+    for (let i = 0; i < outer.length; i++) {
+      const { node: p, type } = outer[i];
+      const cur = i === 0 ? node : outer[i - 1].node;
+      if (FN_BOUNDARY.has(type)) return undefined;
+      if (type !== 'block') continue;
       const stmts = statements(p);
       const at = stmts.findIndex(st => st.startIndex <= cur.startIndex && cur.endIndex <= st.endIndex);
       for (let i = at - 1; i >= 0; i--) {
@@ -158,10 +161,27 @@ function mayTouch(st: SyntaxNode): boolean {
   return st.descendantsOfType(['call_expression', 'macro_invocation', 'field_expression', 'index_expression', 'assignment_expression', 'compound_assignment_expr', 'unary_expression', 'method_call_expression']).length > 0;
 }
 
-function inLoop(n: SyntaxNode): boolean {
+interface Ancestor { node: SyntaxNode; type: string }
+
+/**
+ * The ancestors of `n` up to its function or closure (included), innermost first, read once per
+ * site: each `.parent` and `.type` is a call into the parser (and `.parent` searches down from
+ * the root), and the loop test and the release-fence scan both climb the same chain.
+ */
+function enclosing(n: SyntaxNode): Ancestor[] {
+  const out: Ancestor[] = [];
   for (let p = n.parent; p; p = p.parent) {
-    if (FN_BOUNDARY.has(p.type)) return false;
-    if (LOOPS.has(p.type)) return true;
+    const type = p.type;
+    out.push({ node: p, type });
+    if (FN_BOUNDARY.has(type)) break;
+  }
+  return out;
+}
+
+function inLoop(outer: Ancestor[]): boolean {
+  for (const { type } of outer) {
+    if (FN_BOUNDARY.has(type)) return false;
+    if (LOOPS.has(type)) return true;
   }
   return false;
 }
