@@ -2,7 +2,7 @@
 // grows with n in a known way, so the execution counts double as a sanity check on the explorer
 // (n threads doing one fetch_add each have exactly n! executions: one per modification order).
 
-import { bin, c, r, type Cond, type Instr, type Mode, type Program } from '../server/src/memory/ir';
+import { bin, c, r, type Cond, type Instr, type KernelFence, type ModelName, type Mode, type Program } from '../server/src/memory/ir';
 
 export interface Family {
   /** Name shown in the table, e.g. "fetch_add". */
@@ -13,6 +13,8 @@ export interface Family {
   build(n: number): Program;
   /** Executions the family must have at size n, when known in closed form. */
   expected?(n: number): number;
+  /** The memory model to explore under (default rc11). */
+  model?: ModelName;
 }
 
 function factorial(n: number): number {
@@ -143,6 +145,142 @@ export function iriw(mode: 'rlx' | 'acq' | 'sc'): Family {
   };
 }
 
+// ---- Linux kernel memory model families -------------------------------------------------------
+// LKMM exploration enumerates whole candidates (thread paths x rf x co) and checks the cat axioms
+// on each, so these grow much faster than their RC11 counterparts; sizes stop early accordingly.
+
+const kfence = (kernel: KernelFence): Instr => ({ k: 'fence', mo: 'sc', kernel });
+
+/** n threads each doing a void atomic_inc on x: n! executions, one per coherence order. */
+export const lkmmAtomicInc: Family = {
+  name: 'LKMM atomic_inc',
+  model: 'lkmm',
+  sizes: [2, 3, 4, 5, 6],
+  quickSizes: [2, 3, 4],
+  build: n => ({
+    name: `lkmm-atomic_inc-${n}`,
+    locations: [{ name: 'x', init: 0, atomic: true }],
+    threads: Array.from({ length: n }, (_, i) => ({ name: `T${i}`, body: [{ k: 'rmw', loc: 'x', op: 'add', val: c(1), mo: 'rlx', noreturn: true } as Instr] })),
+  }),
+  expected: factorial,
+};
+
+/**
+ * Message passing down a chain of n+1 threads: T0 writes data and publishes f1 with
+ * smp_store_release; Ti (0 < i < n) acquires f_i and releases f_{i+1}; the last acquires f_n and
+ * reads data. "Everyone saw the flag but the last read data = 0" is forbidden (ISA2 generalised);
+ * with `once` accesses instead it is allowed.
+ */
+export function lkmmMpChain(ordered: boolean): Family {
+  const acq: Mode = ordered ? 'acq' : 'rlx', rel: Mode = ordered ? 'rel' : 'rlx';
+  return {
+    name: `LKMM MP chain ${ordered ? 'release/acquire' : 'once'}`,
+    model: 'lkmm',
+    sizes: [1, 2, 3, 4, 5, 6, 7],
+    quickSizes: [1, 2],
+    build: n => {
+      const threads = [{ name: 'T0', body: [{ k: 'store', loc: 'data', val: c(1), mo: 'rlx' }, { k: 'store', loc: 'f1', val: c(1), mo: rel }] as Instr[] }];
+      let cond: Cond = { k: 'true' };
+      const and = (x: Cond): void => { cond = cond.k === 'true' ? x : { k: 'and', a: cond, b: x }; };
+      for (let i = 1; i <= n; i++) {
+        const body: Instr[] = [{ k: 'load', reg: 'r', loc: `f${i}`, mo: acq }];
+        body.push(i < n ? { k: 'store', loc: `f${i + 1}`, val: c(1), mo: rel } : { k: 'load', reg: 'd', loc: 'data', mo: 'rlx' });
+        threads.push({ name: `T${i}`, body });
+        and({ k: 'eqReg', thread: i, reg: 'r', v: 1 });
+      }
+      and({ k: 'eqReg', thread: n, reg: 'd', v: 0 });
+      return {
+        name: `lkmm-mp-chain-${ordered ? 'ra' : 'once'}-${n}`,
+        locations: [{ name: 'data', init: 0, atomic: true }, ...Array.from({ length: n }, (_, i) => ({ name: `f${i + 1}`, init: 0, atomic: true }))],
+        threads,
+        condition: { quantifier: 'exists', cond },
+      };
+    },
+  };
+}
+
+/** Store buffering on a ring of n threads with WRITE_ONCE / READ_ONCE, with or without smp_mb(). */
+export function lkmmSbRing(mb: boolean): Family {
+  return {
+    name: `LKMM SB ring ${mb ? 'smp_mb' : 'once'}`,
+    model: 'lkmm',
+    sizes: [2, 3, 4, 5, 6, 7, 8, 9],
+    quickSizes: [2, 3],
+    build: n => ({
+      name: `lkmm-sb-ring-${mb ? 'mb' : 'once'}-${n}`,
+      locations: Array.from({ length: n }, (_, i) => ({ name: `x${i}`, init: 0, atomic: true })),
+      threads: Array.from({ length: n }, (_, i) => ({
+        name: `T${i}`,
+        body: [
+          { k: 'store', loc: `x${i}`, val: c(1), mo: 'rlx' },
+          ...(mb ? [kfence('mb')] : []),
+          { k: 'load', reg: 'r', loc: `x${(i + 1) % n}`, mo: 'rlx' },
+        ] as Instr[],
+      })),
+      condition: { quantifier: 'exists', cond: allRegsZero(n, () => ['r']) },
+    }),
+  };
+}
+
+/**
+ * Load buffering on a ring: thread i reads x_i and then writes x_{i+1} = 1, plainly in program
+ * order or inside a branch on what it read (a control dependency). "Every read sees 1" is allowed
+ * without the dependencies and forbidden with them.
+ */
+export function lkmmLbRing(ctrl: boolean): Family {
+  return {
+    name: `LKMM LB ring ${ctrl ? 'ctrl' : 'once'}`,
+    model: 'lkmm',
+    sizes: [2, 3, 4, 5, 6, 7, 8, 9],
+    quickSizes: [2, 3],
+    build: n => {
+      let cond: Cond = { k: 'true' };
+      for (let t = 0; t < n; t++) {
+        const eq: Cond = { k: 'eqReg', thread: t, reg: 'r', v: 1 };
+        cond = cond.k === 'true' ? eq : { k: 'and', a: cond, b: eq };
+      }
+      return {
+        name: `lkmm-lb-ring-${ctrl ? 'ctrl' : 'once'}-${n}`,
+        locations: Array.from({ length: n }, (_, i) => ({ name: `x${i}`, init: 0, atomic: true })),
+        threads: Array.from({ length: n }, (_, i) => {
+          const write: Instr = { k: 'store', loc: `x${(i + 1) % n}`, val: c(1), mo: 'rlx' };
+          return {
+            name: `T${i}`,
+            body: [
+              { k: 'load', reg: 'r', loc: `x${i}`, mo: 'rlx' },
+              // `r >= 0` always holds: the write always happens, only the dependency differs.
+              ctrl ? { k: 'if', cond: bin('>=', r('r'), c(0)), then: [write], else: [] } : write,
+            ] as Instr[],
+          };
+        }),
+        condition: { quantifier: 'exists', cond },
+      };
+    },
+  };
+}
+
+/** IRIW (as above) with READ_ONCE readers, with or without smp_mb() between their loads. */
+export function lkmmIriw(mb: boolean): Family {
+  const base = iriw('rlx');
+  return {
+    name: `LKMM IRIW ${mb ? 'smp_mb' : 'once'}`,
+    model: 'lkmm',
+    sizes: [2, 3, 4, 5],
+    quickSizes: [2],
+    build: n => {
+      const p = base.build(n);
+      if (mb) for (const t of p.threads.slice(n)) t.body = t.body.flatMap((i, k) => (k === 0 ? [i] : [kfence('mb'), i]));
+      return { ...p, name: `lkmm-iriw-${mb ? 'mb' : 'once'}-${n}` };
+    },
+  };
+}
+
+/** The refcount takeover under LKMM: atomic_dec_return_release (or _relaxed) and cmpxchg_acquire (or _relaxed). */
+export function lkmmTakeover(dec: 'rel' | 'rlx', cas: 'acq' | 'rlx'): Family {
+  const f = refcountTakeover(dec, cas);
+  return { ...f, name: `LKMM ${f.name}`, model: 'lkmm', sizes: [1, 2, 3, 4], quickSizes: [1, 2] };
+}
+
 export const FAMILIES: Family[] = [
   fetchAdd,
   refcountTakeover('rel', 'acq'),
@@ -151,4 +289,15 @@ export const FAMILIES: Family[] = [
   storeBufferRing('sc'),
   iriw('rlx'),
   iriw('sc'),
+  lkmmAtomicInc,
+  lkmmMpChain(true),
+  lkmmMpChain(false),
+  lkmmSbRing(false),
+  lkmmSbRing(true),
+  lkmmLbRing(false),
+  lkmmLbRing(true),
+  lkmmIriw(false),
+  lkmmIriw(true),
+  lkmmTakeover('rel', 'acq'),
+  lkmmTakeover('rlx', 'rlx'),
 ];

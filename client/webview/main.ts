@@ -179,7 +179,7 @@ function reexplore(): void {
   const program = applyChoices(sc.program, st.choices, sc.sites);
   performance.mark('explore-start');
   try {
-    st.result = explore(program, BUDGET);
+    st.result = explore(program, { ...BUDGET, model: sc.model ?? 'rc11' });
   } catch (err) {
     st.result = undefined;
     st.error = `The engine could not explore this scenario: ${err instanceof Error ? err.message : String(err)}`;

@@ -2,7 +2,7 @@
 // sides validate what they receive: the webview is a web page (its messages are untrusted input
 // to the extension), and the host's messages carry programs the webview will run.
 
-import { MODES, type Mode, type Program } from '../../server/src/memory/ir';
+import { MODES, MODEL_NAMES, type Mode, type ModelName, type Program } from '../../server/src/memory/ir';
 import type { SiteInfo, Which } from './toggles';
 import type { Flavour } from './orderings';
 
@@ -17,6 +17,8 @@ export interface SimScenario {
   sites: SiteInfo[];
   /** The counter's location, when the scenario says which one it is. */
   refcount?: string;
+  /** The memory model to explore under (RC11 when absent): kernel code and kernel litmus tests use LKMM. */
+  model?: ModelName;
 }
 
 export type ToWebview =
@@ -155,7 +157,8 @@ export function parseToWebview(x: unknown): ToWebview | undefined {
     const s = x.scenario;
     if (!isObj(s) || !isStr(s.uri) || !isStr(s.id) || !isStr(s.title) || (s.flavour !== 'rust' && s.flavour !== 'litmus')) return undefined;
     if (!isProgram(s.program) || !Array.isArray(s.sites) || !s.sites.every(isSiteInfo) || !optional(s.refcount, isStr)) return undefined;
-    return { type: 'scenario', scenario: { uri: s.uri, id: s.id, title: s.title, flavour: s.flavour, program: s.program, sites: s.sites, refcount: s.refcount as string | undefined } };
+    if (!optional(s.model, (m: unknown): m is ModelName => (MODEL_NAMES as readonly unknown[]).includes(m))) return undefined;
+    return { type: 'scenario', scenario: { uri: s.uri, id: s.id, title: s.title, flavour: s.flavour, program: s.program, sites: s.sites, refcount: s.refcount as string | undefined, ...(s.model ? { model: s.model as ModelName } : {}) } };
   }
   if (x.type === 'selectSource') {
     if (!Array.isArray(x.sites) || !x.sites.every(isNat) || !optional(x.line, isNat)) return undefined;

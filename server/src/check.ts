@@ -13,6 +13,8 @@ import { RustIndex } from './rust/index';
 import { initRustParser } from './rust/parser';
 import type { Site } from './rust/site';
 import { TreeCache } from './rust/trees';
+import type { ModelChoice } from './protocol/memoryModel';
+import { inKernelTree } from './kernelTree';
 import { RULES } from './protocol/rules';
 
 export interface CheckIo { out(s: string): void; err(s: string): void }
@@ -61,6 +63,7 @@ export interface CheckResult { files: number; findings: Finding[]; skipped: { fi
 
 export interface CheckOptions {
   hints?: boolean;
+  model?: ModelChoice;
   /** Scenario cache (default: the process-wide one); benchmarks pass a fresh one per run. */
   cache?: ScenarioCache;
   /** Text (UTF-16 units) whose trees are kept between the passes; default TREE_BUDGET_CHARS. */
@@ -117,7 +120,7 @@ export async function checkTexts(files: { file: string; text: string }[], budget
     // Without an analysis (the file could not be read), the review reads it again and says why it failed.
     const analysis = analyses.get(f.file);
     try {
-      const rv = await reviewText(f.file, f.text, { index, analysis, otherSites: sites.pairableWith(f.file, analysis?.sites ?? []), readFile: p => texts.get(p), budget, hints: opts.hints, cache: opts.cache });
+      const rv = await reviewText(f.file, f.text, { index, analysis, otherSites: sites.pairableWith(f.file, analysis?.sites ?? []), readFile: p => texts.get(p), budget, hints: opts.hints, model: opts.model, inKernelTree: inKernelTree(f.file), cache: opts.cache });
       result.findings.push(...rv.findings);
       for (const p of rv.problems) result.problems.push({ file: f.file, message: p.range ? `${p.range.start.line + 1}:${p.range.start.character + 1}: ${p.message}` : p.message });
     } catch (e) {
@@ -130,32 +133,38 @@ export async function checkTexts(files: { file: string; text: string }[], budget
 /**
  * The sites of every file, indexed so that each file's review gets only the other files it can
  * pair with, not the whole workspace (which made checking quadratic in the number of files).
- * A site of another file joins one of this file's counters only when their receivers are equal
- * (protocol/roles.ts, classify), and the scenarios then look up fences in that site's file; so
- * the files that share a receiver with this one are passed whole, in workspace order.
+ * Another file's site joins one of this file's counters only when it names the same counter
+ * (protocol/roles.ts, classify), and this file's helpers are judged by the calls other files make
+ * of them; scenarios then look up fences in those files. So every file that shares a counter
+ * with this one, or calls one of its helpers, is passed whole, in workspace order.
  */
 class WorkspaceSites {
   private readonly byFile = new Map<string, Site[]>();
   private readonly order = new Map<string, number>();
-  private readonly filesByReceiver = new Map<string, string[]>();
+  private readonly filesByCounter = new Map<string, string[]>();
+  /** helper's file -> files with calls of it */
+  private readonly callers = new Map<string, string[]>();
 
   add(file: string, sites: Site[]): void {
     this.byFile.set(file, sites);
     this.order.set(file, this.order.size);
-    for (const r of new Set(sites.map(s => s.receiver))) {
-      if (!r) continue;
-      const list = this.filesByReceiver.get(r);
-      if (list) list.push(file);
-      else this.filesByReceiver.set(r, [file]);
+    const push = (m: Map<string, string[]>, k: string): void => {
+      const list = m.get(k);
+      if (!list) m.set(k, [file]);
+      else if (list[list.length - 1] !== file) list.push(file);
+    };
+    for (const s of sites) {
+      if (s.counter) push(this.filesByCounter, s.counter);
+      if (s.via) push(this.callers, s.via.helperFile);
     }
   }
 
   pairableWith(file: string, own: Site[]): Site[] {
-    const files = new Set<string>();
-    for (const r of new Set(own.map(s => s.receiver))) {
-      if (!r) continue;
-      for (const f of this.filesByReceiver.get(r) ?? []) if (f !== file) files.add(f);
+    const files = new Set<string>(this.callers.get(file) ?? []);
+    for (const c of new Set(own.map(s => s.counter))) {
+      if (c) for (const f of this.filesByCounter.get(c) ?? []) files.add(f);
     }
+    files.delete(file);
     return [...files].sort((a, b) => this.order.get(a)! - this.order.get(b)!).flatMap(f => this.byFile.get(f)!);
   }
 }

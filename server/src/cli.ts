@@ -4,12 +4,13 @@
 
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { LitmusError, parseLitmus } from './litmus/parse';
-import { conditionText } from './litmus/print';
+import { dialectModel, LitmusError, readLitmus, type LitmusRead } from './litmus/parse';
+import { conditionText, propositionText, valueText } from './litmus/print';
 import type { Program } from './memory/ir';
 import { explore, ProgramError } from './memory/explore';
-import type { Budget, ExploreResult, Outcome, Race, Trace } from './memory/result';
+import { MODEL_TITLES, type Budget, type ExploreResult, type ModelName, type Outcome, type Race, type Trace } from './memory/result';
 import { runCheck, CheckUsageError, formatJson, formatSarif, formatText } from './check';
+import { MODEL_CHOICES, type ModelChoice } from './protocol/memoryModel';
 
 export interface Io {
   out(s: string): void;
@@ -23,8 +24,8 @@ commands:
       review the atomic reference counts in Rust files
   lsp --stdio
       run the language server over stdio (for Neovim, Helix, Emacs, Zed)
-  litmus <file.litmus>... [--format text|json] [--max-executions N] [--timeout-ms N]
-      explore C11 litmus tests (herd's C syntax) under RC11
+  litmus <file.litmus>... [--model auto|c11|lkmm] [--format text|json] [--max-executions N] [--timeout-ms N]
+      explore litmus tests in herd's C syntax: C11 ones under RC11, Linux kernel ones under LKMM
 
 options:
   --help, -h       show this help
@@ -32,12 +33,16 @@ options:
 
 exit codes: 0 ok, 1 findings (check), 2 usage, I/O or parse error`;
 
-const LITMUS_USAGE = `usage: refcount-review litmus <file.litmus>... [--format text|json] [--max-executions N] [--timeout-ms N]
+const LITMUS_USAGE = `usage: refcount-review litmus <file.litmus>... [--model auto|c11|lkmm] [--format text|json] [--max-executions N] [--timeout-ms N]
 
-Explores every RC11-consistent execution of each test and reports the condition's outcome
-(never / sometimes / always: how many executions satisfy the proposition of exists/~exists/forall;
-a test without a condition counts as 'exists (true)') and every data race, with a witness trace.
+Explores every consistent execution of each test under its memory model and reports the condition's
+outcome (never / sometimes / always: how many executions satisfy the proposition of
+exists/~exists/forall; a test without a condition counts as 'exists (true)') and every data race,
+with a witness trace.
 
+  --model auto|c11|lkmm auto (default): C11 tests (atomic_int, *_explicit) under RC11, kernel tests
+                        (READ_ONCE, smp_mb, spin_lock, atomic_t, ...) under the Linux kernel memory
+                        model (LKMM); c11 or lkmm: every file under that model
   --format text|json    text (default): a herd-like summary; json: one object per file
                         (an array when several files are given)
   --max-executions N    stop after N explored executions (reported as bounded)
@@ -80,6 +85,8 @@ function positiveInt(name: string, v: string | undefined): number | undefined {
 export interface LitmusReport {
   file: string;
   name: string;
+  /** The model the test was explored under, as `--model` names it. */
+  model: LitmusModel;
   outcome: Outcome;
   executions: number;
   witnesses: number;
@@ -89,13 +96,19 @@ export interface LitmusReport {
   elapsedMs: number;
 }
 
-export function litmusReport(file: string, program: Program, res: ExploreResult): LitmusReport {
+/** `--model` words; the engine calls C11's model RC11. */
+export type LitmusModel = 'c11' | 'lkmm';
+const ENGINE_MODEL: Record<LitmusModel, ModelName> = { c11: 'rc11', lkmm: 'lkmm' };
+const LITMUS_MODEL: Record<ModelName, LitmusModel> = { rc11: 'c11', lkmm: 'lkmm' };
+
+export function litmusReport(file: string, program: Program, res: ExploreResult, model: LitmusModel = 'c11'): LitmusReport {
   // No condition: report it as `exists (true)`, so every execution is a witness.
   const outcome: Outcome = res.condition?.outcome ?? (res.executions > 0 ? 'always' : 'never');
   const witnesses = res.condition?.witnesses ?? res.executions;
   return {
     file,
     name: program.name,
+    model,
     outcome,
     executions: res.executions,
     witnesses,
@@ -106,18 +119,24 @@ export function litmusReport(file: string, program: Program, res: ExploreResult)
   };
 }
 
-function litmusText(program: Program, res: ExploreResult, rep: LitmusReport): string {
+function litmusText(read: LitmusRead, res: ExploreResult, rep: LitmusReport): string {
+  const { program } = read;
   const lines: string[] = [];
-  const cond = conditionText(program);
+  // Kernel tests hold pointers in registers and locations; show those as the locations' names, as herd does.
+  const names = { addresses: read.dialect === 'kernel' };
+  const cond = conditionText(program, names);
   // herd's verdict words: the condition as a whole is validated (Ok) or not (No).
   const verdict = res.condition ? (res.condition.holds ? 'Ok' : 'No') : 'Ok';
   lines.push(`Test ${program.name} (${rep.file})`);
+  lines.push(`Model ${MODEL_TITLES[ENGINE_MODEL[rep.model]]}`);
   lines.push(`States ${Object.keys(res.states).length}`);
-  for (const [state, n] of Object.entries(res.states).sort()) lines.push(`  ${state || '(no observed values)'}${n > 1 ? `    [${n} executions]` : ''}`);
+  const stateText = (state: string) => (names.addresses ? state.replace(/=(-?\d+)/g, (_, v: string) => `=${valueText(program, Number(v), names)}`) : state);
+  for (const [state, n] of Object.entries(res.states).sort()) lines.push(`  ${stateText(state) || '(no observed values)'}${n > 1 ? `    [${n} executions]` : ''}`);
   lines.push(verdict);
   lines.push(`Witnesses`);
   lines.push(`Positive: ${rep.witnesses} Negative: ${rep.executions - rep.witnesses}`);
   lines.push(`Condition ${cond ?? 'exists (true)'}`);
+  if (read.filter) lines.push(`Filter (${propositionText(program, read.filter, names)}): ${res.blocked} execution${res.blocked === 1 ? '' : 's'} filtered out`);
   lines.push(`Outcome: ${rep.outcome} (${rep.witnesses} of ${rep.executions} execution${rep.executions === 1 ? '' : 's'} satisfy the proposition)`);
   if (res.races.length === 0) {
     lines.push('Races: none');
@@ -135,10 +154,12 @@ function litmusText(program: Program, res: ExploreResult, rep: LitmusReport): st
 }
 
 function litmusCommand(args: string[], io: Io): number {
-  const { opts, positional } = parseArgs(args, ['--format', '--max-executions', '--timeout-ms'], ['--help', '-h']);
+  const { opts, positional } = parseArgs(args, ['--format', '--model', '--max-executions', '--timeout-ms'], ['--help', '-h']);
   if (opts.has('--help') || opts.has('-h')) { io.out(LITMUS_USAGE + '\n'); return 0; }
   const format = opts.get('--format') ?? 'text';
   if (format !== 'text' && format !== 'json') throw new UsageError(`--format must be text or json, got '${format}'`);
+  const modelOpt = opts.get('--model') ?? 'auto';
+  if (modelOpt !== 'auto' && modelOpt !== 'c11' && modelOpt !== 'lkmm') throw new UsageError(`--model must be auto, c11 or lkmm, got '${modelOpt}'`);
   const budget: Budget = {
     maxExplored: positiveInt('--max-executions', opts.get('--max-executions')),
     maxMillis: positiveInt('--timeout-ms', opts.get('--timeout-ms')),
@@ -147,7 +168,7 @@ function litmusCommand(args: string[], io: Io): number {
 
   // Read and parse everything first: a typo in the third file should not cost the first two's
   // exploration time, and the output is either complete or absent.
-  const programs: { file: string; program: Program }[] = [];
+  const programs: { file: string; read: LitmusRead; model: LitmusModel }[] = [];
   let failed = false;
   for (const file of positional) {
     let src: string;
@@ -160,7 +181,8 @@ function litmusCommand(args: string[], io: Io): number {
       continue;
     }
     try {
-      programs.push({ file, program: parseLitmus(src, file) });
+      const read = readLitmus(src, file);
+      programs.push({ file, read, model: modelOpt === 'auto' ? LITMUS_MODEL[dialectModel(read.dialect)] : modelOpt });
     } catch (e) {
       if (!(e instanceof LitmusError)) throw e;
       io.err(e.message + '\n');
@@ -171,10 +193,11 @@ function litmusCommand(args: string[], io: Io): number {
 
   const reports: LitmusReport[] = [];
   const texts: string[] = [];
-  for (const { file, program } of programs) {
+  for (const { file, read, model } of programs) {
+    const { program } = read;
     let res: ExploreResult;
     try {
-      res = explore(program, budget);
+      res = explore(program, { ...budget, model: ENGINE_MODEL[model] });
     } catch (e) {
       // The reader accepts what the engine can run; a ProgramError here is still a property of
       // the input file (e.g. a condition on a register a thread never sets), so exit 2.
@@ -182,9 +205,9 @@ function litmusCommand(args: string[], io: Io): number {
       io.err(`${file}: ${e.message}\n`);
       return 2;
     }
-    const rep = litmusReport(file, program, res);
+    const rep = litmusReport(file, program, res, model);
     reports.push(rep);
-    if (format === 'text') texts.push(litmusText(program, res, rep));
+    if (format === 'text') texts.push(litmusText(read, res, rep));
   }
   if (format === 'json') io.out(JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2) + '\n');
   else io.out(texts.join('\n\n') + '\n');
@@ -193,10 +216,12 @@ function litmusCommand(args: string[], io: Io): number {
 
 // ------------------------------------------------------------------ check
 
-const CHECK_USAGE = `usage: refcount-review check <file-or-dir>... [--format text|json|sarif] [--model c11] [--hints] [--max-executions N] [--timeout-ms N]
+const CHECK_USAGE = `usage: refcount-review check <file-or-dir>... [--format text|json|sarif] [--model auto|c11|lkmm] [--hints] [--max-executions N] [--timeout-ms N]
 
 Reviews the atomic reference counts in Rust files (directories are walked, skipping target/,
 .git/ and node_modules/). --hints also reports orderings stronger than the protocol needs.
+--model auto (the default) checks kernel code (it uses the kernel crate, or lies in a tree with
+rust/kernel/) under the Linux kernel memory model (LKMM) and other Rust under C11/RC11.
 Exit 0: no findings; 1: findings; 2: usage or I/O error.`;
 
 async function checkCommand(args: string[], io: Io): Promise<number> {
@@ -204,13 +229,13 @@ async function checkCommand(args: string[], io: Io): Promise<number> {
   if (opts.has('--help') || opts.has('-h')) { io.out(CHECK_USAGE + '\n'); return 0; }
   const format = opts.get('--format') ?? 'text';
   if (!['text', 'json', 'sarif'].includes(format)) throw new UsageError(`--format expects text, json or sarif, got '${format}'`);
-  const model = opts.get('--model') ?? 'c11';
-  if (model !== 'c11') throw new UsageError(`--model: only 'c11' is supported (got '${model}')`);
+  const model = opts.get('--model') ?? 'auto';
+  if (!(MODEL_CHOICES as readonly string[]).includes(model)) throw new UsageError(`--model expects auto, c11 or lkmm, got '${model}'`);
   if (positional.length === 0) throw new UsageError('check needs at least one file or directory');
   const budget = { maxExplored: positiveInt('--max-executions', opts.get('--max-executions')), maxMillis: positiveInt('--timeout-ms', opts.get('--timeout-ms')) };
   let result;
   try {
-    result = await runCheck(positional, Object.fromEntries(Object.entries(budget).filter(([, v]) => v !== undefined)), { hints: opts.has('--hints') });
+    result = await runCheck(positional, Object.fromEntries(Object.entries(budget).filter(([, v]) => v !== undefined)), { hints: opts.has('--hints'), model: model as ModelChoice });
   } catch (e) {
     if (e instanceof CheckUsageError) { io.err(`refcount-review: ${e.message}\n`); return 2; }
     throw e;

@@ -1,23 +1,30 @@
-// The review pipeline shared by the language server and the CLI (DESIGN.md section 1):
+// The review pipeline shared by the language server and the CLI (docs/architecture.md):
 //   Rust text --tree-sitter--> Site[] --classify--> Counter[] --scenarios--> Scenario[]
 //             --explore--> verdicts --fixes--> Finding[]
 // One direction only; nothing here knows about LSP or the terminal.
 
 import type { Budget } from './memory/result';
-import type { Finding, RuleId, ScenarioView, Severity, Range } from './protocol/finding';
+import type { ModelName } from './memory/ir';
+import { fileModel, kernelEvidence, modelTitle, type ModelChoice } from './protocol/memoryModel';
+import type { Finding, Fix, RuleId, ScenarioView, Severity, Range, TextEdit } from './protocol/finding';
+import { confirmAlternatives } from './protocol/alternatives';
 import { classify, describeRole, type Counter } from './protocol/roles';
-import { buildScenarios, slotsOf, VALID, type Scenario } from './protocol/scenarios';
+import { buildScenarios, ScenarioError, slotsOf, type Scenario } from './protocol/scenarios';
+import { apiFamily, invalidWhy, validOrderings, type Access } from './protocol/orderings';
 import { judgeCounter, ScenarioCache, weakenings } from './protocol/fixes';
-import { counterFindings, orderingsOf, slotEdits } from './protocol/report';
+import { counterFindings, orderingsOf, slotEdits, type ModelContrast } from './protocol/report';
 import { analyzeRustFile, type FileAnalysis } from './rust/extract';
 import { initRustParser } from './rust/parser';
 import type { RustIndex } from './rust/index';
 import type { TreeCache } from './rust/trees';
-import type { Site } from './rust/site';
+import type { Problem, Site } from './rust/site';
 
 export interface ReviewOptions {
   budget?: Budget;
-  model?: 'c11';
+  /** The memory model: `auto` (the default) checks kernel code under LKMM and other code under C11/RC11. */
+  model?: ModelChoice;
+  /** The file lies in a kernel source tree (a tree with rust/kernel/): `auto` treats it as kernel code. */
+  inKernelTree?: boolean;
   /** Per-rule severity overrides ('off' drops the rule). */
   severity?: Partial<Record<RuleId, Severity | 'off'>>;
   /** Include 'stronger-than-needed' hints (off by default). */
@@ -33,6 +40,8 @@ export interface ReviewOptions {
   trees?: TreeCache;
   /** This text's sites as `analyzeRustFile` read them against `index` (check has them already). */
   analysis?: FileAnalysis;
+  /** Set on the re-review that confirms an alternative fix, so it does not confirm alternatives of its own. */
+  confirming?: boolean;
 }
 
 export interface FileReview {
@@ -47,6 +56,12 @@ export interface FileReview {
   /** Sites found in this file (for hovers and the workspace index). */
   sites?: Site[];
   counters?: { key: string; isRefcount: boolean; why: string; sites: { id: string; role: string }[] }[];
+  /** Executions explored over the scenarios of this file's counters. */
+  executions?: number;
+  /** The model this file's counters were checked under (a counter LKMM cannot express falls back to RC11, with a note). */
+  model?: ModelName;
+  /** Why `auto` chose that model, in words. */
+  modelWhy?: string;
 }
 
 export const MAX_FILE_BYTES = 2 * 1024 * 1024;
@@ -61,12 +76,14 @@ export function skipReason(text: string): string | undefined {
   return undefined;
 }
 
-const INVALID_WHY: Record<string, string> = {
-  load: 'a load cannot be Release or AcqRel (Rust panics at run time)',
-  store: 'a store cannot be Acquire or AcqRel (Rust panics at run time)',
-  fence: 'a fence cannot be Relaxed (Rust panics at run time)',
-  failure: 'a compare-exchange failure ordering cannot be Release or AcqRel (Rust panics at run time)',
-};
+function hintFix(to: string, edits: TextEdit[], verified: Fix['verified']): Fix | null {
+  return edits.length ? { title: `Relax to ${to}`, edits, verified } : null;
+}
+
+/** What an ordering slot applies to, for the validity tables: a CAS failure ordering is its own kind. */
+function accessOf(slot: { which: string; access: Access }): Access {
+  return slot.which === 'failure' || slot.which === 'fetch' ? 'cas-failure' : slot.access;
+}
 
 export async function reviewText(file: string, text: string, opts: ReviewOptions = {}): Promise<FileReview> {
   const review: FileReview = { file, findings: [], scenarios: [], problems: [], sites: [], counters: [] };
@@ -85,20 +102,18 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
     return linesOf.get(f);
   };
 
-  for (const p of analysis.problems) {
-    if (p.kind === 'unresolved-ordering') {
-      findings.push({ file, rule: 'unresolved-ordering', severity: 'info', message: p.message, range: p.range, role: 'unknown', ordering: 'unresolved', fix: null, related: [], trace: null });
-    } else review.problems.push({ message: p.message, range: p.range });
-  }
+  const unresolved = analysis.problems.filter(p => p.kind === 'unresolved-ordering');
+  for (const p of analysis.problems) if (p.kind !== 'unresolved-ordering') review.problems.push({ message: p.message, range: p.range });
 
   // Orderings Rust rejects at run time are errors whatever the protocol.
   for (const s of analysis.sites) {
     for (const slot of slotsOf(s)) {
       const o = slot.arg?.ordering;
       if (!slot.arg || slot.arg.implied || !o) continue;
-      const valid = slot.which === 'failure' || slot.which === 'fetch' ? VALID.load : VALID[slot.access];
-      if (!valid.includes(o)) {
-        const why = INVALID_WHY[slot.which === 'failure' || slot.which === 'fetch' ? 'failure' : slot.access];
+      const access = accessOf(slot);
+      const family = apiFamily(s.api);
+      if (!validOrderings(access, family).includes(o)) {
+        const why = invalidWhy(access, family);
         findings.push({ file, rule: 'invalid-ordering', severity: 'error', message: `Invalid ordering ${o}: ${why}.`, range: slot.arg.range ?? s.range, role: slot.access, ordering: o, fix: null, related: [], trace: null });
       }
     }
@@ -106,18 +121,12 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
 
   const all = [...analysis.sites, ...(opts.otherSites ?? []).filter(s => s.file !== file)];
   const sitesById = new Map(all.map(s => [`${s.file}#${s.id}`, s]));
-  const structs = analysis.summary.structs;
-  // Asked once per site: answered once per field name, or a file with many structs is quadratic.
-  const owners = new Map<string, string[]>();
-  const ownersOf = (field: string): string[] => {
-    let out = owners.get(field);
-    if (!out) {
-      out = Object.entries(structs).filter(([, fields]) => fields[field] !== undefined && /Atomic|Refcount|refcount_t/.test(fields[field])).map(([name]) => name);
-      owners.set(field, out);
-    }
-    return out;
-  };
-  const counters: Counter[] = classify(all, file, ownersOf);
+  const counters: Counter[] = classify(all, file);
+  findings.push(...unresolvedFindings(file, unresolved, analysis.sites, all, counters));
+  const kernel = kernelEvidence(text, analysis.sites, opts.inKernelTree);
+  const model = fileModel(opts.model ?? 'auto', kernel);
+  review.model = model;
+  review.modelWhy = opts.model && opts.model !== 'auto' ? `chosen by the model setting (${opts.model})` : kernel ? `kernel code: ${kernel}` : 'ordinary Rust (std/core atomics)';
   for (const counter of counters) {
     review.counters!.push({ key: counter.key, isRefcount: counter.isRefcount, why: counter.why, sites: counter.sites.filter(cs => cs.site.file === file).map(cs => ({ id: cs.site.id, role: describeRole(cs.role) })) });
     if (!counter.isRefcount) continue;
@@ -127,21 +136,36 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
       }
     }
     // Sites with invalid or unresolved orderings cannot be modelled; their scenarios are skipped.
-    const modelable = (sc: Scenario): boolean => sc.slots.every(sl => !sl.arg || (sl.arg.ordering !== null && (sl.which === 'failure' || sl.which === 'fetch' ? VALID.load : VALID[sl.access]).includes(sl.arg.ordering)));
+    const modelable = (sc: Scenario): boolean => sc.slots.every(sl => !sl.arg || (sl.arg.ordering !== null && validOrderings(accessOf(sl), apiFamily(sl.site.api)).includes(sl.arg.ordering)));
     let scenarios: Scenario[];
+    let counterModel = model;
     try {
-      scenarios = buildScenarios(counter, sitesById).filter(modelable);
+      scenarios = buildScenarios(counter, sitesById, model).filter(modelable);
     } catch (e) {
-      review.problems.push({ message: `${counter.key}: ${(e as Error).message}` });
-      continue;
+      if (!(model === 'lkmm' && e instanceof ScenarioError)) {
+        review.problems.push({ message: `${counter.key}: ${(e as Error).message}` });
+        continue;
+      }
+      // An ordering LKMM has no counterpart for (AcqRel, an Acquire fence): C11 can still judge it, and says so.
+      try {
+        scenarios = buildScenarios(counter, sitesById, 'rc11').filter(modelable);
+        counterModel = 'rc11';
+        review.problems.push({ message: `${counter.key}: checked under the ${modelTitle('rc11')} instead of LKMM: ${(e as Error).message}` });
+      } catch (e2) {
+        review.problems.push({ message: `${counter.key}: ${(e2 as Error).message}` });
+        continue;
+      }
     }
     if (scenarios.length === 0) continue;
-    const verdict = judgeCounter(scenarios, cache, budget);
+    const counterBudget: Budget = { ...budget, model: counterModel };
+    const verdict = judgeCounter(scenarios, cache, counterBudget);
+    const contrast = counterModel === 'lkmm' ? contrastWithC11(counter, sitesById, verdict.racy.map(v => v.scenario.id), cache, budget) : undefined;
+    review.executions = (review.executions ?? 0) + verdict.verdicts.reduce((n, v) => n + v.result.executions, 0);
     if (verdict.bounded) review.problems.push({ message: `${counter.key}: exploration ${verdict.bounded}; the verdict may be incomplete` });
     for (const v of verdict.verdicts) {
       if (!v.scenario.sites.some(s => s.file === file)) continue;
       review.scenarios.push({
-        id: v.scenario.id, title: v.scenario.title, file, program: v.program,
+        id: v.scenario.id, title: v.scenario.title, file, program: v.program, model: counterModel,
         sites: v.scenario.sites.map(s => ({
           file: s.file, range: s.range, text: callText(s, fileLines(s.file)),
           role: describeRole(counter.sites.find(cs => cs.site === s)?.role ?? { kind: 'other', why: s.op }),
@@ -149,9 +173,9 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
         })),
       });
     }
-    findings.push(...counterFindings(file, counter, verdict, fileText));
+    findings.push(...counterFindings(file, counter, verdict, fileText, contrast));
     if (opts.hints && verdict.racy.length === 0 && !verdict.bounded) {
-      for (const w of weakenings(scenarios, cache, budget)) {
+      for (const w of weakenings(scenarios, cache, counterBudget)) {
         const site = w.slot.site;
         if (site.file !== file || !w.slot.arg?.range) continue;
         findings.push({
@@ -159,15 +183,77 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
           message: `${w.slot.current} is stronger than this reference count needs here: with only this ordering weakened to ${w.to}, every scenario stays race-free (${w.executions} executions explored; other hints were checked on their own, not together). Only the refcount protocol is modelled; keep the stronger ordering if other code relies on it.`,
           range: w.slot.arg.range, role: describeRole(counter.sites.find(cs => cs.site === site)?.role ?? { kind: 'other', why: site.op }),
           ordering: orderingsOf(site),
-          fix: { title: `Relax to ${w.to}`, edits: slotEdits(w.slot, w.to, fileText), verified: { scenarios: scenarios.length, executions: w.executions } },
+          fix: hintFix(w.to, slotEdits(w.slot, w.to, fileText), { scenarios: scenarios.length, executions: w.executions }),
           related: [], trace: null,
         });
       }
     }
   }
 
+  if (!opts.confirming) {
+    await confirmAlternatives(findings, text, async edited => {
+      const again = await reviewText(file, edited, { ...opts, trees: undefined, analysis: undefined, hints: false, severity: undefined, confirming: true });
+      return { findings: again.findings, scenarios: again.scenarios.length, executions: again.executions ?? 0 };
+    });
+  }
   review.findings = applySeverity(findings, opts);
   return review;
+}
+
+/**
+ * `unresolved-ordering` infos that matter to a refcount review (docs/rules.md): a site of a
+ * counter that is a reference count; a fence in a function with such a site; a helper that takes
+ * its ordering from callers only when no caller was found (each caller's argument is its own site
+ * otherwise). One info per argument, however many sites share it.
+ */
+function unresolvedFindings(file: string, problems: Problem[], sites: Site[], all: Site[], counters: Counter[]): Finding[] {
+  const refcount = new Set<string>();
+  const refcountFns = new Set<string>();
+  for (const c of counters) {
+    if (!c.isRefcount) continue;
+    for (const cs of c.sites) {
+      if (cs.site.file !== file) continue;
+      refcount.add(cs.site.id);
+      refcountFns.add(`${cs.site.implType}::${cs.site.fnName}`);
+    }
+  }
+  const called = new Set(all.filter(s => s.via?.helperFile === file).map(s => s.via!.helperSite.id));
+  const byId = new Map(sites.map(s => [s.id, s]));
+  const seen = new Set<string>();
+  const out: Finding[] = [];
+  for (const p of problems) {
+    const s = p.siteId ? byId.get(p.siteId) : undefined;
+    if (!s) continue;
+    const helperOwn = s.notes.some(n => n.startsWith('operates on parameter'));
+    const matters = s.op === 'fence' ? refcountFns.has(`${s.implType}::${s.fnName}`)
+      : helperOwn ? !called.has(s.id)
+        : !called.has(s.id) && refcount.has(s.id);
+    const key = `${p.range.start.line}:${p.range.start.character}:${p.message}`;
+    if (!matters || seen.has(key)) continue;
+    seen.add(key);
+    out.push({ file, rule: 'unresolved-ordering', severity: 'info', message: p.message, range: p.range, role: 'unknown', ordering: 'unresolved', fix: null, related: [], trace: null });
+  }
+  return out;
+}
+
+/**
+ * What C11 says about the racy LKMM scenarios of a counter, for the explanation: the same protocol
+ * built as a C11 program (plain accesses for the owner, C11 fences) and explored under RC11. Which
+ * accesses race in each model is what tells a kernel reviewer why the two disagree or agree.
+ */
+function contrastWithC11(counter: Counter, sitesById: Map<string, Site>, racyIds: string[], cache: ScenarioCache, budget: Budget): Map<string, ModelContrast> {
+  const out = new Map<string, ModelContrast>();
+  if (racyIds.length === 0) return out;
+  let c11: Scenario[];
+  try { c11 = buildScenarios(counter, sitesById, 'rc11'); } catch { return out; }
+  for (const id of racyIds) {
+    const sc = c11.find(s => s.id === id);
+    if (!sc) continue;
+    const res = cache.run(sc.build(), { ...budget, model: 'rc11' });
+    if (res.bounded) continue;
+    out.set(id, { c11Races: res.races.map(r => r.race.labels) });
+  }
+  return out;
 }
 
 function applySeverity(findings: Finding[], opts: ReviewOptions): Finding[] {

@@ -7,8 +7,10 @@
 // never waits for the index. Reviews made while the index was still filling are reported, so the
 // server can re-review open files once the index is complete.
 
+import path from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import { reviewText } from './review';
+import { inKernelTree } from './kernelTree';
 import { analyzeRustFile } from './rust/extract';
 import { RustIndex } from './rust/index';
 import { initRustParser } from './rust/parser';
@@ -111,6 +113,8 @@ async function review(m: Extract<ToWorker, { type: 'review' }>): Promise<void> {
     const review = await reviewText(m.file, m.text, {
       ...m.opts, budget: { ...m.opts.budget, signal },
       index, otherSites: otherSites(m.file), readFile: f => texts.get(f), trees,
+      // Untitled buffers have no place on disk, so no kernel tree around them.
+      inKernelTree: path.isAbsolute(m.file) && inKernelTree(m.file),
     });
     post({ type: 'result', id: m.id, review, elapsedMs: performance.now() - started });
   } catch (err) {

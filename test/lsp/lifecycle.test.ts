@@ -57,13 +57,13 @@ test('exit without shutdown ends the server with code 1 (LSP spec)', async () =>
 
 test('invalid settings fall back to defaults with a warning per bad value', async () => {
   const { client } = await TestClient.start({
-    settings: { enable: 'yes', model: 'lkmm', budget: { maxExecutions: -3, timeoutMs: 'soon' }, severity: { 'takeover-needs-acquire': 'fatal', 'no-such-rule': 'error' }, hints: 1 },
+    settings: { enable: 'yes', model: 'tso', budget: { maxExecutions: -3, timeoutMs: 'soon' }, severity: { 'takeover-needs-acquire': 'fatal', 'no-such-rule': 'error' }, hints: 1 },
   });
   try {
     const settingsLog = await client.waitFor('settings log', () => client.logs.find(l => l.startsWith('settings (initialized)')));
     const applied = JSON.parse(settingsLog.slice(settingsLog.indexOf(':') + 1));
-    assert.deepEqual(applied, { enable: true, model: 'c11', budget: { maxExecutions: 100000, timeoutMs: 5000 }, severity: {}, hints: false });
-    for (const re of [/refcountReview\.enable/, /refcountReview\.model: "lkmm"/, /budget\.maxExecutions: -3/, /budget\.timeoutMs: "soon"/, /severity\.takeover-needs-acquire: "fatal"/, /unknown rule "no-such-rule"/, /refcountReview\.hints: 1/]) {
+    assert.deepEqual(applied, { enable: true, model: 'auto', budget: { maxExecutions: 100000, timeoutMs: 5000 }, severity: {}, hints: false });
+    for (const re of [/refcountReview\.enable/, /refcountReview\.model: "tso"/, /budget\.maxExecutions: -3/, /budget\.timeoutMs: "soon"/, /severity\.takeover-needs-acquire: "fatal"/, /unknown rule "no-such-rule"/, /refcountReview\.hints: 1/]) {
       assert.ok(client.logs.some(l => re.test(l)), `warning matching ${re}`);
     }
   } finally {

@@ -85,7 +85,8 @@ export class TestClient {
   }
 
   /** Resolves when `cond()` returns a truthy value (re-checked on every server message), or rejects after `ms`. */
-  waitFor<T>(what: string, cond: () => T | undefined | false | null, ms = 20_000): Promise<T> {
+  // The limit is only a last guard (tests wait for events); it is sized for a machine loaded well beyond its cores.
+  waitFor<T>(what: string, cond: () => T | undefined | false | null, ms = 120_000): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const check = () => {
         let v: T | undefined | false | null;

@@ -10,7 +10,7 @@ import { ScenarioCache } from '../../server/src/protocol/fixes';
 import { reviewText, skipReason } from '../../server/src/review';
 import { analyzeRustFile } from '../../server/src/rust/extract';
 import { RustIndex } from '../../server/src/rust/index';
-import { initRustParser, parseCount } from '../../server/src/rust/parser';
+import { initRustParser, observeParses } from '../../server/src/rust/parser';
 import type { Site } from '../../server/src/rust/site';
 import { denseAtomicFile } from '../../bench/corpus';
 
@@ -39,15 +39,38 @@ async function separateReadings(files: Source[]): Promise<Pick<CheckResult, 'fin
   return out;
 }
 
+/**
+ * How often each of the files' texts is parsed while `run` runs. Other parses (a fix is applied
+ * to a copy of the file and parsed again to see that it compiles) are not the reading of a file.
+ */
+async function parsesOf<T>(files: Source[], run: () => Promise<T>): Promise<{ result: T; counts: number[] }> {
+  const seen = new Map<string, number>();
+  observeParses(text => seen.set(text, (seen.get(text) ?? 0) + 1));
+  try {
+    const result = await run();
+    return { result, counts: files.map(f => seen.get(f.text) ?? 0) };
+  } finally {
+    observeParses(null);
+  }
+}
+
+/** Files that an offered fix (or alternative fix) edits. */
+function fixedFiles(r: CheckResult): Set<string> {
+  return new Set(r.findings.flatMap(x => [x.fix, ...(x.alternatives ?? [])].flatMap(fx => fx?.edits.map(e => e.file ?? x.file) ?? [])));
+}
+
 async function sameAsSeparate(files: Source[], expectFindings: boolean): Promise<void> {
   await initRustParser();
   const before = await separateReadings(files);
-  const parses = parseCount();
-  const shared = await checkTexts(files, {}, { cache: new ScenarioCache() });
-  assert.equal(parseCount() - parses, files.length, 'one parse per file');
+  const { result: shared, counts } = await parsesOf(files, () => checkTexts(files, {}, { cache: new ScenarioCache() }));
   if (expectFindings) assert.ok(before.findings.length > 0, 'the workspace has findings to compare');
   assert.deepEqual(shared.findings, before.findings);
   assert.deepEqual(shared.problems, before.problems);
+  // Read once. Checking that a fix compiles parses the file's text again (with the fix applied
+  // too), so only files that no fix touches must have been parsed exactly once.
+  const fixed = fixedFiles(shared);
+  files.forEach((f, i) => assert.ok(fixed.has(f.file) ? counts[i] >= 1 : counts[i] === 1, `${f.file}: parsed ${counts[i]} times`));
+  assert.ok(files.some(f => !fixed.has(f.file)), 'some files have no fix, so their count is exact');
 }
 
 test('the Rust fixtures as one workspace: shared trees give the same findings, one parse per file', async () => {
@@ -69,9 +92,8 @@ test('files that share counters pair across files the same way', async () => {
 test('the index pass reads each tree once: the site pass does not parse again', async () => {
   await initRustParser();
   const files = Array.from({ length: 12 }, (_, i) => ({ file: `gen/f${i}.rs`, text: denseAtomicFile(3, i * 3) }));
-  const parses = parseCount();
-  const r = await checkTexts(files);
-  assert.equal(parseCount() - parses, files.length);
+  const { result: r, counts } = await parsesOf(files, () => checkTexts(files));
+  assert.deepEqual(counts, files.map(() => 1));
   assert.equal(r.files, files.length);
   assert.equal(r.findings.length, 0, 'the generated counters are correct');
 });
@@ -80,9 +102,9 @@ test('past the tree budget, files are parsed again and the findings do not chang
   await initRustParser();
   const files = read('test/fixtures/rust').slice(0, 12);
   const whole = await checkTexts(files, {}, { cache: new ScenarioCache() });
-  const parses = parseCount();
-  const tight = await checkTexts(files, {}, { cache: new ScenarioCache(), treeBudgetChars: 1 });
+  const { result: tight, counts } = await parsesOf(files, () => checkTexts(files, {}, { cache: new ScenarioCache(), treeBudgetChars: 1 }));
   // Only the newest tree is kept, so the site pass parses every file again.
-  assert.equal(parseCount() - parses, 2 * files.length);
+  const fixed = fixedFiles(tight);
+  files.forEach((f, i) => assert.ok(fixed.has(f.file) ? counts[i] >= 2 : counts[i] === 2, `${f.file}: parsed ${counts[i]} times`));
   assert.deepEqual(tight.findings, whole.findings);
 });

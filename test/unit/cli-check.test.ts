@@ -53,7 +53,7 @@ test('check --format sarif is SARIF 2.1.0 with rule metadata', () => {
 });
 
 test('check: usage and I/O errors exit 2 with a message', () => {
-  for (const args of [['check'], ['check', 'no/such/path.rs'], ['check', 'examples', '--format', 'xml'], ['check', 'examples', '--model', 'lkmm'], ['check', 'examples', '--bogus']]) {
+  for (const args of [['check'], ['check', 'no/such/path.rs'], ['check', 'examples', '--format', 'xml'], ['check', 'examples', '--model', 'tso'], ['check', 'examples', '--bogus']]) {
     const r = run(args);
     assert.equal(r.code, 2, args.join(' '));
     assert.match(r.err, /refcount-review: /);

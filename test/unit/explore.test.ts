@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { explore, type ExecutionGraph } from '../../server/src/memory/explore';
 import type { Cond, Instr, Mode, Program } from '../../server/src/memory/ir';
 import { c, r } from '../../server/src/memory/ir';
+import { checkedUnder } from '../../server/src/memory/result';
 
 const A = (name: string, init = 0) => ({ name, init, atomic: true });
 const P = (name: string, init = 0) => ({ name, init, atomic: false });
@@ -167,4 +168,27 @@ test('each execution is reported once with canonical ids', () => {
   const keys = new Set(graphs.map(g => JSON.stringify(g)));
   assert.equal(keys.size, 4);
   assert.ok(graphs.every(g => g.events.some(e => e.id === '1:0' && (e.rf === 'init' || e.rf === '0:1'))));
+});
+
+test('results and traces say which model produced them (RC11 unless asked otherwise)', () => {
+  const res = explore(mp('rlx', 'rlx'));
+  assert.equal(res.model, 'rc11');
+  assert.equal(res.condition?.trace?.model, 'rc11');
+  assert.equal(res.condition?.trace?.orderNote, undefined);
+  const named = explore(mp('rlx', 'rlx'), { model: 'rc11' });
+  assert.equal(named.executions, res.executions);
+  const lk = explore(mp('rlx', 'rlx'), { model: 'lkmm' });
+  assert.equal(lk.model, 'lkmm');
+  assert.equal(lk.condition?.trace?.model, 'lkmm');
+  assert.equal(checkedUnder(lk.model!), 'Checked under the Linux kernel memory model (LKMM)');
+  assert.equal(checkedUnder(res.model!), 'Checked under the C11/Rust memory model (RC11)');
+});
+
+test('LKMM budgets stop the search and say so', () => {
+  const p: Program = { name: 'fa', locations: [A('x')], threads: Array.from({ length: 6 }, (_, i) => ({ name: `P${i}`, body: [{ k: 'rmw', loc: 'x', op: 'add', val: c(1), mo: 'rlx' } as Instr] })) };
+  const res = explore(p, { model: 'lkmm', maxExplored: 50 });
+  assert.equal(res.bounded?.reason, 'executions');
+  assert.equal(res.model, 'lkmm');
+  const cancelled = explore(p, { model: 'lkmm', signal: { aborted: true } });
+  assert.equal(cancelled.bounded?.reason, 'cancelled');
 });

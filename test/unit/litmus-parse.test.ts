@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { LitmusError, parseLitmus } from '../../server/src/litmus/parse';
+import { LitmusError, parseLitmus, readLitmus } from '../../server/src/litmus/parse';
 import { printLitmus } from '../../server/src/litmus/print';
 import { c, r, bin, type Instr, type Program } from '../../server/src/memory/ir';
 
@@ -257,4 +257,12 @@ test('truncated and corrupted fixtures fail with a LitmusError, never anything e
     }
   }
   assert.ok(n > 1000);
+});
+
+test('every C11 fixture reads in the C11 dialect; kernel words in a C11 test are an error at the later word', () => {
+  for (const f of readdirSync(DIR).filter(x => x.endsWith('.litmus'))) {
+    assert.equal(readLitmus(readFileSync(path.join(DIR, f), 'utf8'), f).dialect, 'c11', f);
+  }
+  assert.throws(() => parseLitmus(`${H}P0 (atomic_int* x) {\n  smp_mb();\n}\n`, 't.litmus'),
+    /^LitmusError: t\.litmus:4:3: 'smp_mb' is a kernel primitive, but 'atomic_int' \(line 3\) is a C11 atomic/);
 });

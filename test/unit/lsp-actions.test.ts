@@ -98,3 +98,13 @@ test('a fix that edits a helper in another file targets that file', () => {
   const changes = fix.edit!.documentChanges as { textDocument: { uri: string; version: number | null }; edits: unknown[] }[];
   assert.deepEqual(changes.map(c => [c.textDocument.uri, c.textDocument.version, c.edits.length]), [['file:///w/a.rs', 4, 0], ['file:///w/helpers.rs', null, 1]]);
 });
+
+test('alternative fixes follow the preferred one as quick fixes that are not preferred', () => {
+  const f = finding('last-dec-needs-acquire', 5, 'Ordering::AcqRel');
+  f.alternatives = [{ title: 'Add fence(Acquire) at the start of the last-reference path', edits: [{ range: r(6, 0, 0), newText: '        fence(Ordering::Acquire);\n' }], verified: { scenarios: 1, executions: 2 } }];
+  const rv = review([f]);
+  const acts = codeActions({ uri: 'file:///w/a.rs', version: 2 }, rv, S, r(5, 12, 12), { diagnostics: toDiagnostics(rv.findings, S, undefined) }, true);
+  assert.deepEqual(acts.map(a => [a.title, a.isPreferred ?? false]), [['Use Ordering::AcqRel', true], ['Add fence(Acquire) at the start of the last-reference path', false]]);
+  assert.deepEqual(acts[1].edit?.documentChanges?.[0], { textDocument: { uri: 'file:///w/a.rs', version: 2 }, edits: f.alternatives[0].edits });
+  assert.equal(acts[1].diagnostics?.length, 1);
+});

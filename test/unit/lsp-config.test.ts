@@ -17,14 +17,14 @@ test('valid settings are taken as given, nested or dotted', () => {
 });
 
 test('each invalid value falls back alone, with a warning naming it', () => {
-  const { settings, warnings } = parseSettings({ enable: 'no', model: 'lkmm', budget: { maxExecutions: 1.5, timeoutMs: 0 }, severity: { 'dec-needs-release': 'loud', bogus: 'error', 'takeover-needs-acquire': 'hint' }, hints: 'sometimes' });
+  const { settings, warnings } = parseSettings({ enable: 'no', model: 'tso', budget: { maxExecutions: 1.5, timeoutMs: 0 }, severity: { 'dec-needs-release': 'loud', bogus: 'error', 'takeover-needs-acquire': 'hint' }, hints: 'sometimes' });
   assert.equal(settings.enable, true);
-  assert.equal(settings.model, 'c11');
+  assert.equal(settings.model, 'auto');
   assert.deepEqual(settings.budget, DEFAULT_SETTINGS.budget);
   assert.deepEqual(settings.severity, { 'takeover-needs-acquire': 'hint' }, 'the valid entry survives its invalid neighbours');
   assert.equal(settings.hints, false);
   assert.equal(warnings.length, 7, warnings.join('\n'));
-  assert.ok(warnings.some(w => w.includes('"lkmm"')));
+  assert.ok(warnings.some(w => w.includes('"tso"')));
   assert.ok(warnings.some(w => w.includes('unknown rule "bogus"')));
 });
 

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { initRustParser, parseRust } from '../../server/src/rust/parser';
-import { extractSites } from '../../server/src/rust/extract';
+import { extractSites, summarizeRustFile } from '../../server/src/rust/extract';
+import { RustIndex } from '../../server/src/rust/index';
 import type { ControlPath, Site } from '../../server/src/rust/site';
 
 const FIXTURES = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'rust-sites');
@@ -277,4 +278,92 @@ test('a 10k-line file parses and extracts in reasonable time (printed, not asser
   tree.delete();
   assert.ok(s.length > 1000);
   console.log(`# ${big.split('\n').length} lines: parse ${(t1 - t0).toFixed(0)} ms, extract ${(t2 - t1).toFixed(0)} ms, ${s.length} sites`);
+});
+
+test('methods called by path are sites: the first argument is the receiver', () => {
+  const s = sites(`use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering::*};
+struct Slot { refcount: AtomicU64, count: AtomicUsize }
+impl Slot {
+    fn take(&self) -> bool { AtomicU64::compare_exchange(&self.refcount, 2, 0, Relaxed, Relaxed).is_ok() }
+    fn put(&self) { core::sync::atomic::AtomicUsize::fetch_sub(&self.count, 1, Release); }
+    fn not_atomic(&self) { Vec::push(&mut self.v, 1); }
+}
+`);
+  assert.deepEqual(s.map(x => [x.op, x.receiver, x.counter, x.args.map(a => a.value).join(','), x.orderings.map(o => o.ordering).join(',')]), [
+    ['compare_exchange', '<Slot>.refcount', 'Slot.refcount@x.rs', '2,0', 'Relaxed,Relaxed'],
+    ['fetch_sub', '<Slot>.count', 'Slot.count@x.rs', '1', 'Release'],
+  ]);
+});
+
+test('try_update is fetch_update; update always succeeds and returns the old value', () => {
+  const s = sites(`use std::sync::atomic::{AtomicUsize, Ordering::{Acquire, Relaxed, Release}};
+struct B { refs: AtomicUsize }
+impl B {
+    fn lookup(&self) -> bool { self.refs.try_update(Acquire, Relaxed, |n| if n == 0 { None } else { Some(n + 1) }).is_ok() }
+    fn put(&self) { if self.refs.update(Release, Relaxed, |n| n - 1) == 1 { self.free(); } }
+}
+`);
+  const look = one(s, x => x.fnName === 'lookup');
+  assert.equal(look.op, 'fetch_update');
+  assert.deepEqual(look.orderings.map(o => [o.which, o.ordering]), [['set', 'Acquire'], ['fetch', 'Relaxed']]);
+  assert.deepEqual([look.closure?.kind, look.closure?.amount, look.closure?.unlessZero], ['add', 1, true]);
+  const put = one(s, x => x.fnName === 'put');
+  assert.deepEqual([put.op, put.closure?.kind, put.closure?.amount, put.closure?.alwaysSome], ['fetch_update', 'sub', 1, true]);
+  assert.deepEqual(put.orderings.map(o => [o.which, o.ordering]), [['set', 'Release'], ['fetch', 'Relaxed']]);
+  // The call returns the old value, so `== 1` is the last-reference test.
+  assert.deepEqual([put.context.comparedWith?.op, put.context.comparedWith?.value, put.context.lastPath?.how], ['==', 1, 'then-block']);
+});
+
+test('kernel C API through bindings: refcount_* keep refcount.h orderings, atomic_* follow atomic_t.txt', () => {
+  const s = sites(`use kernel::bindings;
+struct S { refcount: Opaque<bindings::refcount_t>, users: Opaque<bindings::atomic_t> }
+impl S {
+    fn get(&self) { unsafe { bindings::refcount_inc(self.refcount.get()) } }
+    fn put(&self) -> bool { unsafe { bindings::refcount_dec_and_test(self.refcount.get()) } }
+    fn lookup(&self) -> bool { unsafe { bindings::refcount_inc_not_zero(self.refcount.get()) } }
+    fn add(&self) { unsafe { bindings::atomic_add(2, self.users.get()) } }
+    fn swap(&self) -> i32 { unsafe { bindings::atomic_cmpxchg_acquire(self.users.get(), 2, 0) } }
+    fn take(&self) -> i32 { unsafe { bindings::atomic_fetch_sub_release(1, self.users.get()) } }
+}
+impl Refcount {
+    fn inc(&self) { unsafe { bindings::refcount_inc(self.as_ptr()) } }
+}
+`);
+  assert.deepEqual(s.map(x => [x.fnName, x.op, x.api, x.counter, x.args.map(a => a.value).join(','), x.orderings.map(o => `${o.which}:${o.ordering}`).join(' ')]), [
+    ['get', 'inc', 'kernel-refcount', 'S.refcount@x.rs', '', 'single:Relaxed'],
+    ['put', 'dec_and_test', 'kernel-refcount', 'S.refcount@x.rs', '', 'single:Release success:Acquire'],
+    ['lookup', 'fetch_update', 'kernel-refcount', 'S.refcount@x.rs', '', 'set:Acquire fetch:Relaxed'],
+    ['add', 'fetch_add', 'kernel-atomic', 'S.users@x.rs', '2', 'single:Relaxed'],
+    ['swap', 'cmpxchg', 'kernel-atomic', 'S.users@x.rs', '2,0', 'success:Acquire failure:Relaxed'],
+    ['take', 'fetch_sub', 'kernel-atomic', 'S.users@x.rs', '1', 'single:Release'],
+  ]);
+  assert.equal(one(s, x => x.fnName === 'lookup').closure?.unlessZero, true);
+});
+
+test('a packed count unit const is one reference, within the file and from another file', () => {
+  const s = sites(`use std::sync::atomic::{AtomicUsize, Ordering::*};
+const STATE_MASK: usize = 0b11_1111;
+const REF_COUNT_MASK: usize = !STATE_MASK;
+const REF_COUNT_SHIFT: usize = REF_COUNT_MASK.count_zeros() as usize;
+const REF_ONE: usize = 1 << REF_COUNT_SHIFT;
+const NOTIFIED: usize = 1 << 2;
+struct State { val: AtomicUsize }
+impl State {
+    fn ref_inc(&self) { self.val.fetch_add(REF_ONE, Relaxed); }
+    fn ref_dec(&self) -> bool { let prev = self.val.fetch_sub(REF_ONE, AcqRel); prev >> REF_COUNT_SHIFT == 1 }
+    fn ref_dec_twice(&self) { self.val.fetch_sub(2 * REF_ONE, AcqRel); }
+    fn notify(&self) { self.val.fetch_or(NOTIFIED, AcqRel); }
+}
+`);
+  assert.deepEqual(s.map(x => [x.fnName, x.args[0]?.reference ?? false, x.args[0]?.value ?? null]), [
+    ['ref_inc', true, null], ['ref_dec', true, null], ['ref_dec_twice', false, null], ['notify', false, 4],
+  ]);
+  const index = new RustIndex();
+  index.update(summarizeRustFile('state.rs', 'pub(crate) const REFERENCE: usize = 1 << 8;\npub(crate) const SCHEDULED: usize = 1 << 0;\n'));
+  const raw = extractSites('raw.rs', `use core::sync::atomic::{AtomicUsize, Ordering};
+use crate::state::*;
+struct Header { state: AtomicUsize }
+impl Header { fn drop_ref(&self) { self.state.fetch_sub(REFERENCE, Ordering::AcqRel); } }
+`, undefined, index).sites;
+  assert.deepEqual(raw.map(x => [x.args[0].reference, x.args[0].value]), [[true, 256]]);
 });

@@ -1,18 +1,19 @@
-// The Rust fixtures under test/fixtures/rust/ pin the expected answers of the review (DESIGN.md
-// section 2, issue #3 "Known answers"). Each fixture marks the lines that must be flagged with a
-// trailing `//~ <rule-id> [<rule-id>...]` comment; every other line must be free of findings of
-// any severity, and a fixture without markers must be entirely clean. Beyond the (line, rule)
-// sets, every warning/error on a marked line must carry a fix whose edits, applied to the text,
-// make that finding go away on re-review: the "verified fix" property checked from outside.
+// The Rust fixtures under test/fixtures/rust/ pin the expected answers of the review. Each fixture
+// marks the lines that must be flagged with a trailing `//~ <rule-id> [<rule-id>...]` comment;
+// every other line must be free of findings of any severity, and a fixture without markers must
+// be entirely clean. Beyond the (line, rule) sets, every fix offered for a warning (the preferred
+// one and each alternative) is applied and checked from outside: the file still parses, imports
+// only items that exist, keeps its ordering arguments resolved, and re-reviews without the finding.
 
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { reviewText } from '../../server/src/review';
-import { initRustParser } from '../../server/src/rust/parser';
+import { reviewText, type FileReview } from '../../server/src/review';
+import { initRustParser, withRustTree } from '../../server/src/rust/parser';
+import { buildFileScope } from '../../server/src/rust/scope';
 import { RULES } from '../../server/src/protocol/rules';
-import type { Finding, RuleId, TextEdit } from '../../server/src/protocol/finding';
+import type { Finding, Fix, RuleId, TextEdit } from '../../server/src/protocol/finding';
 
 // Compiled to out/test/unit: the fixtures are read from the source tree, not copied.
 const FIXTURES = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'rust');
@@ -117,19 +118,73 @@ for (const name of fixtureFiles) {
       if (f.severity !== 'warning' && f.severity !== 'error') continue;
       if (f.rule === 'invalid-ordering') continue; // a Rust run-time error, reported without a protocol fix
       assert.ok(f.fix && f.fix.edits.length > 0, `${describe(f)}: no fix with edits`);
-      const fixed = applyEdits(text, f.fix.edits, f.range.start.line);
-      const again = await reviewText(file, fixed.text);
-      const still = again.findings.filter(g => g.rule === f.rule && g.range.start.line === fixed.line);
-      assert.equal(still.length, 0, `after applying "${f.fix.title}" the finding remains:\n  ${still.map(describe).join('\n  ')}`);
-      assert.equal(again.findings.filter(g => g.severity === 'error').length, 0, `the fix "${f.fix.title}" introduced errors`);
-      // A bare ordering name with no import resolves by name but does not compile: the fix must
-      // bring its import along (or keep the written path style).
-      assert.ok(nameOnly(again) <= nameOnly(review), `the fix "${f.fix.title}" writes an ordering name the file does not import`);
+      // Every offered fix, preferred or alternative, must compile and remove the finding.
+      for (const fix of [f.fix, ...(f.alternatives ?? [])]) await checkFix(file, text, review, f, fix);
     }
   });
 }
 
-// Issue #3: a helper that performs the operation for its caller gets the finding on the helper's
+const KERNEL_ORDERING_ITEM = /^(kernel|crate)::sync::atomic(::ordering)?::(Relaxed|Acquire|Release|Full)$/;
+const STD_ITEM = /^(core|std)::sync::atomic(::(Ordering(::(Relaxed|Acquire|Release|AcqRel|SeqCst))?|fence))?$/;
+
+/** ERROR and MISSING nodes of a parse: what a fix must not add. */
+function syntaxErrors(text: string): number {
+  return withRustTree(text, tree => {
+    let n = 0;
+    const c = tree.walk();
+    for (;;) {
+      if (c.nodeType === 'ERROR' || c.nodeIsMissing) n++;
+      if (c.gotoFirstChild()) continue;
+      while (!c.gotoNextSibling()) if (!c.gotoParent()) return n;
+    }
+  });
+}
+
+/** Every `use` path of the text, flattened (`a::{b, c::d}` gives a::b and a::c::d). */
+function usePaths(text: string): string[] {
+  return withRustTree(text, tree => {
+    const scope = buildFileScope(tree.rootNode);
+    return [...scope.imports.values(), ...scope.globs].map(i => i.path);
+  });
+}
+
+/** Resolved ordering arguments per family, counted over the review's sites. */
+function resolvedByFamily(r: FileReview): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const s of r.sites ?? []) for (const o of s.orderings) if (!o.implied && o.ordering && o.resolution !== 'name-only') out[o.family] = (out[o.family] ?? 0) + 1;
+  return out;
+}
+
+/**
+ * Applies one fix and checks it from outside: the edited file parses as well as before, imports
+ * only items that exist, keeps every ordering argument resolved in its own vocabulary (a fix that
+ * names an ordering the imports do not bring in makes its site vanish, which would also make the
+ * finding "go away"), never writes std vocabulary into kernel marker arguments, and on re-review
+ * leaves no finding of the same rule at that site.
+ */
+async function checkFix(file: string, text: string, review: FileReview, f: Finding, fix: Fix): Promise<void> {
+  const fixed = applyEdits(text, fix.edits, f.range.start.line);
+  assert.ok(syntaxErrors(fixed.text) <= syntaxErrors(text), `the fix "${fix.title}" adds syntax errors:\n${fixed.text}`);
+  const before = new Set(usePaths(text));
+  for (const p of usePaths(fixed.text)) {
+    if (before.has(p)) continue;
+    assert.ok(KERNEL_ORDERING_ITEM.test(p) || STD_ITEM.test(p), `the fix "${fix.title}" imports \`${p}\`, which is not an item`);
+  }
+  const kernelArgs = (review.sites ?? []).some(s => s.orderings.some(o => o.family === 'kernel' && !o.implied));
+  if (kernelArgs) {
+    for (const e of fix.edits) assert.ok(!/\b(AcqRel|SeqCst)\b|std::sync::atomic/.test(e.newText), `the fix "${fix.title}" writes std vocabulary into kernel code: ${e.newText}`);
+  }
+  const again = await reviewText(file, fixed.text);
+  const still = again.findings.filter(g => g.rule === f.rule && g.range.start.line === fixed.line);
+  assert.equal(still.length, 0, `after applying "${fix.title}" the finding remains:\n  ${still.map(describe).join('\n  ')}`);
+  assert.equal(again.findings.filter(g => g.severity === 'error').length, 0, `the fix "${fix.title}" introduced errors`);
+  assert.ok(nameOnly(again) <= nameOnly(review), `the fix "${fix.title}" writes an ordering name the file does not import`);
+  const had = resolvedByFamily(review);
+  const has = resolvedByFamily(again);
+  for (const fam of Object.keys(had)) assert.ok((has[fam] ?? 0) >= had[fam], `after "${fix.title}", ${had[fam] - (has[fam] ?? 0)} ${fam} ordering argument(s) no longer resolve`);
+}
+
+// A helper that performs the operation for its caller gets the finding on the helper's
 // ordering (the text to edit), and the finding must also point at the call site that made it a
 // decrement, or the reader cannot tell which use of the helper is at fault.
 test('a finding on a helper\'s ordering points at the calling decrement too', async () => {
@@ -145,4 +200,46 @@ test('a finding on a helper\'s ordering points at the calling decrement too', as
   assert.ok(dec, `no finding on the helper's ordering (line ${helperLine + 1})`);
   assert.ok(dec.related.some(r => r.range.start.line === callLine),
     `related information lacks the call site in dec_ref (line ${callLine + 1}): ${JSON.stringify(dec.related.map(r => [r.range.start.line + 1, r.message]))}`);
+});
+
+/** The fixture's single finding, with the text after its preferred fix. */
+async function fixedBy(name: string): Promise<{ text: string; finding: Finding; fixed: string }> {
+  const file = path.join(FIXTURES, name);
+  const text = readFileSync(file, 'utf8');
+  const review = await reviewText(file, text);
+  assert.equal(review.findings.length, 1, review.findings.map(describe).join('\n'));
+  const finding = review.findings[0];
+  assert.ok(finding.fix, `${describe(finding)}: no fix`);
+  return { text, finding, fixed: applyEdits(text, finding.fix.edits, 0).text };
+}
+
+test('kernel v6.18 request: Acquire joins `atomic::Relaxed` in its nested group, never `sync::{..}`', async () => {
+  const { finding, fixed } = await fixedBy('blockmq_v618_marker_import.rs');
+  assert.match(fixed, /^ {4}sync::\{atomic::\{Relaxed, Acquire\}, Refcount\},$/m);
+  assert.match(fixed, /\.cmpxchg\(2, 0, Acquire\)/);
+  assert.equal(finding.alternatives, undefined, 'no std fence is offered in kernel code');
+});
+
+test('kernel code spelled through the module path or a glob needs no new import; a renamed marker gets a sibling', async () => {
+  const path1 = await fixedBy('blockmq_v618_module_path.rs');
+  assert.match(path1.fixed, /cmpxchg\(2, 0, atomic::Acquire\)/);
+  assert.equal(path1.finding.fix!.edits.length, 1);
+  const glob = await fixedBy('kernel_marker_glob_import.rs');
+  assert.equal(glob.finding.fix!.edits.length, 1);
+  assert.match(glob.fixed, /cmpxchg\(2, 0, Acquire\)/);
+  const renamed = await fixedBy('kernel_marker_renamed_import.rs');
+  assert.match(renamed.fixed, /^use kernel::sync::atomic::\{Relaxed as Rlx, Acquire\};$/m);
+});
+
+test('an Arc-like drop is offered fence(Acquire) on the last-reference path as a second, re-reviewed fix', async () => {
+  const { text, finding } = await fixedBy('arc_drop_fence_alternative.rs');
+  assert.equal(finding.rule, 'last-dec-needs-acquire');
+  const alt = finding.alternatives?.[0];
+  assert.ok(alt, `no alternative: ${describe(finding)}`);
+  assert.ok(alt.verified.executions > 0, 'the alternative was not explored');
+  const edited = applyEdits(text, alt.edits, 0).text;
+  assert.match(edited, /^use core::sync::atomic::\{AtomicUsize, Ordering, fence\};$/m);
+  // Before the SAFETY comment, so the comment stays on its unsafe block.
+  assert.match(edited, /return;\n {8}\}\n {8}fence\(Ordering::Acquire\);\n {8}\/\/ SAFETY/);
+  assert.match(edited, /fetch_sub\(1, Ordering::Release\)/);
 });

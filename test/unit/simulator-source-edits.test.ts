@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { planOrderingEdits } from '../../client/src/simulator/sourceEdits';
+import { planOrderingEdits as planRaw } from '../../server/src/protocol/orderingEdits';
 import type { Range, ScenarioView } from '../../server/src/protocol/finding';
 
 /** Applies a plan's edits to the text (from the end, so earlier offsets stay valid). */
@@ -59,20 +60,20 @@ test('bare imported names stay bare and the import grows', () => {
   assert.equal(out[1], 'fn f(c: &AtomicUsize) { c.fetch_sub(1, Release); c.compare_exchange(2, 0, Acquire, Relaxed).ok(); }');
 });
 
-test('a single-name import gets a sibling; a glob import needs nothing; no import is reported, not guessed', () => {
+test('a single-name import becomes a group; a glob import needs nothing; with no import, Ordering is imported', () => {
   const single = 'use core::sync::atomic::Ordering::Relaxed;\nfn f() { c.fetch_sub(1, Relaxed); }';
   const s1 = [site(single, 1, [['Relaxed', 'single']])];
   const p1 = planOrderingEdits(single, s1, [{ site: 0, which: 'single', mode: 'sc' }]);
-  assert.equal(applied(single, p1.edits), 'use core::sync::atomic::Ordering::Relaxed;\nuse core::sync::atomic::Ordering::SeqCst;\nfn f() { c.fetch_sub(1, SeqCst); }');
+  assert.equal(applied(single, p1.edits), 'use core::sync::atomic::Ordering::{Relaxed, SeqCst};\nfn f() { c.fetch_sub(1, SeqCst); }');
 
   const glob = 'use core::sync::atomic::Ordering::*;\nfn f() { c.fetch_sub(1, Relaxed); }';
   const p2 = planOrderingEdits(glob, [site(glob, 1, [['Relaxed', 'single']])], [{ site: 0, which: 'single', mode: 'rel' }]);
   assert.equal(p2.edits.length, 1);
 
-  const none = 'fn f() { c.fetch_sub(1, Relaxed); }';
-  const p3 = planOrderingEdits(none, [site(none, 0, [['Relaxed', 'single']])], [{ site: 0, which: 'single', mode: 'rel' }]);
-  assert.equal(applied(none, p3.edits), 'fn f() { c.fetch_sub(1, Release); }');
-  assert.match(p3.problems[0], /add `use core::sync::atomic::Ordering::Release;`/);
+  const none = '//! A counter.\n\nfn f() { c.fetch_sub(1, Relaxed); }';
+  const p3 = planOrderingEdits(none, [site(none, 2, [['Relaxed', 'single']])], [{ site: 0, which: 'single', mode: 'rel' }]);
+  assert.deepEqual(p3.problems, []);
+  assert.equal(applied(none, p3.edits), '//! A counter.\n\nuse core::sync::atomic::Ordering;\nfn f() { c.fetch_sub(1, Ordering::Release); }');
 });
 
 test('kernel orderings use the kernel names, and a one-argument cmpxchg takes the success ordering', () => {
@@ -90,4 +91,55 @@ test('stale ranges are refused with a message instead of corrupting the file', (
   assert.equal(plan.edits.length, 0);
   assert.match(plan.problems[0], /no longer holds an ordering/);
   assert.match(planOrderingEdits(src, [s], [{ site: 3, which: 'single', mode: 'rel' }]).problems[0], /Unknown site 3/);
+});
+
+test('a kernel marker imported through a nested group gets its sibling in the innermost group that names its module', () => {
+  // The v6.18 block-mq shape: `Relaxed` comes in as `sync::{atomic::Relaxed, ..}` under `crate::{..}`.
+  const src = [
+    'use crate::{',
+    '    bindings,',
+    '    sync::{atomic::Relaxed, Refcount},',
+    '    types::{ARef, AlwaysRefCounted, Opaque},',
+    '};',
+    'fn end(this: &R) -> bool { this.refcount().as_atomic().cmpxchg(2, 0, Relaxed).is_ok() }',
+  ].join('\n');
+  const line = src.split('\n')[5];
+  const plan = planOrderingEdits(src, [site(src, 5, [['Relaxed', 'single', line.indexOf('0, R')]])], [{ site: 0, which: 'success', mode: 'acq' }]);
+  assert.deepEqual(plan.problems, []);
+  const out = applied(src, plan.edits).split('\n');
+  assert.equal(out[2], '    sync::{atomic::{Relaxed, Acquire}, Refcount},');
+  assert.equal(out[5], 'fn end(this: &R) -> bool { this.refcount().as_atomic().cmpxchg(2, 0, Acquire).is_ok() }');
+
+  // A group over the marker module itself grows; Full stands for the kernel's strongest ordering.
+  const grouped = 'use kernel::sync::atomic::{Atomic, Relaxed};\nfn f(a: &Atomic<i32>) { a.xchg(1, Relaxed); }';
+  const p2 = planOrderingEdits(grouped, [site(grouped, 1, [['Relaxed', 'single']])], [{ site: 0, which: 'single', mode: 'sc' }]);
+  assert.equal(applied(grouped, p2.edits), 'use kernel::sync::atomic::{Atomic, Relaxed, Full};\nfn f(a: &Atomic<i32>) { a.xchg(1, Full); }');
+});
+
+test('a kernel file that imports no marker gets a new use line from the root it already uses', () => {
+  const src = 'use crate::sync::Refcount;\n\nfn f(r: &Refcount) { r.as_atomic().cmpxchg(2, 0, ORDER); }';
+  const line = src.split('\n')[2];
+  const s = [site(src, 2, [['ORDER', 'single', line.indexOf('ORDER')]])];
+  // A constant's family is not in its text: the quick fixes pass the one the reader found.
+  const raw = planRaw(src, [{ range: s[0].orderingRanges[0].range, to: 'Acquire', family: 'kernel' }]);
+  assert.deepEqual(raw.problems, []);
+  assert.equal(applied(src, raw.edits), 'use crate::sync::Refcount;\nuse crate::sync::atomic::Acquire;\n\nfn f(r: &Refcount) { r.as_atomic().cmpxchg(2, 0, Acquire); }');
+});
+
+test('renamed imports: an aliased Ordering keeps its alias; a renamed marker gets a sibling in its group', () => {
+  const aliased = 'use core::sync::atomic::Ordering as O;\nfn f() { c.load(O::Relaxed); }';
+  const p1 = planOrderingEdits(aliased, [site(aliased, 1, [['O::Relaxed', 'single']])], [{ site: 0, which: 'single', mode: 'acq' }]);
+  assert.equal(applied(aliased, p1.edits), 'use core::sync::atomic::Ordering as O;\nfn f() { c.load(O::Acquire); }');
+
+  const renamed = 'use kernel::sync::atomic::{Relaxed as R};\nfn f() { a.xchg(1, R); }';
+  const s2 = site(renamed, 1, [['R', 'single', 'fn f() { a.xchg(1, '.length]]);
+  const p2 = planRaw(renamed, [{ range: s2.orderingRanges[0].range, to: 'Acquire', family: 'kernel' }]);
+  assert.equal(applied(renamed, p2.edits), 'use kernel::sync::atomic::{Relaxed as R, Acquire};\nfn f() { a.xchg(1, Acquire); }');
+});
+
+test('use lines inside comments and strings are not imports', () => {
+  const src = '/* use kernel::sync::atomic::Relaxed; */\nconst S: &str = "use x::Acquire;";\nuse core::sync::atomic::Ordering;\nfn f() { c.fetch_sub(1, Ordering::Relaxed); }';
+  const plan = planOrderingEdits(src, [site(src, 3, [['Ordering::Relaxed', 'single']])], [{ site: 0, which: 'single', mode: 'rel' }]);
+  assert.equal(applied(src, plan.edits).split('\n')[3], 'fn f() { c.fetch_sub(1, Ordering::Release); }');
+  assert.equal(plan.edits.length, 1);
 });

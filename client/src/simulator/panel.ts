@@ -10,7 +10,7 @@ import type { SimulatorHost } from './api';
 import { planOrderingEdits } from './sourceEdits';
 import { scenariosMethod, type ScenariosParams, type ScenariosResult } from '../../../server/src/lsp/requests';
 import type { ScenarioView } from '../../../server/src/protocol/finding';
-import { parseLitmus } from '../../../server/src/litmus/parse';
+import { dialectModel, readLitmus } from '../../../server/src/litmus/parse';
 import { printLitmus } from '../../../server/src/litmus/print';
 import { SIMULATOR_CSS } from '../../webview/style';
 import { parseFromWebview, parseSavedState, type FromWebview, type SimScenario, type SiteOrdering, type ToWebview } from '../../webview/messages';
@@ -37,7 +37,7 @@ function sitesForWebview(view: ScenarioView): SiteInfo[] {
 
 /** Source-text labels: for Rust the engine's label is the instruction; the site's own text reads better. */
 function toSimScenario(uri: string, view: ScenarioView, flavour: 'rust' | 'litmus'): SimScenario {
-  return { uri, id: view.id, title: view.title, flavour, program: view.program, sites: sitesForWebview(view) };
+  return { uri, id: view.id, title: view.title, flavour, program: view.program, sites: sitesForWebview(view), ...(view.model ? { model: view.model } : {}) };
 }
 
 class SimPanel {
@@ -76,8 +76,8 @@ export function createSimulatorHost(context: vscode.ExtensionContext, client: La
     const doc = await vscode.workspace.openTextDocument(uri);
     if (isLitmus(uri, doc)) {
       try {
-        const program = parseLitmus(doc.getText(), baseName(uri));
-        return { flavour: 'litmus', view: { id: 'litmus', title: program.name || baseName(uri), file: uriText, program, sites: [] } };
+        const { program, dialect } = readLitmus(doc.getText(), baseName(uri));
+        return { flavour: 'litmus', view: { id: 'litmus', title: program.name || baseName(uri), file: uriText, program, sites: [], model: dialectModel(dialect) } };
       } catch (err) {
         void vscode.window.showErrorMessage(`Refcount Review: cannot open ${baseName(uri)} in the simulator: ${err instanceof Error ? err.message : String(err)}`);
         return undefined;
@@ -152,7 +152,8 @@ export function createSimulatorHost(context: vscode.ExtensionContext, client: La
       case 'apply': return apply(p, msg.orderings);
       case 'openLitmus': {
         const program = applyChoices(p.view.program, msg.choices, p.sim.sites);
-        const text = printLitmus(program, { doc: `Exported from the Refcount Review simulator: ${p.view.title}` });
+        // A program explored under LKMM is printed as a kernel litmus test, which reads back as LKMM.
+        const text = printLitmus(program, { doc: `Exported from the Refcount Review simulator: ${p.view.title}`, ...(p.view.model === 'lkmm' ? { dialect: 'kernel' as const } : {}) });
         const doc = await vscode.workspace.openTextDocument({ language: 'litmus', content: text });
         await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Active, preview: false });
         return;

@@ -3,15 +3,12 @@
 // maps the simulator's choices (engine modes per site argument) onto it. Pure (no VS Code API);
 // the panel turns the plan into a WorkspaceEdit.
 
-import type { Mode } from '../../../server/src/memory/ir';
 import type { ScenarioView } from '../../../server/src/protocol/finding';
 import { planOrderingEdits as planEdits, type EditPlan, type OrderingChange } from '../../../server/src/protocol/orderingEdits';
-import type { Ordering } from '../../../server/src/rust/site';
+import { orderingOfMode } from '../../../server/src/protocol/orderings';
 import type { SiteOrdering } from '../../webview/messages';
 
 export type { EditPlan };
-
-const RUST_NAMES: Record<Exclude<Mode, 'na'>, Ordering> = { rlx: 'Relaxed', acq: 'Acquire', rel: 'Release', acq_rel: 'AcqRel', sc: 'SeqCst' };
 
 export function planOrderingEdits(source: string, sites: ScenarioView['sites'], orderings: SiteOrdering[]): EditPlan {
   const changes: OrderingChange[] = [];
@@ -19,12 +16,13 @@ export function planOrderingEdits(source: string, sites: ScenarioView['sites'], 
   for (const o of orderings) {
     const site = sites[o.site];
     if (!site) { problems.push(`Unknown site ${o.site}.`); continue; }
-    if (o.mode === 'na') continue;
+    const to = orderingOfMode(o.mode);
+    if (!to) continue;
     // One-argument APIs (kernel cmpxchg) carry the success ordering in their single argument.
     const target = site.orderingRanges.some(r => r.which === o.which) ? o.which : o.which === 'success' ? 'single' : o.which;
     const ranges = site.orderingRanges.filter(r => r.which === target);
     if (ranges.length === 0) { problems.push(`${site.text.trim()}: no ${o.which} ordering argument to change.`); continue; }
-    for (const { range } of ranges) changes.push({ range, to: RUST_NAMES[o.mode] });
+    for (const { range } of ranges) changes.push({ range, to });
   }
   const plan = planEdits(source, changes);
   return { edits: plan.edits, problems: [...problems, ...plan.problems] };

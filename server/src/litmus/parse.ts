@@ -1,9 +1,31 @@
-// Reader for herd's C litmus syntax (the subset in DESIGN.md section 4) into the engine's Program
-// IR. Every rejection is a LitmusError with file:line:col and what was expected: litmus files are
-// hand-written, so the message is the user interface.
+// Reader for herd's C litmus syntax into the engine's Program IR, in two dialects:
+//
+// c11: `P0 (atomic_int* x, int* d)` threads with the C11 `atomic_*` / `atomic_*_explicit` calls and
+//   plain accesses as statements; explored under RC11.
+// kernel: the Linux kernel's litmus tests (tools/memory-model): `P0(int *x, spinlock_t *s, atomic_t *v,
+//   int **p)` threads calling READ_ONCE/WRITE_ONCE, smp_load_acquire/smp_store_release,
+//   rcu_dereference/rcu_assign_pointer, smp_mb/rmb/wmb and the smp_mb__* barriers, the atomic_*,
+//   atomic64_* and atomic_long_* operations (void, *_return, fetch_*, _relaxed/_acquire/_release,
+//   read/set, xchg, cmpxchg, *_and_test, add_negative, add_unless, inc_not_zero), xchg*/cmpxchg*,
+//   spin_lock/spin_unlock/spin_trylock/spin_is_locked, rcu_read_lock/rcu_read_unlock/synchronize_rcu;
+//   plain accesses `*x = e` and `*x` anywhere in an expression; pointers (`int *r0` registers,
+//   `y=&x` / `y=x` in the initial state, `READ_ONCE(*r0)`, `0:r0=x` in conditions); registers
+//   declared anywhere in the body or, as herd allows, not at all; `filter` clauses whose conjuncts
+//   each constrain one thread's registers. Explored under LKMM. What kernel.ts lists as unsupported
+//   (SRCU, irq/bh lock variants, rwlocks and mutexes, try_cmpxchg, andnot, smp_cond_load_*,
+//   barrier(), the other RCU calls), structures, pointer arithmetic, loops, a memory read on the
+//   right of && or ||, a conditional atomic through a pointer register, and a filter on a
+//   location's final value are rejected.
+//
+// The dialect is read off the text: C11 atomics (atomic_int, *_explicit, memory_order_*) make a C11
+// test, kernel primitives or types (READ_ONCE, smp_mb, spinlock_t, atomic_t, ...) a kernel one, both
+// an error; a test with only plain accesses is read as C11. Every rejection is a LitmusError with
+// file:line:col and what was expected: litmus files are hand-written, so the message is the user
+// interface.
 
-import type { BinOp, Cond, Expr, Instr, LocationDecl, Mode, Program, Quantifier, RmwOp, Thread } from '../memory/ir';
+import { ADDRESS_BASE, type BinOp, type ModelName, type Cond, type Expr, type Instr, type LocationDecl, type Mode, type Program, type Quantifier, type RmwOp, type Thread } from '../memory/ir';
 import { LitmusError, numberValue, tokenize, type Token } from './lexer';
+import { isC11Word, isKernelWord, KERNEL_PRIMITIVES, KERNEL_TYPES, Unsupported, unsupportedReason, type Target } from './kernel';
 
 export { LitmusError } from './lexer';
 
@@ -36,8 +58,54 @@ interface ThreadCtx {
   synth: number;
 }
 
+/** The two litmus dialects; each has its model (`dialectModel`). */
+export type Dialect = 'c11' | 'kernel';
+
+/** The memory model a test of this dialect means: C11 tests are explored under RC11, kernel ones under LKMM. */
+export function dialectModel(d: Dialect): ModelName {
+  return d === 'kernel' ? 'lkmm' : 'rc11';
+}
+
+export interface LitmusRead {
+  program: Program;
+  dialect: Dialect;
+  /** A kernel test's `filter`, as written (the program carries it as `assume`s). */
+  filter?: Cond;
+}
+
+export interface ReadOptions {
+  /** Read the text as this dialect instead of the one its words suggest. */
+  dialect?: Dialect;
+}
+
+/** Reads a litmus test of either dialect. */
+export function readLitmus(src: string, file = '<input>', opts: ReadOptions = {}): LitmusRead {
+  return new Parser(src, file, opts.dialect).read();
+}
+
 export function parseLitmus(src: string, file = '<input>'): Program {
-  return new Parser(src, file).program();
+  return readLitmus(src, file).program;
+}
+
+type LocTable = Map<string, { decl: LocationDecl; typed: boolean; tok: Token; implicit?: boolean }>;
+
+/** Picks the dialect from the words of the file; both kinds at once is an error at the later one. */
+function detectDialect(toks: Token[], file: string): Dialect {
+  let c11: Token | undefined;
+  let kernel: Token | undefined;
+  for (const t of toks) {
+    if (t.kind !== 'ident') continue;
+    // atomic_fetch_add(x, 1) is C11 and atomic_fetch_add(1, v) kernel: the name alone decides nothing.
+    if (/^atomic_fetch_(add|sub|and|or|xor)$/.test(t.text)) continue;
+    if (isC11Word(t.text)) c11 ??= t;
+    else if (isKernelWord(t.text)) kernel ??= t;
+  }
+  if (c11 && kernel) {
+    const [first, later] = c11.start < kernel.start ? [c11, kernel] : [kernel, c11];
+    const kind = (t: Token) => (t === c11 ? 'a C11 atomic' : 'a kernel primitive');
+    throw new LitmusError(file, later.line, later.col, `'${later.text}' is ${kind(later)}, but '${first.text}' (line ${first.line}) is ${kind(first)}: a litmus test is either C11 or kernel, not both`);
+  }
+  return kernel ? 'kernel' : 'c11';
 }
 
 class Parser {
@@ -46,13 +114,24 @@ class Parser {
   private depth = 0;
   private name = '';
   private src: string;
+  private readonly dialect: Dialect;
+  private locs: LocTable = new Map();
+  /** Kernel dialect: instructions that compute the memory reads and calls of the expression being read. */
+  private hoisted: Instr[] = [];
+  /** Kernel dialect: > 0 while reading the right operand of && or ||, where a hoisted read would run unconditionally. */
+  private shortCircuit = 0;
 
-  constructor(src: string, private file: string) {
+  constructor(src: string, private file: string, dialect?: Dialect) {
     // The test name runs to the end of the header line and may hold characters C does not
     // tokenize (herd names like `MP+dmb.sy+addr'`), so it is cut out before lexing.
     const blanked = this.readHeader(src);
     this.src = src;
     this.toks = tokenize(blanked, file);
+    this.dialect = dialect ?? detectDialect(this.toks, file);
+  }
+
+  private get kernel(): boolean {
+    return this.dialect === 'kernel';
   }
 
   // ---------------------------------------------------------------- helpers
@@ -131,13 +210,16 @@ class Parser {
 
   // ---------------------------------------------------------------- file structure
 
-  program(): Program {
+  read(): LitmusRead {
     // Optional doc string right after the header.
     if (this.peek().kind === 'str') this.next();
 
-    const locs = new Map<string, { decl: LocationDecl; typed: boolean; tok: Token }>();
+    const locs = this.locs;
     const regInit: { thread: number; reg: string; v: number; tok: Token }[] = [];
-    if (this.is('{')) this.initBlock(locs, regInit);
+    if (this.is('{')) {
+      if (this.kernel) this.kernelInitBlock(regInit);
+      else this.initBlock(locs, regInit);
+    }
 
     const threads: Thread[] = [];
     const ctxs: ThreadCtx[] = [];
@@ -147,7 +229,8 @@ class Parser {
       const expectName = `P${threads.length}`;
       if (nameTok.text !== expectName) this.fail(nameTok, `expected thread ${expectName}, found '${nameTok.text}'`);
       const ctx: ThreadCtx = { index: threads.length, params: new Map(), regs: new Set(), synth: 0 };
-      this.params(ctx, locs);
+      if (this.kernel) this.kernelParams(ctx);
+      else this.params(ctx, locs);
       const body: Instr[] = [];
       for (const ri of regInit.filter(x => x.thread === ctx.index)) {
         ctx.regs.add(ri.reg);
@@ -157,17 +240,29 @@ class Parser {
       threads.push({ name: nameTok.text, body });
       ctxs.push(ctx);
     }
-    if (threads.length === 0) this.fail(this.peek(), `expected a thread 'P0 (atomic_int* x, ...) { ... }', found ${this.found(this.peek())}`);
+    if (threads.length === 0) {
+      const example = this.kernel ? "'P0(int *x, ...) { ... }'" : "'P0 (atomic_int* x, ...) { ... }'";
+      this.fail(this.peek(), `expected a thread ${example}, found ${this.found(this.peek())}`);
+    }
     for (const ri of regInit) {
       if (ri.thread >= threads.length) this.fail(ri.tok, `initial value for register of thread ${ri.thread}, but the test has ${threads.length} threads`);
     }
 
     let condition: Program['condition'];
+    let filter: { cond: Cond; tok: Token; end: Token } | undefined;
     for (;;) {
       const t = this.peek();
       if (t.kind === 'eof') break;
       if (this.is('locations')) { this.skipLocations(); continue; }
-      if (this.is('filter')) this.fail(t, "'filter' clauses are not supported; fold the filter into the condition instead");
+      if (this.is('filter')) {
+        if (!this.kernel) this.fail(t, "'filter' clauses are not supported; fold the filter into the condition instead");
+        if (filter) this.fail(t, "a second 'filter' clause; join them with '/\\\\'");
+        if (condition) this.fail(t, "'filter' must come before the condition");
+        this.next();
+        const cond = this.cond(locs, ctxs);
+        filter = { cond, tok: t, end: this.toks[this.pos - 1] };
+        continue;
+      }
       if (condition) this.fail(t, `expected end of file after the condition, found ${this.found(t)}`);
       let quantifier: Quantifier;
       if (this.is('exists')) { this.next(); quantifier = 'exists'; }
@@ -178,10 +273,68 @@ class Parser {
       const cond = this.cond(locs, ctxs);
       condition = { quantifier, cond };
     }
+    if (filter) this.lowerFilter(filter.cond, filter.tok, filter.end, threads);
+    if (this.kernel) this.markAtomics(threads);
 
     const program: Program = { name: this.name, locations: [...locs.values()].map(l => l.decl), threads };
     if (condition) program.condition = condition;
-    return program;
+    const out: LitmusRead = { program, dialect: this.dialect };
+    if (filter) out.filter = filter.cond;
+    return out;
+  }
+
+  /**
+   * LKMM does not read `atomic`; RC11 does (with `--model c11`). A kernel location is atomic when
+   * some marked access (READ_ONCE, an atomic_*, a lock operation) names it: READ_ONCE is then a
+   * relaxed atomic load, and mixing marked and plain accesses of one location is RC11's error.
+   */
+  private markAtomics(threads: Thread[]): void {
+    const marked = new Set<string>();
+    const walk = (list: Instr[]): void => {
+      for (const i of list) {
+        if (i.k === 'if') { walk(i.then); walk(i.else); continue; }
+        if (i.k === 'while') { walk(i.body); continue; }
+        if (i.k === 'load' || i.k === 'store' || i.k === 'rmw' || i.k === 'cas' || i.k === 'update') {
+          const mo = i.k === 'cas' || i.k === 'update' ? i.succ : i.mo;
+          if (mo !== 'na' && !('addr' in i && i.addr)) marked.add(i.loc);
+        }
+      }
+    };
+    for (const t of threads) walk(t.body);
+    for (const [name, l] of this.locs) if (marked.has(name)) l.decl.atomic = true;
+  }
+
+  /**
+   * herd drops the executions a filter rejects before it counts. A filter on final registers is an
+   * `assume` at the end of their thread, which discards the same executions; so each conjunct must
+   * speak of one thread's registers.
+   */
+  private lowerFilter(cond: Cond, tok: Token, end: Token, threads: Thread[]): void {
+    const conjuncts: Cond[] = [];
+    const split = (c: Cond): void => { if (c.k === 'and') { split(c.a); split(c.b); } else conjuncts.push(c); };
+    split(cond);
+    const perThread = new Map<number, Expr[]>();
+    for (const c of conjuncts) {
+      const owners = new Set<number>();
+      let onLocation = false;
+      const walk = (x: Cond): void => {
+        if (x.k === 'eqReg') owners.add(x.thread);
+        else if (x.k === 'eqLoc') onLocation = true;
+        else if (x.k === 'and' || x.k === 'or') { walk(x.a); walk(x.b); }
+        else if (x.k === 'not') walk(x.a);
+      };
+      walk(c);
+      if (onLocation) this.fail(tok, "a 'filter' on a location's final value is not supported; filter on registers only");
+      if (owners.size > 1) this.fail(tok, "each conjunct of a 'filter' must constrain the registers of one thread");
+      if (owners.size === 0) continue;
+      const th = [...owners][0];
+      perThread.set(th, [...(perThread.get(th) ?? []), condExpr(c)]);
+    }
+    const label = this.label(tok, end);
+    for (const [th, parts] of perThread) {
+      const cond = parts.reduce((a, b) => ({ k: 'bin', op: '&&', a, b }));
+      threads[th].body.push({ k: 'assume', cond, label, line: tok.line });
+    }
   }
 
   private initBlock(locs: Map<string, { decl: LocationDecl; typed: boolean; tok: Token }>, regInit: { thread: number; reg: string; v: number; tok: Token }[]): void {
@@ -273,6 +426,116 @@ class Parser {
     this.expect(')');
   }
 
+  // ---------------------------------------------------------------- kernel dialect: declarations
+
+  /** The address of a location, creating it (initially 0) when the init block names it before declaring it. */
+  private addressOf(t: Token): number {
+    let i = [...this.locs.keys()].indexOf(t.text);
+    if (i < 0) {
+      this.locs.set(t.text, { decl: { name: t.text, init: 0, atomic: false }, typed: false, tok: t, implicit: true });
+      i = this.locs.size - 1;
+    }
+    return ADDRESS_BASE + i;
+  }
+
+  /** Kernel type words (`unsigned long`, `atomic_t`, `spinlock_t`, `struct s`): whether there were any, and whether the type is atomic. */
+  private kernelType(): { found: boolean; atomic: boolean } {
+    let found = false;
+    let atomic = false;
+    for (;;) {
+      const t = this.peek();
+      if (t.kind !== 'ident') break;
+      if (t.text === 'const' || t.text === 'volatile') { this.next(); continue; }
+      if (t.text === 'struct') this.fail(t, 'structures are not supported; locations hold integers or addresses');
+      if (!KERNEL_TYPES.has(t.text)) break;
+      this.next();
+      found = true;
+      if (/^(atomic|spinlock)/.test(t.text)) atomic = true;
+    }
+    return { found, atomic };
+  }
+
+  /** `{ int x; spinlock_t s; atomic_t v = ATOMIC_INIT(1); y=z; int *p = &x; 0:r0=1; }` */
+  private kernelInitBlock(regInit: { thread: number; reg: string; v: number; tok: Token }[]): void {
+    this.expect('{');
+    while (!this.is('}')) {
+      if (this.is(';')) { this.next(); continue; }
+      const t = this.peek();
+      if (t.kind === 'eof') this.fail(t, "expected '}' closing the initial state");
+      if ((t.kind === 'num' || (t.kind === 'ident' && /^P\d+$/.test(t.text))) && this.is(':', 1)) {
+        this.next(); this.next();
+        const reg = this.ident('a register name');
+        this.expect('=');
+        const th = numberValue(t.kind === 'num' ? t.text : t.text.slice(1));
+        regInit.push({ thread: th, reg: reg.text, v: this.kernelInitValue(), tok: t });
+        this.endInitItem();
+        continue;
+      }
+      const type = this.kernelType();
+      while (this.is('*')) this.next();
+      let nameTok: Token;
+      if (this.is('[')) {
+        this.next();
+        nameTok = this.ident('a location name');
+        this.expect(']');
+      } else {
+        nameTok = this.ident("a location ('int x;', 'x = 1;', 'int *p = &x;')");
+      }
+      const known = this.locs.get(nameTok.text);
+      if (known && !known.implicit) this.fail(nameTok, `location '${nameTok.text}' is initialised twice`);
+      if (!known) this.locs.set(nameTok.text, { decl: { name: nameTok.text, init: 0, atomic: type.atomic }, typed: type.found, tok: nameTok });
+      const entry = this.locs.get(nameTok.text)!;
+      entry.implicit = false;
+      if (type.atomic) entry.decl.atomic = true;
+      if (this.is('=')) {
+        this.next();
+        entry.decl.init = this.kernelInitValue();
+      }
+      this.endInitItem();
+    }
+    this.expect('}');
+  }
+
+  /** An initial value: an integer, `ATOMIC_INIT(n)`, or a location's address (`x` or `&x`). */
+  private kernelInitValue(): number {
+    const t = this.peek();
+    if (this.is('&')) { this.next(); return this.addressOf(this.ident('a location after &')); }
+    if (this.is('ATOMIC_INIT')) {
+      this.next();
+      this.expect('(', "'(' after ATOMIC_INIT");
+      const v = this.initValue();
+      this.expect(')', "')'");
+      return v;
+    }
+    if (t.kind === 'ident') return this.addressOf(this.next());
+    return this.initValue();
+  }
+
+  /** `(int *x, int **p, spinlock_t *s, atomic_t *v)`: every parameter is a pointer to a shared location. */
+  private kernelParams(ctx: ThreadCtx): void {
+    this.expect('(', "'(' starting the parameter list");
+    if (this.is('void') && this.is(')', 1)) this.next();
+    while (!this.is(')')) {
+      if (ctx.params.size > 0) this.expect(',', "',' or ')'");
+      const t = this.peek();
+      const type = this.kernelType();
+      if (!type.found) this.fail(t, `expected a parameter type ('int *', 'atomic_t *', 'spinlock_t *'), found ${this.found(t)}`);
+      this.expect('*', `'*' (parameters are pointers to shared locations)`);
+      while (this.is('*')) this.next();
+      const name = this.ident('a parameter name');
+      if (ctx.params.has(name.text)) this.fail(name, `parameter '${name.text}' appears twice`);
+      const known = this.locs.get(name.text);
+      if (known) {
+        known.implicit = false;
+        if (type.atomic) known.decl.atomic = true;
+      } else {
+        this.locs.set(name.text, { decl: { name: name.text, init: 0, atomic: type.atomic }, typed: true, tok: name });
+      }
+      ctx.params.set(name.text, type.atomic);
+    }
+    this.expect(')');
+  }
+
   private skipLocations(): void {
     this.next();
     this.expect('[', "'[' after 'locations'");
@@ -311,6 +574,7 @@ class Parser {
   }
 
   private statement(ctx: ThreadCtx, local: Set<string>): Instr[] {
+    if (this.kernel) return this.kernelStatement(ctx, local);
     const t = this.peek();
     if (this.is(';')) { this.next(); return []; }
     if (this.is('{')) return this.block(ctx);
@@ -555,6 +819,229 @@ class Parser {
     return { k: 'if', cond, then, else: els, label, line: start.line };
   }
 
+  // ---------------------------------------------------------------- kernel dialect: statements
+
+  /** Runs `read` with a fresh hoisting list; returns what it hoisted (memory reads and calls, in order) and its result. */
+  private hoisting<T>(read: () => T): [Instr[], T] {
+    const saved = this.hoisted;
+    this.hoisted = [];
+    try {
+      const v = read();
+      return [this.hoisted, v];
+    } finally {
+      this.hoisted = saved;
+    }
+  }
+
+  private fresh(ctx: ThreadCtx, hint: string): string {
+    const name = `$${hint}${ctx.synth++}`;
+    ctx.regs.add(name);
+    return name;
+  }
+
+  private kernelStatement(ctx: ThreadCtx, local: Set<string>): Instr[] {
+    const t = this.peek();
+    if (this.is(';')) { this.next(); return []; }
+    if (this.is('{')) return this.block(ctx);
+    if (t.kind === 'ident') {
+      switch (t.text) {
+        case 'while': case 'for': case 'do':
+          this.fail(t, `loops ('${t.text}') are not supported in litmus tests`);
+        case 'return': case 'goto': case 'break': case 'continue': case 'switch':
+          this.fail(t, `'${t.text}' is not supported in litmus tests`);
+        case 'if': return this.kernelIf(ctx);
+      }
+      if (KERNEL_TYPES.has(t.text) || t.text === 'const' || t.text === 'volatile') return this.kernelDeclaration(ctx, local);
+    }
+    // `(void)f(...)`: the cast only says the value is dropped.
+    if (this.is('(') && this.is('void', 1) && this.is(')', 2)) {
+      this.next(); this.next(); this.next();
+      const call = this.peek();
+      if (!(call.kind === 'ident' && this.is('(', 1))) this.fail(call, `expected a call after '(void)', found ${this.found(call)}`);
+    }
+    const start = this.peek();
+    if (this.is('*')) {
+      // Plain store `*x = e;` (or through a pointer register, `*r0 = e;`).
+      this.next();
+      const target = this.kernelPointer(ctx);
+      this.expect('=', "'=' (a plain store '*x = value;')");
+      const [pre, val] = this.hoisting(() => this.expr(ctx));
+      const end = this.expect(';');
+      return this.withLabel([...pre, { k: 'store', ...target, val, mo: 'na' }], start, end);
+    }
+    if (start.kind === 'ident' && this.is('(', 1)) {
+      const [pre] = this.hoisting(() => this.kernelCall(ctx, false));
+      const end = this.expect(';');
+      return this.withLabel(pre, start, end);
+    }
+    if (start.kind === 'ident' && this.is('=', 1)) {
+      const reg = this.next();
+      if (ctx.params.has(reg.text)) this.fail(reg, `cannot assign to location '${reg.text}'; use WRITE_ONCE(*${reg.text}, ...) or *${reg.text} = ...`);
+      if (/^P\d+$/.test(reg.text)) this.fail(reg, `'${reg.text}' names a thread; pick another register name`);
+      // herd lets a register be used without a declaration; so does this reader.
+      this.next();
+      const instrs = this.kernelAssignment(ctx, start, reg.text);
+      ctx.regs.add(reg.text);
+      return instrs;
+    }
+    this.fail(start, `expected a statement, found ${this.found(start)}`);
+  }
+
+  /** `int r0;`, `int *r0;`, `int a = READ_ONCE(*x), b;` */
+  private kernelDeclaration(ctx: ThreadCtx, local: Set<string>): Instr[] {
+    const start = this.peek();
+    this.kernelType();
+    const out: Instr[] = [];
+    for (;;) {
+      // A pointer register holds an address: still a number to the engine.
+      while (this.is('*')) this.next();
+      const reg = this.ident('a register name');
+      if (ctx.params.has(reg.text)) this.fail(reg, `register '${reg.text}' has the name of a location parameter`);
+      if (local.has(reg.text)) this.fail(reg, `register '${reg.text}' is declared twice in this block`);
+      if (/^P\d+$/.test(reg.text)) this.fail(reg, `'${reg.text}' names a thread; pick another register name`);
+      local.add(reg.text);
+      if (this.is('=')) {
+        this.next();
+        out.push(...this.kernelInit(ctx, start, reg.text));
+      }
+      ctx.regs.add(reg.text);
+      if (this.is(',')) { this.next(); continue; }
+      this.expect(';', "';', ',' or '=' after the register name");
+      return out;
+    }
+  }
+
+  /** The initialiser of a declared register, up to (not including) ',' or ';'. */
+  private kernelInit(ctx: ThreadCtx, start: Token, reg: string): Instr[] {
+    const [pre, val] = this.hoisting(() => this.expr(ctx));
+    return this.withLabel(this.assignInto(pre, val, reg), start, this.toks[this.pos - 1]);
+  }
+
+  /** After `reg =`: any expression, its reads and calls hoisted in front. Consumes the `;`. */
+  private kernelAssignment(ctx: ThreadCtx, start: Token, reg: string): Instr[] {
+    const [pre, val] = this.hoisting(() => this.expr(ctx));
+    const end = this.expect(';');
+    return this.withLabel(this.assignInto(pre, val, reg), start, end);
+  }
+
+  /**
+   * `reg = <val>` after `pre`. When val is just the result register of the last hoisted access,
+   * the access writes `reg` itself, so `r0 = READ_ONCE(*x)` is one load into r0 as in the C11 dialect.
+   */
+  private assignInto(pre: Instr[], val: Expr, reg: string): Instr[] {
+    const last = pre[pre.length - 1];
+    if (val.k === 'reg' && val.r.startsWith('$') && last) {
+      if ((last.k === 'load' || last.k === 'rmw' || last.k === 'cas') && last.reg === val.r) return [...pre.slice(0, -1), { ...last, reg }];
+      if ((last.k === 'cas' || last.k === 'update') && last.okReg === val.r) return [...pre.slice(0, -1), { ...last, okReg: reg }];
+    }
+    return [...pre, { k: 'let', reg, val }];
+  }
+
+  private kernelIf(ctx: ThreadCtx): Instr[] {
+    const start = this.next();
+    this.expect('(', "'(' after 'if'");
+    const [pre, cond] = this.hoisting(() => this.expr(ctx));
+    const close = this.expect(')', "')' closing the condition");
+    const label = this.label(start, close);
+    this.enter(start);
+    const then = this.branch(ctx);
+    let els: Instr[] = [];
+    if (this.is('else')) {
+      this.next();
+      els = this.branch(ctx);
+    }
+    this.leave();
+    return [...pre.map(i => ({ ...i, label, line: start.line })), { k: 'if', cond, then, else: els, label, line: start.line }];
+  }
+
+  /** A location parameter (`x`) or a register holding an address (`r0`, shown as `*r0`). */
+  private kernelPointer(ctx: ThreadCtx): Target {
+    const t = this.peek();
+    if (this.is('(') || this.is('&')) this.fail(t, 'pointer arithmetic is not supported; name a location parameter or a pointer register');
+    const name = this.ident('a location');
+    if (this.is('+') || this.is('-') || this.is('[')) this.fail(this.peek(), 'pointer arithmetic is not supported');
+    if (ctx.params.has(name.text)) return { loc: name.text };
+    if (ctx.regs.has(name.text)) return { loc: `*${name.text}`, addr: { k: 'reg', r: name.text } };
+    this.fail(name, `unknown location '${name.text}' (not a parameter of P${ctx.index})`);
+  }
+
+  /**
+   * A kernel primitive call; its instructions go to the hoisting list. Returns its value
+   * (`needValue`: the call is part of an expression, so it must have one).
+   */
+  private kernelCall(ctx: ThreadCtx, needValue: boolean): Expr | undefined {
+    const fn = this.next();
+    const name = fn.text;
+    const prim = KERNEL_PRIMITIVES.get(name);
+    if (!prim) {
+      const why = unsupportedReason(name);
+      if (why) this.fail(fn, why);
+      if (isC11Word(name)) this.fail(fn, `'${name}' is a C11 atomic; a kernel litmus test uses READ_ONCE, WRITE_ONCE, smp_* and the kernel's atomic_* operations`);
+      this.fail(fn, `unknown kernel primitive '${name}'`);
+    }
+    if (needValue && !prim.returns) this.fail(fn, `'${name}' returns no value`);
+    this.expect('(', "'('");
+    const targets: Target[] = [];
+    const vals: Expr[] = [];
+    const arity = `'${name}' takes ${prim.args.length} argument${prim.args.length === 1 ? '' : 's'}`;
+    prim.args.forEach((shape, i) => {
+      if (i > 0) {
+        if (this.is(')')) this.fail(this.peek(), arity);
+        this.expect(',', "','");
+      } else if (this.is(')')) this.fail(this.peek(), arity);
+      if (shape === 'val') { vals.push(this.expr(ctx)); return; }
+      if (shape === 'lval') {
+        if (!this.is('*')) this.fail(this.peek(), `'${name}' takes the location itself: ${name}(*${this.peek().text}${prim.args.length > 1 ? ', ...' : ''})`);
+        this.next();
+      } else if (this.is('*')) {
+        this.fail(this.peek(), `'${name}' takes a pointer: ${name}(${this.peek(1).text}${prim.args.length > 1 ? ', ...' : ''}), without '*'`);
+      }
+      targets.push(this.kernelPointer(ctx));
+    });
+    if (!this.is(')')) this.fail(this.peek(), this.is(',') || prim.args.length === 0 ? arity : `expected ')', found ${this.found(this.peek())}`);
+    this.next();
+    let lowered;
+    try {
+      lowered = prim.lower(targets, vals, hint => this.fresh(ctx, hint));
+    } catch (e) {
+      if (e instanceof Unsupported) this.fail(fn, `'${name}': ${e.message}`);
+      throw e;
+    }
+    this.hoisted.push(...lowered.instrs);
+    return lowered.value;
+  }
+
+  /** Kernel dialect: the operand forms that touch memory or name a location. */
+  private kernelOperand(ctx: ThreadCtx, t: Token): Expr | undefined {
+    const hoist = () => {
+      if (this.shortCircuit > 0) this.fail(t, "a memory access on the right of '&&' or '||' is not supported (it would run unconditionally); read it into a register first");
+    };
+    if (this.is('*')) {
+      hoist();
+      this.next();
+      const target = this.kernelPointer(ctx);
+      const r = this.fresh(ctx, 'r');
+      this.hoisted.push({ k: 'load', reg: r, ...target, mo: 'na' });
+      return { k: 'reg', r };
+    }
+    if (this.is('&')) {
+      this.next();
+      const loc = this.ident('a location after &');
+      if (!ctx.params.has(loc.text)) this.fail(loc, `unknown location '${loc.text}' (not a parameter of P${ctx.index})`);
+      return { k: 'const', v: this.addressOf(loc) };
+    }
+    if (t.kind === 'ident' && this.is('(', 1)) {
+      hoist();
+      return this.kernelCall(ctx, true);
+    }
+    if (t.kind === 'ident' && ctx.params.has(t.text) && !ctx.regs.has(t.text)) {
+      // A parameter is a pointer: as a value it is the location's address.
+      this.next();
+      return { k: 'const', v: this.addressOf(t) };
+    }
+    return undefined;
+  }
+
   // ---------------------------------------------------------------- C expressions over registers
 
   private static readonly LEVELS: BinOp[][] = [
@@ -568,7 +1055,14 @@ class Parser {
     let a = this.expr(ctx, level + 1);
     while (this.peek().kind === 'punct' && (Parser.LEVELS[level] as string[]).includes(this.peek().text)) {
       const op = this.next().text as BinOp;
-      const b = this.expr(ctx, level + 1);
+      const lazy = op === '&&' || op === '||';
+      if (lazy) this.shortCircuit++;
+      let b: Expr;
+      try {
+        b = this.expr(ctx, level + 1);
+      } finally {
+        if (lazy) this.shortCircuit--;
+      }
       a = { k: 'bin', op, a, b };
     }
     return a;
@@ -591,6 +1085,10 @@ class Parser {
         const e = this.expr(ctx);
         this.expect(')', "')'");
         return e;
+      }
+      if (this.kernel) {
+        const e = this.kernelOperand(ctx, t);
+        if (e) return e;
       }
       if (this.is('*')) this.fail(t, 'memory reads cannot be part of an expression; read into a register first (int r = *x;)');
       if (this.is('~')) this.fail(t, "bitwise complement '~' is not supported");
@@ -670,6 +1168,13 @@ class Parser {
   }
 
   private condValue(): number {
+    // A kernel test compares pointers with addresses: `0:r0=x` (or `&x`).
+    if (this.kernel && (this.is('&') || (this.peek().kind === 'ident' && this.locs.has(this.peek().text)))) {
+      if (this.is('&')) this.next();
+      const loc = this.ident('a location');
+      if (!this.locs.has(loc.text)) this.fail(loc, `unknown location '${loc.text}' in the condition`);
+      return this.addressOf(loc);
+    }
     let neg = false;
     if (this.is('-')) { this.next(); neg = true; }
     const t = this.peek();
@@ -677,5 +1182,17 @@ class Parser {
     this.next();
     const v = numberValue(t.text);
     return neg ? -v : v;
+  }
+}
+
+/** A condition over one thread's registers as an expression over them. */
+function condExpr(c: Cond): Expr {
+  switch (c.k) {
+    case 'true': return { k: 'const', v: 1 };
+    case 'eqReg': return { k: 'bin', op: '==', a: { k: 'reg', r: c.reg }, b: { k: 'const', v: c.v } };
+    case 'eqLoc': throw new Error('a location in a filter conjunct');
+    case 'and': return { k: 'bin', op: '&&', a: condExpr(c.a), b: condExpr(c.b) };
+    case 'or': return { k: 'bin', op: '||', a: condExpr(c.a), b: condExpr(c.b) };
+    case 'not': return { k: 'not', a: condExpr(c.a) };
   }
 }

@@ -2,8 +2,9 @@
 // exactly (fetch_update with a guard, `assume`, loop bounds, fetch_max/min) is printed as the
 // closest C plus a note in the file, so the text never claims to be the scenario when it is not.
 
-import type { Cond, Expr, Instr, Mode, Program } from '../memory/ir';
+import { locationAt, type Cond, type Expr, type Instr, type Mode, type Program } from '../memory/ir';
 import { SYNTHETIC_EXPECTED, SYNTHETIC_OK } from './parse';
+import { printKernelLitmus } from './print-kernel';
 
 const ORDER: Record<Mode, string> = {
   na: 'memory_order_relaxed',
@@ -26,9 +27,12 @@ const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export interface PrintOptions {
   /** Printed as herd's quoted doc string under the header. */
   doc?: string;
+  /** 'kernel' prints the Linux kernel dialect (for programs explored under LKMM); default 'c11'. */
+  dialect?: 'c11' | 'kernel';
 }
 
 export function printLitmus(p: Program, opts: PrintOptions = {}): string {
+  if (opts.dialect === 'kernel') return printKernelLitmus(p, { doc: opts.doc });
   const notes: string[] = [];
   const locNames = new Set(p.locations.map(l => l.name));
   const threadPrinters = p.threads.map(() => new ThreadPrinter(locNames, notes));
@@ -350,19 +354,36 @@ function instrWrites(i: Instr): string[] {
 }
 
 /** The condition as herd writes it (`~exists (0:r0=1 /\ x=2)`), for summaries. */
-export function conditionText(p: Program): string | null {
-  if (!p.condition) return null;
-  const q = p.condition.quantifier === 'not exists' ? '~exists' : p.condition.quantifier;
+export interface ConditionTextOptions {
+  /** Show values that are locations' addresses as the locations' names (kernel tests, where registers hold pointers). */
+  addresses?: boolean;
+}
+
+/** A value as a condition writes it: a location's name when it is that location's address. */
+export function valueText(p: Pick<Program, 'locations'>, v: number, opts: ConditionTextOptions = {}): string {
+  if (!opts.addresses) return String(v);
+  const i = locationAt(p.locations.length, v);
+  return i >= 0 ? p.locations[i].name : String(v);
+}
+
+/** A proposition in herd's notation. */
+export function propositionText(p: Pick<Program, 'locations'>, cond: Cond, opts: ConditionTextOptions = {}): string {
   const go = (c: Cond, top = false): string => {
     const wrap = (s: string) => (top ? s : `(${s})`);
     switch (c.k) {
       case 'true': return 'true';
-      case 'eqReg': return `${c.thread}:${c.reg}=${c.v}`;
-      case 'eqLoc': return `${c.loc}=${c.v}`;
+      case 'eqReg': return `${c.thread}:${c.reg}=${valueText(p, c.v, opts)}`;
+      case 'eqLoc': return `${c.loc}=${valueText(p, c.v, opts)}`;
       case 'and': return wrap(`${go(c.a)} /\\ ${go(c.b)}`);
       case 'or': return wrap(`${go(c.a)} \\/ ${go(c.b)}`);
       case 'not': return `~${go(c.a)}`;
     }
   };
-  return `${q} (${go(p.condition.cond, true)})`;
+  return go(cond, true);
+}
+
+export function conditionText(p: Program, opts: ConditionTextOptions = {}): string | null {
+  if (!p.condition) return null;
+  const q = p.condition.quantifier === 'not exists' ? '~exists' : p.condition.quantifier;
+  return `${q} (${propositionText(p, p.condition.cond, opts)})`;
 }

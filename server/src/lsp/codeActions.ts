@@ -92,6 +92,10 @@ export function codeActions(
         diagnostics: matchingDiagnostics(f, index, context.diagnostics),
         edit: workspaceEdit(doc, f.fix!.edits),
       });
+      // Other verified ways to the same end, after the preferred one.
+      for (const alt of f.alternatives ?? []) {
+        out.push({ title: alt.title, kind: CodeActionKind.QuickFix, diagnostics: matchingDiagnostics(f, index, context.diagnostics), edit: workspaceEdit(doc, alt.edits) });
+      }
     }
   }
   // Every finding with a counterexample can be replayed from the diagnostic itself.

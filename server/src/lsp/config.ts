@@ -2,12 +2,13 @@
 // replaced by its default with a warning (the output channel shows it), never an exception.
 
 import type { RuleId, Severity } from '../protocol/finding';
+import { MODEL_CHOICES, type ModelChoice } from '../protocol/memoryModel';
 
 export type SeveritySetting = Severity | 'off';
 
 export interface Settings {
   enable: boolean;
-  model: 'c11';
+  model: ModelChoice;
   budget: { maxExecutions: number; timeoutMs: number };
   severity: Partial<Record<RuleId, SeveritySetting>>;
   hints: boolean;
@@ -21,7 +22,7 @@ export const RULE_IDS: readonly RuleId[] = [
 
 export const DEFAULT_SETTINGS: Settings = Object.freeze({
   enable: true,
-  model: 'c11',
+  model: 'auto',
   // Large enough for every scenario the protocol model builds (they have a handful of events per
   // thread); the time bound is what keeps a pathological file from holding a worker.
   budget: Object.freeze({ maxExecutions: 100_000, timeoutMs: 5_000 }),
@@ -30,7 +31,6 @@ export const DEFAULT_SETTINGS: Settings = Object.freeze({
 }) as Settings;
 
 const SEVERITIES: readonly SeveritySetting[] = ['error', 'warning', 'info', 'hint', 'off'];
-const MODELS = ['c11'] as const;
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -68,8 +68,8 @@ export function parseSettings(raw: unknown): { settings: Settings; warnings: str
 
   let model: Settings['model'] = DEFAULT_SETTINGS.model;
   if (raw.model !== undefined && raw.model !== null) {
-    if ((MODELS as readonly unknown[]).includes(raw.model)) model = raw.model as Settings['model'];
-    else warnings.push(`refcountReview.model: ${JSON.stringify(raw.model)} is not a supported model (${MODELS.join(', ')}); using "c11".`);
+    if ((MODEL_CHOICES as readonly unknown[]).includes(raw.model)) model = raw.model as Settings['model'];
+    else warnings.push(`refcountReview.model: ${JSON.stringify(raw.model)} is not a supported model (${MODEL_CHOICES.join(', ')}); using "auto".`);
   }
 
   const severity: Settings['severity'] = {};

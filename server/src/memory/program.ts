@@ -2,7 +2,7 @@
 // events stay as they are; registers become slots; `if` and bounded `while` become jumps. Running a
 // thread between two memory events is deterministic, so the explorer only branches at events.
 
-import type { Expr, Instr, Mode, Program, RmwOp } from './ir';
+import type { Expr, Instr, KernelFence, LockRole, ModelName, Mode, Program, RmwOp } from './ir';
 
 export type Eval = (regs: number[]) => number;
 
@@ -10,8 +10,18 @@ export type Eval = (regs: number[]) => number;
 export interface EventOp {
   k: 'ev';
   kind: 'load' | 'store' | 'rmw' | 'cas' | 'update' | 'fence';
-  /** Location index (−1 for fences). */
+  /** Location index (−1 for fences and for accesses through `addr`). */
   loc: number;
+  /** lkmm: the address the access goes to, when it is computed from registers. */
+  addr?: Eval;
+  /** Register slots each computed part reads (the sources of address and data dependencies). */
+  addrRegs: number[];
+  valRegs: number[];
+  /** lkmm: a void kernel atomic (its read is tagged noreturn). */
+  noreturn: boolean;
+  /** lkmm: which kernel barrier a fence is. */
+  kernel?: KernelFence;
+  lock?: LockRole;
   /** Mode of a load/store/fence; success mode of RMW-like ops. */
   mo: Mode;
   /** Failure mode of cas/update (read only). */
@@ -35,10 +45,10 @@ export interface EventOp {
 
 export type Op =
   | EventOp
-  | { k: 'let'; slot: number; val: Eval }
-  | { k: 'jz'; cond: Eval; target: number }   // jump when cond evaluates to 0
+  | { k: 'let'; slot: number; val: Eval; regs: number[] }
+  | { k: 'jz'; cond: Eval; target: number; regs: number[] }   // jump when cond evaluates to 0
   | { k: 'jmp'; target: number }
-  | { k: 'assume'; cond: Eval };
+  | { k: 'assume'; cond: Eval; regs: number[] };
 
 export interface ThreadCode {
   name: string;
@@ -50,6 +60,7 @@ export interface ThreadCode {
 
 export interface Compiled {
   program: Program;
+  model: ModelName;
   locNames: string[];
   locIndex: Map<string, number>;
   threads: ThreadCode[];
@@ -106,8 +117,13 @@ const VALID_STORE: Mode[] = ['na', 'rlx', 'rel', 'sc'];
 const VALID_RMW: Mode[] = ['rlx', 'acq', 'rel', 'acq_rel', 'sc'];
 const VALID_FAIL: Mode[] = ['rlx', 'acq', 'sc'];
 const VALID_FENCE: Mode[] = ['acq', 'rel', 'acq_rel', 'sc'];
+// Kernel modes (see the contract in ir.ts): 'sc' on an RMW is the fully ordered variant.
+const LK_LOAD: Mode[] = ['na', 'rlx', 'acq'];
+const LK_STORE: Mode[] = ['na', 'rlx', 'rel'];
+const LK_RMW: Mode[] = ['rlx', 'acq', 'rel', 'sc'];
 
-export function compile(program: Program): Compiled {
+export function compile(program: Program, model: ModelName = 'rc11'): Compiled {
+  const lk = model === 'lkmm';
   const locNames = program.locations.map(l => l.name);
   const locIndex = new Map<string, number>();
   program.locations.forEach((l, i) => {
@@ -134,7 +150,8 @@ export function compile(program: Program): Compiled {
       return i;
     };
     const check = (what: string, m: Mode, valid: Mode[], loc: number | undefined): void => {
-      if (!valid.includes(m)) throw new ProgramError(`thread ${t.name}: ${what} cannot have mode ${m}`);
+      if (!valid.includes(m)) throw new ProgramError(`thread ${t.name}: ${what} cannot have mode ${m}${lk ? ' under the Linux kernel memory model' : ''}`);
+      if (lk) { if (m === 'na') hasNonAtomic = true; return; }
       if (loc !== undefined) {
         const atomic = program.locations[loc].atomic;
         if (atomic && m === 'na') throw new ProgramError(`thread ${t.name}: non-atomic ${what} of atomic location ${locNames[loc]}`);
@@ -143,31 +160,68 @@ export function compile(program: Program): Compiled {
       }
       if (m === 'sc') hasSc = true;
     };
-    const ev = (i: Instr, partial: Omit<EventOp, 'k' | 'pc' | 'label' | 'site' | 'line' | 'oldSlot' | 'okSlot' | 'weak' | 'fail'> & Partial<EventOp>): EventOp => ({
-      k: 'ev', oldSlot: -1, okSlot: -1, weak: false, fail: partial.mo, ...partial,
+    const regsOf = (e: Expr | undefined): number[] => (e ? readRegs(e, slot) : []);
+    /** Resolves an access's location: static, or (lkmm) computed from `addr`. */
+    const target = (i: { loc: string; addr?: Expr }): { loc: number; addr?: Eval; addrRegs: number[] } => {
+      if (!i.addr) return { loc: locOf(i.loc), addrRegs: [] };
+      if (!lk) throw new ProgramError(`thread ${t.name}: accesses through a pointer (${i.loc}) need the Linux kernel memory model`);
+      return { loc: -1, addr: ex(i.addr), addrRegs: regsOf(i.addr) };
+    };
+    const ev = (i: Instr, partial: Omit<EventOp, 'k' | 'pc' | 'label' | 'site' | 'line' | 'oldSlot' | 'okSlot' | 'weak' | 'fail' | 'addrRegs' | 'valRegs' | 'noreturn'> & Partial<EventOp>): EventOp => ({
+      k: 'ev', oldSlot: -1, okSlot: -1, weak: false, fail: partial.mo, addrRegs: [], valRegs: [], noreturn: false, ...partial,
       pc: pcCounter++, label: i.label ?? describe(i), site: i.site, line: i.line,
     });
     const emit = (body: Instr[]): void => {
       for (const i of body) {
         switch (i.k) {
-          case 'load': { const loc = locOf(i.loc); check('load', i.mo, VALID_LOAD, loc); ops.push(ev(i, { kind: 'load', loc, mo: i.mo, oldSlot: i.reg ? slot(i.reg) : -1 })); break; }
-          case 'store': { const loc = locOf(i.loc); check('store', i.mo, VALID_STORE, loc); ops.push(ev(i, { kind: 'store', loc, mo: i.mo, val: ex(i.val) })); break; }
-          case 'rmw': { const loc = locOf(i.loc); check('read-modify-write', i.mo, VALID_RMW, loc); ops.push(ev(i, { kind: 'rmw', loc, mo: i.mo, op: i.op, val: ex(i.val), oldSlot: i.reg ? slot(i.reg) : -1 })); break; }
+          case 'load': {
+            const tg = target(i); check('load', i.mo, lk ? LK_LOAD : VALID_LOAD, tg.loc < 0 ? undefined : tg.loc);
+            ops.push(ev(i, { kind: 'load', ...tg, mo: i.mo, oldSlot: i.reg ? slot(i.reg) : -1 }));
+            break;
+          }
+          case 'store': {
+            const tg = target(i); check('store', i.mo, lk ? LK_STORE : VALID_STORE, tg.loc < 0 ? undefined : tg.loc);
+            if (i.lock && i.mo !== 'rel') throw new ProgramError(`thread ${t.name}: spin_unlock must be a release store`);
+            ops.push(ev(i, { kind: 'store', ...tg, mo: i.mo, val: ex(i.val), valRegs: regsOf(i.val), lock: i.lock }));
+            break;
+          }
+          case 'rmw': {
+            const tg = target(i); check('read-modify-write', i.mo, lk ? LK_RMW : VALID_RMW, tg.loc < 0 ? undefined : tg.loc);
+            if (i.noreturn && lk && i.mo !== 'rlx') throw new ProgramError(`thread ${t.name}: a void kernel atomic is unordered (mode rlx)`);
+            ops.push(ev(i, { kind: 'rmw', ...tg, mo: i.mo, op: i.op, val: ex(i.val), valRegs: regsOf(i.val), oldSlot: i.reg ? slot(i.reg) : -1, noreturn: !!i.noreturn && lk }));
+            break;
+          }
           case 'cas': {
-            const loc = locOf(i.loc); check('compare-exchange', i.succ, VALID_RMW, loc); check('compare-exchange failure', i.fail, VALID_FAIL, loc);
-            ops.push(ev(i, { kind: 'cas', loc, mo: i.succ, fail: i.fail, expected: ex(i.expected), val: ex(i.desired), oldSlot: i.reg ? slot(i.reg) : -1, okSlot: i.okReg ? slot(i.okReg) : -1, weak: !!i.weak }));
+            const tg = target(i); const l = tg.loc < 0 ? undefined : tg.loc;
+            check('compare-exchange', i.succ, lk ? LK_RMW : VALID_RMW, l);
+            if (!lk) check('compare-exchange failure', i.fail, VALID_FAIL, l);
+            let okSlot = i.okReg ? slot(i.okReg) : -1;
+            if (i.lock === 'lock' && okSlot < 0) okSlot = slot(`$lock${ops.length}`);
+            ops.push(ev(i, { kind: 'cas', ...tg, mo: i.succ, fail: lk ? 'rlx' : i.fail, expected: ex(i.expected), val: ex(i.desired), valRegs: regsOf(i.desired), oldSlot: i.reg ? slot(i.reg) : -1, okSlot, weak: !!i.weak && !lk, lock: i.lock }));
+            // spin_lock: an execution in which the lock is never free does not finish.
+            if (i.lock === 'lock') { const s0 = okSlot; ops.push({ k: 'assume', cond: regs => regs[s0], regs: [] }); }
             break;
           }
           case 'update': {
-            const loc = locOf(i.loc); check('update', i.succ, VALID_RMW, loc); check('update failure', i.fail, VALID_FAIL, loc);
-            ops.push(ev(i, { kind: 'update', loc, mo: i.succ, fail: i.fail, guard: i.guard ? ex(i.guard) : undefined, next: ex(i.next), oldSlot: slot(i.oldReg), okSlot: i.okReg ? slot(i.okReg) : -1 }));
+            const loc = locOf(i.loc); check('update', i.succ, lk ? LK_RMW : VALID_RMW, loc);
+            if (!lk) check('update failure', i.fail, VALID_FAIL, loc);
+            ops.push(ev(i, { kind: 'update', loc, mo: i.succ, fail: lk ? 'rlx' : i.fail, guard: i.guard ? ex(i.guard) : undefined, next: ex(i.next), valRegs: regsOf(i.next).filter(x => x !== slot(i.oldReg)), oldSlot: slot(i.oldReg), okSlot: i.okReg ? slot(i.okReg) : -1 }));
             break;
           }
-          case 'fence': check('fence', i.mo, VALID_FENCE, undefined); ops.push(ev(i, { kind: 'fence', loc: -1, mo: i.mo })); break;
-          case 'let': ops.push({ k: 'let', slot: slot(i.reg), val: ex(i.val) }); break;
-          case 'assume': ops.push({ k: 'assume', cond: ex(i.cond) }); break;
+          case 'fence': {
+            if (lk) {
+              if (!i.kernel) throw new ProgramError(`thread ${t.name}: C11 fence(${i.mo}) under the Linux kernel memory model; use a kernel barrier such as smp_mb()`);
+              ops.push(ev(i, { kind: 'fence', loc: -1, mo: 'sc', kernel: i.kernel }));
+            } else {
+              if (i.kernel) throw new ProgramError(`thread ${t.name}: kernel barrier ${i.kernel} needs the Linux kernel memory model`);
+              check('fence', i.mo, VALID_FENCE, undefined); ops.push(ev(i, { kind: 'fence', loc: -1, mo: i.mo }));
+            }
+            break;
+          }
+          case 'let': ops.push({ k: 'let', slot: slot(i.reg), val: ex(i.val), regs: regsOf(i.val) }); break;
+          case 'assume': ops.push({ k: 'assume', cond: ex(i.cond), regs: regsOf(i.cond) }); break;
           case 'if': {
-            const jz: Op = { k: 'jz', cond: ex(i.cond), target: -1 };
+            const jz: Op = { k: 'jz', cond: ex(i.cond), target: -1, regs: regsOf(i.cond) };
             ops.push(jz);
             emit(i.then);
             if (i.else.length > 0) {
@@ -183,12 +237,12 @@ export function compile(program: Program): Compiled {
             if (!(i.bound >= 0 && i.bound <= 64)) throw new ProgramError(`thread ${t.name}: loop bound must be between 0 and 64`);
             // counter = 0; L: if !cond goto END; assume(counter < bound); counter++; body; goto L; END:
             const counter = slot(`$loop${ops.length}`);
-            ops.push({ k: 'let', slot: counter, val: () => 0 });
+            ops.push({ k: 'let', slot: counter, val: () => 0, regs: [] });
             const head = ops.length;
-            const jz: Op = { k: 'jz', cond: ex(i.cond), target: -1 };
+            const jz: Op = { k: 'jz', cond: ex(i.cond), target: -1, regs: regsOf(i.cond) };
             ops.push(jz);
-            ops.push({ k: 'assume', cond: regs => (regs[counter] < i.bound ? 1 : 0) });
-            ops.push({ k: 'let', slot: counter, val: regs => regs[counter] + 1 });
+            ops.push({ k: 'assume', cond: regs => (regs[counter] < i.bound ? 1 : 0), regs: [] });
+            ops.push({ k: 'let', slot: counter, val: regs => regs[counter] + 1, regs: [] });
             emit(i.body);
             ops.push({ k: 'jmp', target: head });
             jz.target = ops.length;
@@ -202,7 +256,7 @@ export function compile(program: Program): Compiled {
     if (ti >= 31) throw new ProgramError('at most 31 threads are supported');
     return { name: t.name, ops, regNames, mayWrite: mayWriteFrom(ops) };
   });
-  return { program, locNames, locIndex, threads, hasSc, hasNonAtomic };
+  return { program, model, locNames, locIndex, threads, hasSc, hasNonAtomic };
 }
 
 /** Backward fixpoint over the flat code: which locations may still be written from each pc. */
@@ -218,13 +272,28 @@ function mayWriteFrom(ops: Op[]): number[] {
       switch (op.k) {
         case 'jmp': m = may[op.target]; break;
         case 'jz': m = may[pc + 1] | may[op.target]; break;
-        case 'ev': m = may[pc + 1] | (op.kind !== 'load' && op.kind !== 'fence' ? 1 << op.loc : 0); break;
+        case 'ev': m = may[pc + 1] | (op.kind !== 'load' && op.kind !== 'fence' ? (op.loc < 0 ? -1 : 1 << op.loc) : 0); break;
         default: m = may[pc + 1];
       }
       if (m !== may[pc]) { may[pc] = m; changed = true; }
     }
   }
   return may;
+}
+
+/** Register slots an expression reads (syntactically, as herd counts dependencies). */
+function readRegs(e: Expr, slot: (name: string) => number): number[] {
+  const out = new Set<number>();
+  const walk = (x: Expr): void => {
+    switch (x.k) {
+      case 'reg': out.add(slot(x.r)); break;
+      case 'not': walk(x.a); break;
+      case 'bin': walk(x.a); walk(x.b); break;
+      default: break;
+    }
+  };
+  walk(e);
+  return [...out];
 }
 
 function compileExpr(e: Expr, slot: (name: string) => number): Eval {
@@ -256,10 +325,16 @@ export function describe(i: Instr): string {
     case 'rmw': return `${i.reg ? i.reg + ' = ' : ''}fetch_${i.op}(${i.loc}, ${describeExpr(i.val)}, ${i.mo})`;
     case 'cas': return `${i.okReg ? i.okReg + ' = ' : ''}cas${i.weak ? '_weak' : ''}(${i.loc}, ${describeExpr(i.expected)} -> ${describeExpr(i.desired)}, ${i.succ}, ${i.fail})`;
     case 'update': return `${i.oldReg} = update(${i.loc}, ${i.guard ? describeExpr(i.guard) + ' ? ' : ''}${describeExpr(i.next)}, ${i.succ}, ${i.fail})`;
-    case 'fence': return `fence(${i.mo})`;
+    case 'fence': return i.kernel ? KERNEL_FENCE_TEXT[i.kernel] : `fence(${i.mo})`;
     case 'let': return `${i.reg} = ${describeExpr(i.val)}`;
     case 'assume': return `assume(${describeExpr(i.cond)})`;
     case 'if': return `if ${describeExpr(i.cond)}`;
     case 'while': return `while ${describeExpr(i.cond)}`;
   }
 }
+
+const KERNEL_FENCE_TEXT: Record<KernelFence, string> = {
+  mb: 'smp_mb()', rmb: 'smp_rmb()', wmb: 'smp_wmb()', before_atomic: 'smp_mb__before_atomic()', after_atomic: 'smp_mb__after_atomic()',
+  after_spinlock: 'smp_mb__after_spinlock()', after_unlock_lock: 'smp_mb__after_unlock_lock()', rcu_read_lock: 'rcu_read_lock()',
+  rcu_read_unlock: 'rcu_read_unlock()', synchronize_rcu: 'synchronize_rcu()',
+};

@@ -1,7 +1,20 @@
 // What an exploration reports. Everything here is plain JSON (the CLI prints it, the webview
 // replays it), so only numbers, strings, booleans, arrays and plain objects.
 
-import type { Mode } from './ir';
+import type { ModelName, Mode } from './ir';
+
+export type { ModelName };
+
+/** How verdict text names a model. */
+export const MODEL_TITLES: Record<ModelName, string> = {
+  rc11: 'C11/Rust memory model (RC11)',
+  lkmm: 'Linux kernel memory model (LKMM)',
+};
+
+/** "Checked under the ..." line for verdicts. */
+export function checkedUnder(model: ModelName): string {
+  return `Checked under the ${MODEL_TITLES[model]}`;
+}
 
 export type EventKind = 'R' | 'W' | 'U' | 'F';
 //  R: read (load, failed CAS/update)   W: write (store)   U: successful RMW (read+write)   F: fence
@@ -49,6 +62,13 @@ export interface Race {
 }
 
 export interface Trace {
+  /** The model whose execution this is (always set by the engine; absent only in hand-made traces). */
+  model?: ModelName;
+  /**
+   * Set when the step order is not a timeline (LKMM executions with load buffering: a read may take
+   * its value from a write that appears later in the steps). Plain words for the simulator.
+   */
+  orderNote?: string;
   threads: string[];
   locations: { name: string; init: number; atomic: boolean }[];
   steps: TraceStep[];
@@ -72,9 +92,15 @@ export interface Bounded {
 
 export interface ExploreResult {
   program: string;
+  /** The memory model the program was explored under (always set by the engine). */
+  model?: ModelName;
   /** Consistent, complete executions found (each execution graph once). */
   executions: number;
-  /** Leaves of the search (complete executions plus dead ends); executions/explored is the search's efficiency. */
+  /**
+   * Leaves of the search (complete executions plus dead ends); executions/explored is the search's
+   * efficiency. Under LKMM: candidate executions checked against the axioms plus path combinations
+   * pruned before that.
+   */
   explored: number;
   /** Executions discarded by `assume` or a loop bound. */
   blocked: number;
@@ -89,6 +115,8 @@ export interface ExploreResult {
 }
 
 export interface Budget {
+  /** The memory model to explore under; default 'rc11'. */
+  model?: ModelName;
   /** Stop after this many search leaves. */
   maxExplored?: number;
   /** Stop after this many milliseconds. */

@@ -92,6 +92,7 @@ export function buildTrace(g: Graph, c: Compiled, registers: Record<string, numb
     mo[name] = list.map(stepOf);
   });
   const trace: Trace = {
+    model: 'rc11',
     threads: c.threads.map(t => t.name),
     locations: c.program.locations.map(l => ({ name: l.name, init: l.init, atomic: l.atomic })),
     steps, final, registers, mo,

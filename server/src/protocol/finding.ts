@@ -1,7 +1,7 @@
 // What a review reports about one file: findings in LSP coordinates (0-based line/character),
 // each self-contained so the CLI, the language server and the simulator can use it as is.
 
-import type { Program } from '../memory/ir';
+import type { ModelName, Program } from '../memory/ir';
 import type { Trace } from '../memory/result';
 
 export interface Position { line: number; character: number }
@@ -46,6 +46,11 @@ export interface Finding {
   /** The ordering(s) found at the site, e.g. "Relaxed/Relaxed". */
   ordering: string;
   fix: Fix | null;
+  /**
+   * Other verified fixes for the same finding, not preferred (e.g. Release on the decrement plus
+   * fence(Acquire) on the last-reference path, instead of AcqRel).
+   */
+  alternatives?: Fix[];
   related: Related[];
   trace: Trace | null;
   /** Id of the scenario (within the file's review) that produced it, for the simulator. */
@@ -58,6 +63,8 @@ export interface ScenarioView {
   title: string;
   file: string;
   program: Program;
+  /** The memory model the program is explored under (the simulator re-runs it under the same one). */
+  model?: ModelName;
   /** Indexed by the `site` tag of the program's instructions. */
   sites: { file: string; range: Range; text: string; role: string; orderingRanges: { range: Range; which: 'success' | 'failure' | 'single' }[] }[];
 }

@@ -1,24 +1,17 @@
 // Verdicts and fix search for one counter. A counter is clean when every scenario it implies is
-// race-free under RC11. Otherwise we look for the weakest strengthening of the orderings involved
-// that makes all of them clean (trying cheap changes first: one slot before two, Acquire before
+// race-free under the memory model it is checked under (RC11, or LKMM for kernel code; the
+// budget names it). Otherwise we look for the weakest strengthening of the orderings involved,
+// among those the model can express, that makes all of them clean (trying cheap changes first: one slot before two, Acquire before
 // AcqRel before SeqCst, an existing fence before the operation it follows). Whatever is offered
 // has itself been explored clean on every scenario — that is what "verified" means here.
 
 import { explore } from '../memory/explore';
-import type { Program } from '../memory/ir';
+import type { ModelName, Program } from '../memory/ir';
 import type { Budget, ExploreResult } from '../memory/result';
 import type { Ordering } from '../rust/site';
-import { type Assignment, type Scenario, type Slot, VALID } from './scenarios';
-
-const STRENGTH: Record<Ordering, number> = { Relaxed: 0, Acquire: 1, Release: 1, AcqRel: 2, SeqCst: 3 };
-
-/** o is at least as strong as base in the ordering lattice (Relaxed < Acquire, Release < AcqRel < SeqCst). */
-export function atLeast(o: Ordering, base: Ordering): boolean {
-  if (o === base || base === 'Relaxed') return true;
-  if (base === 'Acquire' || base === 'Release') return o === 'AcqRel' || o === 'SeqCst';
-  if (base === 'AcqRel') return o === 'SeqCst';
-  return false;
-}
+import { apiFamily, atLeast, STRENGTH, validOrderings } from './orderings';
+import type { Assignment, Scenario, Slot } from './scenarios';
+import { expressible } from './memoryModel';
 
 /** Scenario results keyed by the program's shape, so a file full of similar sites costs one exploration each. */
 export class ScenarioCache {
@@ -29,7 +22,9 @@ export class ScenarioCache {
   /** Fix searches already done, by the shape of the counter's scenarios (see judgeCounter). */
   readonly judged = new Map<string, Judged>();
 
-  run(p: Program, budget: Budget, key = JSON.stringify(p)): ExploreResult {
+  run(p: Program, budget: Budget, shape = JSON.stringify(p)): ExploreResult {
+    // One program has one answer per model.
+    const key = `${budget.model ?? 'rc11'}:${shape}`;
     const hit = this.map.get(key);
     if (hit) {
       // Least recently used goes first: re-insert on every hit.
@@ -83,11 +78,16 @@ const FIX_SEARCH_MILLIS = 10_000;
 
 type Change = { slot: Slot; to: Ordering };
 
+/** Orderings the operation accepts that can also be written in the argument's vocabulary (the kernel has no AcqRel). */
+function writable(sl: Slot, model: ModelName): Ordering[] {
+  return validOrderings(sl.access, apiFamily(sl.site.api)).filter(o => (sl.arg?.family !== 'kernel' || o !== 'AcqRel') && expressible(model, sl.access, o));
+}
+
 /** Candidate changes over these slots, cheapest first (fewer and weaker changes; fences before operations). */
-function candidatesOver(slots: Slot[]): Change[][] {
+function candidatesOver(slots: Slot[], model: ModelName): Change[][] {
   const options = slots.map(sl => ({
     slot: sl,
-    to: VALID[sl.access].filter(o => o !== sl.current && atLeast(o, sl.current) && (sl.arg?.family !== 'kernel' || o !== 'AcqRel')),
+    to: writable(sl, model).filter(o => o !== sl.current && atLeast(o, sl.current)),
   })).filter(o => o.to.length > 0);
   const out: { changed: Change[]; cost: number }[] = [];
   const walk = (i: number, acc: Change[]): void => {
@@ -140,7 +140,7 @@ export function judgeCounter(scenarios: Scenario[], cache: ScenarioCache, budget
   // The same protocol shape (programs and slots, not positions) gets the same answer: typing in a
   // file re-reviews it on every edit, and the search tries many candidate programs.
   const slotList = [...new Map(scenarios.flatMap(sc => sc.slots).map(sl => [sl.key, sl])).values()];
-  const shape = JSON.stringify([keys, slotList.map(sl => [scenarios.findIndex(sc => sc.slots.includes(sl)), sl.access, sl.which, sl.current, sl.editable, sl.arg?.family ?? null])]);
+  const shape = JSON.stringify([budget.model ?? 'rc11', keys, slotList.map(sl => [scenarios.findIndex(sc => sc.slots.includes(sl)), sl.access, sl.which, sl.current, sl.editable, sl.arg?.family ?? null])]);
   const known = cache.judged.get(shape);
   if (known) {
     return {
@@ -171,7 +171,7 @@ function searchFixes(scenarios: Scenario[], verdicts: ScenarioVerdict[], racy: S
 
   /** The cheapest change over `slots` that makes every scenario in `mustClean` race-free. */
   const search = (slots: Slot[], mustClean: Scenario[]): { changed: Change[]; executions: number } | null => {
-    for (const changed of candidatesOver(slots)) {
+    for (const changed of candidatesOver(slots, budget.model ?? 'rc11')) {
       // The search as a whole is bounded too: a cancelled review or a slow counter stops it.
       if (outOfTime()) { bounded ??= `bounded: fix search stopped after ${Date.now() - started} ms`; return null; }
       const assign: Assignment = new Map(changed.map(ch => [ch.slot.key, ch.to]));
@@ -218,7 +218,7 @@ export function weakenings(scenarios: Scenario[], cache: ScenarioCache, budget: 
   for (const s of scenarios) for (const sl of s.slots) if (sl.editable && sl.which !== 'failure' && sl.which !== 'fetch') slots.set(sl.key, sl);
   const out: { slot: Slot; to: Ordering; executions: number }[] = [];
   for (const sl of slots.values()) {
-    const weaker = VALID[sl.access].filter(o => o !== sl.current && atLeast(sl.current, o) && (sl.arg?.family !== 'kernel' || o !== 'AcqRel'))
+    const weaker = writable(sl, budget.model ?? 'rc11').filter(o => o !== sl.current && atLeast(sl.current, o))
       .sort((a, b) => STRENGTH[a] - STRENGTH[b]);
     for (const to of weaker) {
       if (budget.signal?.aborted) return out;

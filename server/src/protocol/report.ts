@@ -2,21 +2,77 @@
 // verified fix changes), in words a non-expert can act on, with the edit and the counterexample.
 
 import type { Ordering, Site } from '../rust/site';
-import { orderingName, planOrderingEdits } from './orderingEdits';
+import { planOrderingEdits, type FenceInsertion } from './orderingEdits';
+import { fixProblem } from './fixCheck';
+import { unconfirmed } from './alternatives';
+import { rustName } from './orderings';
 import { isAcquireOrStronger, isReleaseOrStronger } from '../rust/site';
 import type { Finding, Fix, Related, RuleId, TextEdit } from './finding';
 import type { CounterFix, CounterVerdict, ScenarioVerdict } from './fixes';
 import { describeRole, type Counter, type Role } from './roles';
 import type { Slot } from './scenarios';
+import { checkedUnder } from '../memory/result';
 
-/** The edits that set `slot` to `to` (the argument, and an import when a bare name needs one). */
+/** How C11 judged an LKMM scenario that races (the instruction labels of each racing pair). */
+export interface ModelContrast { c11Races: [string, string][] }
+
+/** Edits for a fix, or why none can be offered (it would not compile, or its file cannot be read). */
+export interface PlannedEdits { edits: TextEdit[]; problem: string | null }
+
+/**
+ * The edits that set each slot to its ordering (arguments, and imports where bare names need
+ * them), planned per file and checked by re-parsing (fixCheck.ts) before they are offered.
+ * `inFile` is the file the finding is in: edits elsewhere carry their file.
+ */
+export function plannedEdits(changes: { slot: Slot; to: Ordering }[], fileText: (file: string) => string | undefined, inFile: string, fences: FenceInsertion[] = []): PlannedEdits {
+  const byFile = new Map<string, { slot: Slot; to: Ordering }[]>();
+  for (const ch of changes) {
+    const f = ch.slot.arg?.file ?? ch.slot.site.file;
+    byFile.set(f, [...(byFile.get(f) ?? []), ch]);
+  }
+  if (fences.length && !byFile.has(inFile)) byFile.set(inFile, []);
+  const edits: TextEdit[] = [];
+  for (const [f, chs] of byFile) {
+    const text = fileText(f);
+    if (text === undefined) return { edits: [], problem: `${f} could not be read to write the change` };
+    const writes = chs.map(ch => ({ range: ch.slot.arg!.range!, to: ch.to, family: ch.slot.arg!.family }));
+    const here = f === inFile ? fences : [];
+    const plan = planOrderingEdits(text, writes, here);
+    if (plan.problems.length) return { edits: [], problem: plan.problems[0] };
+    const problem = fixProblem(text, plan.edits, writes, here.map(fc => ({ to: fc.to })));
+    if (problem) return { edits: [], problem };
+    edits.push(...plan.edits.map(e => (f !== inFile ? { ...e, file: f } : e)));
+  }
+  return { edits, problem: null };
+}
+
+/** The edits that set `slot` to `to`, or none when they would not compile. */
 export function slotEdits(slot: Slot, to: Ordering, fileText: (file: string) => string | undefined): TextEdit[] {
-  const arg = slot.arg!;
-  const file = arg.file && arg.file !== slot.site.file ? arg.file : undefined;
-  const text = fileText(arg.file ?? slot.site.file);
-  if (text === undefined) return [{ range: arg.range!, newText: orderingName(to, arg.family), ...(file ? { file } : {}) }];
-  const plan = planOrderingEdits(text, [{ range: arg.range!, to, family: arg.family }]);
-  return plan.edits.map(e => (file ? { ...e, file } : e));
+  return plannedEdits([{ slot, to }], fileText, slot.site.file).edits;
+}
+
+/**
+ * std's other way to give a last decrement its Acquire half: Release on the decrement and
+ * `fence(Acquire)` at the start of the last-reference path, instead of AcqRel on every decrement.
+ * Offered only where the path is a block or a run of statements the fence can open, and only once
+ * a re-review of the edited file confirms it (alternatives.ts); until then it is unconfirmed.
+ */
+function fenceAlternative(slot: Slot, to: Ordering, fileText: (f: string) => string | undefined, file: string): Fix | null {
+  const site = slot.site;
+  if (slot.access !== 'rmw' || site.api !== 'std' || slot.arg?.family !== 'std' || !slot.editable) return null;
+  if (!isAcquireOrStronger(to) || isAcquireOrStronger(slot.current)) return null;
+  const path = site.context.lastPath ?? site.context.comparedWith?.equalPath;
+  if (!path || path.how === 'unknown' || path.fence || path.acquireLoad) return null;
+  const changes = isReleaseOrStronger(slot.current) ? [] : [{ slot, to: 'Release' as Ordering }];
+  const planned = plannedEdits(changes, fileText, file, [{ region: path.range, to: 'Acquire' }]);
+  if (planned.problem || planned.edits.some(e => e.file)) return null;
+  const fix: Fix = {
+    title: changes.length ? 'Use Ordering::Release for the decrement and fence(Acquire) on the last-reference path' : 'Add fence(Acquire) at the start of the last-reference path',
+    edits: planned.edits,
+    verified: { scenarios: 0, executions: 0 },
+  };
+  unconfirmed.add(fix);
+  return fix;
 }
 
 function ruleFor(role: Role, slot: Slot, to: Ordering): RuleId {
@@ -36,7 +92,40 @@ function siteName(s: Site): string {
   return `${s.fnName ? s.fnName + ': ' : ''}${s.receiverText ? s.receiverText + '.' : ''}${s.op}`;
 }
 
-function message(rule: RuleId, slot: Slot, to: Ordering, role: Role, partner: Site | null, executions: number, sv: ScenarioVerdict): string {
+/**
+ * For an LKMM verdict: which of the owner's accesses race, and how C11 judges the same protocol.
+ * LKMM orders a marked store after a control dependency but never a load, so a Relaxed takeover or
+ * last drop can leave only the owner's read unordered; C11 has no such ordering and sees both.
+ */
+function lkmmNote(sv: ScenarioVerdict, contrast: Map<string, ModelContrast> | undefined): string {
+  if (sv.result.model !== 'lkmm') return '';
+  const labels = sv.result.races.flatMap(r => r.race.labels);
+  const ownerRead = labels.some(l => l.startsWith('read the object ('));
+  const ownerWriteLabels = sv.program.threads.flatMap(t => collectLabels(t.body)).filter(l => /^(reuse|free|mutate) the object \((new owner|last reference|unique owner)\)$/.test(l));
+  const ownerWrite = labels.some(l => ownerWriteLabels.includes(l));
+  let note = '';
+  if (ownerRead && !ownerWrite) note = ' Under LKMM the control dependency on the count orders the stores on the path that follows it (freeing or reusing the object), but not its loads: reading the object there is what races.';
+  const c11 = contrast?.get(sv.scenario.id);
+  if (c11) {
+    const c11Write = c11.c11Races.some(pair => pair.some(l => ownerWriteLabels.includes(l)));
+    note += c11.c11Races.length === 0 ? ' C11 would accept this code; LKMM does not.'
+      : c11Write && !ownerWrite ? ' C11 reports the write as racing too: it has no control-dependency ordering.'
+      : ' C11 reaches the same verdict.';
+  }
+  return note;
+}
+
+function collectLabels(body: import('../memory/ir').Instr[]): string[] {
+  const out: string[] = [];
+  for (const i of body) {
+    if (i.label) out.push(i.label);
+    if (i.k === 'if') out.push(...collectLabels(i.then), ...collectLabels(i.else));
+    if (i.k === 'while') out.push(...collectLabels(i.body));
+  }
+  return out;
+}
+
+function message(rule: RuleId, slot: Slot, to: Ordering, role: Role, partner: Site | null, executions: number, sv: ScenarioVerdict, contrast?: Map<string, ModelContrast>): string {
   const cur = slot.current;
   const where = partner ? ` (${siteName(partner)})` : '';
   // The holder's drop as the scenario has it: say "Release decrement" only when it is one.
@@ -47,8 +136,10 @@ function message(rule: RuleId, slot: Slot, to: Ordering, role: Role, partner: Si
   const late = path && path.how !== 'unknown' && path.fence?.afterPossibleTouch
     ? ` The fence(Acquire) on that path comes after code that may already use the object (line ${path.fence.afterPossibleTouch.start.line + 1}), so it does not protect it.`
     : '';
-  const how = slot.access === 'fence' ? `make this fence ${to}` : slot.which === 'success' || slot.which === 'set' ? `use ${to} for the success ordering (the failure ordering may stay Relaxed)` : `use ${to}`;
-  const proof = `Checked under the C11/Rust memory model: the fix makes all ${executions} executions of the scenarios race-free.`;
+  // Name the ordering the way the site writes it: the kernel says `Full` where std says SeqCst.
+  const toName = slot.arg?.family === 'kernel' ? rustName(to, 'kernel') : to;
+  const how = slot.access === 'fence' ? `make this fence ${toName}` : slot.which === 'success' || slot.which === 'set' ? `use ${toName} for the success ordering (the failure ordering may stay Relaxed)` : `use ${toName}`;
+  const proof = `${checkedUnder(sv.result.model ?? 'rc11')}: the fix makes all ${executions} executions of the scenarios race-free.${lkmmNote(sv, contrast)}`;
   switch (rule) {
     case 'takeover-needs-acquire':
       return `${cap(describeRole(role))} reads the count with ${cur}: a holder's writes before ${holderDrop}${where} are not visible to the new owner, so reusing the object races with them.${late} ${cap(how)}. ${proof}`;
@@ -83,10 +174,10 @@ function relatedOf(site: Site, others: Site[]): Related[] {
 }
 
 /** Findings for one counter (only those located in `file`). */
-export function counterFindings(file: string, counter: Counter, v: CounterVerdict, fileText: (f: string) => string | undefined): Finding[] {
+export function counterFindings(file: string, counter: Counter, v: CounterVerdict, fileText: (f: string) => string | undefined, contrast?: Map<string, ModelContrast>): Finding[] {
   if (v.racy.length === 0) return [];
   const out: Finding[] = [];
-  for (const fix of v.fixes) out.push(...fixFindings(file, counter, v, fix, fileText));
+  for (const fix of v.fixes) out.push(...fixFindings(file, counter, v, fix, fileText, contrast));
   for (const u of v.unfixed) {
     const f = unfixedFinding(file, u);
     if (f) out.push(f);
@@ -118,7 +209,7 @@ function ruleOfExclusive(role: Role): RuleId {
 }
 
 /** One finding per site whose ordering the verified fix changes. */
-function fixFindings(file: string, counter: Counter, v: CounterVerdict, fx: CounterFix, fileText: (f: string) => string | undefined): Finding[] {
+function fixFindings(file: string, counter: Counter, v: CounterVerdict, fx: CounterFix, fileText: (f: string) => string | undefined, contrast?: Map<string, ModelContrast>): Finding[] {
   const roleOfSite = new Map(counter.sites.map(cs => [cs.site, cs.role]));
   const racy = fx.fixes;
   const first = racy[0];
@@ -136,16 +227,19 @@ function fixFindings(file: string, counter: Counter, v: CounterVerdict, fx: Coun
     const rule = racyHere.scenario.kind === 'republish' && owner === racyHere.scenario.holder.site ? 'republish-needs-release' : ruleFor(role, ch.slot, ch.to);
     const reportAt = site.file === file ? site : owner.file === file ? owner : null;
     if (!reportAt) continue;
-    const edits = fx.changed.filter(c2 => c2.slot.site === site).flatMap(c2 => slotEdits(c2.slot, c2.to, fileText));
+    const planned = plannedEdits(fx.changed.filter(c2 => c2.slot.site === site), fileText, file);
     const together = fx.changed.length > 1 ? ` (verified together with ${fx.changed.filter(c2 => c2 !== ch).map(c2 => `${c2.to} at ${siteName(c2.slot.site)}`).join(', ')})` : '';
-    const fix: Fix = {
-      title: `Use ${ch.slot.arg?.family === 'kernel' ? orderingName(ch.to, 'kernel') : 'Ordering::' + ch.to} for ${ch.slot.access === 'fence' ? 'this fence' : ch.slot.which === 'success' || ch.slot.which === 'set' ? `the ${describeRole(role).replace(/ \(.*\)$/, '')}'s success ordering` : `the ${describeRole(role)}`}${together}`,
-      edits,
+    const fix: Fix | null = planned.problem ? null : {
+      title: `Use ${ch.slot.arg?.family === 'kernel' ? rustName(ch.to, 'kernel') : 'Ordering::' + ch.to} for ${ch.slot.access === 'fence' ? 'this fence' : ch.slot.which === 'success' || ch.slot.which === 'set' ? `the ${describeRole(role).replace(/ \(.*\)$/, '')}'s success ordering` : `the ${describeRole(role)}`}${together}`,
+      edits: planned.edits,
       verified: { scenarios: v.verdicts.length, executions: fx.executions },
     };
+    const alternative = role.kind === 'dec-last' && site.file === file ? fenceAlternative(ch.slot, ch.to, fileText, file) : null;
+    const unwritten = planned.problem ? ` No quick fix is offered: the change cannot be written here so that it compiles (${planned.problem}).` : '';
     out.push({
       file, rule, severity: 'warning',
-      message: message(rule, ch.slot, ch.to, role, partner, fx.executions, racyHere),
+      message: message(rule, ch.slot, ch.to, role, partner, fx.executions, racyHere, contrast) + unwritten,
+      ...(alternative ? { alternatives: [alternative] } : {}),
       range: ch.slot.arg?.range && (ch.slot.arg.file ?? site.file) === file ? ch.slot.arg.range : reportAt.range,
       role: describeRole(role),
       ordering: orderingsOf(site),

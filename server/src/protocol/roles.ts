@@ -5,6 +5,7 @@
 // test, an increment that can conjure a reference, or the kernel's Refcount type.
 
 import type { Site } from '../rust/site';
+import { counterLabel } from '../rust/receiver';
 
 export type Role =
   | { kind: 'inc-existing' }                       // clone: a new reference from one already held
@@ -44,12 +45,14 @@ export interface Counter {
 }
 
 const argValue = (s: Site, i: number): number | null => s.args[i]?.value ?? null;
+/** The amount is one reference: 1, or the unit of a packed count (`REF_ONE`, see ValueArg.reference). */
+const oneRef = (s: Site): boolean => argValue(s, 0) === 1 || !!s.args[0]?.reference;
 const isDecByOne = (s: Site): boolean =>
-  ((s.op === 'fetch_sub' || s.op === 'sub') && argValue(s, 0) === 1) ||
+  ((s.op === 'fetch_sub' || s.op === 'sub') && oneRef(s)) ||
   (s.op === 'fetch_update' && s.closure?.kind === 'sub' && s.closure.amount === 1) ||
   s.op === 'dec' || s.op === 'dec_and_test';
 const isIncByOne = (s: Site): boolean =>
-  ((s.op === 'fetch_add' || s.op === 'add') && argValue(s, 0) === 1) ||
+  ((s.op === 'fetch_add' || s.op === 'add') && oneRef(s)) ||
   (s.op === 'fetch_update' && s.closure?.kind === 'add' && s.closure.amount === 1) ||
   s.op === 'inc';
 const isCas = (s: Site): boolean => s.op === 'compare_exchange' || s.op === 'compare_exchange_weak' || s.op === 'cmpxchg' || s.op === 'try_cmpxchg';
@@ -120,29 +123,30 @@ function before(a: Site, b: Site): boolean {
 const NAME_HINT = /(^|_)(ref|refs|refcount|ref_count|rc|count|strong|weak|users|usage)(_|$)/i;
 
 /**
- * Groups sites by counter and decides which counters are reference counts. Within `file` a counter
- * is named by its field or accessor (`strong`, `refcount`): the same counter is reached through
- * many paths (`self.inner().strong`, `inner.strong`, a raw pointer's `refcount_ptr()`). Sites of
- * other files join only a counter whose exact receiver they share, so unrelated types elsewhere in
- * the workspace that happen to name a field `refcount` are not mixed in.
+ * Groups sites by counter and decides which counters are reference counts. A counter is the atomic
+ * field itself (`Site.counter`: the declaring struct and field, `ArcInner.weak`), so the strong
+ * count reached from `impl Arc` and from `impl Weak` is one protocol, and sites of other files join
+ * a counter of this file only when they reach the same field. A site whose field the reader could
+ * not name is grouped by its receiver key within its own file and never pairs across files:
+ * a local variable's name or an accessor's name is not an identity.
  */
-export function classify(sites: Site[], file?: string, ownersOf: (field: string) => string[] = () => []): Counter[] {
+export function classify(sites: Site[], file?: string): Counter[] {
   const byKey = new Map<string, Site[]>();
-  // The struct that owns the field names the counter when exactly one struct has such a field;
-  // otherwise the impl the site sits in tells apart same-named fields of different types.
-  const keyOf = (s: Site): string => {
-    const name = s.counterName || s.receiver;
-    const owners = [...new Set(ownersOf(name))];
-    if (owners.length === 1) return `${owners[0]}.${name}`;
-    return owners.length === 0 ? name : `${s.implType ?? ''}::${name}`;
-  };
+  // Without a named field, the receiver key (`<Request>.refcount()`) stands for the counter in its
+  // file; a receiver rooted at a local name (not `<Type>`) only within its function.
+  const keyOf = (s: Site): string => s.counter ?? `${s.file}#${s.receiver.startsWith('<') ? '' : s.fnName ?? ''}#${s.receiver}`;
+  const shown = new Map<string, string>();
+  // A method forwarding its callers' ordering is checked at its calls, when there are any.
+  const called = new Set(sites.filter(s => s.via).map(s => `${s.via!.helperFile}#${s.via!.helperSite.id}`));
   const usable = (s: Site): boolean =>
     s.op !== 'fence' && !!s.receiver &&
     // A helper's own operation on its parameter is reported through its callers (`via` sites).
-    !s.notes.some(n => n.startsWith('operates on parameter'));
+    !s.notes.some(n => n.startsWith('operates on parameter')) &&
+    !(s.notes.some(n => n.startsWith('forwards the ordering of its callers')) && called.has(`${s.file}#${s.id}`));
   const local = sites.filter(s => usable(s) && (file === undefined || s.file === file));
   for (const s of local) {
     const key = keyOf(s);
+    if (!shown.has(key)) shown.set(key, s.counter ? counterLabel(s.counter) : s.receiver);
     const list = byKey.get(key) ?? [];
     list.push(s);
     byKey.set(key, list);
@@ -150,16 +154,16 @@ export function classify(sites: Site[], file?: string, ownersOf: (field: string)
   if (file !== undefined) {
     // Only a protocol that is split across files needs the other files: one whose exclusive step
     // or whose drops are missing here.
-    const complete = new Set<Site[]>();
-    for (const list of byKey.values()) {
+    const complete = new Set<string>();
+    for (const [key, list] of byKey) {
       const kinds = new Set(list.map(s => roleOf(s, list).kind));
       const exclusive = kinds.has('takeover') || kinds.has('unique-load') || kinds.has('inc-conjure') || kinds.has('dec-last');
       const drops = kinds.has('dec') || kinds.has('dec-last');
-      if (exclusive && drops) complete.add(list);
+      if (exclusive && drops) complete.add(key);
     }
     for (const s of sites) {
-      if (s.file === file || !usable(s)) continue;
-      for (const list of byKey.values()) if (!complete.has(list) && list.some(l => l.receiver === s.receiver)) { list.push(s); break; }
+      if (s.file === file || !usable(s) || s.counter === null || complete.has(s.counter)) continue;
+      byKey.get(s.counter)?.push(s);
     }
   }
   const counters: Counter[] = [];
@@ -174,7 +178,7 @@ export function classify(sites: Site[], file?: string, ownersOf: (field: string)
     else if (has('unique-load') && (has('dec') || has('inc-existing'))) { isRefcount = true; why = 'uniqueness test with increments/decrements'; }
     else if (has('inc-conjure') && (has('dec') || has('dec-last'))) { isRefcount = true; why = 'conjuring increment with decrements'; }
     else if (list.some(isDecByOne) && (has('inc-existing') || has('inc-conjure')) && NAME_HINT.test(list[0].counterName)) { isRefcount = true; why = `increments and decrements of '${list[0].counterName}'`; }
-    counters.push({ key, sites: roles, isRefcount, why: isRefcount ? why : 'no reference-count shape (no last-reference test, takeover or uniqueness test)' });
+    counters.push({ key: shown.get(key) ?? key, sites: roles, isRefcount, why: isRefcount ? why : 'no reference-count shape (no last-reference test, takeover or uniqueness test)' });
   }
   return counters;
 }

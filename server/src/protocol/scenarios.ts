@@ -4,10 +4,12 @@
 // obligation is that the holder's accesses happen-before the new owner's. The programs use the
 // orderings found in the source, looked up through `Slot`s so that fix search can try others.
 
-import type { Expr, Instr, Mode, Program } from '../memory/ir';
+import type { Expr, Instr, Mode, ModelName, Program } from '../memory/ir';
 import { c, r, bin } from '../memory/ir';
 import type { Ordering, OrderingArg, OrderingSlot, Site, ControlPath, UnknownPath } from '../rust/site';
 import { isLockValue, type Counter, type CounterSite } from './roles';
+import { MODE_OF, VALID } from './orderings';
+import { lkmmMode, notInLkmm } from './memoryModel';
 
 /** One ordering argument a fix may change (or that is fixed by the API). */
 export interface Slot {
@@ -38,24 +40,9 @@ export interface Scenario {
 
 export class ScenarioError extends Error {}
 
-const LOAD_MODES: Partial<Record<Ordering, Mode>> = { Relaxed: 'rlx', Acquire: 'acq', SeqCst: 'sc' };
-const STORE_MODES: Partial<Record<Ordering, Mode>> = { Relaxed: 'rlx', Release: 'rel', SeqCst: 'sc' };
-const RMW_MODES: Record<Ordering, Mode> = { Relaxed: 'rlx', Acquire: 'acq', Release: 'rel', AcqRel: 'acq_rel', SeqCst: 'sc' };
-const FENCE_MODES: Partial<Record<Ordering, Mode>> = { Acquire: 'acq', Release: 'rel', AcqRel: 'acq_rel', SeqCst: 'sc' };
-
-/** Orderings Rust accepts for each kind of access (others panic at run time). */
-export const VALID: Record<Slot['access'], Ordering[]> = {
-  load: ['Relaxed', 'Acquire', 'SeqCst'],
-  store: ['Relaxed', 'Release', 'SeqCst'],
-  rmw: ['Relaxed', 'Acquire', 'Release', 'AcqRel', 'SeqCst'],
-  fence: ['Acquire', 'Release', 'AcqRel', 'SeqCst'],
-};
-
 export function modeOf(access: Slot['access'], o: Ordering): Mode {
-  const table = access === 'load' ? LOAD_MODES : access === 'store' ? STORE_MODES : access === 'fence' ? FENCE_MODES : RMW_MODES;
-  const m = table[o];
-  if (!m) throw new ScenarioError(`${o} is not a valid ordering for a ${access}`);
-  return m;
+  if (!VALID[access].includes(o)) throw new ScenarioError(`${o} is not a valid ordering for a ${access}`);
+  return MODE_OF[o];
 }
 
 const isCasOp = (s: Site): boolean => s.op === 'compare_exchange' || s.op === 'compare_exchange_weak' || s.op === 'cmpxchg' || s.op === 'try_cmpxchg';
@@ -97,6 +84,8 @@ function pathBarrier(owner: Site, path: ControlPath | UnknownPath | undefined, s
 }
 
 interface Builder {
+  /** The model the program is written for: LKMM programs use kernel barriers and marked owner accesses. */
+  model: ModelName;
   /** Every site of the review by `${file}#${id}`, for barriers the sites refer to. */
   sitesById: Map<string, Site>;
   sites: Site[];
@@ -105,18 +94,24 @@ interface Builder {
   mode(slot: Slot, assign?: Assignment): Mode;
 }
 
-function newBuilder(sitesById: Map<string, Site>): Builder {
+function newBuilder(sitesById: Map<string, Site>, model: ModelName): Builder {
   const sites: Site[] = [];
   const slots = new Map<string, Slot>();
   return {
-    sitesById, sites, slots,
+    model, sitesById, sites, slots,
     tag(s: Site): number {
       let i = sites.indexOf(s);
       if (i < 0) { i = sites.length; sites.push(s); for (const sl of slotsOf(s)) slots.set(sl.key, sl); }
       return i;
     },
     mode(slot: Slot, assign?: Assignment): Mode {
-      return modeOf(slot.access, assign?.get(slot.key) ?? slot.current);
+      const o = assign?.get(slot.key) ?? slot.current;
+      if (model === 'rc11') return modeOf(slot.access, o);
+      // Under LKMM a failed compare-exchange is an unordered read whatever its failure ordering says.
+      if (slot.which === 'failure' || slot.which === 'fetch') return 'rlx';
+      const m = lkmmMode(slot.access, o);
+      if (!m) throw new ScenarioError(notInLkmm(slot.access, o));
+      return m;
     },
   };
 }
@@ -146,7 +141,8 @@ function opInstrs(b: Builder, s: Site, assign: Assignment | undefined, old: stri
     case 'fetch_sub': case 'sub': case 'dec': case 'dec_and_test':
       return [tagged({ k: 'rmw', reg: old, loc: RC, op: 'sub', val: c(1), mo: m }), { k: 'let', reg: ok, val: c(1) }];
     case 'fetch_add': case 'add': case 'inc':
-      return [tagged({ k: 'rmw', reg: old, loc: RC, op: 'add', val: c(1), mo: m }), { k: 'let', reg: ok, val: c(1) }];
+      // The kernel's void `Atomic::add` is atomic_add(): under LKMM a "noreturn" RMW, which smp_rmb() does not order.
+      return [tagged({ k: 'rmw', reg: old, loc: RC, op: 'add', val: c(1), mo: m, ...(b.model === 'lkmm' && s.op === 'add' && m === 'rlx' ? { noreturn: true } : {}) }), { k: 'let', reg: ok, val: c(1) }];
     case 'fetch_update': {
       const eff = s.closure;
       const next = eff?.kind === 'add' ? bin('+', r(old), c(eff.amount ?? 1)) : eff?.kind === 'sub' ? bin('-', r(old), c(eff.amount ?? 1)) : eff?.kind === 'set' ? c(eff.amount ?? 0) : null;
@@ -175,7 +171,7 @@ function guarded(b: Builder, cond: Expr, barrier: PathBarrierSite | null, access
     const t = b.tag(f);
     const slot = b.slots.get(slotsOf(f)[0].key)!;
     return f.op === 'fence'
-      ? { k: 'fence', mo: b.mode(slot, assign), site: t, label: label(f) }
+      ? fenceInstr(b, b.mode(slot, assign), t, label(f))
       : { k: 'load', reg: 'seen', loc: RC, mo: b.mode(slot, assign), site: t, label: label(f) };
   };
   if (barrier && !barrier.late) body.push(barrierInstr());
@@ -185,7 +181,31 @@ function guarded(b: Builder, cond: Expr, barrier: PathBarrierSite | null, access
 }
 
 const write = (v: number, what: string): Instr => ({ k: 'store', loc: DATA, val: c(v), mo: 'na', label: what });
-const readObj = (reg: string, what: string): Instr => ({ k: 'load', reg, loc: DATA, mo: 'na', label: what });
+
+/**
+ * What the thread that now owns the object alone does with it: reads it (a destructor, the end of
+ * a request) and then frees or reuses it (a write). Under LKMM these accesses are marked: they
+ * happen inside the functions the exclusive path calls (kfree, blk_mq_end_request), whose stores a
+ * compiler cannot hoist above the branch, so a control dependency orders the stores (not the
+ * loads) as the kernel relies on. Holders' accesses stay plain.
+ */
+function ownerUse(b: Builder, verb: string, who: string): Instr[] {
+  const mo: Mode = b.model === 'lkmm' ? 'rlx' : 'na';
+  return [
+    { k: 'load', reg: 'seen_obj', loc: DATA, mo, label: `read the object (${who})` },
+    { k: 'store', loc: DATA, val: c(2), mo, label: `${verb} the object (${who})` },
+  ];
+}
+
+/** A new reference's first read of the object (marked under LKMM, as for ownerUse). */
+function referenceUse(b: Builder, what: string): Instr {
+  return { k: 'load', reg: 'v', loc: DATA, mo: b.model === 'lkmm' ? 'rlx' : 'na', label: what };
+}
+
+/** A fence of the source: a C11 fence, or under LKMM smp_mb() (the only std fence LKMM can express). */
+function fenceInstr(b: Builder, mo: Mode, site: number | undefined, text: string): Instr {
+  return b.model === 'lkmm' ? { k: 'fence', mo: 'sc', kernel: 'mb', site, label: text } : { k: 'fence', mo, site, label: text };
+}
 
 /**
  * A holder's accesses and its drop, with the Release fence the source has before the drop (if
@@ -198,7 +218,7 @@ function released(b: Builder, site: Site, assign: Assignment | undefined, access
   const f = rf ? b.sitesById.get(`${site.file}#${rf.siteId}`) : undefined;
   if (!rf || !f) return [...access, ...drop];
   const slot = (b.tag(f), b.slots.get(slotsOf(f)[0].key)!);
-  const fence: Instr = { k: 'fence', mo: b.mode(slot, assign), site: b.tag(f), label: label(f) };
+  const fence: Instr = fenceInstr(b, b.mode(slot, assign), b.tag(f), label(f));
   return rf.afterPossibleTouch ? [fence, ...access, ...drop] : [...access, fence, ...drop];
 }
 
@@ -207,8 +227,8 @@ function holderDrop(b: Builder, y: Site, assign: Assignment | undefined): Instr[
   return opInstrs(b, y, assign, 'old', 'ok');
 }
 
-export function buildScenarios(counter: Counter, sitesById: Map<string, Site>): Scenario[] {
-  const builder = (): Builder => newBuilder(sitesById);
+export function buildScenarios(counter: Counter, sitesById: Map<string, Site>, model: ModelName = 'rc11'): Scenario[] {
+  const builder = (): Builder => newBuilder(sitesById, model);
   const out: Scenario[] = [];
   const drops = counter.sites.filter(cs => cs.role.kind === 'dec' || cs.role.kind === 'dec-last');
   const clone = counter.sites.find(cs => cs.role.kind === 'inc-existing');
@@ -226,7 +246,7 @@ export function buildScenarios(counter: Counter, sitesById: Map<string, Site>): 
           name: `republish ${y.site.fnName ?? ''} vs ${x.site.fnName ?? ''}`.trim(),
           locations: [{ name: RC, init: 0, atomic: true }, { name: DATA, init: 0, atomic: false }],
           threads: [
-            { name: 'conjurer', body: [...xI, { k: 'assume', cond: bin('&&', r('ok'), bin('==', r('old'), c(v))) }, readObj('v', 'use the object (new reference)')] },
+            { name: 'conjurer', body: [...xI, { k: 'assume', cond: bin('&&', r('ok'), bin('==', r('old'), c(v))) }, referenceUse(b, 'use the object (new reference)')] },
             { name: 'publisher', body: [write(1, 'initialise the object'), ...yI] },
           ],
         };
@@ -261,30 +281,35 @@ export function buildScenarios(counter: Counter, sitesById: Map<string, Site>): 
             name: `takeover ${x.site.fnName ?? ''} vs ${y.site.fnName ?? ''}`.trim(),
             locations: [{ name: RC, init: T + 1, atomic: true }, { name: DATA, init: 0, atomic: false }],
             threads: [
-              { name: 'owner', body: [...xI, guarded(b, r('ok'), fence, [write(2, 'reuse the object (new owner)')], assign)] },
+              { name: 'owner', body: [...xI, guarded(b, r('ok'), fence, ownerUse(b, 'reuse', 'new owner'), assign)] },
               { name: 'holder', body: released(b, y.site, assign, [write(1, 'write the object (holder)')], yI) },
             ],
           };
         });
       } else if (role.kind === 'dec-last') {
-        // Two references; the holder drops first or second. Both read the object before dropping;
-        // whoever sees the count go 1 -> 0 frees it (a write).
+        // Two references. The holder writes the object and drops; the other thread drops and, when
+        // it sees the count go 1 -> 0, reads the object (its destructor) and frees it. The first
+        // thread touches nothing before its drop: two holders' own accesses are their business.
+        // For one drop function run by both threads, whichever drops last plays the freeing part.
         const sym = x.site === y.site;
         make('last-drop', sym ? 'two holders drop; the last one frees the object' : 'a holder drops, then the last reference frees the object', (b, assign) => {
-          const lastPath = (who: Site, old: string, ok: string): Instr[] => {
-            const use = readObj('v', 'use the object (holder)');
+          const lastPath = (who: Site, old: string, ok: string, use: Instr[]): Instr[] => {
             const fence = pathBarrier(who, who.context.lastPath ?? who.context.comparedWith?.equalPath, sitesById);
             const ops = opInstrs(b, who, assign, old, ok);
-            // dec_and_test acquires on its true path (the kernel's contract).
-            const implied: Instr[] = who.op === 'dec_and_test' ? [{ k: 'fence', mo: 'acq', label: 'dec_and_test: acquire on the last reference' }] : [];
-            return [...released(b, who, assign, [use], ops), guarded(b, bin('&&', r(ok), bin('==', r(old), c(1))), fence, [...implied, write(2, 'free the object (last reference)')], assign)];
+            // dec_and_test acquires on its true path (the kernel's contract: under LKMM that is the
+            // control dependency plus smp_acquire__after_ctrl_dep(), an smp_rmb()).
+            const implied: Instr[] = who.op !== 'dec_and_test' ? [] : b.model === 'lkmm'
+              ? [{ k: 'fence', mo: 'sc', kernel: 'rmb', label: 'dec_and_test: smp_acquire__after_ctrl_dep() on the last reference' }]
+              : [{ k: 'fence', mo: 'acq', label: 'dec_and_test: acquire on the last reference' }];
+            return [...released(b, who, assign, use, ops), guarded(b, bin('&&', r(ok), bin('==', r(old), c(1))), fence, [...implied, ...ownerUse(b, 'free', 'last reference')], assign)];
           };
+          const holderUse = [write(1, 'write the object (holder)')];
           return {
             name: `last drop ${x.site.fnName ?? ''}`.trim(),
             locations: [{ name: RC, init: 2, atomic: true }, { name: DATA, init: 0, atomic: false }],
             threads: [
-              { name: 'last', body: lastPath(x.site, 'old', 'ok') },
-              { name: 'holder', body: sym ? lastPath(y.site, 'old', 'ok') : released(b, y.site, assign, [readObj('v', 'use the object (holder)')], holderDrop(b, y.site, assign)) },
+              { name: 'last', body: lastPath(x.site, 'old', 'ok', []) },
+              { name: 'holder', body: sym ? lastPath(y.site, 'old', 'ok', holderUse) : released(b, y.site, assign, holderUse, holderDrop(b, y.site, assign)) },
             ],
           };
         });
@@ -296,7 +321,7 @@ export function buildScenarios(counter: Counter, sitesById: Map<string, Site>): 
             name: `uniqueness ${x.site.fnName ?? ''}`.trim(),
             locations: [{ name: RC, init: 2, atomic: true }, { name: DATA, init: 0, atomic: false }],
             threads: [
-              { name: 'owner', body: [...xI, guarded(b, bin('==', r('old'), c(1)), pathBarrier(x.site, x.site.context.comparedWith?.equalPath, sitesById), [write(2, 'mutate the object (unique owner)')], assign)] },
+              { name: 'owner', body: [...xI, guarded(b, bin('==', r('old'), c(1)), pathBarrier(x.site, x.site.context.comparedWith?.equalPath, sitesById), ownerUse(b, 'mutate', 'unique owner'), assign)] },
               { name: 'holder', body: released(b, y.site, assign, [write(1, 'write the object (holder)')], yI) },
             ],
           };
@@ -310,7 +335,7 @@ export function buildScenarios(counter: Counter, sitesById: Map<string, Site>): 
             locations: [{ name: RC, init: 2, atomic: true }, { name: DATA, init: 0, atomic: false }],
             threads: [
               // Only executions where the new reference was taken after the holder's drop carry the obligation.
-              { name: 'conjurer', body: [...xI, { k: 'assume', cond: bin('&&', r('ok'), bin('==', r('old'), c(1))) }, readObj('v', 'use the object (new reference)')] },
+              { name: 'conjurer', body: [...xI, { k: 'assume', cond: bin('&&', r('ok'), bin('==', r('old'), c(1))) }, referenceUse(b, 'use the object (new reference)')] },
               { name: 'holder', body: released(b, y.site, assign, [write(1, 'write the object (holder)')], yI) },
             ],
           };
@@ -333,7 +358,7 @@ export function buildScenarios(counter: Counter, sitesById: Map<string, Site>): 
                 { k: 'assume', cond: bin('==', r('seen'), c(2)) },
                 ...xI,
                 { k: 'assume', cond: r('ok') },
-                readObj('v', 'use the object (new reference)'),
+                referenceUse(b, 'use the object (new reference)'),
               ] },
               { name: 'holder', body: released(b, y.site, assign, [write(1, 'write the object (holder)')], yI) },
               { name: 'cloner', body: [...cloneI, { k: 'assume', cond: bin('==', r('old'), c(1)) }] },

@@ -8,24 +8,25 @@
 
 import type { SyntaxNode, Tree } from './parser';
 import { parseRust } from './parser';
-import type { AtomicApi, AtomicOp, Extraction, OrderingArg, OrderingSlot, Problem, Site, ValueArg } from './site';
+import type { AtomicApi, AtomicOp, Extraction, Ordering, OrderingArg, OrderingSlot, Problem, Site, ValueArg } from './site';
 import { buildFileScope, fileScopeOf, fnScopeIn, implTypeIn } from './scope';
 import type { FnScope } from './scope';
 import type { FileScope } from './scope';
-import { OrderingResolver } from './orderings';
+import { FULL_NOTE, OrderingResolver } from './orderings';
 import { perTree } from './trees';
+import { evalConst, isReferenceUnit, toNumber } from './consts';
 import type { ResolvedOrdering } from './orderings';
-import { classifyType, counterNameOf, ReceiverReader } from './receiver';
+import { classifyType, counterNameOf, isCounterReference, ReceiverReader, typeLayers } from './receiver';
 import type { TypeFacts } from './receiver';
 import { closureEffect, closureShape } from './closure';
 import type { ArgShape } from './closure';
 import { ContextReader } from './context';
 import type { SiteRef } from './context';
 import type { FileSummary, HelperOp, RustIndex } from './index';
-import { compact, intLiteral, isComment, pathSegments, peel, rangeOf } from './syntax';
+import { blockTail, compact, intLiteral, isComment, pathSegments, peel, rangeOf } from './syntax';
 
 type Slot = 'v' | 'f' | `o:${OrderingSlot}`;
-interface OpSpec { op: AtomicOp; slots: Slot[]; kind: 'shared' | 'kernel' | 'refcount' }
+interface OpSpec { op: AtomicOp; slots: Slot[]; kind: 'shared' | 'kernel' | 'refcount'; returnsOld?: boolean }
 
 const SHARED_RMW = ['fetch_add', 'fetch_sub', 'fetch_and', 'fetch_or', 'fetch_xor', 'fetch_max', 'fetch_min', 'swap'] as const;
 
@@ -37,6 +38,10 @@ const METHODS = new Map<string, OpSpec[]>([
   ['compare_exchange', [{ op: 'compare_exchange', slots: ['v', 'v', 'o:success', 'o:failure'], kind: 'shared' }]],
   ['compare_exchange_weak', [{ op: 'compare_exchange_weak', slots: ['v', 'v', 'o:success', 'o:failure'], kind: 'shared' }]],
   ['fetch_update', [{ op: 'fetch_update', slots: ['o:set', 'o:fetch', 'f'], kind: 'shared' }]],
+  // std's newer names: `try_update` is fetch_update; `update`'s closure returns the new value
+  // itself (it cannot decline), and the call returns the old value.
+  ['try_update', [{ op: 'fetch_update', slots: ['o:set', 'o:fetch', 'f'], kind: 'shared' }]],
+  ['update', [{ op: 'fetch_update', slots: ['o:set', 'o:fetch', 'f'], kind: 'shared', returnsOld: true }]],
   ['xchg', [{ op: 'xchg', slots: ['v', 'o:single'], kind: 'kernel' }]],
   ['cmpxchg', [{ op: 'cmpxchg', slots: ['v', 'v', 'o:success'], kind: 'kernel' }]],
   ['try_cmpxchg', [{ op: 'try_cmpxchg', slots: ['v', 'v', 'o:success'], kind: 'kernel' }]],
@@ -47,11 +52,25 @@ const METHODS = new Map<string, OpSpec[]>([
   ['dec_and_test', [{ op: 'dec_and_test', slots: [], kind: 'refcount' }]],
   ['set', [{ op: 'set', slots: ['v'], kind: 'refcount' }]],
   ['read', [{ op: 'read', slots: [], kind: 'refcount' }]],
+  ['inc_not_zero', [{ op: 'fetch_update', slots: [], kind: 'refcount' }]],
 ]);
+
+/** The C refcount/atomic API as `bindings::` functions (found by text, then checked on the tree). */
+const FFI_NAMES = /(?:refcount|atomic(?:64|_long)?)_[a-z_]+/;
+
+/** Atomic types whose methods can be called by path: `AtomicUsize::fetch_sub(&self.count, 1, Release)`. */
+const ATOMIC_TYPE_PATH = /^(Atomic(U8|U16|U32|U64|U128|Usize|I8|I16|I32|I64|I128|Isize|Bool|Ptr)?|Refcount)$/;
 
 /** Orderings fixed by kernel::sync::Refcount (refcount.h's contract). */
 const REFCOUNT_IMPLIED: Partial<Record<AtomicOp, { which: OrderingSlot; ordering: 'Relaxed' | 'Release' | 'Acquire'; how: string }[]>> = {
   inc: [{ which: 'single', ordering: 'Relaxed', how: 'Refcount::inc is relaxed (refcount_inc)' }],
+  // refcount.h: inc_not_zero orders nothing but gives a control dependency on success (later
+  // stores); the object's stability on the lookup path is the caller's (RCU, a lock). The model
+  // takes that contract as given: the successful increment is read as acquiring.
+  fetch_update: [
+    { which: 'set', ordering: 'Acquire', how: 'Refcount::inc_not_zero: control dependency on success, object kept stable by the caller (RCU); modelled as Acquire' },
+    { which: 'fetch', ordering: 'Relaxed', how: 'a refused inc_not_zero (count was zero) orders nothing' },
+  ],
   dec: [{ which: 'single', ordering: 'Release', how: 'Refcount::dec is a release (refcount_dec)' }],
   dec_and_test: [
     { which: 'single', ordering: 'Release', how: 'Refcount::dec_and_test decrements with release' },
@@ -93,9 +112,9 @@ export function extractSites(file: string, text: string, tree?: Tree, index?: Ru
 
 /**
  * The summary the workspace index holds for a file, read without the workspace index. Only what
- * the summary holds is read: the file scope and the operations on a function's parameters
- * (helpers); their control context is not, since other files use a helper's site only for its
- * op, orderings, arguments and range.
+ * the summary holds is read: not the control context of the sites, the `acquire!` fences or the
+ * calls of helpers, since other files use a helper's site only for its op, orderings, counter,
+ * id and range.
  */
 export function summarizeRustFile(file: string, text: string, tree?: Tree): FileSummary {
   const own = tree ? null : parseRust(text);
@@ -128,8 +147,6 @@ class FileReader {
   private readonly raws: Raw[] = [];
   private readonly problems: Problem[] = [];
   private readonly ids = new Set<string>();
-  /** Reading for the index only: direct operations on a parameter of their function. */
-  private helpersOnly = false;
 
   constructor(private readonly file: string, private readonly text: string, private readonly root: SyntaxNode, private readonly index: RustIndex | null, fileScope?: FileScope, private readonly tree?: Tree) {
     this.scope = fileScope ?? buildFileScope(root, text);
@@ -145,7 +162,88 @@ class FileReader {
         const local = scope.fns.filter(f => f.name === name && f.returnType && (implType === null || f.implType === implType)).map(f => f.returnType!);
         return local.length ? local : index?.fnReturns(implType, name) ?? [];
       },
+      fieldAlias: (owner, field) => this.aliases.get(`${owner}.${field}`) ?? index?.fieldAlias(owner, field) ?? null,
+      accessorCounters: (implType, name) => {
+        const local = [...this.accessors].filter(([k]) => { const [i, f] = k.split('::'); return f === name && (implType === null || i === implType); }).flatMap(([, v]) => v);
+        return local.length ? local : index?.accessorCounters(implType, name) ?? [];
+      },
+      atomicFieldOwners: field => {
+        const own = (fields: Map<string, string>) => { const t = fields.get(field); return !!t && !isCounterReference(t) && classifyType(t) !== 'other'; };
+        const local = [...scope.structs].filter(([, f]) => own(f)).map(([owner]) => ({ owner, file }));
+        // A struct of this file hides a same-named one elsewhere.
+        return [...local, ...(index?.atomicFieldOwners(field) ?? []).filter(o => !scope.structs.has(o.owner))];
+      },
+      declaringFile: owner => {
+        if (scope.structs.has(owner)) return file;
+        const files = index?.structFiles(owner) ?? [];
+        return files.length === 1 ? files[0] : null;
+      },
+      file,
+      isStatic: name => { const c = scope.consts.get(name); return !!c && classifyType(c.type) !== 'other' && classifyType(c.type) !== 'unknown'; },
     };
+    this.readAliases();
+    this.readAccessors();
+  }
+
+  /** "Struct.field" -> counter, for fields that hold a reference to a counter (see TypeFacts.fieldAlias). */
+  private readonly aliases = new Map<string, string>();
+  /** "Impl::fn" -> counters the accessor returns. */
+  private readonly accessors = new Map<string, string[]>();
+
+  /** `WeakInner { strong: &(*ptr).strong, .. }`: each reference field refers to the counter it is built from. */
+  private readAliases(): void {
+    // The struct may be declared in another file and built here (or the other way round).
+    const structs = new Map<string, Map<string, string>>(this.index?.referenceStructs() ?? []);
+    for (const [k, v] of this.scope.structs) structs.set(k, v);
+    for (const [name, fields] of structs) {
+      const refs = [...fields].filter(([, t]) => isCounterReference(t)).map(([f]) => f);
+      if (refs.length === 0) continue;
+      const found = new Map<string, Set<string>>();
+      for (const m of this.text.matchAll(new RegExp(`\\b${escapeRe(name)}\\s*\\{`, 'g'))) {
+        const lit = this.root.descendantForIndex(m.index!)?.parent;
+        if (lit?.type !== 'struct_expression') continue;
+        const fn = this.fnScope(lit);
+        const reader = new ReceiverReader(this.facts, this.implTypeOf(lit), fn);
+        for (const init of lit.childForFieldName('body')?.namedChildren ?? []) {
+          if (init?.type !== 'field_initializer') continue;
+          const f = init.childForFieldName('field')?.text;
+          const v = init.childForFieldName('value');
+          if (!f || !v || !refs.includes(f)) continue;
+          const c = reader.counterOf(v);
+          const set = found.get(f) ?? new Set<string>();
+          set.add(c ?? '?');
+          found.set(f, set);
+        }
+      }
+      // Every literal must agree: a field filled from different counters is not one of them.
+      for (const [f, set] of found) if (set.size === 1 && !set.has('?')) this.aliases.set(`${name}.${f}`, [...set][0]);
+    }
+  }
+
+  /** Functions that return a reference to a counter: `fn refcount(&self) -> &Refcount { &self.inner().rc }`. */
+  private readAccessors(): void {
+    const wanted = this.scope.fns.filter(f => f.returnType && classifyType(f.returnType) !== 'other' && classifyType(f.returnType) !== 'unknown' && /^(&|\*)/.test(f.returnType.trim()));
+    if (wanted.length === 0) return;
+    const names = new Set(wanted.map(f => f.name));
+    // Found by text (a walk of every node through the wasm boundary costs as much as a parse).
+    const fns: SyntaxNode[] = [];
+    for (const m of this.text.matchAll(new RegExp(`\\bfn\\s+(${[...names].map(escapeRe).join('|')})\\b`, 'g'))) {
+      const id = this.root.descendantForIndex(m.index! + m[0].length - 1);
+      if (id?.parent?.type === 'function_item') fns.push(id.parent);
+    }
+    for (const n of fns) {
+      const name = n.childForFieldName('name')?.text;
+      if (!name || !names.has(name)) continue;
+      const body = n.childForFieldName('body');
+      const tail = body ? blockTail(body) : null;
+      if (!tail) continue;
+      const fn = this.fnScope(tail);
+      const impl = this.implTypeOf(n);
+      const c = new ReceiverReader(this.facts, impl, fn).counterOf(tail);
+      if (!c) continue;
+      const key = `${impl ?? ''}::${name}`;
+      this.accessors.set(key, [...(this.accessors.get(key) ?? []), c]);
+    }
   }
 
   run(): FileAnalysis {
@@ -153,6 +251,7 @@ class FileReader {
     for (const c of this.directCandidates()) this.callSite(c);
     for (const m of this.candidateMacros('acquire')) this.macroSite(m);
     const helpers = this.helperOps();
+    this.dropForwarderCalls(helpers);
     const direct = new Set(this.raws.map(r => r.node.id));
     const helperNames = new Set([...helpers.map(h => h.fnName), ...(this.index?.helperNames() ?? [])]);
     for (const c of this.candidates([...helperNames])) if (!direct.has(c.id)) this.helperCallSites(c, helpers);
@@ -161,8 +260,8 @@ class FileReader {
     return { sites, problems: this.problems, summary: this.summary(helpers) };
   }
 
+  /** The index's part of run(): the direct sites, as far as they make helpers. */
   summarize(): FileSummary {
-    this.helpersOnly = true;
     for (const c of this.directCandidates()) this.callSite(c);
     return this.summary(this.helperOps());
   }
@@ -173,12 +272,15 @@ class FileReader {
       structs: Object.fromEntries([...this.scope.structs].map(([k, v]) => [k, Object.fromEntries(v)])),
       fns: this.scope.fns,
       helpers,
+      aliases: Object.fromEntries(this.aliases),
+      accessors: Object.fromEntries(this.accessors),
+      consts: this.constSummary(),
     };
   }
 
-  /** Calls of atomic methods and fences (the same for every reading of a tree). */
+  /** Calls of atomic methods, fences and kernel FFI (the same for every reading of a tree). */
   private directCandidates(): SyntaxNode[] {
-    const names = [...METHODS.keys(), 'fence'];
+    const names = [...METHODS.keys(), 'fence', FFI_NAMES];
     return this.tree ? perTree(this.tree, 'direct-calls', () => this.candidates(names)) : this.candidates(names);
   }
 
@@ -187,7 +289,7 @@ class FileReader {
    * asking the tree only at the matches: walking every node through the wasm boundary costs far
    * more than the parse itself, and most calls in a file are not atomic operations.
    */
-  private candidates(names: string[]): SyntaxNode[] {
+  private candidates(names: (string | RegExp)[]): SyntaxNode[] {
     if (names.length === 0) return [];
     const re = callPattern(names);
     const out: SyntaxNode[] = [];
@@ -232,14 +334,43 @@ class FileReader {
     return fnScopeIn(this.scope, n);
   }
 
+  /** The impl type around `n`, from the file scope's spans (no walk up the tree). */
   private implTypeOf(n: SyntaxNode): string | null {
     return implTypeIn(this.scope, n);
   }
 
+
   private constValue = (name: string): number | null => {
-    const c = this.scope.consts.get(name);
-    return c ? intLiteral(peel(c.value)) : null;
+    if (this.scope.consts.has(name)) return toNumber(this.constBig(name, 0));
+    return this.index?.constInfo(name)?.value ?? null;
   };
+
+  private constBig(name: string, depth: number): bigint | null {
+    const c = this.scope.consts.get(name);
+    if (!c) {
+      const v = this.index?.constInfo(name)?.value;
+      return v === null || v === undefined ? null : BigInt(v);
+    }
+    return depth > 16 ? null : evalConst(c.value, n => this.constBig(n, depth + 1));
+  }
+
+  /** The const is one reference of a packed count (see ValueArg.reference). */
+  private constIsReference(name: string): boolean {
+    const c = this.scope.consts.get(name);
+    return c ? isReferenceUnit(name, c.value) : this.index?.constInfo(name)?.reference ?? false;
+  }
+
+  /** Integer consts of this file, for the index. */
+  private constSummary(): FileSummary['consts'] {
+    const out: FileSummary['consts'] = {};
+    for (const [name, c] of this.scope.consts) {
+      if (c.type && !/^(u|i)(8|16|32|64|128|size)$/.test(c.type.trim())) continue;
+      const value = this.constValue(name);
+      const reference = isReferenceUnit(name, c.value);
+      if (value !== null || reference) out[name] = { value, reference };
+    }
+    return out;
+  }
 
   /** A one-parameter function of this file, for closures passed by name. */
   private fnItems: Map<string, SyntaxNode> | null = null;
@@ -270,8 +401,10 @@ class FileReader {
     const lit = intLiteral(p);
     if (lit !== null) return { text: n.text, range: rangeOf(n), value: lit, kind: 'int' };
     if (p.type === 'identifier' || p.type === 'scoped_identifier') {
-      const v = this.constValue(pathSegments(p).pop()!);
-      if (v !== null) return { text: n.text, range: rangeOf(n), value: v, kind: 'const' };
+      const name = pathSegments(p).pop()!;
+      const v = this.constValue(name);
+      const reference = this.constIsReference(name);
+      if (v !== null || reference) return { text: n.text, range: rangeOf(n), value: v, kind: 'const', ...(reference ? { reference } : {}) };
     }
     return { text: n.text, range: rangeOf(n), value: null, kind: p.type === 'closure_expression' ? 'closure' : 'expr' };
   }
@@ -285,7 +418,13 @@ class FileReader {
   private unresolvedProblems(site: Site): void {
     for (const o of site.orderings) {
       if (o.ordering !== null || !o.range) continue;
-      this.problems.push({ kind: 'unresolved-ordering', range: o.range, siteId: site.id, message: `cannot resolve the ${o.which === 'single' ? '' : o.which + ' '}ordering \`${o.text}\` of \`${site.op}\`: ${o.how}` });
+      const which = o.which === 'single' ? '' : o.which + ' ';
+      if (o.file && o.file !== this.file) {
+        // Written in the helper's file: said once here, at the call.
+        this.problems.push({ kind: 'unresolved-ordering', range: site.methodRange, siteId: site.id, message: `cannot resolve the ${which}ordering \`${o.text}\` of \`${site.op}\` in helper \`${site.via?.helperFn ?? '?'}\` (${o.file}:${o.range.start.line + 1}): ${o.how}` });
+        continue;
+      }
+      this.problems.push({ kind: 'unresolved-ordering', range: o.range, siteId: site.id, message: `cannot resolve the ${which}ordering \`${o.text}\` of \`${site.via ? site.via.helperFn : site.op}\`: ${o.how}` });
     }
   }
 
@@ -293,10 +432,12 @@ class FileReader {
     const implType = this.implTypeOf(node);
     const reader = new ReceiverReader(this.facts, implType, fn);
     const receiver = receiverNode ? reader.key(receiverNode) : '';
+    const counter = receiverNode ? reader.counterOf(receiverNode) : null;
     const start = rangeOf(node).start;
     return {
       id: this.newId(start.line, start.character, op),
       file: this.file, api, op, receiver,
+      counter: counter?.startsWith('static ') ? `${counter}@${this.file}` : counter,
       receiverText: receiverNode ? compact(receiverNode.text) : '',
       counterName: receiverNode ? counterNameOf(receiver) : '',
       implType, fnName: fn?.name ?? null,
@@ -305,32 +446,41 @@ class FileReader {
     };
   }
 
-  /** `recv.method(args)` and `fence(o)` calls. */
+  /** `recv.method(args)`, `AtomicUsize::method(&recv, args)`, `bindings::refcount_*(p)` and `fence(o)` calls. */
   private callSite(call: SyntaxNode): void {
     const fnode = call.childForFieldName('function');
     const argsNode = call.childForFieldName('arguments');
     if (!fnode || !argsNode) return;
-    const args = argsNode.namedChildren.filter(a => !isComment(a) && a.type !== 'attribute_item');
-    if (fnode.type === 'identifier' || fnode.type === 'scoped_identifier') return this.helpersOnly ? undefined : this.fenceSite(call, fnode, args);
-    if (fnode.type !== 'field_expression') return;
-    const nameNode = fnode.childForFieldName('field');
-    const recvNode = fnode.childForFieldName('value');
+    let args = argsNode.namedChildren.filter(a => !isComment(a) && a.type !== 'attribute_item');
+    let nameNode: SyntaxNode | null;
+    let recvNode: SyntaxNode | null;
+    if (fnode.type === 'scoped_identifier' && args.length > 0) {
+      const segs = pathSegments(fnode);
+      const name = segs[segs.length - 1];
+      if (segs.length >= 2 && segs[segs.length - 2] === 'bindings') return this.ffiSite(call, fnode, args);
+      // `AtomicU64::compare_exchange(&x, 2, 0, ..)`: the method called by path; the first argument is the receiver.
+      if (segs.length < 2 || !ATOMIC_TYPE_PATH.test(segs[segs.length - 2].replace(/<.*$/, '')) || !METHODS.has(name)) return this.fenceSite(call, fnode, args);
+      nameNode = fnode.childForFieldName('name');
+      recvNode = args[0];
+      args = args.slice(1);
+    } else if (fnode.type === 'identifier' || fnode.type === 'scoped_identifier') {
+      return this.fenceSite(call, fnode, args);
+    } else if (fnode.type === 'field_expression') {
+      nameNode = fnode.childForFieldName('field');
+      recvNode = fnode.childForFieldName('value');
+    } else return;
     const specs = nameNode ? METHODS.get(nameNode.text) : undefined;
     if (!nameNode || !recvNode || !specs) return;
     const spec = specs.find(s => s.slots.length === args.length);
     if (!spec) return;
     const fn = this.fnScope(call);
-    if (this.helpersOnly && !this.onParameter(fn, recvNode)) return;
     const reader = new ReceiverReader(this.facts, this.implTypeOf(call), fn);
     const cls = classifyType(reader.typeOf(recvNode));
 
     if (spec.kind === 'refcount') {
       // No ordering argument to go by: only a receiver known to be a Refcount makes it one.
       if (cls !== 'refcount') return;
-      const site = this.baseSite(call, nameNode, spec.op, 'kernel-refcount', fn, recvNode);
-      site.args = args.map(a => this.valueArg(a));
-      site.orderings = (REFCOUNT_IMPLIED[spec.op] ?? []).map(i => ({ which: i.which, ordering: i.ordering, text: `Refcount::${spec.op}`, range: null, implied: true, resolution: 'implied' as const, how: i.how, family: 'kernel' as const }));
-      this.raws.push({ site, node: call, receiverNode: recvNode, fn, decrementByOne: spec.op === 'dec' || spec.op === 'dec_and_test' });
+      this.refcountSite(call, nameNode, nameNode.text, spec.op, fn, recvNode, args, `Refcount::${nameNode.text}`);
       return;
     }
 
@@ -359,9 +509,70 @@ class FileReader {
     if (raw.closureNode) {
       site.closure = closureEffect(closureShape(raw.closureNode, () => null, this.constValue, this.namedFn));
     }
+    if (nameNode.text !== spec.op) site.notes.push(`\`${nameNode.text}\` read as ${spec.op}${spec.returnsOld ? ' whose closure always succeeds (it returns the new value, the call the old one)' : ''}`);
+    if (spec.returnsOld) raw.returns = 'old';
     raw.decrementByOne = isDecrementByOne(site);
     this.raws.push(raw);
     this.unresolvedProblems(site);
+  }
+
+  /** A kernel Refcount operation (method or FFI): its orderings are fixed by refcount.h. */
+  private refcountSite(call: SyntaxNode, nameNode: SyntaxNode, name: string, op: AtomicOp, fn: FnScope | null, recvNode: SyntaxNode, args: SyntaxNode[], label: string): void {
+    const site = this.baseSite(call, nameNode, op, 'kernel-refcount', fn, recvNode);
+    site.args = args.map(a => this.valueArg(a));
+    site.orderings = (REFCOUNT_IMPLIED[op] ?? []).map(i => ({ which: i.which, ordering: i.ordering, text: label, range: null, implied: true, resolution: 'implied' as const, how: i.how.replace(/^Refcount::\w+/, label), family: 'kernel' as const }));
+    const raw: Raw = { site, node: call, receiverNode: recvNode, fn, decrementByOne: op === 'dec' || op === 'dec_and_test' };
+    if (name.endsWith('inc_not_zero')) {
+      // The increment refuses zero and reports whether it happened: a conjuring increment.
+      site.closure = { text: label, kind: 'add', amount: 1, unlessZero: true, alwaysSome: false };
+      raw.returns = 'bool';
+      site.notes.push(`${label} read as an increment unless zero that returns whether it succeeded`);
+    }
+    this.raws.push(raw);
+  }
+
+  /**
+   * `bindings::refcount_*(p)` and `bindings::atomic_*(p, ..)`: the C API called directly, as the
+   * kernel's wrappers (and drivers that predate them) do. Orderings follow refcount.h and
+   * Documentation/atomic_t.txt: void RMWs and read/set are relaxed, value-returning RMWs are fully
+   * ordered unless suffixed `_relaxed`/`_acquire`/`_release`, a failed cmpxchg orders nothing.
+   */
+  private ffiSite(call: SyntaxNode, fnode: SyntaxNode, args: SyntaxNode[]): void {
+    const nameNode = fnode.childForFieldName('name');
+    if (!nameNode) return;
+    const name = nameNode.text;
+    const k = /^refcount_/.test(name) ? null : kernelAtomicCall(name);
+    // C argument order: `atomic_add(i, v)` takes the atomic last, the others first.
+    const recvIndex = k?.recvLast ? args.length - 1 : 0;
+    // `self.refcount.get()` (an Opaque/UnsafeCell pointer) is the counter itself.
+    const recv = stripGet(args[recvIndex]);
+    const values = args.filter((_, i) => i !== recvIndex);
+    const fn = this.fnScope(call);
+    // The kernel's own wrapper types forward to the C API; their callers are the sites.
+    const impl = this.implTypeOf(call);
+    if (impl && /^(Refcount|Atomic\w*)$/.test(impl) && peel(recv).type !== 'identifier' && /^self\b/.test(compact(peel(recv).text).replace(/^\(?\*?/, ''))) return;
+    const rc = /^refcount_(inc|dec|dec_and_test|set|read|inc_not_zero)$/.exec(name);
+    if (rc) {
+      const op: AtomicOp = rc[1] === 'inc_not_zero' ? 'fetch_update' : rc[1] as AtomicOp;
+      this.refcountSite(call, nameNode, name, op, fn, recv, values, `bindings::${name}`);
+      return;
+    }
+    if (!k) return;
+    const site = this.baseSite(call, nameNode, k.op, 'kernel-atomic', fn, recv);
+    site.args = k.amount !== undefined ? [{ text: String(k.amount), range: rangeOf(nameNode), value: k.amount, kind: 'int' }] : values.map(a => this.valueArg(a));
+    const main: OrderingSlot = k.op === 'cmpxchg' ? 'success' : k.op === 'fetch_update' ? 'set' : 'single';
+    const implied = (which: OrderingSlot, ordering: Ordering, how: string): OrderingArg => ({ which, ordering, text: `bindings::${name}`, range: null, implied: true, resolution: 'implied', how, family: 'kernel', ...(ordering === 'SeqCst' ? { note: FULL_NOTE } : {}) });
+    site.orderings = [implied(main, k.ordering, `${name}: ${k.why}`)];
+    if (k.op === 'cmpxchg') site.orderings.push(implied('failure', 'Relaxed', 'a failed cmpxchg orders nothing'));
+    const raw: Raw = { site, node: call, receiverNode: recv, fn, decrementByOne: false };
+    if (k.op === 'fetch_update') {
+      site.closure = { text: name, kind: 'add', amount: 1, unlessZero: true, alwaysSome: false };
+      site.orderings.push(implied('fetch', 'Relaxed', 'a refused inc_not_zero orders nothing'));
+      raw.returns = 'bool';
+    }
+    if (k.returns) raw.returns = k.returns;
+    raw.decrementByOne = isDecrementByOne(site);
+    this.raws.push(raw);
   }
 
   /** `fence(o)`, `atomic::fence(o)`, `core::sync::atomic::fence(o)`; compiler_fence is not a thread fence. */
@@ -395,30 +606,77 @@ class FileReader {
     this.raws.push({ site, node: m, receiverNode: null, fn, decrementByOne: false });
   }
 
-  /** The receiver is a parameter of the function (not a `let` that shadows it). */
-  private onParameter(fn: FnScope | null, receiverNode: SyntaxNode | null): fn is FnScope {
-    if (!fn || !receiverNode) return false;
-    const recv = peel(receiverNode);
-    return recv.type === 'identifier' && !fn.letBefore(recv.text, recv.startIndex) && fn.param(recv.text) !== null;
-  }
-
   /** Direct sites whose receiver is a parameter of their function make that function a helper. */
   private helperOps(): HelperOp[] {
     const out: HelperOp[] = [];
     for (const r of this.raws) {
-      if (!r.fn || !this.onParameter(r.fn, r.receiverNode)) continue;
-      const p = r.fn.param(peel(r.receiverNode!).text)!;
+      if (!r.fn || !r.receiverNode) continue;
       const params = (name: string): number | null => r.fn!.param(name)?.index ?? null;
+      const selfWrapper = this.selfForwarder(r, params);
+      if (selfWrapper) { out.push(selfWrapper); continue; }
+      const recv = peel(r.receiverNode);
+      if (recv.type !== 'identifier' || r.fn.letBefore(recv.text, recv.startIndex)) continue;
+      const p = r.fn.param(recv.text);
+      if (!p) continue;
       const h: HelperOp = {
         fnName: r.fn.name, implType: r.fn.sig.implType, file: this.file, hasSelf: r.fn.sig.hasSelf,
         paramIndex: p.index, paramName: p.name, paramCount: r.fn.sig.params.length,
         site: r.site, returns: helperReturns(r),
       };
       if (r.closureNode) h.closure = closureShape(r.closureNode, params, this.constValue, this.namedFn);
+      const forwarded = r.site.orderings.map(o => (o.range && o.ordering === null ? params(o.text.trim()) : null));
+      if (forwarded.some(i => i !== null)) h.orderingParams = forwarded;
       r.site.notes.push(`operates on parameter \`${p.name}\` of \`${r.fn.name}\`: its callers are reported as sites too`);
       out.push(h);
     }
     return out;
+  }
+
+  /**
+   * A method that acts on a field of `self` with an ordering its caller passes
+   * (`fn load(&self, ordering: Ordering) -> Counters { Counters(self.value.load(ordering)) }`):
+   * each call `x.load(Acquire)` on a receiver of that type is the operation on `x`'s field with
+   * the caller's ordering. The method's own site then counts only when no call of it is found.
+   */
+  private selfForwarder(r: Raw, params: (name: string) => number | null): HelperOp | null {
+    const fn = r.fn!;
+    const impl = fn.sig.implType;
+    const prefix = `<${impl}>`;
+    if (!fn.sig.hasSelf || !impl || !r.site.counter || !r.site.receiver.startsWith(prefix)) return null;
+    const forwarded = r.site.orderings.map(o => (o.range && o.ordering === null ? params(o.text.trim()) : null));
+    if (!forwarded.some(i => i !== null)) return null;
+    r.site.notes.push(`forwards the ordering of its callers: \`${impl}::${fn.name}\` is checked at each call`);
+    return {
+      fnName: fn.name, implType: impl, file: this.file, hasSelf: true, paramIndex: -1, paramName: 'self',
+      paramCount: fn.sig.params.length, site: r.site, returns: helperReturns(r), orderingParams: forwarded,
+      selfPath: r.site.receiver.slice(prefix.length),
+    };
+  }
+
+  /**
+   * `self.counters.load(Ordering::SeqCst)` looks like an atomic load, but when the receiver's type
+   * is a struct with a forwarding `load(&self, ordering)` it is a call of that method: drop the
+   * direct site so the call is read through the method instead.
+   */
+  private dropForwarderCalls(local: HelperOp[]): void {
+    const fwd = [...local, ...(this.index?.forwarders() ?? [])].filter(h => h.paramIndex < 0 && h.implType);
+    if (fwd.length === 0) return;
+    const keep: Raw[] = [];
+    for (const r of this.raws) {
+      const f = r.node.type === 'call_expression' ? r.node.childForFieldName('function') : null;
+      const name = f?.type === 'field_expression' ? f.childForFieldName('field')?.text : null;
+      const recv = f?.childForFieldName('value');
+      const mine = r.fn?.sig.implType && fwd.some(h => h.site === r.site);
+      if (!name || !recv || r.site.via || mine || !fwd.some(h => h.fnName === name)) { keep.push(r); continue; }
+      const t = new ReceiverReader(this.facts, this.implTypeOf(r.node), r.fn).typeOf(recv);
+      if (t && classifyType(t) === 'other' && fwd.some(h => h.fnName === name && typeLayers(t).includes(h.implType!))) {
+        this.ids.delete(r.site.id);
+        this.problems.splice(0, this.problems.length, ...this.problems.filter(p => p.siteId !== r.site.id));
+        continue;
+      }
+      keep.push(r);
+    }
+    this.raws.splice(0, this.raws.length, ...keep);
   }
 
   /** A call to a helper: `helper(&self.refs, ..)`, `Self::helper(..)`, `self.helper(&x, ..)`. */
@@ -437,7 +695,11 @@ class FileReader {
     if (!name) return;
     const method = fnode.type === 'field_expression';
     const args = argsNode.namedChildren.filter(a => !isComment(a) && a.type !== 'attribute_item');
-    const fits = (h: HelperOp) => h.fnName === name!.text && h.hasSelf === method && h.paramCount === args.length && (owner === null || h.implType === null || h.implType === owner);
+    // A method on self's field is called on an object of its type, which must be known.
+    const recvType = method && fnode.childForFieldName('value') ? new ReceiverReader(this.facts, this.implTypeOf(call), this.fnScope(call)).typeOf(fnode.childForFieldName('value')!) : null;
+    const layers = recvType ? typeLayers(recvType) : [];
+    const fits = (h: HelperOp) => h.fnName === name!.text && h.hasSelf === method && h.paramCount === args.length && (owner === null || h.implType === null || h.implType === owner)
+      && (h.paramIndex >= 0 || (!!h.implType && layers.includes(h.implType)));
     let cands = local.filter(fits);
     if (!cands.length && this.index) cands = this.index.helpers(name.text).filter(fits);
     // Same-named helpers in several places: one file's worth is taken only if they agree on the file.
@@ -449,16 +711,33 @@ class FileReader {
     const fn = this.fnScope(call);
     if (fn && cands.some(h => h.fnName === fn.name && h.file === this.file && h.implType === fn.sig.implType)) return; // recursion
     for (const h of cands) {
-      const arg = args[h.paramIndex];
+      const arg = h.paramIndex < 0 ? fnode.childForFieldName('value') : args[h.paramIndex];
       if (!arg) continue;
       const site = this.baseSite(call, name, h.site.op, h.site.api, fn, arg);
+      if (h.paramIndex < 0) {
+        // The object is the caller's; the counter is the method's field of it.
+        site.receiver += h.selfPath ?? '';
+        site.counter = h.site.counter;
+        site.counterName = h.site.counterName;
+      }
       site.args = h.site.args.map(a => ({ ...a }));
-      // The ordering text to edit lives in the helper, so each written ordering names its file.
-      site.orderings = h.site.orderings.map(o => (o.range ? { ...o, file: h.file } : { ...o }));
+      // The ordering text to edit lives in the helper, so each written ordering names its file;
+      // an ordering the helper takes as a parameter is this caller's argument.
+      site.orderings = h.site.orderings.map((o, i) => {
+        const pi = h.orderingParams?.[i];
+        const a = pi === null || pi === undefined ? undefined : args[pi];
+        if (!a) return o.range ? { ...o, file: h.file } : { ...o };
+        const r = this.orderings.resolve(a, fn);
+        const from = `passed to \`${h.fnName}\`'s ordering parameter`;
+        return { ...this.orderingArg(o.which, a, r), how: `${r.how} (${from})` };
+      });
       site.via = { helperFn: h.implType ? `${h.implType}::${h.fnName}` : h.fnName, helperFile: h.file, helperSite: h.site };
       if (h.closure) site.closure = closureEffect(h.closure, args.map(a => this.argShape(a)));
       else if (h.site.closure) site.closure = { ...h.site.closure };
-      site.notes.push(`performed by helper \`${site.via.helperFn}\` on its parameter \`${h.paramName}\`; ordering ranges are in ${h.file}`);
+      site.notes.push(h.paramIndex < 0
+        ? `performed by \`${site.via.helperFn}\` on the receiver's \`${h.selfPath}\``
+        : `performed by helper \`${site.via.helperFn}\` on its parameter \`${h.paramName}\`; ordering ranges are in ${h.file}`);
+      for (const o of site.orderings) if (!o.file && o.range && o.ordering) site.notes.push(`${o.which} ordering from this caller: ${o.ordering}`);
       this.raws.push({ site, node: call, receiverNode: arg, fn, returns: h.returns, decrementByOne: isDecrementByOne(site) });
       this.unresolvedProblems(site);
     }
@@ -485,6 +764,57 @@ class FileReader {
   }
 }
 
+/**
+ * `p.get()` (Opaque, UnsafeCell: a raw pointer to the value) and `.cast()` (refcount_t seen as
+ * atomic_t) denote the value's counter.
+ */
+function stripGet(n: SyntaxNode): SyntaxNode {
+  for (let i = 0; i < 4; i++) {
+    const p = peel(n);
+    const f = p.type === 'call_expression' ? p.childForFieldName('function') : null;
+    const m = f?.type === 'field_expression' ? f.childForFieldName('field')?.text : null;
+    const v = f?.childForFieldName('value');
+    if (!v || (m !== 'get' && m !== 'cast') || p.childForFieldName('arguments')?.namedChildren.length !== 0) return n;
+    n = v;
+  }
+  return n;
+}
+
+interface KernelAtomicCall { op: AtomicOp; ordering: Ordering; why: string; amount?: number; returns?: Raw['returns']; recvLast?: boolean }
+
+/** The C atomic_t API (atomic_, atomic64_, atomic_long_) by name; null for what it does not model. */
+function kernelAtomicCall(name: string): KernelAtomicCall | null {
+  const m = /^atomic(?:64|_long)?_(.+?)(_relaxed|_acquire|_release)?$/.exec(name);
+  if (!m) return null;
+  const [, base, suffix] = m;
+  const suffixed = (full: Ordering): { ordering: Ordering; why: string } =>
+    suffix === '_relaxed' ? { ordering: 'Relaxed', why: 'the _relaxed form orders nothing' }
+      : suffix === '_acquire' ? { ordering: 'Acquire', why: 'the _acquire form' }
+        : suffix === '_release' ? { ordering: 'Release', why: 'the _release form' }
+          : { ordering: full, why: 'value-returning atomics are fully ordered' };
+  switch (base) {
+    case 'read': return suffix === '_acquire' ? { op: 'load', ordering: 'Acquire', why: 'atomic_read_acquire' } : suffix ? null : { op: 'load', ordering: 'Relaxed', why: 'atomic_read is a relaxed load' };
+    case 'set': return suffix === '_release' ? { op: 'store', ordering: 'Release', why: 'atomic_set_release' } : suffix ? null : { op: 'store', ordering: 'Relaxed', why: 'atomic_set is a relaxed store' };
+    case 'inc': return suffix ? null : { op: 'fetch_add', ordering: 'Relaxed', why: 'non-value-returning atomics order nothing', amount: 1 };
+    case 'dec': return suffix ? null : { op: 'fetch_sub', ordering: 'Relaxed', why: 'non-value-returning atomics order nothing', amount: 1 };
+    case 'add': return suffix ? null : { op: 'fetch_add', ordering: 'Relaxed', why: 'non-value-returning atomics order nothing', recvLast: true };
+    case 'sub': return suffix ? null : { op: 'fetch_sub', ordering: 'Relaxed', why: 'non-value-returning atomics order nothing', recvLast: true };
+    case 'fetch_inc': return { op: 'fetch_add', amount: 1, ...suffixed('SeqCst') };
+    case 'fetch_dec': return { op: 'fetch_sub', amount: 1, ...suffixed('SeqCst') };
+    case 'fetch_add': return { op: 'fetch_add', recvLast: true, ...suffixed('SeqCst') };
+    case 'add_return': return { op: 'fetch_add', recvLast: true, returns: 'new', ...suffixed('SeqCst') };
+    case 'fetch_sub': return { op: 'fetch_sub', recvLast: true, ...suffixed('SeqCst') };
+    case 'sub_return': return { op: 'fetch_sub', recvLast: true, returns: 'new', ...suffixed('SeqCst') };
+    case 'inc_return': return { op: 'fetch_add', amount: 1, returns: 'new', ...suffixed('SeqCst') };
+    case 'dec_return': return { op: 'fetch_sub', amount: 1, returns: 'new', ...suffixed('SeqCst') };
+    case 'dec_and_test': return suffix ? null : { op: 'dec_and_test', ordering: 'SeqCst', why: 'atomic_dec_and_test is fully ordered' };
+    case 'xchg': return { op: 'xchg', ...suffixed('SeqCst') };
+    case 'cmpxchg': return { op: 'cmpxchg', ...suffixed('SeqCst') };
+    case 'inc_not_zero': return suffix ? null : { op: 'fetch_update', ordering: 'SeqCst', why: 'a successful atomic_inc_not_zero is fully ordered' };
+    default: return null;
+  }
+}
+
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -492,15 +822,18 @@ function escapeRe(s: string): string {
 const callPatterns = new Map<string, RegExp>();
 
 /**
- * `name(`, `name::<T>(` for any of `names`. Every file of a workspace scans for the same helper
- * names, so the pattern is built once per set of names.
+ * `name(`, `name::<T>(` for any of `names` (identifiers, or patterns). Every file of a workspace
+ * scans for the same helper names, so the pattern is built once per set of names.
  */
-function callPattern(names: string[]): RegExp {
-  const key = [...new Set(names)].sort().join(' ');
+function callPattern(names: (string | RegExp)[]): RegExp {
+  const words = [...new Set(names.filter((n): n is string => typeof n === 'string'))].sort();
+  const patterns = names.filter((n): n is RegExp => typeof n !== 'string').map(n => n.source);
+  const key = [...words, ...patterns].join(' ');
   let re = callPatterns.get(key);
   if (!re) {
     if (callPatterns.size >= 16) callPatterns.clear();
-    re = new RegExp(`\\b(?:${alternation(names)})\\s*(?:::\\s*<[^()]*>\\s*)?\\(`, 'g');
+    const alts = [...(words.length ? [alternation(words)] : []), ...patterns];
+    re = new RegExp(`\\b(?:${alts.join('|')})\\s*(?:::\\s*<[^()]*>\\s*)?\\(`, 'g');
     callPatterns.set(key, re);
   }
   return new RegExp(re);
@@ -514,7 +847,7 @@ function callPattern(names: string[]): RegExp {
 function alternation(names: string[]): string {
   interface Trie { end: boolean; next: Map<string, Trie> }
   const root: Trie = { end: false, next: new Map() };
-  for (const name of new Set(names)) {
+  for (const name of names) {
     let t = root;
     for (const ch of name) {
       let n = t.next.get(ch);
@@ -537,7 +870,7 @@ function alternation(names: string[]): string {
     });
     if (branches.length === 0) return '';
     const group = branches.length === 1 ? branches[0] : `(?:${branches.join('|')})`;
-    return t.end ? `(?:${group})?` : branches.length === 1 ? branches[0] : group;
+    return t.end ? `(?:${group})?` : group;
   };
   return emit(root);
 }
@@ -545,7 +878,7 @@ function alternation(names: string[]): string {
 /** fetch_sub(1), sub(1), fetch_update(x - 1), Refcount::dec(_and_test): a reference dropped. */
 function isDecrementByOne(site: Site): boolean {
   if (site.op === 'dec' || site.op === 'dec_and_test') return true;
-  if (site.op === 'fetch_sub' || site.op === 'sub') return site.args[0]?.value === 1;
+  if (site.op === 'fetch_sub' || site.op === 'sub') return site.args[0]?.value === 1 || !!site.args[0]?.reference;
   if (site.op === 'fetch_update') return site.closure?.kind === 'sub' && site.closure.amount === 1;
   return false;
 }

@@ -6,7 +6,7 @@
 import type { ClosureShape } from './closure';
 import type { FnSignature } from './scope';
 import type { Site } from './site';
-import type { TypeFacts } from './receiver';
+import { classifyType, isCounterReference } from './receiver';
 
 /** A function that does an atomic operation on one of its parameters for its caller. */
 export interface HelperOp {
@@ -15,14 +15,26 @@ export interface HelperOp {
   file: string;
   /** The helper is a method: callers write `recv.name(args)` and args map to `params` directly. */
   hasSelf: boolean;
-  /** Position of the atomic among the non-self parameters. */
+  /**
+   * Position of the atomic among the non-self parameters; -1 for a method that acts on a field of
+   * `self` (`fn load(&self, ord: Ordering) { self.value.load(ord) }`) and forwards its caller's
+   * ordering: the caller's receiver is the object, `selfPath` the field path in it.
+   */
   paramIndex: number;
+  /** paramIndex -1: the receiver key's path after `<Impl>` (`.value`). */
+  selfPath?: string;
   paramName: string;
   paramCount: number;
   /** The operation inside the helper (its orderings have ranges in `file`). */
   site: Site;
   /** fetch_update: the closure, with helper parameters kept symbolic. */
   closure?: ClosureShape;
+  /**
+   * Per entry of `site.orderings`: the helper parameter (non-self position) the ordering argument
+   * names, when the helper forwards its caller's ordering (`fn load(cell: &AtomicUsize, order:
+   * Ordering) { cell.load(order) }`); null for orderings written in the helper itself.
+   */
+  orderingParams?: (number | null)[];
   /** What the helper returns: the op's old value, the new value, the op's Result, a bool, or unknown. */
   returns: 'old' | 'new' | 'result' | 'bool' | 'unknown';
 }
@@ -33,27 +45,21 @@ export interface FileSummary {
   structs: Record<string, Record<string, string>>;
   fns: FnSignature[];
   helpers: HelperOp[];
+  /** "Struct.field" of a reference-to-counter field -> the counter it refers to (see TypeFacts.fieldAlias). */
+  aliases: Record<string, string>;
+  /** "Impl::fn" (or "::fn" outside an impl) of an accessor returning a counter -> the counters it returns. */
+  accessors: Record<string, string[]>;
+  /** Integer consts: value (null when not computable) and whether the const is one reference of a packed count. */
+  consts: Record<string, { value: number | null; reference: boolean }>;
 }
 
-interface Lookups {
-  fieldByOwner: Map<string, { file: string; type: string }[]>;
-  fieldsByName: Map<string, { file: string; type: string }[]>;
-  fnsByName: Map<string, (FnSignature & { file: string })[]>;
-  helpersByName: Map<string, HelperOp[]>;
-}
-
-export class RustIndex implements TypeFacts {
+export class RustIndex {
   private readonly files = new Map<string, FileSummary>();
   /** While reading `exclude`, its own (fresher) local facts take precedence over the index. */
   private exclude: string | null = null;
-  /**
-   * The summaries by name, in file order, rebuilt after a change: a lookup per site must not
-   * scan every file, or reading a workspace is quadratic in its size.
-   */
-  private lookups: Lookups | null = null;
 
-  update(summary: FileSummary): void { this.files.set(summary.file, summary); this.lookups = null; }
-  remove(file: string): void { this.files.delete(file); this.lookups = null; }
+  update(summary: FileSummary): void { this.files.set(summary.file, summary); this.refStructs = null; this.tables = null; }
+  remove(file: string): void { this.files.delete(file); this.refStructs = null; this.tables = null; }
   get(file: string): FileSummary | undefined { return this.files.get(file); }
   get size(): number { return this.files.size; }
 
@@ -64,52 +70,130 @@ export class RustIndex implements TypeFacts {
     try { return fn(); } finally { this.exclude = prev; }
   }
 
-  private byName(): Lookups {
-    if (this.lookups) return this.lookups;
-    const l: Lookups = { fieldByOwner: new Map(), fieldsByName: new Map(), fnsByName: new Map(), helpersByName: new Map() };
-    const add = <T>(m: Map<string, T[]>, k: string, v: T): void => {
-      const list = m.get(k);
-      if (list) list.push(v);
-      else m.set(k, [v]);
-    };
-    for (const s of this.files.values()) {
-      for (const [owner, fields] of Object.entries(s.structs)) {
-        for (const [field, type] of Object.entries(fields)) {
-          if (!type) continue;
-          add(l.fieldByOwner, `${owner}\u0000${field}`, { file: s.file, type });
-          add(l.fieldsByName, field, { file: s.file, type });
-        }
-      }
-      for (const f of s.fns) add(l.fnsByName, f.name, { ...f, file: s.file });
-      for (const h of s.helpers) add(l.helpersByName, h.fnName, h);
-    }
-    this.lookups = l;
-    return l;
+  private *others(): Iterable<FileSummary> {
+    for (const s of this.files.values()) if (s.file !== this.exclude) yield s;
   }
 
   fieldType(owner: string, field: string): string | null {
-    for (const e of this.byName().fieldByOwner.get(`${owner}\u0000${field}`) ?? []) if (e.file !== this.exclude) return e.type;
-    return null;
+    return this.lookup().fieldByOwner.get(`${owner}\u0000${field}`)?.find(e => e.file !== this.exclude)?.type ?? null;
   }
 
   fieldTypesByName(field: string): string[] {
-    return (this.byName().fieldsByName.get(field) ?? []).filter(e => e.file !== this.exclude).map(e => e.type);
+    return (this.lookup().fieldsByName.get(field) ?? []).filter(e => e.file !== this.exclude).map(e => e.type);
   }
 
   fnReturns(implType: string | null, name: string): string[] {
     const out: string[] = [];
-    for (const f of this.byName().fnsByName.get(name) ?? []) if (f.file !== this.exclude && f.returnType && (implType === null || f.implType === implType)) out.push(f.returnType);
+    for (const f of this.lookup().fns.get(name) ?? []) if (f.file !== this.exclude && f.returnType && (implType === null || f.implType === implType)) out.push(f.returnType);
     return out;
   }
+
+  /**
+   * Lookup tables over all summaries, built on first use and dropped when a summary changes: the
+   * lookups below are asked for every site of every file, and scanning every summary each time
+   * made a workspace check quadratic in its files.
+   */
+  private tables: {
+    aliases: Map<string, { file: string; counter: string }[]>;
+    accessors: Map<string, { file: string; impl: string; counters: string[] }[]>;
+    owners: Map<string, { owner: string; file: string }[]>;
+    consts: Map<string, { file: string; value: number | null; reference: boolean }[]>;
+    structs: Map<string, string[]>;
+    helpers: Map<string, HelperOp[]>;
+    forwarders: HelperOp[];
+    /** "Owner\0field" and field -> declared types, and fn name -> signatures, in file order. */
+    fieldByOwner: Map<string, { file: string; type: string }[]>;
+    fieldsByName: Map<string, { file: string; type: string }[]>;
+    fns: Map<string, (FnSignature & { file: string })[]>;
+  } | null = null;
+
+  private lookup(): NonNullable<RustIndex['tables']> {
+    if (this.tables) return this.tables;
+    const t: NonNullable<RustIndex['tables']> = { aliases: new Map(), accessors: new Map(), owners: new Map(), consts: new Map(), structs: new Map(), helpers: new Map(), forwarders: [], fieldByOwner: new Map(), fieldsByName: new Map(), fns: new Map() };
+    const add = <V>(m: Map<string, V[]>, k: string, v: V) => { const l = m.get(k); if (l) l.push(v); else m.set(k, [v]); };
+    for (const s of this.files.values()) {
+      for (const [k, counter] of Object.entries(s.aliases ?? {})) add(t.aliases, k, { file: s.file, counter });
+      for (const [k, counters] of Object.entries(s.accessors ?? {})) {
+        const [impl, fn] = k.split('::');
+        add(t.accessors, fn, { file: s.file, impl, counters });
+      }
+      for (const [owner, fields] of Object.entries(s.structs)) {
+        add(t.structs, owner, s.file);
+        for (const [field, type] of Object.entries(fields)) {
+          if (!isCounterReference(type) && classifyType(type) !== 'other') add(t.owners, field, { owner, file: s.file });
+          if (!type) continue;
+          add(t.fieldByOwner, `${owner}\u0000${field}`, { file: s.file, type });
+          add(t.fieldsByName, field, { file: s.file, type });
+        }
+      }
+      for (const [name, c] of Object.entries(s.consts ?? {})) add(t.consts, name, { file: s.file, ...c });
+      for (const f of s.fns) add(t.fns, f.name, { ...f, file: s.file });
+      for (const h of s.helpers) {
+        add(t.helpers, h.fnName, h);
+        if (h.paramIndex < 0) t.forwarders.push(h);
+      }
+    }
+    this.tables = t;
+    return t;
+  }
+
+  fieldAlias(owner: string, field: string): string | null {
+    return this.lookup().aliases.get(`${owner}.${field}`)?.find(a => a.file !== this.exclude)?.counter ?? null;
+  }
+
+  accessorCounters(implType: string | null, name: string): string[] {
+    return (this.lookup().accessors.get(name) ?? []).filter(a => a.file !== this.exclude && (implType === null || a.impl === implType)).flatMap(a => a.counters);
+  }
+
+  atomicFieldOwners(field: string): { owner: string; file: string }[] {
+    return (this.lookup().owners.get(field) ?? []).filter(o => o.file !== this.exclude);
+  }
+
+  /** Files (other than the excluded one) that declare a struct named `owner`. */
+  structFiles(owner: string): string[] {
+    return (this.lookup().structs.get(owner) ?? []).filter(f => f !== this.exclude);
+  }
+
+  /** An integer const of another file, if exactly one file declares it (or all agree). */
+  constInfo(name: string): { value: number | null; reference: boolean } | null {
+    let found: { value: number | null; reference: boolean } | null = null;
+    for (const c of this.lookup().consts.get(name) ?? []) {
+      if (c.file === this.exclude) continue;
+      if (found && (found.value !== c.value || found.reference !== c.reference)) return null;
+      found = { value: c.value, reference: c.reference };
+    }
+    return found;
+  }
+
+  /** Structs with a field that refers to a counter (`&'a AtomicUsize`): their literals elsewhere say which. */
+  referenceStructs(): [string, Map<string, string>][] {
+    // Asked once per file read, so kept across reads until a summary changes (they are rare).
+    if (!this.refStructs) {
+      this.refStructs = [];
+      for (const s of this.files.values()) {
+        for (const [name, fields] of Object.entries(s.structs)) {
+          if (Object.values(fields).some(isCounterReference)) this.refStructs.push({ file: s.file, name, fields: new Map(Object.entries(fields)) });
+        }
+      }
+    }
+    return this.refStructs.filter(r => r.file !== this.exclude).map(r => [r.name, r.fields]);
+  }
+
+  private refStructs: { file: string; name: string; fields: Map<string, string> }[] | null = null;
 
   /** Names of all helpers outside the excluded file (to find their call sites by text). */
   helperNames(): string[] {
     const out: string[] = [];
-    for (const [name, hs] of this.byName().helpersByName) if (hs.some(h => h.file !== this.exclude)) out.push(name);
+    for (const [name, hs] of this.lookup().helpers) if (hs.some(h => h.file !== this.exclude)) out.push(name);
     return out;
   }
 
   helpers(name: string): HelperOp[] {
-    return (this.byName().helpersByName.get(name) ?? []).filter(h => h.file !== this.exclude);
+    return (this.lookup().helpers.get(name) ?? []).filter(h => h.file !== this.exclude);
+  }
+
+  /** Methods of other files that forward their callers' ordering to a field of self (HelperOp.paramIndex -1). */
+  forwarders(): HelperOp[] {
+    return this.lookup().forwarders.filter(h => h.file !== this.exclude);
   }
 }

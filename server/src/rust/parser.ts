@@ -31,6 +31,7 @@ let rustLanguage: Language | null = null;
 let loading: Promise<void> | null = null;
 /** Full and incremental parses since the process started: tests use it to see that a tree was shared. */
 let parses = 0;
+let observer: ((text: string) => void) | null = null;
 
 /** Loads the runtime and the Rust grammar; concurrent and repeated calls share one load. */
 export function initRustParser(): Promise<void> {
@@ -66,6 +67,11 @@ export function parseCount(): number {
   return parses;
 }
 
+/** Calls `fn` with the text of every parse from now on (null stops): tests see which texts were parsed. */
+export function observeParses(fn: ((text: string) => void) | null): void {
+  observer = fn;
+}
+
 /**
  * Parses Rust text. Syntax errors do not throw: tree-sitter recovers and marks ERROR/MISSING
  * nodes, so the intact parts of the file are still usable. The caller owns the tree and should
@@ -74,6 +80,7 @@ export function parseCount(): number {
 export function parseRust(text: string): Tree {
   if (!parser) throw new Error('Rust parser not initialised: await initRustParser() first');
   parses++;
+  observer?.(text);
   const tree = parser.parse(text);
   if (!tree) throw new Error('tree-sitter returned no tree (parse cancelled)');
   return tree;
@@ -93,6 +100,7 @@ export function withRustTree<T>(text: string, fn: (tree: Tree) => T): T {
 export function reparseRust(text: string, old: Tree): Tree {
   if (!parser) throw new Error('Rust parser not initialised: await initRustParser() first');
   parses++;
+  observer?.(text);
   const tree = parser.parse(text, old);
   if (!tree) throw new Error('tree-sitter returned no tree (parse cancelled)');
   return tree;

@@ -4,7 +4,7 @@
 // workspace index (index.ts).
 
 import type { SyntaxNode, Tree } from './parser';
-import { baseTypeName, pathSegments } from './syntax';
+import { pathSegments } from './syntax';
 import { perTree } from './trees';
 
 export interface Import {
@@ -98,7 +98,7 @@ export function buildFileScope(root: SyntaxNode, text: string = root.text): File
     switch (n.type) {
       case 'impl_item': {
         const t = n.childForFieldName('type');
-        openSpan('impl', n, t ? baseTypeName(t.text) : null);
+        openSpan('impl', n, t ? implTypeName(t.text) : null);
         break;
       }
       case 'trait_item':
@@ -223,11 +223,21 @@ function collectUse(n: SyntaxNode, prefix: string[], scope: FileScope, line: num
   }
 }
 
+/**
+ * The type an `impl` block is for, without generics: `impl<T> Arc<T>` is Arc's, not T's (unlike a
+ * field or parameter type, where `Arc<Inner>` leads to `Inner`).
+ */
+export function implTypeName(typeText: string): string {
+  const t = typeText.replace(/\s+/g, '').replace(/^&('\w+)?(mut)?/, '').replace(/<.*$/s, '');
+  const segs = t.split('::');
+  return segs[segs.length - 1];
+}
+
 export function implTypeOf(n: SyntaxNode): string | null {
   for (let p = n.parent; p; p = p.parent) {
     if (p.type === 'impl_item') {
       const t = p.childForFieldName('type');
-      return t ? baseTypeName(t.text) : null;
+      return t ? implTypeName(t.text) : null;
     }
     if (p.type === 'trait_item') return p.childForFieldName('name')?.text ?? null;
   }
@@ -257,9 +267,20 @@ export function signatureOf(f: SyntaxNode, implType: string | null = implTypeOf(
   };
 }
 
-export interface LetBinding { name: string; type: string | null; value: SyntaxNode | null; end: number; line: number }
+export interface LetBinding {
+  name: string;
+  type: string | null;
+  value: SyntaxNode | null;
+  end: number;
+  line: number;
+  /**
+   * Bound by a `Some(x)` / `Ok(x)` pattern (`if let Some(x) = e`, `let Some(x) = e else { .. }`):
+   * `x` is what `value` holds, not `value` itself.
+   */
+  unwrapped?: boolean;
+}
 
-/** What one function body binds: its parameters and its simple `let x = ..;` bindings. */
+/** What one function body binds: its parameters, its `let x = ..;` bindings and `if let Some(x) = ..` patterns. */
 export class FnScope {
   readonly sig: FnSignature;
   private readonly lets: LetBinding[] = [];
@@ -269,9 +290,16 @@ export class FnScope {
     const body = node.childForFieldName('body');
     for (const l of body ? letsIn(body) : []) {
       const pat = l.childForFieldName('pattern');
+      const value = l.childForFieldName('value');
       const name = pat?.type === 'mut_pattern' ? pat.namedChildren[pat.namedChildren.length - 1]?.text : pat?.type === 'identifier' ? pat.text : null;
-      if (!name) continue;
-      this.lets.push({ name, type: l.childForFieldName('type')?.text ?? null, value: l.childForFieldName('value'), end: l.endIndex, line: l.startPosition.row });
+      if (name && l.type === 'let_declaration') {
+        this.lets.push({ name, type: l.childForFieldName('type')?.text ?? null, value, end: l.endIndex, line: l.startPosition.row });
+        continue;
+      }
+      // `Some(x)` / `Ok(x)`: x is the value inside; visible from the pattern on (the end of an
+      // if-let's scope is not tracked: a later binding of the same name shadows it anyway).
+      const inner = pat ? someBinding(pat) : null;
+      if (inner) this.lets.push({ name: inner, type: null, value, end: pat!.endIndex, line: l.startPosition.row, unwrapped: true });
     }
   }
 
@@ -290,7 +318,23 @@ export class FnScope {
   }
 }
 
-/** `let` declarations inside `body`, in document order, found from their keyword (as itemsOf finds items). */
+/** `Some(x)`, `Ok(x)`, `Some(mut x)`: the one name bound, or null. */
+function someBinding(pat: SyntaxNode): string | null {
+  if (pat.type !== 'tuple_struct_pattern') return null;
+  const ctor = pat.childForFieldName('type')?.text;
+  if (ctor !== 'Some' && ctor !== 'Ok') return null;
+  const args = pat.namedChildren.filter(c => c && c.id !== pat.childForFieldName('type')?.id);
+  if (args.length !== 1) return null;
+  const a = args[0]!;
+  if (a.type === 'identifier') return a.text;
+  if (a.type === 'mut_pattern') return a.namedChildren[a.namedChildren.length - 1]?.text ?? null;
+  return null;
+}
+
+/**
+ * `let` declarations and `if let` / `while let` conditions inside `body`, in document order,
+ * found from their keyword (as itemsOf finds items).
+ */
 function letsIn(body: SyntaxNode): SyntaxNode[] {
   const out: SyntaxNode[] = [];
   const base = body.startIndex;
@@ -299,7 +343,7 @@ function letsIn(body: SyntaxNode): SyntaxNode[] {
     const kw = body.descendantForIndex(at);
     if (!kw || kw.type !== 'let' || kw.startIndex !== at) continue;
     const l = kw.parent;
-    if (l?.type === 'let_declaration') out.push(l);
+    if (l && (l.type === 'let_declaration' || l.type === 'let_condition')) out.push(l);
   }
   return out;
 }

@@ -77,6 +77,14 @@ export interface ValueArg {
   /** Integer value when the argument is a literal or a same-file integer const; else null. */
   value: number | null;
   kind: 'int' | 'const' | 'closure' | 'expr';
+  /**
+   * The argument is one reference of a count packed with other state: a const such as tokio's
+   * `REF_ONE = 1 << REF_COUNT_SHIFT` or async-task's `REFERENCE = 1 << 8` (see consts.ts). A
+   * `fetch_sub(REF_ONE, ..)` drops one reference just as `fetch_sub(1, ..)` does; `value` holds the
+   * const's value when it can be computed. Comparisons of the packed word (`prev.ref_count() == 1`)
+   * are read by the roles, not here.
+   */
+  reference?: boolean;
 }
 
 /**
@@ -175,8 +183,18 @@ export interface Site {
    * E.g. `this.wrapper_ref().refcount().as_atomic()` -> `<Request>.wrapper_ref().refcount()`.
    */
   receiver: string;
+  /**
+   * The counter itself: the atomic field named by the struct that declares it (`ArcInner.strong`,
+   * `Request.wrapper.refcount` is `RequestWrapper.refcount`), or `static NAME@file`. Sites with
+   * the same `counter` are one protocol wherever they are (an `impl Arc` and an `impl Weak`
+   * reaching `ArcInner.weak`, a helper call in another file). null when the reader cannot tell
+   * which field it is (a local atomic, a parameter, a type it does not know); such a site is
+   * grouped only with sites of the same `receiver` key in its own file. Never a variable's or a
+   * method's name.
+   */
+  counter: string | null;
   receiverText: string;
-  /** Last field or accessor name of the receiver (`refcount`, `strong`), for grouping across types. */
+  /** Last field or accessor name of the receiver (`refcount`, `strong`): a hint for people, never an identity. */
   counterName: string;
   /** Type (no generics) of the enclosing `impl`, if any. */
   implType: string | null;
