@@ -3,11 +3,10 @@
 // installs them under /usr/share/cargo/registry). Times are CPU time of this process, medians of
 // alternated runs (parse, check, parse, check, ...), so a load change hits both alike.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { checkTexts, collectRustFiles } from '../server/src/check';
+import { checkTexts, readRustFiles } from '../server/src/check';
 import { ScenarioCache } from '../server/src/protocol/fixes';
-import { skipReason } from '../server/src/review';
 import { initRustParser, parseRust } from '../server/src/rust/parser';
 import { countLines } from './corpus';
 import { collectYoung, median } from './stats';
@@ -88,8 +87,8 @@ export async function alternate(files: SourceFile[], runs: number): Promise<Alte
 }
 
 /** The reviewable Rust files of a directory, as `check` would read them. */
-export function readTree(dir: string): SourceFile[] {
-  return collectRustFiles([dir]).map(file => ({ file, text: readFileSync(file, 'utf8') })).filter(f => !skipReason(f.text));
+export async function readTree(dir: string): Promise<SourceFile[]> {
+  return (await readRustFiles([dir])).filter((f): f is SourceFile => f.text !== undefined);
 }
 
 export interface CrateRow { crate: string; missing?: string; result?: Alternated }
@@ -102,7 +101,8 @@ export interface CrateRow { crate: string; missing?: string; result?: Alternated
 export async function measureCrates(root: string, crates: { dir: string; pkg: string }[], runs: number, log: (m: string) => void = () => {}): Promise<CrateRow[]> {
   await initRustParser();
   const present = crates.filter(c => existsSync(path.join(root, c.dir)));
-  const sources = new Map(present.map(c => [c.dir, readTree(path.join(root, c.dir))]));
+  const sources = new Map<string, SourceFile[]>();
+  for (const c of present) sources.set(c.dir, await readTree(path.join(root, c.dir)));
   const times = new Map(present.map(c => [c.dir, { parse: [] as number[], check: [] as number[], findings: 0 }]));
   for (let round = 0; round <= runs; round++) {
     log(round === 0 ? 'warm-up round' : `round ${round} of ${runs}`);

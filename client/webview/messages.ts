@@ -3,6 +3,7 @@
 // to the extension), and the host's messages carry programs the webview will run.
 
 import { MODES, MODEL_NAMES, type Mode, type ModelName, type Program } from '../../server/src/memory/ir';
+import { MAX_NESTING } from '../../server/src/litmus/limits';
 import type { SiteInfo, Which } from './toggles';
 import type { Flavour } from './orderings';
 
@@ -89,7 +90,7 @@ const BINOPS = ['+', '-', '*', '==', '!=', '<', '<=', '>', '>=', '&&', '||', '&'
 const RMWOPS = ['add', 'sub', 'and', 'or', 'xor', 'xchg', 'max', 'min'];
 
 function isExpr(x: unknown, depth = 0): boolean {
-  if (!isObj(x) || depth > 64) return false;
+  if (!isObj(x) || depth > MAX_NESTING) return false;
   switch (x.k) {
     case 'const': return isInt(x.v);
     case 'reg': return isStr(x.r);
@@ -100,7 +101,7 @@ function isExpr(x: unknown, depth = 0): boolean {
 }
 
 function isInstr(x: unknown, depth: number): boolean {
-  if (!isObj(x) || depth > 32) return false;
+  if (!isObj(x) || depth > MAX_NESTING) return false;
   if (!optional(x.site, isNat) || !optional(x.label, isStr) || !optional(x.line, isNat)) return false;
   const regOk = optional(x.reg, isStr);
   switch (x.k) {
@@ -125,7 +126,7 @@ function isBody(x: unknown, depth: number): boolean {
 }
 
 function isCond(x: unknown, depth = 0): boolean {
-  if (!isObj(x) || depth > 64) return false;
+  if (!isObj(x) || depth > MAX_NESTING) return false;
   switch (x.k) {
     case 'true': return true;
     case 'eqReg': return isNat(x.thread) && isStr(x.reg) && isInt(x.v);

@@ -3,63 +3,49 @@
 // sites are read against it, then each file is reviewed with the sites of the files it shares
 // counters with, so a takeover in one file pairs with the decrement in another.
 
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Finding, RuleId, TextEdit } from './protocol/finding';
-import { reviewText, skipReason, MAX_FILE_BYTES } from './review';
+import { reviewText } from './review';
 import type { ScenarioCache } from './protocol/fixes';
 import { analyzeRustFile, summarizeRustFile, type FileAnalysis } from './rust/extract';
 import { RustIndex } from './rust/index';
 import { initRustParser } from './rust/parser';
 import type { Site } from './rust/site';
 import { TreeCache } from './rust/trees';
+import { RULES } from './protocol/rules';
 import type { ModelChoice } from './protocol/memoryModel';
 import { inKernelTree } from './kernelTree';
-import { RULES } from './protocol/rules';
+import { readSourceSync, walkSources } from './sourceFiles';
 
 export interface CheckIo { out(s: string): void; err(s: string): void }
 
-export class CheckUsageError extends Error {}
-
 const SKIP_DIRS = new Set(['target', '.git', 'node_modules']);
-
-/** Rust files under the given paths, in a stable order; missing paths are usage/I/O errors. */
-export function collectRustFiles(paths: string[]): string[] {
-  const out: string[] = [];
-  const walk = (p: string, explicit: boolean): void => {
-    let st;
-    try { st = statSync(p); } catch { throw new CheckUsageError(`cannot read '${p}': no such file or directory`); }
-    if (st.isDirectory()) {
-      let names: string[];
-      try { names = readdirSync(p).sort(); } catch (e) { throw new CheckUsageError(`cannot read directory '${p}': ${(e as Error).message}`); }
-      for (const n of names) {
-        const child = path.join(p, n);
-        if (SKIP_DIRS.has(n)) continue;
-        let cst;
-        try { cst = statSync(child); } catch { continue; }
-        if (cst.isDirectory()) walk(child, false);
-        else if (n.endsWith('.rs')) out.push(child);
-      }
-    } else if (explicit || p.endsWith('.rs')) out.push(p);
-  };
-  for (const p of paths) walk(p, true);
-  return [...new Set(out)];
-}
 
 interface FileText { file: string; text?: string; skipped?: string }
 
-function readRust(file: string): FileText {
-  let buf: Buffer;
-  try { buf = readFileSync(file); } catch (e) { throw new CheckUsageError(`cannot read '${file}': ${(e as Error).message}`); }
-  if (buf.length > MAX_FILE_BYTES) return { file, skipped: `file is larger than ${MAX_FILE_BYTES / (1024 * 1024)} MB; not reviewed` };
-  if (buf.includes(0)) return { file, skipped: 'file looks binary (contains NUL bytes); not reviewed' };
-  let text: string;
-  try { text = new TextDecoder('utf-8', { fatal: true }).decode(buf); } catch { return { file, skipped: 'file is not valid UTF-8; not reviewed' }; }
-  const why = skipReason(text);
-  return why ? { file, skipped: why } : { file, text };
+/**
+ * The Rust files under the given paths, read, in a stable order. Explicit files are read whatever
+ * their name; entries that cannot be read (missing, FIFOs, devices, too large, not UTF-8) come
+ * back with the reason instead of text, never as an exception.
+ */
+export async function readRustFiles(paths: string[]): Promise<FileText[]> {
+  const walk = await walkSources(paths, { skipDir: n => SKIP_DIRS.has(n), wanted: n => n.endsWith('.rs') });
+  const read: FileText[] = walk.files.map(f => {
+    const r = readSourceSync(f);
+    return 'text' in r ? { file: f, text: r.text } : { file: f, skipped: r.skipped };
+  });
+  return [...read, ...walk.skipped.map(s => ({ file: s.file, skipped: s.reason }))];
 }
 
-export interface CheckResult { files: number; findings: Finding[]; skipped: { file: string; reason: string }[]; problems: { file: string; message: string }[] }
+export interface CheckResult {
+  files: number;
+  findings: Finding[];
+  skipped: { file: string; reason: string }[];
+  problems: { file: string; message: string }[];
+  /** Files whose exploration stopped at the budget: for them, no finding does not mean no race. */
+  bounded: { file: string; message: string }[];
+}
 
 export interface CheckOptions {
   hints?: boolean;
@@ -77,7 +63,7 @@ export interface CheckOptions {
 const TREE_BUDGET_CHARS = 64 * 1024 * 1024;
 
 export async function runCheck(paths: string[], budget: { maxExplored?: number; maxMillis?: number } = {}, opts: CheckOptions = {}): Promise<CheckResult> {
-  const files = collectRustFiles(paths).map(readRust);
+  const files = await readRustFiles(paths);
   const result = await checkTexts(files.filter((f): f is FileText & { text: string } => f.text !== undefined), budget, opts);
   result.files = files.length;
   result.skipped = files.filter(f => f.text === undefined).map(f => ({ file: f.file, reason: f.skipped ?? 'unreadable' }));
@@ -93,7 +79,7 @@ export async function checkTexts(files: { file: string; text: string }[], budget
   const index = new RustIndex();
   const trees = new TreeCache(Infinity, opts.treeBudgetChars ?? TREE_BUDGET_CHARS);
   const texts = new Map<string, string>();
-  const result: CheckResult = { files: files.length, findings: [], skipped: [], problems: [] };
+  const result: CheckResult = { files: files.length, findings: [], skipped: [], problems: [], bounded: [] };
   const failed = new Set<string>();
   for (const f of files) {
     texts.set(f.file, f.text);
@@ -122,6 +108,7 @@ export async function checkTexts(files: { file: string; text: string }[], budget
     try {
       const rv = await reviewText(f.file, f.text, { index, analysis, otherSites: sites.pairableWith(f.file, analysis?.sites ?? []), readFile: p => texts.get(p), budget, hints: opts.hints, model: opts.model, inKernelTree: inKernelTree(f.file), cache: opts.cache });
       result.findings.push(...rv.findings);
+      for (const b of rv.bounded ?? []) result.bounded.push({ file: f.file, message: b });
       for (const p of rv.problems) result.problems.push({ file: f.file, message: p.range ? `${p.range.start.line + 1}:${p.range.start.character + 1}: ${p.message}` : p.message });
     } catch (e) {
       result.problems.push({ file: f.file, message: `review failed: ${(e as Error).message}` });
@@ -133,50 +120,49 @@ export async function checkTexts(files: { file: string; text: string }[], budget
 /**
  * The sites of every file, indexed so that each file's review gets only the other files it can
  * pair with, not the whole workspace (which made checking quadratic in the number of files).
- * Another file's site joins one of this file's counters only when it names the same counter
- * (protocol/roles.ts, classify), and this file's helpers are judged by the calls other files make
- * of them; scenarios then look up fences in those files. So every file that shares a counter
- * with this one, or calls one of its helpers, is passed whole, in workspace order.
+ * A site of another file joins one of this file's counters only when their receivers are equal
+ * (protocol/roles.ts, classify), and the scenarios then look up fences in that site's file; so
+ * the files that share a receiver with this one are passed whole, in workspace order.
  */
 class WorkspaceSites {
   private readonly byFile = new Map<string, Site[]>();
   private readonly order = new Map<string, number>();
-  private readonly filesByCounter = new Map<string, string[]>();
-  /** helper's file -> files with calls of it */
-  private readonly callers = new Map<string, string[]>();
+  private readonly filesByReceiver = new Map<string, string[]>();
 
   add(file: string, sites: Site[]): void {
     this.byFile.set(file, sites);
     this.order.set(file, this.order.size);
-    const push = (m: Map<string, string[]>, k: string): void => {
-      const list = m.get(k);
-      if (!list) m.set(k, [file]);
-      else if (list[list.length - 1] !== file) list.push(file);
-    };
-    for (const s of sites) {
-      if (s.counter) push(this.filesByCounter, s.counter);
-      if (s.via) push(this.callers, s.via.helperFile);
+    for (const r of new Set(sites.map(s => s.receiver))) {
+      if (!r) continue;
+      const list = this.filesByReceiver.get(r);
+      if (list) list.push(file);
+      else this.filesByReceiver.set(r, [file]);
     }
   }
 
   pairableWith(file: string, own: Site[]): Site[] {
-    const files = new Set<string>(this.callers.get(file) ?? []);
-    for (const c of new Set(own.map(s => s.counter))) {
-      if (c) for (const f of this.filesByCounter.get(c) ?? []) files.add(f);
+    const files = new Set<string>();
+    for (const r of new Set(own.map(s => s.receiver))) {
+      if (!r) continue;
+      for (const f of this.filesByReceiver.get(r) ?? []) if (f !== file) files.add(f);
     }
-    files.delete(file);
     return [...files].sort((a, b) => this.order.get(a)! - this.order.get(b)!).flatMap(f => this.byFile.get(f)!);
   }
 }
 
 // ---- output formats -----------------------------------------------------------------------------
 
+/** Said wherever a file's exploration stopped at the budget: its missing findings prove nothing. */
+const BOUNDED_WARNING = 'exploration bounded, verdict unknown (not clean); raise --max-executions/--timeout-ms';
+
 export function formatJson(r: CheckResult): string {
   const findings = r.findings.map(f => ({
     file: f.file, rule: f.rule, severity: f.severity, message: f.message, range: f.range, role: f.role, ordering: f.ordering,
-    fix: f.fix ? { title: f.fix.title, edits: f.fix.edits } : null, related: f.related, trace: f.trace,
+    fix: f.fix ? { title: f.fix.title, edits: f.fix.edits } : null,
+    ...(f.alternatives ? { alternatives: f.alternatives.map(a => ({ title: a.title, edits: a.edits })) } : {}),
+    related: f.related, trace: f.trace,
   }));
-  return JSON.stringify({ version: 1, files: r.files, findings, skipped: r.skipped, problems: r.problems }, null, 2);
+  return JSON.stringify({ version: 1, files: r.files, findings, skipped: r.skipped, problems: r.problems, bounded: r.bounded }, null, 2);
 }
 
 export function formatText(r: CheckResult): string {
@@ -187,12 +173,15 @@ export function formatText(r: CheckResult): string {
       const e = f.fix.edits[0];
       lines.push(`  fix: ${f.fix.title}${e ? ` — replace with \`${e.newText.trim()}\`` : ''}`);
     }
+    for (const a of f.alternatives ?? []) lines.push(`  or: ${a.title}`);
     for (const rel of f.related) lines.push(`  related: ${rel.file}:${rel.range.start.line + 1}:${rel.range.start.character + 1}: ${rel.message}`);
   }
   for (const s of r.skipped) lines.push(`${s.file}: skipped: ${s.reason}`);
   for (const p of r.problems) lines.push(`${p.file}: note: ${p.message}`);
+  for (const b of r.bounded) lines.push(`${b.file}: warning: ${BOUNDED_WARNING}: ${b.message}`);
   const n = r.findings.length;
-  lines.push(`${r.files} file${r.files === 1 ? '' : 's'} checked, ${n} finding${n === 1 ? '' : 's'}${r.skipped.length ? `, ${r.skipped.length} skipped` : ''}.`);
+  const nb = new Set(r.bounded.map(b => b.file)).size;
+  lines.push(`${r.files} file${r.files === 1 ? '' : 's'} checked, ${n} finding${n === 1 ? '' : 's'}${r.skipped.length ? `, ${r.skipped.length} skipped` : ''}${nb ? `, ${nb} bounded (verdict unknown)` : ''}.`);
   return lines.join('\n');
 }
 
@@ -200,7 +189,7 @@ const SARIF_LEVEL = { error: 'error', warning: 'warning', info: 'note', hint: 'n
 
 export function formatSarif(r: CheckResult, version: string): string {
   const ruleIds = Object.keys(RULES) as RuleId[];
-  const uri = (f: string): string => f.split(path.sep).join('/');
+  const uri = artifactUri;
   const region = (rg: Finding['range']) => ({ startLine: rg.start.line + 1, startColumn: rg.start.character + 1, endLine: rg.end.line + 1, endColumn: rg.end.character + 1 });
   const sarif = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
@@ -210,6 +199,14 @@ export function formatSarif(r: CheckResult, version: string): string {
         name: 'refcount-review', version, informationUri: 'https://example.invalid/refcount-review',
         rules: ruleIds.map(id => ({ id, name: id, shortDescription: { text: RULES[id].title }, fullDescription: { text: RULES[id].summary }, helpUri: `docs/rules.md#${id}`, defaultConfiguration: { level: SARIF_LEVEL[RULES[id].severity] } })),
       } },
+      invocations: [{
+        executionSuccessful: true,
+        // A bounded exploration or an unread file is not a result, but a reader of the log must see it.
+        toolExecutionNotifications: [
+          ...r.bounded.map(b => ({ level: 'warning', message: { text: `${BOUNDED_WARNING}: ${b.message}` }, locations: [{ physicalLocation: { artifactLocation: { uri: uri(b.file) } } }] })),
+          ...r.skipped.map(sk => ({ level: 'note', message: { text: `skipped: ${sk.reason}` }, locations: [{ physicalLocation: { artifactLocation: { uri: uri(sk.file) } } }] })),
+        ],
+      }],
       results: r.findings.map(f => ({
         ruleId: f.rule, ruleIndex: ruleIds.indexOf(f.rule), level: SARIF_LEVEL[f.severity], message: { text: f.message },
         locations: [{ physicalLocation: { artifactLocation: { uri: uri(f.file) }, region: region(f.range) } }],
@@ -219,6 +216,12 @@ export function formatSarif(r: CheckResult, version: string): string {
     }],
   };
   return JSON.stringify(sarif, null, 2);
+}
+
+/** A SARIF artifact URI: absolute paths as file: URLs, relative ones as percent-encoded relative references. */
+export function artifactUri(file: string): string {
+  if (path.isAbsolute(file)) return pathToFileURL(file).href;
+  return file.split(path.sep).map(encodeURIComponent).join('/');
 }
 
 function groupEdits(f: Finding): [string, TextEdit[]][] {

@@ -9,8 +9,9 @@ import { conditionText, propositionText, valueText } from './litmus/print';
 import type { Program } from './memory/ir';
 import { explore, ProgramError } from './memory/explore';
 import { MODEL_TITLES, type Budget, type ExploreResult, type ModelName, type Outcome, type Race, type Trace } from './memory/result';
-import { runCheck, CheckUsageError, formatJson, formatSarif, formatText } from './check';
+import { runCheck, formatJson, formatSarif, formatText } from './check';
 import { MODEL_CHOICES, type ModelChoice } from './protocol/memoryModel';
+import { readSourceSync } from './sourceFiles';
 
 export interface Io {
   out(s: string): void;
@@ -26,12 +27,16 @@ commands:
       run the language server over stdio (for Neovim, Helix, Emacs, Zed)
   litmus <file.litmus>... [--model auto|c11|lkmm] [--format text|json] [--max-executions N] [--timeout-ms N]
       explore litmus tests in herd's C syntax: C11 ones under RC11, Linux kernel ones under LKMM
+      (budget by default: 1000000 executions, 60000 ms; a bounded run's outcome is 'unknown')
 
 options:
   --help, -h       show this help
   --version        print the version
 
 exit codes: 0 ok, 1 findings (check), 2 usage, I/O or parse error`;
+
+/** Every litmus run has a budget: a big or hostile test must end with "unknown", not run forever. */
+const LITMUS_BUDGET = { maxExplored: 1_000_000, maxMillis: 60_000 } as const;
 
 const LITMUS_USAGE = `usage: refcount-review litmus <file.litmus>... [--model auto|c11|lkmm] [--format text|json] [--max-executions N] [--timeout-ms N]
 
@@ -45,8 +50,11 @@ with a witness trace.
                         model (LKMM); c11 or lkmm: every file under that model
   --format text|json    text (default): a herd-like summary; json: one object per file
                         (an array when several files are given)
-  --max-executions N    stop after N explored executions (reported as bounded)
-  --timeout-ms N        stop after N milliseconds (reported as bounded)`;
+  --max-executions N    stop after N explored executions (default ${LITMUS_BUDGET.maxExplored})
+  --timeout-ms N        stop after N milliseconds (default ${LITMUS_BUDGET.maxMillis})
+
+A run stopped by either budget proves nothing either way: its outcome is 'unknown (bounded)',
+never never/sometimes/always, and the JSON carries "outcome": "unknown" with the bounded object.`;
 
 class UsageError extends Error {}
 
@@ -87,7 +95,8 @@ export interface LitmusReport {
   name: string;
   /** The model the test was explored under, as `--model` names it. */
   model: LitmusModel;
-  outcome: Outcome;
+  /** 'unknown' exactly when the run was bounded: an incomplete search decides nothing. */
+  outcome: Outcome | 'unknown';
   executions: number;
   witnesses: number;
   races: Race[];
@@ -103,7 +112,7 @@ const LITMUS_MODEL: Record<ModelName, LitmusModel> = { rc11: 'c11', lkmm: 'lkmm'
 
 export function litmusReport(file: string, program: Program, res: ExploreResult, model: LitmusModel = 'c11'): LitmusReport {
   // No condition: report it as `exists (true)`, so every execution is a witness.
-  const outcome: Outcome = res.condition?.outcome ?? (res.executions > 0 ? 'always' : 'never');
+  const outcome: LitmusReport['outcome'] = res.bounded ? 'unknown' : res.condition?.outcome ?? (res.executions > 0 ? 'always' : 'never');
   const witnesses = res.condition?.witnesses ?? res.executions;
   return {
     file,
@@ -126,7 +135,7 @@ function litmusText(read: LitmusRead, res: ExploreResult, rep: LitmusReport): st
   const names = { addresses: read.dialect === 'kernel' };
   const cond = conditionText(program, names);
   // herd's verdict words: the condition as a whole is validated (Ok) or not (No).
-  const verdict = res.condition ? (res.condition.holds ? 'Ok' : 'No') : 'Ok';
+  const verdict = res.bounded ? 'Unknown (bounded)' : res.condition ? (res.condition.holds ? 'Ok' : 'No') : 'Ok';
   lines.push(`Test ${program.name} (${rep.file})`);
   lines.push(`Model ${MODEL_TITLES[ENGINE_MODEL[rep.model]]}`);
   lines.push(`States ${Object.keys(res.states).length}`);
@@ -137,9 +146,12 @@ function litmusText(read: LitmusRead, res: ExploreResult, rep: LitmusReport): st
   lines.push(`Positive: ${rep.witnesses} Negative: ${rep.executions - rep.witnesses}`);
   lines.push(`Condition ${cond ?? 'exists (true)'}`);
   if (read.filter) lines.push(`Filter (${propositionText(program, read.filter, names)}): ${res.blocked} execution${res.blocked === 1 ? '' : 's'} filtered out`);
-  lines.push(`Outcome: ${rep.outcome} (${rep.witnesses} of ${rep.executions} execution${rep.executions === 1 ? '' : 's'} satisfy the proposition)`);
+  const counted = `${rep.witnesses} of ${rep.executions} execution${rep.executions === 1 ? '' : 's'}`;
+  lines.push(res.bounded
+    ? `Outcome: unknown (bounded): ${counted} explored so far satisfy the proposition; the search did not finish`
+    : `Outcome: ${rep.outcome} (${counted} satisfy the proposition)`);
   if (res.races.length === 0) {
-    lines.push('Races: none');
+    lines.push(res.bounded ? 'Races: none found before the budget ran out (unknown)' : 'Races: none');
   } else {
     lines.push(`Races: ${res.races.length}`);
     for (const { race, executions } of res.races) {
@@ -161,8 +173,8 @@ function litmusCommand(args: string[], io: Io): number {
   const modelOpt = opts.get('--model') ?? 'auto';
   if (modelOpt !== 'auto' && modelOpt !== 'c11' && modelOpt !== 'lkmm') throw new UsageError(`--model must be auto, c11 or lkmm, got '${modelOpt}'`);
   const budget: Budget = {
-    maxExplored: positiveInt('--max-executions', opts.get('--max-executions')),
-    maxMillis: positiveInt('--timeout-ms', opts.get('--timeout-ms')),
+    maxExplored: positiveInt('--max-executions', opts.get('--max-executions')) ?? LITMUS_BUDGET.maxExplored,
+    maxMillis: positiveInt('--timeout-ms', opts.get('--timeout-ms')) ?? LITMUS_BUDGET.maxMillis,
   };
   if (positional.length === 0) throw new UsageError('litmus: no input files');
 
@@ -171,15 +183,14 @@ function litmusCommand(args: string[], io: Io): number {
   const programs: { file: string; read: LitmusRead; model: LitmusModel }[] = [];
   let failed = false;
   for (const file of positional) {
-    let src: string;
-    try {
-      src = readFileSync(file, 'utf8');
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      io.err(`${file}: cannot read: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message}\n`);
+    // Only a regular file of bounded size is read: `litmus /dev/zero` must fail at once.
+    const got = readSourceSync(file);
+    if ('skipped' in got) {
+      io.err(`${file}: ${got.skipped.startsWith('cannot read') ? got.skipped : `cannot read: ${got.skipped}`}\n`);
       failed = true;
       continue;
     }
+    const src = got.text;
     try {
       const read = readLitmus(src, file);
       programs.push({ file, read, model: modelOpt === 'auto' ? LITMUS_MODEL[dialectModel(read.dialect)] : modelOpt });
@@ -201,6 +212,13 @@ function litmusCommand(args: string[], io: Io): number {
     } catch (e) {
       // The reader accepts what the engine can run; a ProgramError here is still a property of
       // the input file (e.g. a condition on a register a thread never sets), so exit 2.
+      if (isStackOverflow(e)) {
+        // The explorer recurses once per event of a thread; past the stack that is a limit of the
+        // tool, said as such, not an internal error.
+        const longest = Math.max(...program.threads.map(t => t.body.length));
+        io.err(`${file}: the test is too large to explore: the search ran out of stack (the longest thread has ${longest} statements); split it into smaller tests\n`);
+        return 2;
+      }
       if (!(e instanceof ProgramError)) throw e;
       io.err(`${file}: ${e.message}\n`);
       return 2;
@@ -214,6 +232,10 @@ function litmusCommand(args: string[], io: Io): number {
   return 0;
 }
 
+function isStackOverflow(e: unknown): boolean {
+  return e instanceof RangeError && /call stack/i.test(e.message);
+}
+
 // ------------------------------------------------------------------ check
 
 const CHECK_USAGE = `usage: refcount-review check <file-or-dir>... [--format text|json|sarif] [--model auto|c11|lkmm] [--hints] [--max-executions N] [--timeout-ms N]
@@ -222,7 +244,10 @@ Reviews the atomic reference counts in Rust files (directories are walked, skipp
 .git/ and node_modules/). --hints also reports orderings stronger than the protocol needs.
 --model auto (the default) checks kernel code (it uses the kernel crate, or lies in a tree with
 rust/kernel/) under the Linux kernel memory model (LKMM) and other Rust under C11/RC11.
-Exit 0: no findings; 1: findings; 2: usage or I/O error.`;
+Only regular files are read (FIFOs, devices and files over 2 MB are skipped with the reason);
+symlinks are followed once each. A file whose exploration hits the budget is reported as bounded:
+its verdict is unknown, not clean.
+Exit 0: no findings; 1: findings; 2: usage error, or nothing at all could be read.`;
 
 async function checkCommand(args: string[], io: Io): Promise<number> {
   const { opts, positional } = parseArgs(args, ['--format', '--model', '--max-executions', '--timeout-ms'], ['--help', '-h', '--hints']);
@@ -233,16 +258,17 @@ async function checkCommand(args: string[], io: Io): Promise<number> {
   if (!(MODEL_CHOICES as readonly string[]).includes(model)) throw new UsageError(`--model expects auto, c11 or lkmm, got '${model}'`);
   if (positional.length === 0) throw new UsageError('check needs at least one file or directory');
   const budget = { maxExplored: positiveInt('--max-executions', opts.get('--max-executions')), maxMillis: positiveInt('--timeout-ms', opts.get('--timeout-ms')) };
-  let result;
-  try {
-    result = await runCheck(positional, Object.fromEntries(Object.entries(budget).filter(([, v]) => v !== undefined)), { hints: opts.has('--hints'), model: model as ModelChoice });
-  } catch (e) {
-    if (e instanceof CheckUsageError) { io.err(`refcount-review: ${e.message}\n`); return 2; }
-    throw e;
-  }
+  const result = await runCheck(positional, Object.fromEntries(Object.entries(budget).filter(([, v]) => v !== undefined)), { hints: opts.has('--hints'), model: model as ModelChoice });
   if (format === 'json') io.out(formatJson(result) + '\n');
   else if (format === 'sarif') io.out(formatSarif(result, version()) + '\n');
   else io.out(formatText(result) + '\n');
+  // Unreadable entries are skipped with their reason; only a run that read nothing at all failed.
+  if (result.files > 0 && result.skipped.length >= result.files) {
+    for (const s of result.skipped) io.err(`refcount-review: ${s.file}: ${s.reason}\n`);
+    io.err('refcount-review: nothing could be read\n');
+    return 2;
+  }
+  for (const b of result.bounded) io.err(`refcount-review: warning: ${b.file}: exploration bounded, verdict unknown: ${b.message}\n`);
   return result.findings.length > 0 ? 1 : 0;
 }
 

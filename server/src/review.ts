@@ -9,7 +9,7 @@ import { fileModel, kernelEvidence, modelTitle, type ModelChoice } from './proto
 import type { Finding, Fix, RuleId, ScenarioView, Severity, Range, TextEdit } from './protocol/finding';
 import { confirmAlternatives } from './protocol/alternatives';
 import { classify, describeRole, type Counter } from './protocol/roles';
-import { buildScenarios, ScenarioError, slotsOf, type Scenario } from './protocol/scenarios';
+import { buildScenarios, cloneScenarios, ScenarioError, slotsOf, type Scenario } from './protocol/scenarios';
 import { apiFamily, invalidWhy, validOrderings, type Access } from './protocol/orderings';
 import { judgeCounter, ScenarioCache, weakenings } from './protocol/fixes';
 import { counterFindings, orderingsOf, slotEdits, type ModelContrast } from './protocol/report';
@@ -62,6 +62,8 @@ export interface FileReview {
   model?: ModelName;
   /** Why `auto` chose that model, in words. */
   modelWhy?: string;
+  /** Counters whose exploration hit the budget: their verdicts are unknown, not clean. */
+  bounded?: string[];
 }
 
 export const MAX_FILE_BYTES = 2 * 1024 * 1024;
@@ -72,7 +74,6 @@ const sharedCache = new ScenarioCache();
 export function skipReason(text: string): string | undefined {
   if (text.length > MAX_FILE_BYTES) return `file is larger than ${MAX_FILE_BYTES / (1024 * 1024)} MB; not reviewed`;
   if (text.includes('\u0000')) return 'file looks binary (contains NUL bytes); not reviewed';
-  if (text.includes('\uFFFD')) return 'file is not valid UTF-8; not reviewed';
   return undefined;
 }
 
@@ -162,6 +163,7 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
     const contrast = counterModel === 'lkmm' ? contrastWithC11(counter, sitesById, verdict.racy.map(v => v.scenario.id), cache, budget) : undefined;
     review.executions = (review.executions ?? 0) + verdict.verdicts.reduce((n, v) => n + v.result.executions, 0);
     if (verdict.bounded) review.problems.push({ message: `${counter.key}: exploration ${verdict.bounded}; the verdict may be incomplete` });
+    if (verdict.bounded) (review.bounded ??= []).push(`${counter.key}: ${verdict.bounded}`);
     for (const v of verdict.verdicts) {
       if (!v.scenario.sites.some(s => s.file === file)) continue;
       review.scenarios.push({
@@ -175,7 +177,10 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
     }
     findings.push(...counterFindings(file, counter, verdict, fileText, contrast));
     if (opts.hints && verdict.racy.length === 0 && !verdict.bounded) {
-      for (const w of weakenings(scenarios, cache, counterBudget)) {
+      // Clone increments carry no obligation, so only the clone programs show what they need.
+      let clones: Scenario[] = [];
+      try { clones = cloneScenarios(counter, sitesById, counterModel).filter(modelable); } catch { /* a clone LKMM cannot express gets no hint */ }
+      for (const w of weakenings([...scenarios, ...clones], cache, counterBudget)) {
         const site = w.slot.site;
         if (site.file !== file || !w.slot.arg?.range) continue;
         findings.push({

@@ -9,10 +9,11 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { format } from 'node:util';
 import {
-  CodeActionKind, CodeLensRefreshRequest, createConnection, DidChangeConfigurationNotification, FileChangeType,
-  ProposedFeatures, TextDocuments, TextDocumentSyncKind,
-  type CodeAction, type InitializeParams, type InitializeResult, type WorkDoneProgressReporter,
+  CodeActionKind, CodeLensRefreshRequest, createConnection, DidChangeConfigurationNotification, ErrorCodes, FileChangeType,
+  ProposedFeatures, StreamMessageReader, StreamMessageWriter, TextDocuments, TextDocumentSyncKind,
+  type CodeAction, type ResponseMessage, type InitializeParams, type InitializeResult, type WorkDoneProgressReporter,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { codeActions, FIX_ALL_KIND, resolveFixAll, type FixAllData } from './lsp/codeActions';
@@ -21,6 +22,7 @@ import { DEFAULT_SETTINGS, parseSettings, type Settings } from './lsp/config';
 import { Documents, reviewOpts } from './lsp/documents';
 import { hoverAt } from './lsp/hover';
 import { isReviewable } from './lsp/limits';
+import { LifecycleGuard, REJECT_METHOD, rejectHandler, watchFraming } from './lsp/rpcGuard';
 import {
   checkWorkspaceMethod, scenariosMethod,
   type CheckWorkspaceResult, type InitializationOptions, type ScenariosParams, type ScenariosResult,
@@ -36,7 +38,35 @@ if (!process.argv.some(a => TRANSPORT.test(a))) {
   process.exit(2);
 }
 
-const connection = createConnection(ProposedFeatures.all);
+const guard = new LifecycleGuard();
+const connection = process.argv.includes('--stdio') ? stdioConnection() : createConnection(ProposedFeatures.all, { messageStrategy: guard.strategy });
+connection.onRequest(REJECT_METHOD, rejectHandler);
+
+/**
+ * Over stdio the server owns the reader and writer, to answer a body that is not JSON with -32700
+ * and to end the process on a framing error (see lsp/rpcGuard.ts). What createConnection does for
+ * a stdio stream is done here too: exit when the input ends, keep console output off stdout.
+ */
+function stdioConnection() {
+  const reader = new StreamMessageReader(process.stdin);
+  const writer = new StreamMessageWriter(process.stdout);
+  const fatal = (why: string) => {
+    process.stderr.write(`refcount-review: unrecoverable error on the LSP input (${why}); exiting\n`);
+    process.exit(1);
+  };
+  watchFraming(process.stdin, fatal);
+  reader.onError(err => {
+    if (err instanceof SyntaxError) void writer.write({ jsonrpc: '2.0', id: null, error: { code: ErrorCodes.ParseError, message: `the message is not JSON: ${err.message}` } } as ResponseMessage);
+    else fatal(err.message);
+  });
+  reader.onClose(() => process.exit(guard.shutdownReceived ? 0 : 1));
+  const conn = createConnection(ProposedFeatures.all, reader, writer, { messageStrategy: guard.strategy });
+  const toLog = (send: (m: string) => void) => (...args: unknown[]) => send(format(...args));
+  console.log = console.info = console.debug = toLog(m => conn.console.log(m));
+  console.warn = toLog(m => conn.console.warn(m));
+  console.error = toLog(m => conn.console.error(m));
+  return conn;
+}
 const documents = new TextDocuments(TextDocument);
 const log = (m: string) => connection.console.log(m);
 const warn = (m: string) => connection.console.warn(m);
@@ -160,7 +190,8 @@ let indexedBytes = 0;
 async function indexWorkspace(): Promise<void> {
   if (workspaceRoots.length === 0) return;
   const t0 = Date.now();
-  const { files, truncated } = await scanRustFiles(workspaceRoots);
+  const { files, truncated, skipped: notRead } = await scanRustFiles(workspaceRoots);
+  for (const s of notRead) log(`${s.file}: ${s.reason}`);
   if (truncated) warn(`the workspace has more than ${DEFAULT_LIMITS.maxFiles} Rust files; only the first ${files.length} are indexed and checked`);
   const batch: [string, string][] = [];
   let skipped = 0;
@@ -278,7 +309,8 @@ async function checkWorkspace(workDoneToken: string | number | undefined, token:
   const result: CheckWorkspaceResult = { files: 0, findings: 0, filesWithFindings: 0, skipped: [], cancelled: false, elapsedMs: 0 };
   try {
     if (!settings.enable) { progress.report(100, 'disabled'); return result; }
-    const { files, truncated } = await scanRustFiles(workspaceRoots, DEFAULT_LIMITS, cancelled);
+    const { files, truncated, skipped: notRead } = await scanRustFiles(workspaceRoots, DEFAULT_LIMITS, cancelled);
+    result.skipped.push(...notRead);
     if (truncated) warn(`check workspace: more than ${DEFAULT_LIMITS.maxFiles} Rust files; checking the first ${files.length}`);
     let done = 0;
     const next = () => files.shift();

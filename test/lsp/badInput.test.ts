@@ -37,11 +37,12 @@ test('binary-looking text is skipped with a message, not reviewed', async () => 
   await stillServing();
 });
 
-test('text decoded from invalid UTF-8 (replacement characters) is skipped', async () => {
-  const uri = pathToFileURL(path.join(dir, 'latin1.rs')).href;
-  await client.open(uri, 'fn f() { let s = "caf\uFFFD"; }');
-  await client.nextDiagnostics(uri, 0);
-  await client.waitFor('utf-8 message', () => client.logs.find(l => l.includes('latin1.rs') && /not valid UTF-8/.test(l)));
+test('a U+FFFD in a comment is text: the buffer is reviewed and its race reported', async () => {
+  const uri = pathToFileURL(path.join(dir, 'replacement.rs')).href;
+  await client.open(uri, `// caf\uFFFD: a replacement character in a comment\n${SEED}`);
+  const diags = await client.nextDiagnostics(uri, 0);
+  assert.deepEqual(diags.map(d => d.code), ['takeover-needs-acquire']);
+  assert.ok(!client.logs.some(l => l.includes('replacement.rs') && /UTF-8/.test(l)));
 });
 
 test('a 5 MB Rust file is skipped with a message and the server keeps serving', async () => {

@@ -77,7 +77,8 @@ test('custom requests: scenarios for an unknown document says why; bad params ar
     const r = await client.request<{ scenarios: unknown[]; findings: unknown[]; reason?: string }>('refcountReview/scenarios', { uri: 'untitled:Nothing-1' });
     assert.deepEqual(r.scenarios, []);
     assert.match(r.reason ?? '', /not an open or on-disk Rust file/);
-    await assert.rejects(client.request('refcountReview/scenarios', { position: { line: 0, character: 0 } }), /expected \{ uri: string/);
+    await assert.rejects(client.request('refcountReview/scenarios', { position: { line: 0, character: 0 } }),
+      (e: { code?: number; message?: string }) => e.code === -32602 && /refcountReview\/scenarios needs params\.uri/.test(e.message ?? ''));
     // A Rust file on disk that is not open is reviewed from disk.
     const onDisk = await client.request<{ scenarios: unknown[]; reason?: string }>('refcountReview/scenarios', { uri: pathToFileURL(REQUEST_RS).href });
     assert.ok(Array.isArray(onDisk.scenarios));

@@ -3,11 +3,10 @@
 // way check worked before), and the parse counter must show one parse per file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { checkTexts, collectRustFiles, type CheckResult } from '../../server/src/check';
+import { checkTexts, readRustFiles, type CheckResult } from '../../server/src/check';
 import { ScenarioCache } from '../../server/src/protocol/fixes';
-import { reviewText, skipReason } from '../../server/src/review';
+import { reviewText } from '../../server/src/review';
 import { analyzeRustFile } from '../../server/src/rust/extract';
 import { RustIndex } from '../../server/src/rust/index';
 import { initRustParser, observeParses } from '../../server/src/rust/parser';
@@ -18,8 +17,8 @@ const root = path.resolve(__dirname, '../../..');
 
 interface Source { file: string; text: string }
 
-function read(dir: string): Source[] {
-  return collectRustFiles([path.join(root, dir)]).map(file => ({ file, text: readFileSync(file, 'utf8') })).filter(f => !skipReason(f.text));
+async function read(dir: string): Promise<Source[]> {
+  return (await readRustFiles([path.join(root, dir)])).filter((f): f is Source => f.text !== undefined);
 }
 
 /** Each pass reads every file on its own (its own parse), and every review sees every other site. */
@@ -74,16 +73,16 @@ async function sameAsSeparate(files: Source[], expectFindings: boolean): Promise
 }
 
 test('the Rust fixtures as one workspace: shared trees give the same findings, one parse per file', async () => {
-  await sameAsSeparate(read('test/fixtures/rust'), true);
+  await sameAsSeparate(await read('test/fixtures/rust'), true);
 });
 
 test('the examples as one workspace: shared trees give the same findings', async () => {
-  await sameAsSeparate(read('examples'), true);
+  await sameAsSeparate(await read('examples'), true);
 });
 
 test('files that share counters pair across files the same way', async () => {
   // Two files per counter family: the decrement in one, the clone and the takeover in the other.
-  const fixtures = read('test/fixtures/rust');
+  const fixtures = await read('test/fixtures/rust');
   const pick = (name: string): Source => fixtures.find(f => path.basename(f.file) === name)!;
   const files = [pick('blockmq_atomic_helpers.rs'), pick('arc_drop_relaxed_dec.rs'), pick('arc_clone_drop_fence.rs'), pick('lookup_aba.rs'), { file: 'gen/dense.rs', text: denseAtomicFile(20) }];
   await sameAsSeparate(files, true);
@@ -100,7 +99,7 @@ test('the index pass reads each tree once: the site pass does not parse again', 
 
 test('past the tree budget, files are parsed again and the findings do not change', async () => {
   await initRustParser();
-  const files = read('test/fixtures/rust').slice(0, 12);
+  const files = (await read('test/fixtures/rust')).slice(0, 12);
   const whole = await checkTexts(files, {}, { cache: new ScenarioCache() });
   const { result: tight, counts } = await parsesOf(files, () => checkTexts(files, {}, { cache: new ScenarioCache(), treeBudgetChars: 1 }));
   // Only the newest tree is kept, so the site pass parses every file again.

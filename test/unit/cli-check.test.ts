@@ -77,7 +77,7 @@ test('check: bad files are skipped per file with a reason, never a crash', () =>
   const reasons = Object.fromEntries(rep.skipped.map(s => [path.basename(s.file), s.reason]));
   assert.match(reasons['binary.rs'], /binary/);
   assert.match(reasons['latin1.rs'], /UTF-8/);
-  assert.match(reasons['huge.rs'], /larger than/);
+  assert.match(reasons['huge.rs'], /over the 2 MB limit/);
 });
 
 // Every Rust fixture through the CLI: the set of flagged (line, rule) pairs equals the markers.

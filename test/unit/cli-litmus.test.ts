@@ -69,6 +69,27 @@ test('--max-executions bounds the run and says so', () => {
   assert.equal(j.bounded.reason, 'executions');
 });
 
+test('a bounded run says unknown (bounded), never a definite outcome, in text and JSON', () => {
+  // The truth for mp+rlx+rlx is 'sometimes'; one execution cannot show it, and must not claim 'never'.
+  const r = run('litmus', '--max-executions', '1', FIX('mp+rlx+rlx.litmus'));
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^Outcome: unknown \(bounded\)/m);
+  assert.doesNotMatch(r.out, /\b(never|sometimes|always)\b/);
+  assert.match(r.out, /^Unknown \(bounded\)$/m);
+  const j = JSON.parse(run('litmus', '--format', 'json', '--max-executions', '1', FIX('mp+rlx+rlx.litmus')).out);
+  assert.equal(j.outcome, 'unknown');
+  assert.equal(j.bounded.reason, 'executions');
+  const full = JSON.parse(run('litmus', '--format', 'json', FIX('mp+rlx+rlx.litmus')).out);
+  assert.deepEqual([full.outcome, full.bounded], ['sometimes', null]);
+});
+
+test('litmus has a default budget, stated in the usage text', () => {
+  const h = run('litmus', '--help');
+  assert.match(h.out, /--max-executions N\s+stop after N explored executions \(default \d+\)/);
+  assert.match(h.out, /--timeout-ms N\s+stop after N milliseconds \(default \d+\)/);
+  assert.match(run('--help').out, /budget by default/);
+});
+
 test('malformed litmus file: exit 2, file:line:col on stderr, nothing on stdout', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'rr-litmus-'));
   const bad = path.join(dir, 'bad.litmus');

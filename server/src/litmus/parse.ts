@@ -25,6 +25,7 @@
 
 import { ADDRESS_BASE, type BinOp, type ModelName, type Cond, type Expr, type Instr, type LocationDecl, type Mode, type Program, type Quantifier, type RmwOp, type Thread } from '../memory/ir';
 import { LitmusError, numberValue, tokenize, type Token } from './lexer';
+import { MAX_NESTING } from './limits';
 import { isC11Word, isKernelWord, KERNEL_PRIMITIVES, KERNEL_TYPES, Unsupported, unsupportedReason, type Target } from './kernel';
 
 export { LitmusError } from './lexer';
@@ -47,7 +48,7 @@ const ORDER_LIST = 'memory_order_relaxed, memory_order_consume, memory_order_acq
 const FETCH_OPS: Record<string, RmwOp> = { add: 'add', sub: 'sub', and: 'and', or: 'or', xor: 'xor' };
 
 /** Deep enough for any real test, shallow enough that a hostile file cannot exhaust the JS stack. */
-const MAX_DEPTH = 200;
+const MAX_DEPTH = MAX_NESTING;
 
 interface ThreadCtx {
   index: number;
@@ -112,6 +113,9 @@ class Parser {
   private toks: Token[];
   private pos = 0;
   private depth = 0;
+  private depths = new WeakMap<Expr, number>();
+  /** C11 dialect: the first atomic and the first plain access to each location. */
+  private accesses = new Map<string, { atomic?: Token; plain?: Token }>();
   private name = '';
   private src: string;
   private readonly dialect: Dialect;
@@ -259,7 +263,7 @@ class Parser {
         if (filter) this.fail(t, "a second 'filter' clause; join them with '/\\\\'");
         if (condition) this.fail(t, "'filter' must come before the condition");
         this.next();
-        const cond = this.cond(locs, ctxs);
+        const cond = this.topCond(locs, ctxs, t);
         filter = { cond, tok: t, end: this.toks[this.pos - 1] };
         continue;
       }
@@ -270,11 +274,12 @@ class Parser {
       else if (this.is('~') && this.is('exists', 1)) { this.next(); this.next(); quantifier = 'not exists'; }
       else if (this.is('while') || this.is('for') || this.is('do')) this.fail(t, `loops ('${t.text}') are not supported in litmus tests`);
       else this.fail(t, `expected a thread, 'locations', or a condition ('exists', '~exists', 'forall'), found ${this.found(t)}`);
-      const cond = this.cond(locs, ctxs);
+      const cond = this.topCond(locs, ctxs, t);
       condition = { quantifier, cond };
     }
     if (filter) this.lowerFilter(filter.cond, filter.tok, filter.end, threads);
     if (this.kernel) this.markAtomics(threads);
+    else this.settleAtomicity();
 
     const program: Program = { name: this.name, locations: [...locs.values()].map(l => l.decl), threads };
     if (condition) program.condition = condition;
@@ -302,6 +307,26 @@ class Parser {
     };
     for (const t of threads) walk(t.body);
     for (const [name, l] of this.locs) if (marked.has(name)) l.decl.atomic = true;
+  }
+
+  /**
+   * C11 dialect, as herd reads it: a location is atomic when it is accessed atomically, whatever
+   * its parameters' types say. So a location only ever read and written plainly (the expected
+   * value of a herd-style CAS, declared atomic_int*) is a plain location, with herd's races.
+   * A location accessed both ways (herd's mixed-access tests) is refused: the engine decides
+   * atomicity and race checks per location, not per access.
+   */
+  private settleAtomicity(): void {
+    for (const [name, seen] of this.accesses) {
+      const l = this.locs.get(name);
+      if (!l) continue;
+      if (seen.atomic && seen.plain) {
+        const [first, later] = seen.atomic.start < seen.plain.start ? [seen.atomic, seen.plain] : [seen.plain, seen.atomic];
+        const how = (t: Token) => (t === seen.atomic ? 'atomically' : 'non-atomically');
+        this.fail(later, `'${name}' is accessed ${how(later)} here and ${how(first)} at line ${first.line}: a location with both atomic and plain accesses is not supported (the engine fixes each location's atomicity)`);
+      }
+      l.decl.atomic = !!seen.atomic;
+    }
   }
 
   /**
@@ -411,12 +436,9 @@ class Parser {
       if (ctx.params.has(name.text)) this.fail(name, `parameter '${name.text}' appears twice`);
       const known = locs.get(name.text);
       if (known) {
-        if (known.decl.atomic !== atomic) {
-          if (known.typed) {
-            this.fail(name, `'${name.text}' is ${atomic ? 'atomic_int*' : 'int*'} here but ${known.decl.atomic ? 'atomic' : 'non-atomic'} elsewhere`);
-          }
-          known.decl.atomic = atomic;
-        }
+        // herd lets threads type one location differently (atomic_int* here, int* there): the
+        // accesses, not the types, decide its atomicity (see settleAtomicity).
+        if (!known.typed) known.decl.atomic = atomic;
         known.typed = true;
       } else {
         locs.set(name.text, { decl: { name: name.text, init: 0, atomic }, typed: true, tok: name });
@@ -682,6 +704,9 @@ class Parser {
     if (access === 'atomic' && !atomic) {
       this.fail(name, `'${name.text}' is a non-atomic location (int*); atomic operations need an atomic_int* parameter`);
     }
+    const seen = this.accesses.get(name.text) ?? {};
+    seen[access === 'atomic' ? 'atomic' : 'plain'] ??= name;
+    this.accesses.set(name.text, seen);
     if (this.is('+') || this.is('-') || this.is('[')) this.fail(this.peek(), 'pointer arithmetic is not supported');
     return name;
   }
@@ -747,7 +772,8 @@ class Parser {
     if (name === 'atomic_thread_fence') {
       const mo = this.memoryOrder(ALL, 'a fence');
       close();
-      return { instrs: [{ k: 'fence', mo }], returns: false };
+      // A relaxed fence orders nothing (C11 7.17.4): herd accepts it as a no-op, and so does the reader.
+      return { instrs: mo === 'rlx' ? [] : [{ k: 'fence', mo }], returns: false };
     }
     if (name.startsWith('atomic_')) this.fail(fn, `unsupported atomic operation '${name}'`);
     this.fail(fn, `unsupported function call '${name}' (only the C11 atomic operations are allowed)`);
@@ -1054,7 +1080,8 @@ class Parser {
     // precedence level, so the limit reads as nesting the user wrote.
     let a = this.expr(ctx, level + 1);
     while (this.peek().kind === 'punct' && (Parser.LEVELS[level] as string[]).includes(this.peek().text)) {
-      const op = this.next().text as BinOp;
+      const opTok = this.next();
+      const op = opTok.text as BinOp;
       const lazy = op === '&&' || op === '||';
       if (lazy) this.shortCircuit++;
       let b: Expr;
@@ -1063,16 +1090,34 @@ class Parser {
       } finally {
         if (lazy) this.shortCircuit--;
       }
+      // A chain `r + r + ... + r` nests to the left; the engine walks expressions recursively, so
+      // the chain's depth counts against the same limit as written nesting.
+      const depth = 1 + Math.max(this.exprDepth(a), this.exprDepth(b));
+      if (depth > MAX_DEPTH) this.fail(opTok, `expression nested deeper than ${MAX_DEPTH} levels (a chain of operators counts one level per operator); split it over several registers`);
       a = { k: 'bin', op, a, b };
+      this.depths.set(a, depth);
     }
     return a;
+  }
+
+  /** Depth of an expression read so far (binary nodes are recorded as they are built). */
+  private exprDepth(e: Expr): number {
+    return this.depths.get(e) ?? (e.k === 'not' ? 1 + this.exprDepth(e.a) : 1);
   }
 
   private unary(ctx: ThreadCtx): Expr {
     const t = this.peek();
     this.enter(t);
     try {
-      if (this.is('!')) { this.next(); return { k: 'not', a: this.unary(ctx) }; }
+      if (this.is('!')) {
+        this.next();
+        const a = this.unary(ctx);
+        const depth = 1 + this.exprDepth(a);
+        if (depth > MAX_DEPTH) this.fail(t, `expression nested deeper than ${MAX_DEPTH} levels`);
+        const e: Expr = { k: 'not', a };
+        this.depths.set(e, depth);
+        return e;
+      }
       if (this.is('-')) {
         this.next();
         const a = this.unary(ctx);
@@ -1108,22 +1153,37 @@ class Parser {
 
   // ---------------------------------------------------------------- final condition
 
+  /** A whole condition, no deeper than the nesting limit once its chains are grouped. */
+  private topCond(locs: Map<string, unknown>, ctxs: ThreadCtx[], at: Token): Cond {
+    const c = this.cond(locs, ctxs);
+    let deepest = 0;
+    const stack: [Cond, number][] = [[c, 1]];
+    while (stack.length) {
+      const [x, d] = stack.pop()!;
+      deepest = Math.max(deepest, d);
+      if (x.k === 'and' || x.k === 'or') stack.push([x.a, d + 1], [x.b, d + 1]);
+      else if (x.k === 'not') stack.push([x.a, d + 1]);
+    }
+    if (deepest > MAX_DEPTH) this.fail(at, `condition nested deeper than ${MAX_DEPTH} levels`);
+    return c;
+  }
+
   private cond(locs: Map<string, unknown>, ctxs: ThreadCtx[]): Cond {
-    let a = this.conj(locs, ctxs);
+    const terms = [this.conj(locs, ctxs)];
     while (this.is('\\/')) {
       this.next();
-      a = { k: 'or', a, b: this.conj(locs, ctxs) };
+      terms.push(this.conj(locs, ctxs));
     }
-    return a;
+    return chain('or', terms);
   }
 
   private conj(locs: Map<string, unknown>, ctxs: ThreadCtx[]): Cond {
-    let a = this.condUnary(locs, ctxs);
+    const terms = [this.condUnary(locs, ctxs)];
     while (this.is('/\\')) {
       this.next();
-      a = { k: 'and', a, b: this.condUnary(locs, ctxs) };
+      terms.push(this.condUnary(locs, ctxs));
     }
-    return a;
+    return chain('and', terms);
   }
 
   private condUnary(locs: Map<string, unknown>, ctxs: ThreadCtx[]): Cond {
@@ -1146,8 +1206,8 @@ class Parser {
         if (th >= ctxs.length) this.fail(t, `thread ${th} does not exist (the test has ${ctxs.length} thread${ctxs.length === 1 ? '' : 's'})`);
         const reg = this.ident('a register name');
         if (!ctxs[th].regs.has(reg.text)) this.fail(reg, `unknown register '${reg.text}' in thread ${th}`);
-        this.expect('=', "'='");
-        return { k: 'eqReg', thread: th, reg: reg.text, v: this.condValue() };
+        const differs = this.condRelation();
+        return this.negatedIf(differs, { k: 'eqReg', thread: th, reg: reg.text, v: this.condValue() });
       }
       let loc: Token;
       if (this.is('[')) {
@@ -1160,11 +1220,22 @@ class Parser {
         this.fail(t, `expected a condition atom ('0:r0=1', 'x=1', '[x]=1', 'true'), found ${this.found(t)}`);
       }
       if (!locs.has(loc.text)) this.fail(loc, `unknown location '${loc.text}' in the condition`);
-      this.expect('=', "'='");
-      return { k: 'eqLoc', loc: loc.text, v: this.condValue() };
+      const differs = this.condRelation();
+      return this.negatedIf(differs, { k: 'eqLoc', loc: loc.text, v: this.condValue() });
     } finally {
       this.leave();
     }
+  }
+
+  /** `=` or herd's `!=` between an atom and its value; true for `!=`. */
+  private condRelation(): boolean {
+    if (this.is('!=')) { this.next(); return true; }
+    this.expect('=', "'=' or '!='");
+    return false;
+  }
+
+  private negatedIf(differs: boolean, c: Cond): Cond {
+    return differs ? { k: 'not', a: c } : c;
   }
 
   private condValue(): number {
@@ -1183,6 +1254,22 @@ class Parser {
     const v = numberValue(t.text);
     return neg ? -v : v;
   }
+}
+
+/** Chains up to this long keep herd's grouping to the left, which the printers show as written. */
+const LEFT_CHAIN = 32;
+
+/**
+ * `a op b op c ...` as a tree. A long chain is split in halves, so a 10,000-term disjunction is a
+ * tree of depth about 20, not 10,000: every later walk over conditions (evaluation, printing,
+ * filters) recurses per level, and both connectives are associative.
+ */
+function chain(k: 'and' | 'or', terms: Cond[]): Cond {
+  if (terms.length > LEFT_CHAIN) {
+    const mid = Math.ceil(terms.length / 2);
+    return { k, a: chain(k, terms.slice(0, mid)), b: chain(k, terms.slice(mid)) };
+  }
+  return terms.reduce((a, b) => ({ k, a, b }));
 }
 
 /** A condition over one thread's registers as an expression over them. */

@@ -1,36 +1,21 @@
 // What the server refuses to review, and why: the reason is shown to the user instead of a review.
+// Files on disk follow the shared rules of ../sourceFiles; this is the check for editor buffers.
 
-export const MAX_FILE_BYTES = 2 * 1024 * 1024;
+import { MAX_SOURCE_BYTES, tooLarge } from '../sourceFiles';
 
-export function tooLarge(bytes: number): string {
-  return `file is ${(bytes / 1024 / 1024).toFixed(1)} MB, over the ${MAX_FILE_BYTES / 1024 / 1024} MB limit; not reviewed`;
-}
+export const MAX_FILE_BYTES = MAX_SOURCE_BYTES;
+export { tooLarge };
 
-/** Why `text` is not reviewed, or undefined when it is fine. */
+/**
+ * Why an editor buffer is not reviewed, or undefined when it is fine. A U+FFFD in a buffer is
+ * ordinary text (a comment may hold one); invalid bytes on disk are caught by the strict decoder
+ * when files are read, never guessed from the decoded text.
+ */
 export function skipReason(text: string): string | undefined {
   const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytes > MAX_FILE_BYTES) {
-    return tooLarge(bytes);
-  }
-  // An editor decodes a non-UTF-8 file into replacement characters; NULs mean binary content.
+  if (bytes > MAX_FILE_BYTES) return tooLarge(bytes);
   if (text.includes('\u0000')) return 'file contains NUL bytes (binary, not Rust source); not reviewed';
-  if (text.includes('\uFFFD')) return 'file is not valid UTF-8 text; not reviewed';
   return undefined;
-}
-
-/** Same check on raw bytes from disk (workspace scan), where invalid UTF-8 can be detected exactly. */
-export function decodeSource(bytes: Uint8Array): { text: string } | { skipped: string } {
-  if (bytes.byteLength > MAX_FILE_BYTES) {
-    return { skipped: tooLarge(bytes.byteLength) };
-  }
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    return { skipped: 'file is not valid UTF-8 text; not reviewed' };
-  }
-  if (text.includes('\u0000')) return { skipped: 'file contains NUL bytes (binary, not Rust source); not reviewed' };
-  return { text };
 }
 
 export function isReviewable(uri: string, languageId?: string): boolean {

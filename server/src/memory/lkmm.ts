@@ -467,6 +467,16 @@ function completed(c: Compiled, x: Execution): Completed<[number, number]> {
   });
   const isRead = (i: number): boolean => events[i].kind === 'R';
   const isWrite = (i: number): boolean => events[i].kind === 'W';
+  // An RMW is two events of one instruction; an access that races with both halves is one racing
+  // pair of instructions, as RC11 reports it.
+  const raceKey = (i: number): string => (nodeOf[i] >= 0 ? `n${nodeOf[i]}` : `e${i}`);
+  const seenRace = new Set<string>();
+  const races = x.races.filter(([a, b]) => {
+    const key = [raceKey(a), raceKey(b)].sort().join('|');
+    if (seenRace.has(key)) return false;
+    seenRace.add(key);
+    return true;
+  });
   const coPos = new Map<number, number>();
   cand.co.forEach(list => list.forEach((w, i) => coPos.set(w, i)));
 
@@ -623,12 +633,12 @@ function completed(c: Compiled, x: Execution): Completed<[number, number]> {
     });
     const mo: Record<string, string[]> = {};
     c.locNames.forEach((name, loc) => { mo[name] = cand.co[loc].slice(1).map(nodeId); });
-    const pairs = x.races.map(([a, b]) => [nodeId(a), nodeId(b)].sort() as [string, string]).sort((p, q) => (p[0] + p[1] < q[0] + q[1] ? -1 : 1));
+    const pairs = races.map(([a, b]) => [nodeId(a), nodeId(b)].sort() as [string, string]).sort((p, q) => (p[0] + p[1] < q[0] + q[1] ? -1 : 1));
     return { events: evs, mo, races: pairs };
   };
 
   return {
-    races: x.races,
+    races,
     racePcs: ([a, b]) => [opOf(a).pc, opOf(b).pc],
     describeRace,
     regValue: (t, name) => regValueOf(c, t, x.paths[t].regs, name),

@@ -150,8 +150,14 @@ function message(rule: RuleId, slot: Slot, to: Ordering, role: Role, partner: Si
         return `This decrement is ${cur}: it neither releases this thread's accesses to the object nor acquires the other holders' before the last reference destroys it${where}. ${cap(how)} (or Release here plus fence(Acquire) on the last-reference path). ${proof}`;
       }
       return `The last reference is dropped without Acquire before the object is destroyed: other holders' accesses before their decrements${where} may not have happened-before the destroy.${late} ${cap(how)}. ${proof}`;
-    case 'unique-load-needs-acquire':
-      return `This uniqueness test reads the count with ${cur}: seeing 1 does not make the other holders' earlier accesses${where} visible, so the exclusive access that follows races with them. ${cap(how)}. ${proof}`;
+    case 'unique-load-needs-acquire': {
+      // Name the exclusive access the test guards, wherever it is (a query's caller).
+      const eq = sv.scenario.exclusive.site.context.comparedWith?.equalPath;
+      const access = eq && eq.how !== 'unknown'
+        ? ` (${eq.effect?.kind === 'exclusive' ? eq.effect.evidence : 'the exclusive access'}${eq.caller ? ` in \`${eq.caller}\`` : ''}, line ${(eq.effect?.at ?? eq.range).start.line + 1})`
+        : '';
+      return `This uniqueness test reads the count with ${cur}: another holder may read the object and then drop its reference${where}; seeing 1 does not order that read before the write through \`&mut\` that follows the test${access}, so the two race. ${cap(how)}. ${proof}`;
+    }
     case 'conjure-needs-acquire':
       return `This ${describeRole(role)} takes a new reference with ${cur}: the object's state written before the last Release${where} is not guaranteed visible through it${role.kind === 'feeding-load' || (role.kind === 'inc-conjure' && role.fromLoad) ? ' (an Acquire load before a Relaxed CAS is not enough: the CAS may succeed on a later write of the same value — ABA)' : ''}. ${cap(how)}. ${proof}`;
     case 'republish-needs-release':

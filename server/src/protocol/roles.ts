@@ -4,33 +4,39 @@
 // the shape of one: a decrement together with a last-reference test, a takeover, a uniqueness
 // test, an increment that can conjure a reference, or the kernel's Refcount type.
 
-import type { Site } from '../rust/site';
+import type { ControlPath, Site } from '../rust/site';
 import { counterLabel } from '../rust/receiver';
 
 export type Role =
   | { kind: 'inc-existing' }                       // clone: a new reference from one already held
   | { kind: 'inc-conjure'; fromLoad: Site | null } // inc-not-zero / upgrade / lookup; fromLoad: a separate load feeding a CAS (ABA shape)
-  | { kind: 'dec' }                                // drop that is never the last (result unused)
-  | { kind: 'dec-last' }                           // drop whose result decides "last reference: destroy"
+  | { kind: 'dec'; zero?: string }                 // drop that is never the last (result unused; or its zero path is only a debug check, `zero` says which)
+  | { kind: 'dec-last'; zero?: string }            // drop whose result decides "last reference: destroy"; `zero`: why the reader could not see the destroy
+  | { kind: 'dec-notify'; zero: string }           // countdown: reaching zero only notifies, wakes or sends (not a refcount drop)
+  | { kind: 'flags' }                              // bit operation on flags that share a packed word with the count
   | { kind: 'takeover'; from: number; to?: string } // CAS from -> 0 (or -> a lock value such as usize::MAX): take exclusive ownership
   | { kind: 'unique-load' }                        // load compared with 1 before exclusive access
   | { kind: 'store'; value: number | null }        // set/reset of the count
   | { kind: 'feeding-load' }                       // the load that feeds a conjuring CAS
   | { kind: 'observe' }                            // a read that grants nothing (strong_count, debug output)
-  | { kind: 'other'; why: string };
+  | { kind: 'other'; why: string }
+  | { kind: 'settled'; why: string };              // role unknown, but AcqRel/SeqCst meets whatever it is
 
 export function describeRole(r: Role): string {
   switch (r.kind) {
     case 'inc-existing': return 'increment from an existing reference';
     case 'inc-conjure': return r.fromLoad ? 'increment that conjures a reference (load, then CAS)' : 'increment that conjures a reference';
-    case 'dec': return 'decrement that is not the last';
+    case 'dec': return r.zero ? `decrement whose zero is only a debug check (${r.zero})` : 'decrement that is not the last';
     case 'dec-last': return 'decrement that may drop the last reference';
+    case 'dec-notify': return `countdown decrement: reaching zero only ${r.zero}`;
+    case 'flags': return 'bit operation on flags beside the count';
     case 'takeover': return r.to ? `lock CAS ${r.from} -> ${r.to}` : `takeover CAS ${r.from} -> 0`;
     case 'unique-load': return 'uniqueness test (load == 1)';
     case 'store': return r.value === null ? 'store of the count' : `store of the count (= ${r.value})`;
     case 'feeding-load': return 'load feeding a conjuring CAS';
     case 'observe': return 'read of the count (grants nothing)';
     case 'other': return `other use of the count (${r.why})`;
+    case 'settled': return `unclassified use of the count, strong enough for any role (${r.why})`;
   }
 }
 
@@ -45,39 +51,45 @@ export interface Counter {
 }
 
 const argValue = (s: Site, i: number): number | null => s.args[i]?.value ?? null;
-/** The amount is one reference: 1, or the unit of a packed count (`REF_ONE`, see ValueArg.reference). */
-const oneRef = (s: Site): boolean => argValue(s, 0) === 1 || !!s.args[0]?.reference;
-const isDecByOne = (s: Site): boolean =>
-  ((s.op === 'fetch_sub' || s.op === 'sub') && oneRef(s)) ||
+const byUnit = (s: Site, units: Set<string>): boolean => units.size > 0 && units.has(s.args[0]?.text.replace(/\s+/g, '') ?? '');
+/**
+ * The amount is one reference: 1, the unit of a packed count (`REF_ONE`, see ValueArg.reference),
+ * or an amount a last-reference test on this counter showed to be one (`units`).
+ */
+const oneRef = (s: Site, units: Set<string>): boolean => argValue(s, 0) === 1 || !!s.args[0]?.reference || byUnit(s, units);
+const isDecByOne = (s: Site, units: Set<string> = new Set()): boolean =>
+  ((s.op === 'fetch_sub' || s.op === 'sub') && oneRef(s, units)) ||
   (s.op === 'fetch_update' && s.closure?.kind === 'sub' && s.closure.amount === 1) ||
   s.op === 'dec' || s.op === 'dec_and_test';
-const isIncByOne = (s: Site): boolean =>
-  ((s.op === 'fetch_add' || s.op === 'add') && oneRef(s)) ||
+const isIncByOne = (s: Site, units: Set<string>): boolean =>
+  ((s.op === 'fetch_add' || s.op === 'add') && oneRef(s, units)) ||
   (s.op === 'fetch_update' && s.closure?.kind === 'add' && s.closure.amount === 1) ||
   s.op === 'inc';
 const isCas = (s: Site): boolean => s.op === 'compare_exchange' || s.op === 'compare_exchange_weak' || s.op === 'cmpxchg' || s.op === 'try_cmpxchg';
 
 /** The role of one site, judged from its operation and what the code does with the result. */
 export function roleOf(s: Site, sameCounter: Site[]): Role {
-  if (s.op === 'dec_and_test') return { kind: 'dec-last' };
+  const units = packedUnits(sameCounter);
   if (s.op === 'dec') return { kind: 'dec' };
   if (s.op === 'inc') return { kind: 'inc-existing' };
   if (s.op === 'set') return { kind: 'store', value: argValue(s, 0) };
-  if (isDecByOne(s)) {
+  if (s.op === 'dec_and_test' || isDecByOne(s, units)) {
+    const lp = s.context.lastPath;
+    if (lp && lp.how !== 'unknown') return zeroRole(s, lp);
     const cmp = s.context.comparedWith;
-    if ((s.context.lastPath && s.context.lastPath.how !== 'unknown') || (cmp && cmp.value === 1 && (cmp.op === '==' || cmp.op === '!='))) return { kind: 'dec-last' };
-    if (s.context.resultUse === 'discarded') return { kind: 'dec' };
-    // The result is used, but not in a last-reference test the reader can follow (`> 1`, a
-    // `match`, passed on): saying "not the last" could hide a missing Acquire, so say we cannot tell.
-    const why = s.context.lastPath?.how === 'unknown' ? s.context.lastPath.reason : 'the result is used in a way the reader does not follow';
+    if (cmp && cmp.value === 1 && (cmp.op === '==' || cmp.op === '!=')) return { kind: 'dec-last', zero: 'the last-reference path could not be located' };
+    if (s.context.resultUse === 'discarded' || s.context.callersDiscard) return { kind: 'dec' };
+    // The result is used, but not in a last-reference test the reader can follow (`> 1`,
+    // passed on): saying "not the last" could hide a missing Acquire, so say we cannot tell.
+    const why = lp?.how === 'unknown' ? lp.reason : 'the result is used in a way the reader does not follow';
     if (cmp && cmp.value !== 1 && !((cmp.op === '==' || cmp.op === '!=') && cmp.value === 0)) return { kind: 'other', why: `decrement whose result is compared ${cmp.op} ${cmp.value}: ${why}` };
     return cmp ? { kind: 'dec' } : { kind: 'other', why: `decrement: ${why}` };
   }
-  if (isIncByOne(s)) {
-    // An increment that refuses zero conjures a reference (lookup, upgrade) — unless it sits in
-    // the clone path (`inc_ref`, `clone`), where the zero check is only a sanity check.
-    const clonePath = s.fnName !== null && /^(inc_ref|clone)$/.test(s.fnName);
-    if (s.op === 'fetch_update' && (s.closure?.unlessZero || s.closure?.guard) && !clonePath) return { kind: 'inc-conjure', fromLoad: null };
+  if (isIncByOne(s, units)) {
+    // An increment that refuses zero conjures a reference (lookup, upgrade), unless the code it
+    // sits in already holds one (`Clone::clone`, `AlwaysRefCounted::inc_ref`): there the zero
+    // check is only a sanity check.
+    if (s.op === 'fetch_update' && (s.closure?.unlessZero || s.closure?.guard) && !s.context.fromHeld) return { kind: 'inc-conjure', fromLoad: null };
     return { kind: 'inc-existing' };
   }
   if (isCas(s)) {
@@ -87,23 +99,81 @@ export function roleOf(s: Site, sameCounter: Site[]): Role {
     // locks the weak count this way); it grants exclusive access just like a takeover to 0.
     if (expected !== null && expected > 0 && isLockValue(s.args[1]?.text)) return { kind: 'takeover', from: expected, to: s.args[1]!.text.trim() };
     const exp = s.args[0]?.text.trim(), des = s.args[1]?.text.replace(/\s+/g, '');
+    // `compare_exchange(INITIAL, (INITIAL - REF_ONE) & !FLAG, ..)`: one unit off a packed word
+    // whose value the code knows; nothing tests it for the last reference, so it is a drop.
+    if (exp && des && [...units].some(u => des.startsWith(`(${exp.replace(/\s+/g, '')}-${u})`) || des === `${exp.replace(/\s+/g, '')}-${u}`)) return { kind: 'dec' };
     if (exp && des && (des === `${exp}+1` || des === `${exp}.wrapping_add(1)` || des === `${exp}.checked_add(1)`)) {
       // x -> x+1 where x came from an earlier load of the same counter in the same function.
       const load = sameCounter.find(o => o.op === 'load' && o.fnName === s.fnName && o.file === s.file && before(o, s)) ?? null;
       return { kind: 'inc-conjure', fromLoad: load };
     }
-    return { kind: 'other', why: `compare-exchange ${s.args[0]?.text ?? '?'} -> ${s.args[1]?.text ?? '?'}` };
+    return unclassified(s, `compare-exchange ${s.args[0]?.text ?? '?'} -> ${s.args[1]?.text ?? '?'}`);
   }
   if (s.op === 'load' || s.op === 'read') {
     const cmp = s.context.comparedWith;
-    if (cmp && cmp.value === 1 && (cmp.op === '==' || cmp.op === '!=')) return { kind: 'unique-load' };
+    if (cmp && cmp.value === 1 && (cmp.op === '==' || cmp.op === '!=')) {
+      // A query (`fn is_unique(&self) -> bool`) grants nothing by itself: only a caller that
+      // then takes `&mut` does, and that caller's path is where the verdict lands.
+      if (s.context.returnedTest && (cmp.equalPath?.how !== 'in-caller' || cmp.equalPath.effect?.kind !== 'exclusive')) return { kind: 'observe' };
+      // A test whose "unique" branch only stores or signals (std's make_mut bumping the count
+      // back after its takeover) takes nothing either.
+      const eff = cmp.equalPath && cmp.equalPath.how !== 'unknown' ? cmp.equalPath.effect?.kind : undefined;
+      if (eff === 'notifies' || eff === 'debug-check') return { kind: 'observe' };
+      return { kind: 'unique-load' };
+    }
     const feeds = sameCounter.some(o => isCas(o) && o.fnName === s.fnName && o.file === s.file && before(s, o) && roleIsConjureText(o));
     if (feeds) return { kind: 'feeding-load' };
     // A plain read of the count (`strong_count()`, a statistics snapshot) grants nothing and cannot race.
     return { kind: 'observe' };
   }
   if (s.op === 'store') return { kind: 'store', value: argValue(s, 0) };
-  return { kind: 'other', why: s.op };
+  // `fetch_or(CLOSED)`, `fetch_and(!RUNNING)`, `fetch_xor(DELTA)`: flags beside the count; a
+  // bitwise operation does not add or drop a reference.
+  if (s.op === 'fetch_or' || s.op === 'fetch_and' || s.op === 'fetch_xor') return { kind: 'flags' };
+  return unclassified(s, s.op);
+}
+
+/**
+ * A decrement whose last-reference path the reader located: what that path does decides the
+ * role. Taking the object (free, drop, `&mut`) makes it a refcount drop; only notifying makes it a
+ * countdown; only panicking or warning makes the zero a debug check (the count must never get
+ * there, so the decrement is an ordinary drop).
+ */
+function zeroRole(s: Site, lp: ControlPath): Role {
+  const eff = lp.effect ?? { kind: 'exclusive', evidence: '' };
+  switch (eff.kind) {
+    case 'exclusive': return { kind: 'dec-last' };
+    case 'notifies': return { kind: 'dec-notify', zero: `notifies (${eff.evidence})` };
+    case 'debug-check': return { kind: 'dec', zero: eff.evidence };
+    case 'unknown': return { kind: 'dec-last', zero: `the last-reference path ${eff.evidence}, which the reader cannot follow` };
+  }
+}
+
+/** The decrement itself, or a fence/acquire load on its last path, acquires: a last drop is covered whatever the path does. */
+function acquiresAnyway(s: Site): boolean {
+  if (s.op === 'dec_and_test') return true;
+  const main = s.orderings.find(o => o.which === 'single' || o.which === 'success' || o.which === 'set');
+  if (main && (main.ordering === 'AcqRel' || main.ordering === 'SeqCst')) return true;
+  const lp = s.context.lastPath;
+  return !!lp && lp.how !== 'unknown' && !!(lp.fence ?? lp.acquireLoad) && !!main && main.ordering === 'Release';
+}
+
+/** An operation whose role is unknown; if its ordering is AcqRel/SeqCst, every role's need is met. */
+function unclassified(s: Site, why: string): Role {
+  const main = s.orderings.find(o => o.which === 'single' || o.which === 'success' || o.which === 'set');
+  if (main && (main.ordering === 'AcqRel' || main.ordering === 'SeqCst')) return { kind: 'settled', why };
+  return { kind: 'other', why };
+}
+
+/**
+ * Units of a packed word: the amounts of decrements whose result the reader saw tested as the
+ * count through an accessor or mask (`REF_ONE` of `prev.ref_count() == 1`). Adding or
+ * subtracting that unit anywhere on the counter is one reference.
+ */
+function packedUnits(sameCounter: Site[]): Set<string> {
+  const out = new Set<string>();
+  for (const o of sameCounter) if (o.context.packed && o.context.packed.unit !== '1') out.add(o.context.packed.unit);
+  return out;
 }
 
 /** A sentinel no count reaches: `usize::MAX`, `u64::MAX`, `!0`. */
@@ -158,7 +228,7 @@ export function classify(sites: Site[], file?: string): Counter[] {
     for (const [key, list] of byKey) {
       const kinds = new Set(list.map(s => roleOf(s, list).kind));
       const exclusive = kinds.has('takeover') || kinds.has('unique-load') || kinds.has('inc-conjure') || kinds.has('dec-last');
-      const drops = kinds.has('dec') || kinds.has('dec-last');
+      const drops = kinds.has('dec') || kinds.has('dec-last') || kinds.has('dec-notify');
       if (exclusive && drops) complete.add(key);
     }
     for (const s of sites) {
@@ -170,15 +240,23 @@ export function classify(sites: Site[], file?: string): Counter[] {
   for (const [key, list] of byKey) {
     const roles = list.map(site => ({ site, role: roleOf(site, list) }));
     const has = (k: Role['kind']): boolean => roles.some(r => r.role.kind === k);
+    // Only a last drop whose path visibly takes the object counts as evidence of a refcount.
+    const destroys = roles.some(r => r.role.kind === 'dec-last' && !r.role.zero);
     let isRefcount = false;
     let why = '';
     if (list.some(s => s.api === 'kernel-refcount')) { isRefcount = true; why = 'kernel Refcount'; }
-    else if (has('takeover') && (has('dec') || has('dec-last') || has('inc-existing') || has('inc-conjure'))) { isRefcount = true; why = 'takeover CAS with increments/decrements'; }
-    else if (has('dec-last')) { isRefcount = true; why = 'decrement tested for the last reference'; }
-    else if (has('unique-load') && (has('dec') || has('inc-existing'))) { isRefcount = true; why = 'uniqueness test with increments/decrements'; }
+    else if (has('takeover') && (has('dec') || has('dec-last') || has('dec-notify') || has('inc-existing') || has('inc-conjure'))) { isRefcount = true; why = 'takeover CAS with increments/decrements'; }
+    else if (destroys) { isRefcount = true; why = 'decrement tested for the last reference, whose path takes the object'; }
+    else if (has('unique-load') && (has('dec') || has('dec-last') || has('inc-existing'))) { isRefcount = true; why = 'uniqueness test with increments/decrements'; }
     else if (has('inc-conjure') && (has('dec') || has('dec-last'))) { isRefcount = true; why = 'conjuring increment with decrements'; }
-    else if (list.some(isDecByOne) && (has('inc-existing') || has('inc-conjure')) && NAME_HINT.test(list[0].counterName)) { isRefcount = true; why = `increments and decrements of '${list[0].counterName}'`; }
-    counters.push({ key: shown.get(key) ?? key, sites: roles, isRefcount, why: isRefcount ? why : 'no reference-count shape (no last-reference test, takeover or uniqueness test)' });
+    else if (!has('dec-notify') && list.some(s => isDecByOne(s)) && (has('inc-existing') || has('inc-conjure')) && NAME_HINT.test(list[0].counterName)) { isRefcount = true; why = `increments and decrements of '${list[0].counterName}'`; }
+    if (isRefcount) {
+      // A last drop whose path the reader cannot judge: fine if it acquires anyway; otherwise
+      // the verdict would rest on a guess, so it is reported as not checked.
+      for (const r of roles) if (r.role.kind === 'dec-last' && r.role.zero && !acquiresAnyway(r.site)) r.role = { kind: 'other', why: r.role.zero };
+    }
+    const countdown = roles.find(r => r.role.kind === 'dec-notify');
+    counters.push({ key: shown.get(key) ?? key, sites: roles, isRefcount, why: isRefcount ? why : countdown ? `a countdown, not a reference count: its zero ${(countdown.role as { zero: string }).zero}` : 'no reference-count shape (no last-reference test that takes the object, takeover or uniqueness test)' });
   }
   return counters;
 }

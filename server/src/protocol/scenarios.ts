@@ -27,7 +27,7 @@ export type Assignment = ReadonlyMap<string, Ordering>;
 
 export interface Scenario {
   id: string;
-  kind: 'takeover' | 'last-drop' | 'unique' | 'conjure' | 'conjure-aba' | 'republish';
+  kind: 'takeover' | 'last-drop' | 'unique' | 'conjure' | 'conjure-aba' | 'republish' | 'clone';
   title: string;
   counter: string;
   exclusive: CounterSite;
@@ -79,7 +79,7 @@ function pathBarrier(owner: Site, path: ControlPath | UnknownPath | undefined, s
   if (!path || path.how === 'unknown') return null;
   const b = path.fence ?? path.acquireLoad;
   if (!b) return null;
-  const site = sites.get(`${owner.file}#${b.siteId}`);
+  const site = sites.get(`${b.file ?? owner.file}#${b.siteId}`);
   return site ? { site, late: !!b.afterPossibleTouch } : null;
 }
 
@@ -181,6 +181,7 @@ function guarded(b: Builder, cond: Expr, barrier: PathBarrierSite | null, access
 }
 
 const write = (v: number, what: string): Instr => ({ k: 'store', loc: DATA, val: c(v), mo: 'na', label: what });
+const readObj = (reg: string, what: string): Instr => ({ k: 'load', reg, loc: DATA, mo: 'na', label: what });
 
 /**
  * What the thread that now owns the object alone does with it: reads it (a destructor, the end of
@@ -224,14 +225,90 @@ function released(b: Builder, site: Site, assign: Assignment | undefined, access
 
 /** The decrement a holder performs when it drops (the last-path, if any, is not taken: the count stays above 1). */
 function holderDrop(b: Builder, y: Site, assign: Assignment | undefined): Instr[] {
+  if (isCasOp(y)) {
+    // A CAS that takes one unit off a packed word (`INITIAL - REF_ONE`): in the model, its
+    // successful write is the drop, with the success ordering.
+    const t = b.tag(y);
+    const main = b.slots.get(slotsOf(y)[0].key)!;
+    return [{ k: 'rmw', reg: 'old', loc: RC, op: 'sub', val: c(1), mo: b.mode(main, assign), site: t, label: label(y) }, { k: 'let', reg: 'ok', val: c(1) }];
+  }
   return opInstrs(b, y, assign, 'old', 'ok');
+}
+
+/**
+ * A drop with `use` before it; when this drop saw the last reference, the owner's use of the
+ * object (its destructor reads, then the free).
+ */
+function lastDropInstrs(b: Builder, who: Site, assign: Assignment | undefined, old: string, ok: string, use: Instr[]): Instr[] {
+  const fence = pathBarrier(who, who.context.lastPath ?? who.context.comparedWith?.equalPath, b.sitesById);
+  const ops = opInstrs(b, who, assign, old, ok);
+  // dec_and_test acquires on its true path (the kernel's contract: under LKMM that is the
+  // control dependency plus smp_acquire__after_ctrl_dep(), an smp_rmb()).
+  const implied: Instr[] = who.op !== 'dec_and_test' ? [] : b.model === 'lkmm'
+    ? [{ k: 'fence', mo: 'sc', kernel: 'rmb', label: 'dec_and_test: smp_acquire__after_ctrl_dep() on the last reference' }]
+    : [{ k: 'fence', mo: 'acq', label: 'dec_and_test: acquire on the last reference' }];
+  return [...released(b, who, assign, use, ops), guarded(b, bin('&&', r(ok), bin('==', r(old), c(1))), fence, [...implied, ...ownerUse(b, 'free', 'last reference')], assign)];
+}
+
+/**
+ * Programs in which a clone's increment takes part: a holder clones, uses the object and drops
+ * both references while another drops the last one (or takes the object over). No obligation
+ * rests on the clone itself; these programs exist so that a stronger-than-needed clone ordering
+ * can be shown to be unnecessary by exploring the weaker one, like any other hint.
+ */
+export function cloneScenarios(counter: Counter, sitesById: Map<string, Site>, model: ModelName = 'rc11'): Scenario[] {
+  const out: Scenario[] = [];
+  const exclusive = counter.sites.find(cs => cs.role.kind === 'dec-last') ?? counter.sites.find(cs => cs.role.kind === 'takeover');
+  const drop = counter.sites.find(cs => cs.role.kind === 'dec') ?? counter.sites.find(cs => cs.role.kind === 'dec-last');
+  if (!exclusive || !drop) return out;
+  // Only an increment the code shows to be a clone (in `Clone::clone`, `inc_ref`, or a helper
+  // they call): an increment elsewhere may publish the object (`new_cyclic`'s 0 -> 1 with
+  // Release, which an upgrade conjures from), and a clone program would wrongly call it too strong.
+  for (const cl of counter.sites.filter(cs => cs.role.kind === 'inc-existing' && cs.site.context.fromHeld)) {
+    const x = exclusive, y = drop;
+    const build = (b: Builder, assign?: Assignment): Program => {
+      const holder: Instr[] = [
+        ...opInstrs(b, cl.site, assign, 'cold', 'cok'),
+        ...released(b, y.site, assign, [write(1, 'write the object (holder, through its clone)')], [...holderDrop(b, y.site, assign), ...opInstrs(b, y.site, assign, 'old2', 'ok2')]),
+      ];
+      if (x.role.kind === 'takeover') {
+        const T = x.role.from;
+        const fence = pathBarrier(x.site, x.site.context.successPath, sitesById);
+        return {
+          name: `clone ${cl.site.fnName ?? ''} then takeover ${x.site.fnName ?? ''}`.trim(),
+          locations: [{ name: RC, init: T + 1, atomic: true }, { name: DATA, init: 0, atomic: false }],
+          threads: [
+            { name: 'owner', body: [...opInstrs(b, x.site, assign, 'old', 'ok'), guarded(b, r('ok'), fence, ownerUse(b, 'reuse', 'new owner'), assign)] },
+            { name: 'holder', body: holder },
+          ],
+        };
+      }
+      return {
+        name: `clone ${cl.site.fnName ?? ''} then last drop ${x.site.fnName ?? ''}`.trim(),
+        locations: [{ name: RC, init: 2, atomic: true }, { name: DATA, init: 0, atomic: false }],
+        threads: [
+          { name: 'last', body: lastDropInstrs(b, x.site, assign, 'old', 'ok', []) },
+          { name: 'holder', body: holder },
+        ],
+      };
+    };
+    const b0 = newBuilder(sitesById, model);
+    build(b0);
+    out.push({
+      id: `clone:${cl.site.id}:${x.site.id}`, kind: 'clone', title: 'a holder clones, uses the object and drops both references; the last reference frees it',
+      counter: counter.key, exclusive: x, holder: cl, sites: b0.sites, slots: [...b0.slots.values()], build: assign => build(newBuilder(sitesById, model), assign),
+    });
+  }
+  return out;
 }
 
 export function buildScenarios(counter: Counter, sitesById: Map<string, Site>, model: ModelName = 'rc11'): Scenario[] {
   const builder = (): Builder => newBuilder(sitesById, model);
   const out: Scenario[] = [];
-  const drops = counter.sites.filter(cs => cs.role.kind === 'dec' || cs.role.kind === 'dec-last');
-  const clone = counter.sites.find(cs => cs.role.kind === 'inc-existing');
+  const drops = counter.sites.filter(cs => cs.role.kind === 'dec' || cs.role.kind === 'dec-last' || cs.role.kind === 'dec-notify');
+  // The cloner of the ABA program: an increment the code shows to be a clone; another increment
+  // may be a publication (`new_cyclic`'s Release 0 -> 1), which a cloner would misrepresent.
+  const clone = counter.sites.find(cs => cs.role.kind === 'inc-existing' && cs.site.context.fromHeld);
   const stores = counter.sites.filter(cs => cs.role.kind === 'store' && cs.role.value !== null && cs.role.value > 0);
   for (const x of counter.sites) {
     const role = x.role;
@@ -293,16 +370,7 @@ export function buildScenarios(counter: Counter, sitesById: Map<string, Site>, m
         // For one drop function run by both threads, whichever drops last plays the freeing part.
         const sym = x.site === y.site;
         make('last-drop', sym ? 'two holders drop; the last one frees the object' : 'a holder drops, then the last reference frees the object', (b, assign) => {
-          const lastPath = (who: Site, old: string, ok: string, use: Instr[]): Instr[] => {
-            const fence = pathBarrier(who, who.context.lastPath ?? who.context.comparedWith?.equalPath, sitesById);
-            const ops = opInstrs(b, who, assign, old, ok);
-            // dec_and_test acquires on its true path (the kernel's contract: under LKMM that is the
-            // control dependency plus smp_acquire__after_ctrl_dep(), an smp_rmb()).
-            const implied: Instr[] = who.op !== 'dec_and_test' ? [] : b.model === 'lkmm'
-              ? [{ k: 'fence', mo: 'sc', kernel: 'rmb', label: 'dec_and_test: smp_acquire__after_ctrl_dep() on the last reference' }]
-              : [{ k: 'fence', mo: 'acq', label: 'dec_and_test: acquire on the last reference' }];
-            return [...released(b, who, assign, use, ops), guarded(b, bin('&&', r(ok), bin('==', r(old), c(1))), fence, [...implied, ...ownerUse(b, 'free', 'last reference')], assign)];
-          };
+          const lastPath = (who: Site, old: string, ok: string, use: Instr[]): Instr[] => lastDropInstrs(b, who, assign, old, ok, use);
           const holderUse = [write(1, 'write the object (holder)')];
           return {
             name: `last drop ${x.site.fnName ?? ''}`.trim(),
@@ -314,15 +382,17 @@ export function buildScenarios(counter: Counter, sitesById: Map<string, Site>, m
           };
         });
       } else if (role.kind === 'unique-load') {
-        make('unique', 'a holder drops 2 -> 1, then the uniqueness test grants exclusive access', (b, assign) => {
+        // The holder only reads: a shared reference grants no more, and a read racing with the
+        // unique owner's `&mut` write is exactly what a Relaxed test allows.
+        make('unique', 'a holder reads the object and drops 2 -> 1, then the uniqueness test grants `&mut` access', (b, assign) => {
           const yI = holderDrop(b, y.site, assign);
           const xI = opInstrs(b, x.site, assign, 'old', 'ok');
           return {
             name: `uniqueness ${x.site.fnName ?? ''}`.trim(),
             locations: [{ name: RC, init: 2, atomic: true }, { name: DATA, init: 0, atomic: false }],
             threads: [
-              { name: 'owner', body: [...xI, guarded(b, bin('==', r('old'), c(1)), pathBarrier(x.site, x.site.context.comparedWith?.equalPath, sitesById), ownerUse(b, 'mutate', 'unique owner'), assign)] },
-              { name: 'holder', body: released(b, y.site, assign, [write(1, 'write the object (holder)')], yI) },
+              { name: 'owner', body: [...xI, guarded(b, bin('==', r('old'), c(1)), pathBarrier(x.site, x.site.context.comparedWith?.equalPath, sitesById), ownerUse(b, 'write through `&mut` to', 'unique owner'), assign)] },
+              { name: 'holder', body: released(b, y.site, assign, [readObj('v', 'read the object (holder)')], yI) },
             ],
           };
         });

@@ -6,7 +6,8 @@
 import type { SyntaxNode } from './parser';
 import type { AtomicOp, CompareOp, ControlPath, Ordering, PathBarrier, SiteContext, UnknownPath } from './site';
 import { isAcquireOrStronger, isReleaseOrStronger } from './site';
-import { blockTail, intLiteral, isComment, peel, rangeOf, statements } from './syntax';
+import { baseTypeName, blockTail, compact, intLiteral, isComment, pathSegments, peel, rangeOf, statements } from './syntax';
+import { pathEffect } from './effects';
 
 /** What the context reader needs to know about the other sites of the file. */
 export interface SiteRef {
@@ -53,37 +54,198 @@ export interface ContextInput {
 }
 
 export class ContextReader {
-  /** sites sorted by start offset */
-  constructor(private readonly sites: SiteRef[]) {}
+  private fnItems: Map<string, SyntaxNode[]> | null = null;
+  private heldFns: SyntaxNode[] | null = null;
+
+  /** sites sorted by start offset; `root` (the file) lets the reader follow same-file calls. */
+  /**
+   * `root` (the file) lets the reader follow same-file calls; `external` gives the paths other
+   * files take when a call of a function returns true (from the workspace index).
+   */
+  constructor(private readonly sites: SiteRef[], private readonly root: SyntaxNode | null = null, private readonly external: (name: string) => ControlPath[] = () => []) {}
+
+  /**
+   * Calls whose true branch takes the object (`if self.state().ref_dec() { self.dealloc() }`),
+   * for the index: a test returned by that function in another file leads here. Found by text,
+   * and only branches that name a way to end an object are judged.
+   */
+  testCalls(file: string): { callee: string; path: ControlPath }[] {
+    if (!this.root) return [];
+    const out: { callee: string; path: ControlPath }[] = [];
+    for (const m of this.root.text.matchAll(/\bif\s+[\w.:()&*\s]{0,160}?\b(\w+)\s*\([^(){};]*\)\s*\{/dg)) {
+      const at = m.indices?.[1]?.[0];
+      const id = at === undefined ? null : this.root.descendantForIndex(at);
+      if (!id || (id.type !== 'identifier' && id.type !== 'field_identifier')) continue;
+      let call = id.parent;
+      if (call?.type === 'scoped_identifier' || call?.type === 'field_expression') call = call.parent;
+      if (call?.type !== 'call_expression') continue;
+      const raw = truthPath(call, true);
+      if (isUnknown(raw) || raw.how !== 'then-block' || !raw.region || !('type' in raw.region) || !DESTROY_WORDS.test(raw.region.text)) continue;
+      const got = this.finish(raw, '', true);
+      if (got.how === 'unknown' || got.effect?.kind !== 'exclusive') continue;
+      const mark = (b: PathBarrier | undefined): PathBarrier | undefined => (b ? { ...b, file } : undefined);
+      const path: ControlPath = { ...inCaller(got, call), file, ...(got.fence ? { fence: mark(got.fence) } : {}), ...(got.acquireLoad ? { acquireLoad: mark(got.acquireLoad) } : {}) };
+      out.push({ callee: id.text, path });
+    }
+    return out;
+  }
 
   read(inp: ContextInput): SiteContext {
     const { node, op } = inp;
     const outer = enclosing(node);
     const ctx: SiteContext = { inLoop: inLoop(outer), resultUse: resultUse(node) };
     if (op === 'fence') return ctx;
+    const trait = implTraitOf(node);
+    if (trait) ctx.implTrait = trait;
+    if (INCREMENT_OPS.has(op)) {
+      const held = this.fromHeld(node, trait);
+      if (held) ctx.fromHeld = held;
+    }
     const rel = this.releaseFenceBefore(node, outer);
     if (rel) ctx.releaseFence = rel;
     const returns = inp.returns ?? (RESULT_OPS.has(op) ? 'result' : BOOL_OPS.has(op) ? 'bool' : 'old');
     if (RESULT_OPS.has(op) || op === 'try_cmpxchg') {
       ctx.successPath = this.finish(returns === 'bool' ? truthPath(node, true) : returns === 'result' ? resultOkPath(node) : unknown('the helper does not return the operation\'s result'), inp.receiver);
     }
-    const cmp = comparison(node, returns === 'result' && op === 'fetch_update', inp.constValue);
-    if (cmp) {
-      const eq = cmp.op === '==' ? truthPath(cmp.node, true) : cmp.op === '!=' ? truthPath(cmp.node, false) : null;
-      ctx.comparedWith = { op: cmp.op, value: cmp.value, range: rangeOf(cmp.node), ...(eq ? { equalPath: this.finish(eq, inp.receiver) } : {}) };
+    // The amount a decrement takes off: `1`, or a named unit of a packed word (`REF_ONE`).
+    // A direct call names its amount; a helper's call site passes the atomic first, not the amount.
+    const named = inp.returns === undefined && (op === 'fetch_sub' || op === 'sub') ? namedAmount(node, inp.constValue) : null;
+    const amount = named && named.value !== 1 ? named : inp.decrementByOne || op === 'load' || op === 'read' ? { text: '1', value: 1 } : null;
+    const cmp = amount && returns !== 'new'
+      ? countTest(node, returns === 'result' && op === 'fetch_update', inp.constValue, amount)
+      : plainTest(node, returns === 'result' && op === 'fetch_update', inp.constValue);
+    const fnItem = !cmp && amount && ctx.resultUse === 'returned' ? enclosingFnItem(node) : null;
+    const viaCaller = fnItem ? this.callerTest(fnItem, amount!, inp.constValue, inp.receiver) : null;
+    // Returned to callers that all throw it away (`self.dec_ref();`): as good as discarded here.
+    if (fnItem && !viaCaller) {
+      const calls = this.callsOf(fnItem);
+      if (calls.length > 0 && calls.every(c => resultUse(c) === 'discarded')) ctx.callersDiscard = true;
     }
-    if (op === 'dec_and_test') ctx.lastPath = this.finish(truthPath(node, true), inp.receiver);
-    else if (inp.decrementByOne) {
+    if (viaCaller) {
+      const t = viaCaller.test;
+      ctx.comparedWith = { op: t.op, value: t.value, range: rangeOf(t.node), ...(viaCaller.path ? { equalPath: viaCaller.path } : {}) };
+      ctx.returnedTest = true;
+      if (t.packed && amount && t.value === 1) ctx.packed = { unit: amount.text, test: compact(t.node.text) };
+    }
+    if (cmp) {
+      const eq = cmp.arm ? { how: 'match-arm' as const, region: cmp.arm, stmts: cmp.arm.type === 'block' ? statements(cmp.arm) : [cmp.arm] }
+        : cmp.returnedFrom ? null
+        : cmp.op === '==' ? truthPath(cmp.node, true) : cmp.op === '!=' ? truthPath(cmp.node, false) : null;
+      const equalPath = cmp.returnedFrom && (cmp.op === '==' || cmp.op === '!=') ? this.callerPath(cmp.returnedFrom, cmp.op === '==', inp.receiver) : eq ? this.finish(eq, inp.receiver, COUNT_TEST_OPS.has(op)) : undefined;
+      ctx.comparedWith = { op: cmp.op, value: cmp.value, range: rangeOf(cmp.node), ...(equalPath ? { equalPath } : {}) };
+      if (cmp.returnedFrom) ctx.returnedTest = true;
+      if (cmp.packed && amount && cmp.value === 1 && cmp.op !== '<' && cmp.op !== '>') ctx.packed = { unit: amount.text, test: compact(cmp.node.text) };
+    }
+    if (op === 'dec_and_test') ctx.lastPath = this.finish(truthPath(node, true), inp.receiver, true);
+    else if (inp.decrementByOne || ctx.packed) {
       const lastValue = returns === 'new' ? 0 : 1;
       if (ctx.comparedWith && ctx.comparedWith.value === lastValue && ctx.comparedWith.equalPath) ctx.lastPath = ctx.comparedWith.equalPath;
-      else if (ctx.resultUse === 'discarded') ctx.lastPath = unknown('the result is discarded: this decrement never acts as the last one');
+      else if (ctx.resultUse === 'discarded' || ctx.callersDiscard) ctx.lastPath = unknown('the result is discarded: this decrement never acts as the last one');
       else ctx.lastPath = unknown(ctx.comparedWith ? `the result is compared with ${ctx.comparedWith.value}, not the last-reference value` : 'the result is not compared where the reader can follow it');
     }
     return ctx;
   }
 
+  /** Functions of this file by name (first one wins for effect lookups). */
+  private fns(): Map<string, SyntaxNode[]> {
+    if (!this.fnItems) {
+      this.fnItems = new Map();
+      for (const f of this.root?.descendantsOfType('function_item') ?? []) {
+        const name = f.childForFieldName('name')?.text;
+        if (name) this.fnItems.set(name, [...(this.fnItems.get(name) ?? []), f]);
+      }
+    }
+    return this.fnItems;
+  }
+
+  private lookupBody = (name: string): SyntaxNode | null => {
+    const fs = this.fns().get(name);
+    // Same-named functions of different types: the reader cannot tell which one runs.
+    return fs && fs.length === 1 ? fs[0].childForFieldName('body') : null;
+  };
+
+  /**
+   * An increment that starts from a reference already held: in `Clone::clone`, in
+   * `AlwaysRefCounted::inc_ref`, or in a `&self` method that one of those calls by name.
+   */
+  private fromHeld(node: SyntaxNode, trait: string | null): string | undefined {
+    const fn = enclosingFnItem(node);
+    const name = fn?.childForFieldName('name')?.text;
+    if (!fn || !name) return undefined;
+    if (trait === 'Clone' && name === 'clone') return 'in `Clone::clone`';
+    if (trait === 'AlwaysRefCounted' && name === 'inc_ref') return 'in `AlwaysRefCounted::inc_ref`';
+    const selfParam = fn.childForFieldName('parameters')?.namedChildren.find(p => p.type === 'self_parameter');
+    if (!selfParam || !/^&\s*('\w+\s+)?self$/.test(selfParam.text.trim())) return undefined;
+    this.heldFns ??= [...this.fns().values()].flat().filter(f => {
+      const n = f.childForFieldName('name')?.text;
+      const t = implTraitOf(f.childForFieldName('body') ?? f);
+      return (t === 'Clone' && n === 'clone') || (t === 'AlwaysRefCounted' && n === 'inc_ref');
+    });
+    const call = new RegExp(`(\\.|::)\\s*${name}\\s*\\(`);
+    const caller = this.heldFns.find(f => f.id !== fn.id && call.test(f.childForFieldName('body')?.text ?? ''));
+    return caller ? `in \`${name}\`, called from \`${implTraitOf(caller.childForFieldName('body')!)}::${caller.childForFieldName('name')!.text}\`` : undefined;
+  }
+
+  /**
+   * Where a test returned by `fn` holds (`want`) in its callers of this file: the caller's
+   * `if fn() { here }`. Of several callers, the one that takes the object without a barrier
+   * decides (the verdict must hold for every caller).
+   */
+  private callerPath(fn: SyntaxNode, want: boolean, receiver: string): ControlPath | UnknownPath {
+    const paths: ControlPath[] = [];
+    for (const call of this.callsOf(fn)) {
+      const got = this.finish(truthPath(call, want), receiver, true);
+      if (got.how === 'unknown') continue;
+      paths.push(inCaller(got, call));
+    }
+    // No caller here: callers in other files whose true branch takes the object (an acquire load
+    // of this counter there cannot be told from another counter's, so only fences count).
+    if (paths.length === 0) paths.push(...this.external(fn.childForFieldName('name')?.text ?? '').map(p => { const { acquireLoad: _, ...rest } = p; return rest; }));
+    if (paths.length === 0) return unknown(`the test is returned by \`${fn.childForFieldName('name')?.text ?? '?'}\` and no caller in this file tests it`);
+    return worstPath(paths);
+  }
+
+  /**
+   * The operation's value is returned as is (`fn release(this: &Self) -> usize { .. fetch_sub(..) }`):
+   * the test is in a same-file caller (`if Self::release(self) == 1`). Of several callers that
+   * test it, the one that takes the object without a barrier decides.
+   */
+  private callerTest(fn: SyntaxNode, amount: Amount, constValue: (name: string) => number | null, receiver: string): { test: CountTest; path?: ControlPath } | null {
+    let best: { test: CountTest; path?: ControlPath } | null = null;
+    const paths: ControlPath[] = [];
+    for (const call of this.callsOf(fn)) {
+      const test = countTest(call, false, constValue, amount);
+      if (!test || test.returnedFrom) continue;
+      const raw = test.arm ? { how: 'match-arm' as const, region: test.arm, stmts: test.arm.type === 'block' ? statements(test.arm) : [test.arm] }
+        : test.op === '==' ? truthPath(test.node, true) : test.op === '!=' ? truthPath(test.node, false) : null;
+      const got = raw ? this.finish(raw, receiver, true) : null;
+      if (got && got.how !== 'unknown') {
+        const path = inCaller(got, call);
+        paths.push(path);
+        if (worstPath(paths) === path) best = { test, path };
+      } else best ??= { test };
+    }
+    return best;
+  }
+
+  /** Same-file calls of `fn` (by name), outside `fn` itself. */
+  private callsOf(fn: SyntaxNode): SyntaxNode[] {
+    const name = fn.childForFieldName('name')?.text;
+    if (!name || !this.root) return [];
+    const out: SyntaxNode[] = [];
+    for (const m of this.root.text.matchAll(new RegExp(`\\b${name}\\s*\\(`, 'g'))) {
+      const id = this.root.descendantForIndex(m.index!);
+      if (!id || (id.type !== 'identifier' && id.type !== 'field_identifier')) continue;
+      let p = id.parent;
+      if (p?.type === 'scoped_identifier' || p?.type === 'field_expression') p = p.parent;
+      if (p?.type !== 'call_expression' || (fn.startIndex <= p.startIndex && p.endIndex <= fn.endIndex)) continue;
+      out.push(p);
+    }
+    return out;
+  }
+
   /** Turns a raw path into a ControlPath: range plus the first acquiring fence/load on it. */
-  private finish(p: Path, receiver: string): ControlPath | UnknownPath {
+  private finish(p: Path, receiver: string, withEffect = false): ControlPath | UnknownPath {
     if (isUnknown(p)) return p;
     const region = p.region;
     const end = p.anchor ? rangeOf(p.anchor).end : { line: 0, character: 0 };
@@ -101,6 +263,7 @@ export class ContextReader {
       if (out.fence) break;
       if (!touch && inside.length === 0 && mayTouch(st)) touch = st;
     }
+    if (withEffect) out.effect = pathEffect(p.stmts, this.lookupBody);
     return out;
   }
 
@@ -189,8 +352,13 @@ function inLoop(outer: Ancestor[]): boolean {
 /** Goes up through parentheses. */
 function up(n: SyntaxNode): { node: SyntaxNode; parent: SyntaxNode | null } {
   let cur = n;
-  while (cur.parent && cur.parent.type === 'parenthesized_expression') cur = cur.parent;
-  return { node: cur, parent: cur.parent };
+  for (;;) {
+    const p = cur.parent;
+    if (p?.type === 'parenthesized_expression') { cur = p; continue; }
+    // `unsafe { bindings::refcount_dec_and_test(..) }` as a value: the block is the expression.
+    if (p?.type === 'block' && p.parent?.type === 'unsafe_block' && p.namedChildren.filter(c => !isComment(c)).length === 1 && blockTail(p)?.id === cur.id) { cur = p.parent; continue; }
+    return { node: cur, parent: p };
+  }
 }
 
 function resultUse(n: SyntaxNode): SiteContext['resultUse'] {
@@ -216,24 +384,18 @@ function followLet(n: SyntaxNode): SyntaxNode | null {
   const name = pat?.type === 'mut_pattern' ? pat.namedChildren[pat.namedChildren.length - 1]?.text : pat?.type === 'identifier' ? pat.text : null;
   const block = parent.parent;
   if (!name || block?.type !== 'block') return null;
-  return firstIdentIn(block, parent.endIndex, name);
+  for (let s = parent.nextNamedSibling; s; s = s.nextNamedSibling) {
+    // `debug_assert!(old > 0)` reads the value without deciding anything: the test comes later.
+    const e = s.type === 'expression_statement' ? s.namedChildren[0] : s;
+    if (e?.type === 'macro_invocation' && INERT_MACROS.test(e.childForFieldName('macro')?.text ?? '')) continue;
+    const use = firstIdent(s, name);
+    if (use) return use;
+  }
+  return null;
 }
 
-/**
- * The first `name` identifier in `block` after offset `from`, which is the first one in the
- * statements that follow. Found from the name's occurrences in the text, each checked against
- * the tree (comments, strings and longer names are not it), instead of walking every statement.
- */
-function firstIdentIn(block: SyntaxNode, from: number, name: string): SyntaxNode | null {
-  const text = block.text;
-  const base = block.startIndex;
-  // A real occurrence is never glued to an ASCII word character (it would be a longer token).
-  const word = /[A-Za-z0-9_]/;
-  for (let i = text.indexOf(name, from - base); i !== -1; i = text.indexOf(name, i + 1)) {
-    if ((i > 0 && word.test(text[i - 1])) || word.test(text[i + name.length] ?? '')) continue;
-    const id = block.descendantForIndex(base + i);
-    if (id && id.type === 'identifier' && id.startIndex === base + i && id.text === name) return id;
-  }
+function firstIdent(n: SyntaxNode, name: string): SyntaxNode | null {
+  for (const id of n.descendantsOfType('identifier')) if (id.text === name) return id;
   return null;
 }
 
@@ -362,31 +524,170 @@ function restAfter(n: SyntaxNode, how: ControlPath['how']): Path {
   return { how, region: first && last ? { start: first, end: last } : null, stmts, anchor: stmt };
 }
 
+/** The comparison the reader found on an operation's result, normalised to the old count in references. */
+interface CountTest {
+  op: CompareOp;
+  /** The value the old count is compared with, in references (`prev.ref_count() == 1` -> 1). */
+  value: number;
+  /** The comparison (or the match) node. */
+  node: SyntaxNode;
+  /** A `match` on the count: the arm taken for `value`. */
+  arm?: SyntaxNode;
+  /** The count was read through an accessor, a mask or a shift (a packed state word). */
+  packed: boolean;
+  /** The comparison is the return value of this function (a query such as `is_unique`). */
+  returnedFrom?: SyntaxNode;
+}
+
+interface Amount { text: string; value: number | null }
+
+/** Accessors that read the reference count out of a packed word: `ref_count()`, `count()`, `refs()`. */
+const COUNT_ACCESSOR = /^(ref_?count|refcount|count|refs|ref_cnt|strong_count|num_refs)$/;
+
+/** `fetch_sub(REF_ONE, ..)`: a named constant amount, which a later masked test may show is one reference. */
+function namedAmount(call: SyntaxNode, constValue: (name: string) => number | null): Amount | null {
+  const arg = call.childForFieldName('arguments')?.namedChildren.find(a => !isComment(a));
+  const p = arg ? peel(arg) : null;
+  if (!p || (p.type !== 'identifier' && p.type !== 'scoped_identifier')) return null;
+  return { text: compact(p.text), value: constValue(pathSegments(p).pop()!) };
+}
+
+function sameAmount(n: SyntaxNode, a: Amount): boolean {
+  const p = peel(n);
+  return compact(p.text) === a.text || (a.value !== null && intLiteral(p) === a.value);
+}
+
 /**
- * The result compared with a constant: `x.fetch_sub(1, Release) == 1`, `1 != ..`, through
- * `.unwrap()` for fetch_update, or via `let old = ..; if old == 1`.
+ * Follows the value an operation returned (the old count) to the test that decides "last
+ * reference" or "unique": through `let` bindings (skipping assertions that read it), a newtype
+ * wrapper (`Snapshot(..)`), a count accessor (`.ref_count()`), a mask or shift of a packed word,
+ * `old - UNIT` (the new count), and on to a comparison or a `match`. The compared value is
+ * turned back into references of the old count, so `new & !(REFERENCE - 1) == 0` after
+ * `fetch_sub(REFERENCE)` reads as `old == 1`. Anything else: null.
  */
-function comparison(n: SyntaxNode, unwrapFirst: boolean, constValue: (name: string) => number | null, hops = 0): { op: CompareOp; value: number; node: SyntaxNode } | null {
-  let { node, parent } = up(n);
-  if (unwrapFirst && parent?.type === 'field_expression' && /^(unwrap|expect|unwrap_or_else|unwrap_or)$/.test(parent.childForFieldName('field')?.text ?? '') && parent.parent?.type === 'call_expression') {
-    ({ node, parent } = up(parent.parent));
+function countTest(n: SyntaxNode, unwrapFirst: boolean, constValue: (name: string) => number | null, amount: Amount): CountTest | null {
+  let node = n;
+  let isNew = false;
+  let units = amount.value === 1;
+  let masked = false;
+  let hops = 0;
+  if (unwrapFirst) {
+    const { node: cur, parent } = up(node);
+    if (parent?.type === 'field_expression' && /^(unwrap|expect|unwrap_or_else|unwrap_or)$/.test(parent.childForFieldName('field')?.text ?? '') && parent.parent?.type === 'call_expression') node = parent.parent;
+    else node = cur;
   }
-  if (parent?.type === 'binary_expression') {
-    const op = parent.childForFieldName('operator')?.type ?? '';
-    if (!CMP_OPS.has(op)) return null;
-    const l = parent.childForFieldName('left');
-    const r = parent.childForFieldName('right');
-    const other = l?.id === node.id ? r : l;
-    if (!other) return null;
-    const p = peel(other);
-    const v = intLiteral(p) ?? (p.type === 'identifier' || p.type === 'scoped_identifier' ? constValue(p.text.split('::').pop()!) : null);
-    if (v === null) return null;
-    const flipped: Record<string, CompareOp> = { '<': '>', '>': '<', '<=': '>=', '>=': '<=', '==': '==', '!=': '!=' };
-    return { op: l?.id === node.id ? (op as CompareOp) : flipped[op], value: v, node: parent };
+  const oldUnits = (value: number | null, text: string): number | null => {
+    let v: number | null;
+    if (units) v = value;
+    else if (value === 0) v = 0;
+    else if (text === amount.text || (amount.value !== null && value === amount.value)) v = 1;
+    else v = amount.value && value !== null && value % amount.value === 0 ? value / amount.value : null;
+    return v === null ? null : isNew ? v + 1 : v;
+  };
+  for (let guard = 0; guard < 16; guard++) {
+    const { node: cur, parent } = up(node);
+    node = cur;
+    if (!parent) return null;
+    if (parent.type === 'arguments' && parent.parent?.type === 'call_expression') {
+      // A newtype around the word (`Snapshot(prev)`) keeps the value.
+      const f = parent.parent.childForFieldName('function');
+      const args = parent.namedChildren.filter(a => !isComment(a));
+      if (f && (f.type === 'identifier' || f.type === 'scoped_identifier') && /^[A-Z]/.test(pathSegments(f).pop()!) && args.length === 1 && !/^(Some|Ok|Err)$/.test(f.text)) { node = parent.parent; continue; }
+      return null;
+    }
+    if (parent.type === 'field_expression' && parent.childForFieldName('value')?.id === node.id) {
+      const field = parent.childForFieldName('field')?.text ?? '';
+      if (field === '0') { node = parent; continue; } // `.0` of the newtype
+      const call = parent.parent;
+      const noArgs = call?.type === 'call_expression' && (call.childForFieldName('arguments')?.namedChildren.filter(a => !isComment(a)).length ?? 1) === 0;
+      if (call && noArgs && COUNT_ACCESSOR.test(field)) { units = true; masked = true; node = call; continue; }
+      return null;
+    }
+    if (parent.type === 'binary_expression') {
+      const op = parent.childForFieldName('operator')?.type ?? '';
+      const l = parent.childForFieldName('left');
+      const r = parent.childForFieldName('right');
+      const other = l?.id === node.id ? r : l;
+      if (!other) return null;
+      if (CMP_OPS.has(op)) {
+        const p = peel(other);
+        const v = intLiteral(p) ?? (p.type === 'identifier' || p.type === 'scoped_identifier' ? constValue(pathSegments(p).pop()!) : null);
+        const value = oldUnits(v, compact(p.text));
+        if (value === null) return null;
+        const flipped: Record<string, CompareOp> = { '<': '>', '>': '<', '<=': '>=', '>=': '<=', '==': '==', '!=': '!=' };
+        const fnItem = resultUse(parent) === 'returned' ? enclosingFnItem(parent) : null;
+        return { op: l?.id === node.id ? (op as CompareOp) : flipped[op], value, node: parent, packed: masked || amount.value !== 1, ...(fnItem ? { returnedFrom: fnItem } : {}) };
+      }
+      if (op === '-' && l?.id === node.id && !isNew && sameAmount(other, amount)) { isNew = true; node = parent; continue; }
+      // Masks and shifts only make sense on a word that holds a count in units of a named amount;
+      // on a plain counter or a load they would turn flag tests into count tests.
+      if (op === '&' && amount.value !== 1) { masked = true; node = parent; continue; }
+      if ((op === '>>' || op === '/') && amount.value !== 1 && l?.id === node.id) { units = true; masked = true; node = parent; continue; }
+      return null;
+    }
+    if (parent.type === 'match_expression' && parent.childForFieldName('value')?.id === node.id) {
+      for (const arm of parent.childForFieldName('body')?.namedChildren ?? []) {
+        if (arm.type !== 'match_arm') continue;
+        const pat = arm.childForFieldName('pattern');
+        const lit = pat?.namedChildren.find(c => !isComment(c)) ?? null;
+        if (!lit || pat!.childForFieldName('condition')) continue;
+        const v = intLiteral(lit) ?? (lit.type === 'identifier' || lit.type === 'scoped_identifier' ? constValue(pathSegments(lit).pop()!) : null);
+        if (oldUnits(v, compact(lit.text)) !== 1) continue;
+        const value = arm.childForFieldName('value');
+        if (!value) return null;
+        return { op: '==', value: 1, node: parent, arm: value, packed: masked || amount.value !== 1 };
+      }
+      return null;
+    }
+    if (parent.type === 'let_declaration' && hops < 3) {
+      const use = followLet(node);
+      if (!use) return null;
+      node = use;
+      hops++;
+      continue;
+    }
+    return null;
   }
-  if (hops === 0 && parent?.type === 'let_declaration') {
-    const use = followLet(node);
-    if (use) return comparison(use, false, constValue, 1);
+  return null;
+}
+
+/** A comparison of a value that is not known to be an old count (a CAS result, a helper's new count): read as written. */
+function plainTest(n: SyntaxNode, unwrapFirst: boolean, constValue: (name: string) => number | null): CountTest | null {
+  return countTest(n, unwrapFirst, constValue, { text: '1', value: 1 });
+}
+
+/** Increments: whether a reference is already held decides an unless-zero update's role and whether a clone hint may be given. */
+const INCREMENT_OPS = new Set<AtomicOp>(['fetch_update', 'fetch_add', 'add', 'inc']);
+/** Operations whose test decides a last drop or exclusive access: only their paths need an effect. */
+const COUNT_TEST_OPS = new Set<AtomicOp>(['fetch_sub', 'sub', 'fetch_update', 'dec_and_test', 'load', 'read']);
+
+/** `impl Clone for Arc<T>` -> "Clone"; null outside a trait impl. */
+function implTraitOf(n: SyntaxNode): string | null {
+  for (let p = n.parent; p; p = p.parent) {
+    if (p.type === 'impl_item') {
+      const t = p.childForFieldName('trait');
+      return t ? baseTypeName(t.text) : null;
+    }
   }
+  return null;
+}
+
+/** Words that name a way to end or take an object; branches without one are not judged for the index. */
+const DESTROY_WORDS = /drop|free|dealloc|destroy|from_raw|ptr::read|release|dispose|reclaim|delete|finali[sz]e|get_mut|with_mut|&mut \*/;
+
+/** A path found in a caller, marked as such. */
+function inCaller(p: ControlPath, call: SyntaxNode): ControlPath {
+  const caller = enclosingFnItem(call)?.childForFieldName('name')?.text;
+  return { ...p, how: 'in-caller', ...(caller ? { caller } : {}) };
+}
+
+/** Of several callers' paths, the one a verdict must hold for: it takes the object and has no barrier. */
+function worstPath(paths: ControlPath[]): ControlPath {
+  const taking = paths.filter(p => p.effect?.kind === 'exclusive');
+  return taking.find(p => !p.fence && !p.acquireLoad) ?? taking[0] ?? paths[0];
+}
+
+function enclosingFnItem(n: SyntaxNode): SyntaxNode | null {
+  for (let p = n.parent; p; p = p.parent) if (p.type === 'function_item') return p;
   return null;
 }

@@ -147,6 +147,7 @@ class FileReader {
   private readonly raws: Raw[] = [];
   private readonly problems: Problem[] = [];
   private readonly ids = new Set<string>();
+  private reader: ContextReader | null = null;
 
   constructor(private readonly file: string, private readonly text: string, private readonly root: SyntaxNode, private readonly index: RustIndex | null, fileScope?: FileScope, private readonly tree?: Tree) {
     this.scope = fileScope ?? buildFileScope(root, text);
@@ -275,6 +276,7 @@ class FileReader {
       aliases: Object.fromEntries(this.aliases),
       accessors: Object.fromEntries(this.accessors),
       consts: this.constSummary(),
+      testCalls: this.reader?.testCalls(this.file) ?? [],
     };
   }
 
@@ -757,7 +759,8 @@ class FileReader {
       ordering: r.site.orderings.find(o => o.which === 'single' || o.which === 'success' || o.which === 'set')?.ordering ?? null,
       start: r.node.startIndex, end: r.node.endIndex, node: r.node,
     })).sort((a, b) => a.start - b.start);
-    const reader = new ContextReader(refs);
+    const reader = new ContextReader(refs, this.root, name => this.index?.testCalls(name) ?? []);
+    this.reader = reader;
     for (const r of this.raws) {
       r.site.context = reader.read({ node: r.node, op: r.site.op, receiver: r.site.receiver, returns: r.returns, decrementByOne: r.decrementByOne, constValue: this.constValue });
     }

@@ -5,7 +5,7 @@
 
 import type { ClosureShape } from './closure';
 import type { FnSignature } from './scope';
-import type { Site } from './site';
+import type { ControlPath, Site } from './site';
 import { classifyType, isCounterReference } from './receiver';
 
 /** A function that does an atomic operation on one of its parameters for its caller. */
@@ -51,6 +51,11 @@ export interface FileSummary {
   accessors: Record<string, string[]>;
   /** Integer consts: value (null when not computable) and whether the const is one reference of a packed count. */
   consts: Record<string, { value: number | null; reference: boolean }>;
+  /**
+   * `if recv.name() { .. }` where the branch takes the object (frees, drops): what a last-reference
+   * test returned by `name` in another file leads to here.
+   */
+  testCalls?: { callee: string; path: ControlPath }[];
 }
 
 export class RustIndex {
@@ -185,6 +190,13 @@ export class RustIndex {
   helperNames(): string[] {
     const out: string[] = [];
     for (const [name, hs] of this.lookup().helpers) if (hs.some(h => h.file !== this.exclude)) out.push(name);
+    return out;
+  }
+
+  /** Paths in other files that run when a call of `name` returns true and that take the object. */
+  testCalls(name: string): ControlPath[] {
+    const out: ControlPath[] = [];
+    for (const s of this.others()) for (const t of s.testCalls ?? []) if (t.callee === name) out.push(t.path);
     return out;
   }
 

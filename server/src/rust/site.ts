@@ -107,6 +107,8 @@ export interface ClosureEffect {
 /** A fence or an acquiring load found on a control path (success path, last-reference path). */
 export interface PathBarrier {
   siteId: string;
+  /** Set when the barrier is in another file than the site whose path it is on (a caller elsewhere). */
+  file?: string;
   ordering: Ordering | null;
   range: Range;
   /**
@@ -126,14 +128,29 @@ export interface ControlPath {
     | 'let-else'            // let Ok(_) = .. else { return }; here...
     | 'after-question-mark' // ..?; here...
     | 'after-unwrap'        // ..unwrap(); here... (the other outcome panics)
-    | 'after-loop';         // while <failed> { retry }; here...
+    | 'after-loop'          // while <failed> { retry }; here...
+    | 'in-caller';          // the test is returned: the caller's `if helper() { here }`
   /** The region: a block, an arm, or the rest of the enclosing block. */
   range: Range;
   /** The first Acquire-or-stronger fence (or acquire!) on the path. */
   fence?: PathBarrier;
   /** The first Acquire-or-stronger load of the same counter on the path. */
   acquireLoad?: PathBarrier;
+  /** Last-reference and uniqueness paths: what the code there does with the object. */
+  effect?: PathEffect;
+  /** For `in-caller` paths: the calling function. */
+  caller?: string;
+  /** For `in-caller` paths in another file: that file. */
+  file?: string;
 }
+
+/**
+ * What a path does with the protected object (see docs/rules.md, "What counts as destroying"):
+ * `exclusive` frees, drops, reads out or mutably borrows it; `notifies` only wakes, sends or sets
+ * flags; `debug-check` only panics or warns (the count must never get there); `unknown` calls
+ * something the reader cannot place.
+ */
+export interface PathEffect { kind: 'exclusive' | 'notifies' | 'debug-check' | 'unknown'; evidence: string; /** Where the path takes the object. */ at?: Range }
 
 /** The reader could not tell where the path is (result stored, returned, passed on...). */
 export interface UnknownPath { how: 'unknown'; reason: string }
@@ -165,6 +182,22 @@ export interface SiteContext {
    * does not release that access).
    */
   releaseFence?: PathBarrier;
+  /**
+   * A decrement of a packed state word (count in the high bits, flags below): the unit it
+   * subtracts and the test that reads the count back (`prev.ref_count() == 1`).
+   */
+  packed?: { unit: string; test: string };
+  /** The test on the result is returned by this function (`fn is_unique(&self) -> bool`). */
+  returnedTest?: boolean;
+  /** The result is returned, and every caller in the file discards it (`self.dec_ref();`). */
+  callersDiscard?: boolean;
+  /** Trait of the enclosing `impl Trait for Type`, if any (`Clone`, `AlwaysRefCounted`). */
+  implTrait?: string;
+  /**
+   * Why an increment here starts from a reference the thread already holds: it sits in
+   * `Clone::clone` or `AlwaysRefCounted::inc_ref`, or in a `&self` method those call.
+   */
+  fromHeld?: string;
 }
 
 export interface Site {
