@@ -232,15 +232,26 @@ export class ContextReader {
   private callsOf(fn: SyntaxNode): SyntaxNode[] {
     const name = fn.childForFieldName('name')?.text;
     if (!name || !this.root) return [];
-    const out: SyntaxNode[] = [];
-    for (const m of this.root.text.matchAll(new RegExp(`\\b${name}\\s*\\(`, 'g'))) {
-      const id = this.root.descendantForIndex(m.index!);
+    return this.callsNamed(name).filter(p => !(fn.startIndex <= p.startIndex && p.endIndex <= fn.endIndex));
+  }
+
+  /**
+   * Calls of functions named `name` in the file, found once per name: asked for every site in a
+   * function whose result goes to its callers, a scan of the whole file each time was quadratic.
+   */
+  private readonly calls = new Map<string, SyntaxNode[]>();
+  private callsNamed(name: string): SyntaxNode[] {
+    let out = this.calls.get(name);
+    if (out) return out;
+    out = [];
+    for (const m of this.root!.text.matchAll(new RegExp(`\\b${name}\\s*\\(`, 'g'))) {
+      const id = this.root!.descendantForIndex(m.index!);
       if (!id || (id.type !== 'identifier' && id.type !== 'field_identifier')) continue;
       let p = id.parent;
       if (p?.type === 'scoped_identifier' || p?.type === 'field_expression') p = p.parent;
-      if (p?.type !== 'call_expression' || (fn.startIndex <= p.startIndex && p.endIndex <= fn.endIndex)) continue;
-      out.push(p);
+      if (p?.type === 'call_expression') out.push(p);
     }
+    this.calls.set(name, out);
     return out;
   }
 
