@@ -92,7 +92,8 @@ export class ContextReader {
 
   read(inp: ContextInput): SiteContext {
     const { node, op } = inp;
-    const ctx: SiteContext = { inLoop: inLoop(node), resultUse: resultUse(node) };
+    const outer = enclosing(node);
+    const ctx: SiteContext = { inLoop: inLoop(outer), resultUse: resultUse(node) };
     if (op === 'fence') return ctx;
     const trait = implTraitOf(node);
     if (trait) ctx.implTrait = trait;
@@ -100,7 +101,7 @@ export class ContextReader {
       const held = this.fromHeld(node, trait);
       if (held) ctx.fromHeld = held;
     }
-    const rel = this.releaseFenceBefore(node);
+    const rel = this.releaseFenceBefore(node, outer);
     if (rel) ctx.releaseFence = rel;
     const returns = inp.returns ?? (RESULT_OPS.has(op) ? 'result' : BOOL_OPS.has(op) ? 'bool' : 'old');
     if (RESULT_OPS.has(op) || op === 'try_cmpxchg') {
@@ -231,15 +232,26 @@ export class ContextReader {
   private callsOf(fn: SyntaxNode): SyntaxNode[] {
     const name = fn.childForFieldName('name')?.text;
     if (!name || !this.root) return [];
-    const out: SyntaxNode[] = [];
-    for (const m of this.root.text.matchAll(new RegExp(`\\b${name}\\s*\\(`, 'g'))) {
-      const id = this.root.descendantForIndex(m.index!);
+    return this.callsNamed(name).filter(p => !(fn.startIndex <= p.startIndex && p.endIndex <= fn.endIndex));
+  }
+
+  /**
+   * Calls of functions named `name` in the file, found once per name: asked for every site in a
+   * function whose result goes to its callers, a scan of the whole file each time was quadratic.
+   */
+  private readonly calls = new Map<string, SyntaxNode[]>();
+  private callsNamed(name: string): SyntaxNode[] {
+    let out = this.calls.get(name);
+    if (out) return out;
+    out = [];
+    for (const m of this.root!.text.matchAll(new RegExp(`\\b${name}\\s*\\(`, 'g'))) {
+      const id = this.root!.descendantForIndex(m.index!);
       if (!id || (id.type !== 'identifier' && id.type !== 'field_identifier')) continue;
       let p = id.parent;
       if (p?.type === 'scoped_identifier' || p?.type === 'field_expression') p = p.parent;
-      if (p?.type !== 'call_expression' || (fn.startIndex <= p.startIndex && p.endIndex <= fn.endIndex)) continue;
-      out.push(p);
+      if (p?.type === 'call_expression') out.push(p);
     }
+    this.calls.set(name, out);
     return out;
   }
 
@@ -271,23 +283,32 @@ export class ContextReader {
    * the function boundary. Only a statement that is itself a fence call counts: a fence inside an
    * `if` before the operation may not have run.
    */
-  private releaseFenceBefore(node: SyntaxNode): PathBarrier | undefined {
-    let touch: SyntaxNode | null = null;
-    for (let cur: SyntaxNode = node, p = node.parent; p; cur = p, p = p.parent) {
-      if (FN_BOUNDARY.has(p.type)) return undefined;
-      if (p.type !== 'block') continue;
+  private releaseFenceBefore(node: SyntaxNode, outer: Ancestor[]): PathBarrier | undefined {
+    // The statements passed over, nearest first. Whether one may touch the object matters only
+    // once a fence is found (rarely), so it is asked then, not of every statement before every site.
+    const passed: SyntaxNode[] = [];
+    for (let i = 0; i < outer.length; i++) {
+      const { node: p, type } = outer[i];
+      const cur = i === 0 ? node : outer[i - 1].node;
+      if (FN_BOUNDARY.has(type)) return undefined;
+      if (type !== 'block') continue;
       const stmts = statements(p);
       const at = stmts.findIndex(st => st.startIndex <= cur.startIndex && cur.endIndex <= st.endIndex);
       for (let i = at - 1; i >= 0; i--) {
         const st = stmts[i];
         const inside = this.sitesIn(st);
-        const call = st.type === 'expression_statement' ? peel(st.namedChildren[0]!) : st;
-        const fence = inside.find(s => s.op === 'fence' && s.node.startIndex === call.startIndex && s.node.endIndex === call.endIndex);
+        const call = inside.some(s => s.op === 'fence') ? (st.type === 'expression_statement' ? peel(st.namedChildren[0]!) : st) : null;
+        const fence = call ? inside.find(s => s.op === 'fence' && s.node.startIndex === call.startIndex && s.node.endIndex === call.endIndex) : undefined;
         if (fence) {
-          if (isReleaseOrStronger(fence.ordering)) return barrier(fence, touch);
+          if (isReleaseOrStronger(fence.ordering)) {
+            // The touching statement nearest the fence, as a scan from the operation back to it would leave it.
+            let touch: SyntaxNode | null = null;
+            for (let k = passed.length - 1; k >= 0 && !touch; k--) if (mayTouch(passed[k])) touch = passed[k];
+            return barrier(fence, touch);
+          }
           continue;
         }
-        if (mayTouch(st)) touch = st;
+        passed.push(st);
       }
     }
     return undefined;
@@ -314,10 +335,27 @@ function mayTouch(st: SyntaxNode): boolean {
   return st.descendantsOfType(['call_expression', 'macro_invocation', 'field_expression', 'index_expression', 'assignment_expression', 'compound_assignment_expr', 'unary_expression', 'method_call_expression']).length > 0;
 }
 
-function inLoop(n: SyntaxNode): boolean {
+interface Ancestor { node: SyntaxNode; type: string }
+
+/**
+ * The ancestors of `n` up to its function or closure (included), innermost first, read once per
+ * site: each `.parent` and `.type` is a call into the parser (and `.parent` searches down from
+ * the root), and the loop test and the release-fence scan both climb the same chain.
+ */
+function enclosing(n: SyntaxNode): Ancestor[] {
+  const out: Ancestor[] = [];
   for (let p = n.parent; p; p = p.parent) {
-    if (FN_BOUNDARY.has(p.type)) return false;
-    if (LOOPS.has(p.type)) return true;
+    const type = p.type;
+    out.push({ node: p, type });
+    if (FN_BOUNDARY.has(type)) break;
+  }
+  return out;
+}
+
+function inLoop(outer: Ancestor[]): boolean {
+  for (const { type } of outer) {
+    if (FN_BOUNDARY.has(type)) return false;
+    if (LOOPS.has(type)) return true;
   }
   return false;
 }
