@@ -145,7 +145,7 @@ async function main(): Promise<number> {
     const c = spec && locateCrate(list, spec, ledger.versions[name]?.version);
     return c ? { root: c.root, paths: spec!.paths ?? ['.'] } : null;
   };
-  const wss = workspacesOf(sites, resolve, ROOT);
+  const wss = await workspacesOf(sites, resolve, ROOT);
   if ('missing' in wss) { console.error(`mutants: sources not installed for ${wss.missing.join(', ')}; run scripts/setup-corpus.sh`); return 2; }
   const total: RunReport = { results: [], stale: [], millis: 0 };
   const timing = [['workspace', 'sites', 'mutants', 'time']];

@@ -5,7 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { collectRustFiles } from '../server/src/check';
+import { readRustFiles } from '../server/src/check';
 import type { Finding, TextEdit } from '../server/src/protocol/finding';
 import { reviewText, type FileReview } from '../server/src/review';
 import { analyzeRustFile } from '../server/src/rust/extract';
@@ -237,7 +237,7 @@ export async function runWorkspace(ws: Workspace, sitesFile: SitesFile, sites: R
 }
 
 /** The workspaces of a site list: each corpus crate as a whole, each repository file on its own. */
-export function workspacesOf(sites: RefcountSite[], resolveCrate: (name: string) => { root: string; paths: string[] } | null, repoRoot: string): { ws: Workspace; sites: RefcountSite[] }[] | { missing: string[] } {
+export async function workspacesOf(sites: RefcountSite[], resolveCrate: (name: string) => { root: string; paths: string[] } | null, repoRoot: string): Promise<{ ws: Workspace; sites: RefcountSite[] }[] | { missing: string[] }> {
   const out = new Map<string, { ws: Workspace; sites: RefcountSite[] }>();
   const missing: string[] = [];
   for (const s of sites) {
@@ -247,7 +247,7 @@ export function workspacesOf(sites: RefcountSite[], resolveCrate: (name: string)
       else {
         const c = resolveCrate(s.source);
         if (!c) { if (!missing.includes(s.source)) missing.push(s.source); continue; }
-        out.set(key, { ws: { source: s.source, root: c.root, files: collectRustFiles(c.paths.map(p => path.join(c.root, p))) }, sites: [] });
+        out.set(key, { ws: { source: s.source, root: c.root, files: (await readRustFiles(c.paths.map(p => path.join(c.root, p)))).filter(f => f.text !== undefined).map(f => f.file) }, sites: [] });
       }
     }
     out.get(key)!.sites.push(s);

@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { collectRustFiles, runCheck } from '../../server/src/check';
+import { readRustFiles, runCheck } from '../../server/src/check';
 import type { Finding, RuleId, Severity } from '../../server/src/protocol/finding';
 
 export const repoRoot = path.resolve(__dirname, '../../..');
@@ -127,7 +127,7 @@ export function observe(crate: string, root: string, findings: Finding[], readTe
 
 export async function reviewCrate(c: LocatedCrate, opts: { hints?: boolean } = {}): Promise<CrateReview> {
   const paths = (c.spec.paths ?? ['.']).map(p => path.join(c.root, p));
-  const files = collectRustFiles(paths);
+  const files = (await readRustFiles(paths)).filter(f => f.text !== undefined).map(f => f.file);
   const texts = new Map<string, string>();
   const readText = (f: string): string => {
     if (!texts.has(f)) texts.set(f, readFileSync(f, 'utf8'));
