@@ -11,12 +11,12 @@ export type Role =
   | { kind: 'inc-existing' }                       // clone: a new reference from one already held
   | { kind: 'inc-conjure'; fromLoad: Site | null } // inc-not-zero / upgrade / lookup; fromLoad: a separate load feeding a CAS (ABA shape)
   | { kind: 'dec'; zero?: string }                 // drop that is never the last (result unused; or its zero path is only a debug check, `zero` says which)
-  | { kind: 'dec-last'; zero?: string }            // drop whose result decides "last reference: destroy"; `zero`: why the reader could not see the destroy
+  | { kind: 'dec-last'; zero?: string; refs?: number; refsText?: string; flag?: true } // drop whose result decides "last reference: destroy"; `zero`: why the reader could not see the destroy; `refs`: references dropped at once (`refsText` when a parameter says how many); `flag`: the second `swap(true)` of a two-party destroy flag
   | { kind: 'dec-notify'; zero: string }           // countdown: reaching zero only notifies, wakes or sends (not a refcount drop)
   | { kind: 'flags' }                              // bit operation on flags that share a packed word with the count
   | { kind: 'takeover'; from: number; to?: string } // CAS from -> 0 (or -> a lock value such as usize::MAX): take exclusive ownership
   | { kind: 'unique-load' }                        // load compared with 1 before exclusive access
-  | { kind: 'store'; value: number | null }        // set/reset of the count
+  | { kind: 'store'; value: number | null; fromZero?: true } // set/reset of the count; `fromZero`: an increment the code asserts starts from 0 (it makes the object live)
   | { kind: 'feeding-load' }                       // the load that feeds a conjuring CAS
   | { kind: 'observe' }                            // a read that grants nothing (strong_count, debug output)
   | { kind: 'other'; why: string }
@@ -27,12 +27,13 @@ export function describeRole(r: Role): string {
     case 'inc-existing': return 'increment from an existing reference';
     case 'inc-conjure': return r.fromLoad ? 'increment that conjures a reference (load, then CAS)' : 'increment that conjures a reference';
     case 'dec': return r.zero ? `decrement whose zero is only a debug check (${r.zero})` : 'decrement that is not the last';
-    case 'dec-last': return 'decrement that may drop the last reference';
+    case 'dec-last': return r.flag ? 'swap of a two-party destroy flag (the side that sets it second frees the object)'
+      : r.refs && r.refs > 1 ? `decrement of ${r.refsText ?? r.refs} references at once that may drop the last ones` : 'decrement that may drop the last reference';
     case 'dec-notify': return `countdown decrement: reaching zero only ${r.zero}`;
     case 'flags': return 'bit operation on flags beside the count';
     case 'takeover': return r.to ? `lock CAS ${r.from} -> ${r.to}` : `takeover CAS ${r.from} -> 0`;
     case 'unique-load': return 'uniqueness test (load == 1)';
-    case 'store': return r.value === null ? 'store of the count' : `store of the count (= ${r.value})`;
+    case 'store': return r.fromZero ? 'increment from 0 that makes the object live (publishes it)' : r.value === null ? 'store of the count' : `store of the count (= ${r.value})`;
     case 'feeding-load': return 'load feeding a conjuring CAS';
     case 'observe': return 'read of the count (grants nothing)';
     case 'other': return `other use of the count (${r.why})`;
@@ -73,6 +74,20 @@ export function roleOf(s: Site, sameCounter: Site[]): Role {
   if (s.op === 'dec') return { kind: 'dec' };
   if (s.op === 'inc') return { kind: 'inc-existing' };
   if (s.op === 'set') return { kind: 'store', value: argValue(s, 0) };
+  // Several references dropped at once (`fetch_sub(2 * REF_ONE)` tested `== 2`): a last drop of
+  // all of them when the test finds they were the last ones.
+  const drops = s.context.drops;
+  if (drops && s.context.lastPath && s.context.lastPath.how !== 'unknown') {
+    const r = zeroRole(s, s.context.lastPath);
+    return r.kind === 'dec-last' ? { ...r, refs: drops.refs, ...(drops.symbol ? { refsText: `\`${drops.symbol}\`` } : {}) } : r;
+  }
+  // `if flag.swap(true, ..) { free }`: whichever of two sides sets the flag second frees the
+  // object, like the last of two references. Only when the flag does nothing else (no reset, no
+  // other update) can it be read as a count of two.
+  if (s.op === 'swap' && isFlagSet(s)) {
+    const lp = s.context.lastPath;
+    if (lp && lp.how !== 'unknown' && lp.effect?.kind === 'exclusive' && sameCounter.every(o => o.op === 'load' || (o.op === 'swap' && isFlagSet(o)))) return { kind: 'dec-last', flag: true };
+  }
   if (s.op === 'dec_and_test' || isDecByOne(s, units)) {
     const lp = s.context.lastPath;
     if (lp && lp.how !== 'unknown') return zeroRole(s, lp);
@@ -86,6 +101,9 @@ export function roleOf(s: Site, sameCounter: Site[]): Role {
     return cmp ? { kind: 'dec' } : { kind: 'other', why: `decrement: ${why}` };
   }
   if (isIncByOne(s, units)) {
+    // An increment the code asserts starts from 0 (`new_cyclic`: `debug_assert_eq!(prev, 0)`
+    // after writing the value) makes the object live, as a store of 1 would: it publishes.
+    if ((s.op === 'fetch_add' || s.op === 'add') && s.context.assertedOld === 0 && !s.context.fromHeld) return { kind: 'store', value: 1, fromZero: true };
     // An increment that refuses zero conjures a reference (lookup, upgrade), unless the code it
     // sits in already holds one (`Clone::clone`, `AlwaysRefCounted::inc_ref`): there the zero
     // check is only a sanity check.
@@ -181,6 +199,11 @@ export function isLockValue(text: string | undefined): boolean {
   return !!text && /^(core::|std::)?(usize|u64|u32|isize|i64|i32)::MAX$|^!0(usize|u64|u32)?$/.test(text.replace(/\s+/g, ''));
 }
 
+/** `swap(true, ..)` on a flag: sets it and reports whether it was already set. */
+function isFlagSet(s: Site): boolean {
+  return s.op === 'swap' && s.args[0]?.text.trim() === 'true';
+}
+
 function roleIsConjureText(s: Site): boolean {
   const exp = s.args[0]?.text.trim(), des = s.args[1]?.text.replace(/\s+/g, '');
   return !!exp && !!des && des === `${exp}+1`;
@@ -246,6 +269,7 @@ export function classify(sites: Site[], file?: string): Counter[] {
     let why = '';
     if (list.some(s => s.api === 'kernel-refcount')) { isRefcount = true; why = 'kernel Refcount'; }
     else if (has('takeover') && (has('dec') || has('dec-last') || has('dec-notify') || has('inc-existing') || has('inc-conjure'))) { isRefcount = true; why = 'takeover CAS with increments/decrements'; }
+    else if (destroys && roles.every(r => r.role.kind !== 'dec-last' || r.role.flag)) { isRefcount = true; why = 'a two-party destroy flag: the side that sets it second frees the object'; }
     else if (destroys) { isRefcount = true; why = 'decrement tested for the last reference, whose path takes the object'; }
     else if (has('unique-load') && (has('dec') || has('dec-last') || has('inc-existing'))) { isRefcount = true; why = 'uniqueness test with increments/decrements'; }
     else if (has('inc-conjure') && (has('dec') || has('dec-last'))) { isRefcount = true; why = 'conjuring increment with decrements'; }

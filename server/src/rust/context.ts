@@ -51,7 +51,17 @@ export interface ContextInput {
   /** fetch_sub amount / closure effect, to know whether this is a decrement by one. */
   decrementByOne: boolean;
   constValue: (name: string) => number | null;
+  /** A direct `fetch_sub` of several references at once (`2 * REF_ONE`, `count * REF_ONE`, `2`). */
+  several?: { unit: string; times: number | null; timesText: string };
+  /** A direct `swap(true, ..)` of a flag. */
+  setsFlag?: boolean;
 }
+
+/**
+ * The number of references a decrement by a parameter (`fetch_sub(count * REF_ONE)`) is modelled
+ * with: any number above one needs the same orderings, and 2 keeps it apart from a single drop.
+ */
+export const SYMBOLIC_REFS = 2;
 
 export class ContextReader {
   private fnItems: Map<string, SyntaxNode[]> | null = null;
@@ -99,6 +109,8 @@ export class ContextReader {
     if (INCREMENT_OPS.has(op)) {
       const held = this.fromHeld(node, trait);
       if (held) ctx.fromHeld = held;
+      const old = assertedOld(node);
+      if (old !== undefined) ctx.assertedOld = old;
     }
     const rel = this.releaseFenceBefore(node);
     if (rel) ctx.releaseFence = rel;
@@ -110,7 +122,10 @@ export class ContextReader {
     // A direct call names its amount; a helper's call site passes the atomic first, not the amount.
     const named = inp.returns === undefined && (op === 'fetch_sub' || op === 'sub') ? namedAmount(node, inp.constValue) : null;
     const amount = named && named.value !== 1 ? named : inp.decrementByOne || op === 'load' || op === 'read' ? { text: '1', value: 1 } : null;
-    const cmp = amount && returns !== 'new'
+    const several = inp.several;
+    const cmp = several
+      ? countTest(node, false, inp.constValue, several.unit === '1' ? { text: '1', value: 1 } : { text: several.unit, value: inp.constValue(several.unit) }, several.times === null ? several.timesText : undefined)
+      : amount && returns !== 'new'
       ? countTest(node, returns === 'result' && op === 'fetch_update', inp.constValue, amount)
       : plainTest(node, returns === 'result' && op === 'fetch_update', inp.constValue);
     const fnItem = !cmp && amount && ctx.resultUse === 'returned' ? enclosingFnItem(node) : null;
@@ -131,11 +146,23 @@ export class ContextReader {
         : cmp.returnedFrom ? null
         : cmp.op === '==' ? truthPath(cmp.node, true) : cmp.op === '!=' ? truthPath(cmp.node, false) : null;
       const equalPath = cmp.returnedFrom && (cmp.op === '==' || cmp.op === '!=') ? this.callerPath(cmp.returnedFrom, cmp.op === '==', inp.receiver) : eq ? this.finish(eq, inp.receiver, COUNT_TEST_OPS.has(op)) : undefined;
-      ctx.comparedWith = { op: cmp.op, value: cmp.value, range: rangeOf(cmp.node), ...(equalPath ? { equalPath } : {}) };
+      ctx.comparedWith = { op: cmp.op, value: cmp.value, range: rangeOf(cmp.node), ...(equalPath ? { equalPath } : {}), ...(cmp.symbol ? { symbol: cmp.symbol } : {}) };
       if (cmp.returnedFrom) ctx.returnedTest = true;
       if (cmp.packed && amount && cmp.value === 1 && cmp.op !== '<' && cmp.op !== '>') ctx.packed = { unit: amount.text, test: compact(cmp.node.text) };
     }
-    if (op === 'dec_and_test') ctx.lastPath = this.finish(truthPath(node, true), inp.receiver, true);
+    if (several) {
+      // Several references dropped at once are the last ones when the old count was exactly that
+      // many: `prev.ref_count() == 2` after `fetch_sub(2 * REF_ONE)`, `== count` after `count * REF_ONE`.
+      const refs = several.times ?? SYMBOLIC_REFS;
+      const cw = ctx.comparedWith;
+      if (cw && cw.op === '==' && cw.value === refs && (several.times !== null || cw.symbol === several.timesText) && cw.equalPath) {
+        ctx.lastPath = cw.equalPath;
+        ctx.drops = { refs, amount: several.times === null ? `${several.timesText} references` : `${refs} references`, ...(several.times === null ? { symbol: several.timesText } : {}) };
+      }
+    } else if (inp.setsFlag) {
+      // `if flag.swap(true, ..) { .. }`: the branch where this side found the flag already set.
+      if (ctx.resultUse !== 'discarded') ctx.lastPath = this.finish(truthPath(node, true), inp.receiver, true);
+    } else if (op === 'dec_and_test') ctx.lastPath = this.finish(truthPath(node, true), inp.receiver, true);
     else if (inp.decrementByOne || ctx.packed) {
       const lastValue = returns === 'new' ? 0 : 1;
       if (ctx.comparedWith && ctx.comparedWith.value === lastValue && ctx.comparedWith.equalPath) ctx.lastPath = ctx.comparedWith.equalPath;
@@ -367,6 +394,28 @@ function followLet(n: SyntaxNode): SyntaxNode | null {
   return null;
 }
 
+/**
+ * `let prev = x.fetch_add(1, o); debug_assert_eq!(prev, 0);`: the integer the statement right
+ * after the binding asserts the operation read (assert_eq!, debug_assert_eq!, or assert!(prev == n)).
+ */
+function assertedOld(n: SyntaxNode): number | undefined {
+  const { parent } = up(n);
+  const pat = parent?.type === 'let_declaration' ? parent.childForFieldName('pattern') : null;
+  if (!parent || pat?.type !== 'identifier') return undefined;
+  let next = parent.nextNamedSibling;
+  while (next && isComment(next)) next = next.nextNamedSibling;
+  const mac = next?.type === 'expression_statement' ? next.namedChildren[0] : next;
+  if (mac?.type !== 'macro_invocation') return undefined;
+  const name = mac.childForFieldName('macro')?.text ?? '';
+  const args = (mac.namedChildren.find(c => c.type === 'token_tree')?.text ?? '').replace(/\s+/g, '').slice(1);
+  const x = pat.text;
+  const m = /^(debug_)?assert_eq$/.test(name) ? args.match(/^([\w]+),([\w]+)[,)]/)
+    : /^(debug_)?assert$/.test(name) ? args.match(/^([\w]+)==([\w]+)[,)]/) : null;
+  if (!m) return undefined;
+  const other = m[1] === x ? m[2] : m[2] === x ? m[1] : null;
+  return other !== null && /^\d+$/.test(other) ? Number(other) : undefined;
+}
+
 function firstIdent(n: SyntaxNode, name: string): SyntaxNode | null {
   for (const id of n.descendantsOfType('identifier')) if (id.text === name) return id;
   return null;
@@ -510,6 +559,8 @@ interface CountTest {
   packed: boolean;
   /** The comparison is the return value of this function (a query such as `is_unique`). */
   returnedFrom?: SyntaxNode;
+  /** Compared with the parameter that says how many references the operation took off (`== count`); `value` is then SYMBOLIC_REFS. */
+  symbol?: string;
 }
 
 interface Amount { text: string; value: number | null }
@@ -538,7 +589,7 @@ function sameAmount(n: SyntaxNode, a: Amount): boolean {
  * turned back into references of the old count, so `new & !(REFERENCE - 1) == 0` after
  * `fetch_sub(REFERENCE)` reads as `old == 1`. Anything else: null.
  */
-function countTest(n: SyntaxNode, unwrapFirst: boolean, constValue: (name: string) => number | null, amount: Amount): CountTest | null {
+function countTest(n: SyntaxNode, unwrapFirst: boolean, constValue: (name: string) => number | null, amount: Amount, times?: string): CountTest | null {
   let node = n;
   let isNew = false;
   let units = amount.value === 1;
@@ -585,11 +636,12 @@ function countTest(n: SyntaxNode, unwrapFirst: boolean, constValue: (name: strin
       if (CMP_OPS.has(op)) {
         const p = peel(other);
         const v = intLiteral(p) ?? (p.type === 'identifier' || p.type === 'scoped_identifier' ? constValue(pathSegments(p).pop()!) : null);
-        const value = oldUnits(v, compact(p.text));
+        const bySymbol = v === null && times !== undefined && p.type === 'identifier' && p.text === times;
+        const value = bySymbol ? (units ? SYMBOLIC_REFS : null) : oldUnits(v, compact(p.text));
         if (value === null) return null;
         const flipped: Record<string, CompareOp> = { '<': '>', '>': '<', '<=': '>=', '>=': '<=', '==': '==', '!=': '!=' };
         const fnItem = resultUse(parent) === 'returned' ? enclosingFnItem(parent) : null;
-        return { op: l?.id === node.id ? (op as CompareOp) : flipped[op], value, node: parent, packed: masked || amount.value !== 1, ...(fnItem ? { returnedFrom: fnItem } : {}) };
+        return { op: l?.id === node.id ? (op as CompareOp) : flipped[op], value, node: parent, packed: masked || amount.value !== 1, ...(fnItem ? { returnedFrom: fnItem } : {}), ...(bySymbol ? { symbol: times } : {}) };
       }
       if (op === '-' && l?.id === node.id && !isNew && sameAmount(other, amount)) { isNew = true; node = parent; continue; }
       // Masks and shifts only make sense on a word that holds a count in units of a named amount;
