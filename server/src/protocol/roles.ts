@@ -111,6 +111,17 @@ export function roleOf(s: Site, sameCounter: Site[]): Role {
     return { kind: 'inc-existing' };
   }
   if (isCas(s)) {
+    // A packed lifecycle word whose CAS changes only the reference-count field (read through
+    // `RefCount::from_packed` of the expected word): taking a guard from a slot (not from a guard
+    // already held) conjures a reference; the guard's release drops one, and is the last when the
+    // count it read was 1 (its flag tells the caller to clear the slot).
+    const step = s.context.packedStep;
+    if (step?.delta === 1) {
+      if (s.context.implTrait === 'Clone') return { kind: 'inc-existing' };
+      const load = sameCounter.find(o => o.op === 'load' && o.fnName === s.fnName && o.file === s.file && before(o, s)) ?? null;
+      return { kind: 'inc-conjure', fromLoad: load };
+    }
+    if (step?.delta === -1) return step.lastWhen ? { kind: 'dec-last', zero: `the last guard is reported through \`${step.lastWhen}\` to callers the reader does not follow` } : { kind: 'dec' };
     const expected = argValue(s, 0), desired = argValue(s, 1);
     if (desired === 0 && expected !== null && expected > 0) return { kind: 'takeover', from: expected };
     // `compare_exchange(1, usize::MAX, ..)`: the count is locked at a sentinel (std's is_unique

@@ -155,6 +155,8 @@ function opInstrs(b: Builder, s: Site, assign: Assignment | undefined, old: stri
       return [tagged({ k: 'update', oldReg: old, okReg: ok, loc: RC, guard, next, succ: m, fail: b.mode(second, assign) })];
     }
     case 'compare_exchange': case 'compare_exchange_weak': case 'cmpxchg': case 'try_cmpxchg': {
+      // A CAS loop that takes one reference off a packed word: its successful write is the drop.
+      if (s.context.packedStep?.delta === -1) return [tagged({ k: 'rmw', reg: old, loc: RC, op: 'sub', val: c(1), mo: m }), { k: 'let', reg: ok, val: c(1) }];
       const exp = expected !== undefined ? r(old + '_exp') : c(s.args[0]?.value ?? 0);
       const pre: Instr[] = expected !== undefined ? [{ k: 'let', reg: old + '_exp', val: c(expected) }] : [];
       const desired = s.args[1]?.value;

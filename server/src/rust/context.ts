@@ -115,6 +115,10 @@ export class ContextReader {
     const rel = this.releaseFenceBefore(node);
     if (rel) ctx.releaseFence = rel;
     const returns = inp.returns ?? (RESULT_OPS.has(op) ? 'result' : BOOL_OPS.has(op) ? 'bool' : 'old');
+    if (op === 'compare_exchange' || op === 'compare_exchange_weak') {
+      const step = packedStep(node);
+      if (step) ctx.packedStep = step;
+    }
     if (RESULT_OPS.has(op) || op === 'try_cmpxchg') {
       ctx.successPath = this.finish(returns === 'bool' ? truthPath(node, true) : returns === 'result' ? resultOkPath(node) : unknown('the helper does not return the operation\'s result'), inp.receiver);
     }
@@ -414,6 +418,136 @@ function assertedOld(n: SyntaxNode): number | undefined {
   if (!m) return undefined;
   const other = m[1] === x ? m[2] : m[2] === x ? m[1] : null;
   return other !== null && /^\d+$/.test(other) ? Number(other) : undefined;
+}
+
+/** The value of the last `let name = ..;` before `at` in its function (nothing else rebinds it in between that the reader sees). */
+function bindingOf(name: string, at: SyntaxNode): SyntaxNode | null {
+  const fn = enclosingFnItem(at);
+  if (!fn) return null;
+  let found: SyntaxNode | null = null;
+  for (const d of fn.descendantsOfType('let_declaration')) {
+    if (d.startIndex >= at.startIndex) break;
+    const pat = d.childForFieldName('pattern');
+    const name2 = pat?.type === 'mut_pattern' ? pat.namedChildren[pat.namedChildren.length - 1]?.text : pat?.text;
+    if (name2 === name) found = d.childForFieldName('value');
+  }
+  return found;
+}
+
+/** `x?`, `x.unwrap()`, `x.expect(..)`: the value inside. */
+function unwrapped(n: SyntaxNode): SyntaxNode {
+  const p = peel(n);
+  if (p.type === 'try_expression') return peel(p.namedChildren[0] ?? p);
+  if (p.type === 'call_expression') {
+    const f = p.childForFieldName('function');
+    if (f?.type === 'field_expression' && /^(unwrap|expect)$/.test(f.childForFieldName('field')?.text ?? '')) return peel(f.childForFieldName('value') ?? p);
+  }
+  return p;
+}
+
+/** `TypeName(::<..>)?::from_packed(word)` with `word` the expected value: the type name. */
+function unpackedFrom(n: SyntaxNode | null, word: string): string | null {
+  const p = n ? unwrapped(n) : null;
+  if (p?.type !== 'call_expression') return null;
+  const f = p.childForFieldName('function');
+  const args = p.childForFieldName('arguments')?.namedChildren.filter(a => !isComment(a)) ?? [];
+  if (!f || args.length !== 1 || compact(args[0].text) !== word) return null;
+  const segs = compact(f.text).replace(/::<[^>]*>/g, '').split('::');
+  return segs.length >= 2 && segs[segs.length - 1] === 'from_packed' ? segs[segs.length - 2] : null;
+}
+
+/** A `let` name bound to `RefCount::from_packed(word)` (the packed word's reference count). */
+function refsOf(name: string, at: SyntaxNode, word: string): boolean {
+  return unpackedFrom(bindingOf(name, at), word) === 'RefCount';
+}
+
+/** `refs.incr()` / `refs.decr()` on a RefCount unpacked from `word`: the step. */
+function refStep(n: SyntaxNode, at: SyntaxNode, word: string): 1 | -1 | null {
+  const p = unwrapped(n);
+  if (p.type !== 'call_expression') return null;
+  const f = p.childForFieldName('function');
+  const recv = f?.type === 'field_expression' ? peel(f.childForFieldName('value')!) : null;
+  const m = f?.type === 'field_expression' ? f.childForFieldName('field')?.text : null;
+  if (!recv || recv.type !== 'identifier' || !refsOf(recv.text, at, word)) return null;
+  return m === 'incr' ? 1 : m === 'decr' ? -1 : null;
+}
+
+/**
+ * `x.pack(rest)`: the step of `x` (a RefCount stepped from `word`, directly or through a `let`),
+ * provided `rest` is `word` itself or is built only from fields unpacked from `word` and literals.
+ */
+function packedWrite(n: SyntaxNode, at: SyntaxNode, word: string): 1 | -1 | null {
+  const p = peel(n);
+  if (p.type !== 'call_expression') return null;
+  const f = p.childForFieldName('function');
+  if (f?.type !== 'field_expression' || f.childForFieldName('field')?.text !== 'pack') return null;
+  const args = p.childForFieldName('arguments')?.namedChildren.filter(a => !isComment(a)) ?? [];
+  if (args.length !== 1 || !keepsFields(args[0], at, word)) return null;
+  const recv = peel(f.childForFieldName('value')!);
+  if (recv.type === 'identifier') {
+    const v = bindingOf(recv.text, at);
+    return v ? refStep(v, at, word) : null;
+  }
+  return refStep(recv, at, word);
+}
+
+/** The rest of a packed word: `word`, a literal, or `field.pack(rest)` with `field` unpacked from `word` (not its count). */
+function keepsFields(n: SyntaxNode, at: SyntaxNode, word: string): boolean {
+  const p = peel(n);
+  if (compact(p.text) === word || intLiteral(p) !== null) return true;
+  if (p.type !== 'call_expression') return false;
+  const f = p.childForFieldName('function');
+  if (f?.type !== 'field_expression' || f.childForFieldName('field')?.text !== 'pack') return false;
+  const args = p.childForFieldName('arguments')?.namedChildren.filter(a => !isComment(a)) ?? [];
+  let recv = peel(f.childForFieldName('value')!);
+  if (recv.type === 'field_expression') recv = peel(recv.childForFieldName('value')!); // `.0`, `.state`
+  if (recv.type !== 'identifier' || args.length !== 1) return false;
+  const from = unpackedFrom(bindingOf(recv.text, at), word) ?? (() => {
+    const v = bindingOf(recv.text, at);
+    const inner = v && v.type === 'field_expression' ? v.childForFieldName('value') : null;
+    return inner ? unpackedFrom(inner, word) : null;
+  })();
+  return !!from && from !== 'RefCount' && keepsFields(args[0], at, word);
+}
+
+/**
+ * A compare-exchange on a packed lifecycle word that changes only its reference count (see
+ * SiteContext.packedStep). The new word may be chosen by a flag: `if last { .. } else {
+ * refs.decr().pack(cur) }`, where the flag is `refs.value == 1 && ..`: then the other branch runs
+ * only for the last guard, which the flag reports.
+ */
+function packedStep(call: SyntaxNode): SiteContext['packedStep'] | null {
+  const args = call.childForFieldName('arguments')?.namedChildren.filter(a => !isComment(a)) ?? [];
+  if (args.length < 2) return null;
+  const exp = peel(args[0]);
+  if (exp.type !== 'identifier') return null;
+  const word = exp.text;
+  let des: SyntaxNode | null = peel(args[1]);
+  if (des.type === 'identifier') des = bindingOf(des.text, call);
+  if (!des) return null;
+  des = peel(des);
+  const direct = packedWrite(des, call, word);
+  if (direct) return { delta: direct };
+  if (des.type !== 'if_expression') return null;
+  const cond = peel(des.childForFieldName('condition')!);
+  const alt = des.childForFieldName('alternative')?.namedChildren.find(c => !isComment(c));
+  const elseBody = alt?.type === 'block' ? blockTail(alt) : null;
+  if (!elseBody || packedWrite(elseBody, call, word) !== -1) return null;
+  // The then-branch must be reachable only when the count read was 1.
+  const flag = cond.type === 'identifier' ? bindingOf(cond.text, call) : cond;
+  const conj = (n: SyntaxNode): SyntaxNode[] => {
+    const q = peel(n);
+    return q.type === 'binary_expression' && q.childForFieldName('operator')?.type === '&&' ? [...conj(q.childForFieldName('left')!), ...conj(q.childForFieldName('right')!)] : [q];
+  };
+  const one = flag && conj(flag).some(t => {
+    if (t.type !== 'binary_expression' || t.childForFieldName('operator')?.type !== '==') return false;
+    const l = peel(t.childForFieldName('left')!), r = peel(t.childForFieldName('right')!);
+    const [cnt, lit] = intLiteral(r) === 1 ? [l, r] : intLiteral(l) === 1 ? [r, l] : [null, null];
+    if (!cnt || !lit) return false;
+    const base = cnt.type === 'field_expression' && cnt.childForFieldName('field')?.text === 'value' ? peel(cnt.childForFieldName('value')!) : null;
+    return !!base && base.type === 'identifier' && refsOf(base.text, call, word);
+  });
+  return one ? { delta: -1, lastWhen: compact(cond.text) } : null;
 }
 
 function firstIdent(n: SyntaxNode, name: string): SyntaxNode | null {

@@ -194,6 +194,14 @@ export interface SiteContext {
    */
   assertedOld?: number;
   /**
+   * A compare-exchange on a packed word that changes only its reference-count field, read through
+   * a `RefCount` value unpacked from the expected word (`RefCount::from_packed(cur)`): +1 when the
+   * new word is `refs.incr()` packed over the old fields, -1 when it is `refs.decr()` packed over
+   * the old word. `lastWhen`: the branch that runs when the count read was 1 (the last guard),
+   * whose decision the function hands back in a flag.
+   */
+  packedStep?: { delta: 1 | -1; lastWhen?: string };
+  /**
    * The nearest Release-or-stronger fence that always runs before this operation: a fence
    * statement earlier in this block or an enclosing one (same function). `afterPossibleTouch` is
    * set when a statement between the fence and the operation might access the object (the fence
