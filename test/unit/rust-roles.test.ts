@@ -352,3 +352,48 @@ impl Drop for H { fn drop(&mut self) { if self.inner().refs.fetch_sub(1, Release
   assert.deepEqual(weak.findings.map(f => [f.rule, f.range.start.line, f.fix?.edits[0]?.newText]), [['republish-needs-release', 6, 'Release']]);
   assert.ok(weak.scenarios.some(s => s.id.startsWith('republish:') && /increment from 0/.test(s.title)));
 });
+
+test('packed lifecycle word: a CAS that only steps the RefCount unpacked from the expected word takes or drops a guard', () => {
+  const text = (des: string) => HEAD + `
+struct RefCount { value: usize }
+impl RefCount { fn from_packed(w: usize) -> Self { RefCount { value: w >> 8 } } fn incr(self) -> Option<Self> { Some(RefCount { value: self.value + 1 }) } fn decr(self) -> Self { RefCount { value: self.value - 1 } } fn pack(self, w: usize) -> usize { (w & 0xff) | (self.value << 8) } }
+struct Gen(usize);
+impl Gen { fn from_packed(w: usize) -> Self { Gen(w & 0xff) } fn pack(self, w: usize) -> usize { (w & !0xff) | self.0 } }
+pub struct Slot { lifecycle: AtomicUsize }
+impl Slot {
+  fn get(&self) -> bool {
+    let mut word = self.lifecycle.load(Acquire);
+    loop {
+      let gen = Gen::from_packed(word);
+      let refs = RefCount::from_packed(word);
+      let more = refs.incr().unwrap();
+      match self.lifecycle.compare_exchange(word, ${des}, AcqRel, Acquire) { Ok(_) => return true, Err(seen) => word = seen }
+    }
+  }
+  fn release(&self) -> bool {
+    let mut word = self.lifecycle.load(Acquire);
+    loop {
+      let refs = RefCount::from_packed(word);
+      let gen = Gen::from_packed(word);
+      let last = refs.value == 1 && gen.0 == 3;
+      let next = if last { gen.pack(0) } else { refs.decr().pack(word) };
+      match self.lifecycle.compare_exchange(word, next, AcqRel, Acquire) { Ok(_) => return last, Err(seen) => word = seen }
+    }
+  }
+}`;
+  const sites = extractSites('x.rs', text('more.pack(gen.pack(0))')).sites;
+  const cas = (fn: string) => sites.find(s => s.op === 'compare_exchange' && s.fnName === fn)!;
+  assert.deepEqual(cas('get').context.packedStep, { delta: 1 });
+  assert.deepEqual(cas('release').context.packedStep, { delta: -1, lastWhen: 'last' });
+  const c = classify(sites, 'x.rs')[0];
+  assert.equal(c.isRefcount, true);
+  const get = roleAt(c, 'compare_exchange', 'get');
+  assert.equal(get.kind, 'inc-conjure');
+  assert.equal(get.kind === 'inc-conjure' && get.fromLoad?.fnName, 'get');
+  assert.equal(roleAt(c, 'compare_exchange', 'release').kind, 'dec-last');
+  // A new word that also takes its count from somewhere else is not a step of this count.
+  for (const other of ['more.pack(word + 1)', 'RefCount::from_packed(seen_elsewhere()).pack(word)', 'more.pack(refs.pack(0))']) {
+    const s = extractSites('x.rs', text(other)).sites.find(x => x.op === 'compare_exchange' && x.fnName === 'get')!;
+    assert.equal(s.context.packedStep, undefined, other);
+  }
+});
