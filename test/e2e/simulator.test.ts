@@ -190,7 +190,7 @@ test('Rust: the CodeLens "Simulate" opens the seed counterexample; `r` jumps to 
   await page.keyboard.press('Control+Shift+M');
 
   const lens = await lensAboveCas();
-  assert.match(await text(lens), /^Simulate \(counterexample\)$/);
+  assert.match(await text(lens), /^Simulate: race$/);
   await shot('rust-2-codelens');
 
   const t0 = Date.now();
@@ -199,7 +199,7 @@ test('Rust: the CodeLens "Simulate" opens the seed counterexample; `r` jumps to 
   await sim().locator('#cell-0').waitFor({ timeout: T });
   const clickToFirstPaintMs = Date.now() - t0;
   assert.match(await text(sim().locator('#title')), /takeover CAS 2 -> 0/);
-  assert.match(await text(sim().locator('#verdict')), /^1 race in \d+ executions?/);
+  assert.match(await text(sim().locator('#verdict')), /^\d+ races? in \d+ executions?/);
   // The toggles are the orderings written in the source: both Relaxed.
   assert.equal(await sim().locator('select[data-key="site:1:success"]').inputValue(), 'rlx');
   assert.equal(await sim().locator('select[data-key="site:0:single"]').inputValue(), 'rlx');
@@ -255,13 +255,13 @@ test('Rust: selecting a step reveals its line in the editor, and the editor curs
 
 test('Rust: the CAS to Acquire and the decrement to Release give "no race"', { timeout: 120_000 }, step('rust-toggles', async () => {
   // CAS success -> Acquire alone is not enough: the Relaxed decrement heads no release sequence.
-  const acq = await toggle('site:1:success', 'acq', /^1 race/);
+  const acq = await toggle('site:1:success', 'acq', /^with 1 changed ordering: \d+ races? /);
   const half = await text(sim().locator('#explanation'));
   assert.match(half, /because owner's Acquire CAS \(2→0\) read holder's decrement \(3→2\), but it is Relaxed, not Release$/,
     `after Acquire on the CAS the explanation blames the decrement: "${half}"`);
   await shot('rust-8-cas-acquire');
   // ... and the decrement -> Release closes the gap.
-  const rel = await toggle('site:0:single', 'rel', /^no race in \d+ executions?/);
+  const rel = await toggle('site:0:single', 'rel', /^with 2 changed orderings: no race in \d+ executions?/);
   assert.equal(await text(sim().locator('#explanation')), '');
   await sim().locator('#empty', { hasText: 'every pair of conflicting accesses is ordered by happens-before' }).waitFor();
   assert.equal(await sim().locator('#apply').isEnabled(), true, 'Apply to source is offered for the changed orderings');
@@ -308,10 +308,10 @@ test('Rust: "Apply to source" writes the orderings as one undoable edit', { time
   while (Date.now() < deadline) {
     // A lens being re-rendered has no box for a moment: try again.
     lensText = await lensAboveCas().then(text, () => '');
-    if (lensText === 'Simulate') break;
+    if (lensText === 'Simulate: no race') break;
     await page.waitForTimeout(100);
   }
-  assert.equal(lensText, 'Simulate');
+  assert.equal(lensText, 'Simulate: no race');
   await shot('rust-10-applied');
 
   // One Ctrl+Z in the editor takes both orderings back: it was one ordinary edit.
@@ -352,8 +352,8 @@ test('litmus file: open in the simulator, jump to the race, flip orderings to "n
   // Jumping to the race revealed the reuse's line in the litmus editor.
   await activeLineNumber(20);
   await shot('litmus-1-race');
-  const acq = await toggle('at:1.1:success', 'acq', /^1 race/);
-  const rel = await toggle('at:0.1:single', 'rel', /^no race in 2 executions/);
+  const acq = await toggle('at:1.1:success', 'acq', /^with 1 changed ordering: 1 race/);
+  const rel = await toggle('at:0.1:single', 'rel', /^with 2 changed orderings: no race in 2 executions/);
   await shot('litmus-2-no-race');
   await sim().locator('#litmus').click();
   await page.locator('.tab.active', { hasText: 'Untitled' }).waitFor({ timeout: T });
