@@ -397,3 +397,15 @@ impl Slot {
     assert.equal(s.context.packedStep, undefined, other);
   }
 });
+
+test('a possibly-last drop whose path cannot be judged: without Release it is still checked as a drop, with Release only it is left unchecked', async () => {
+  const text = (o: string) => HEAD + HANDLE + `
+impl Drop for H { fn drop(&mut self) { if self.inner().refs.fetch_sub(1, ${o}) == 1 { external::finish_up(self.p); } } }
+impl H { fn take(&self) -> bool { if self.inner().refs.compare_exchange(1, 0, Acquire, Relaxed).is_ok() { unsafe { drop(Box::from_raw(self.p)) }; true } else { false } } }
+`;
+  const rel = await reviewText('x.rs', text('Relaxed'));
+  assert.deepEqual(rel.findings.map(f => [f.rule, f.fix?.edits[0]?.newText]), [['dec-needs-release', 'Release']]);
+  assert.match(rel.findings[0].role, /checked only as a drop .*finish_up/);
+  const release = await reviewText('x.rs', text('Release'));
+  assert.deepEqual(release.findings.map(f => f.rule), ['ambiguous-role']);
+});

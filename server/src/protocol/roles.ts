@@ -10,7 +10,7 @@ import { counterLabel } from '../rust/receiver';
 export type Role =
   | { kind: 'inc-existing' }                       // clone: a new reference from one already held
   | { kind: 'inc-conjure'; fromLoad: Site | null } // inc-not-zero / upgrade / lookup; fromLoad: a separate load feeding a CAS (ABA shape)
-  | { kind: 'dec'; zero?: string }                 // drop that is never the last (result unused; or its zero path is only a debug check, `zero` says which)
+  | { kind: 'dec'; zero?: string; unsure?: string } // drop that is never the last (result unused; or its zero path is only a debug check, `zero` says which); `unsure`: a possibly-last drop whose last path the reader cannot judge, checked only as a drop
   | { kind: 'dec-last'; zero?: string; refs?: number; refsText?: string; flag?: true } // drop whose result decides "last reference: destroy"; `zero`: why the reader could not see the destroy; `refs`: references dropped at once (`refsText` when a parameter says how many); `flag`: the second `swap(true)` of a two-party destroy flag
   | { kind: 'dec-notify'; zero: string }           // countdown: reaching zero only notifies, wakes or sends (not a refcount drop)
   | { kind: 'flags' }                              // bit operation on flags that share a packed word with the count
@@ -26,7 +26,7 @@ export function describeRole(r: Role): string {
   switch (r.kind) {
     case 'inc-existing': return 'increment from an existing reference';
     case 'inc-conjure': return r.fromLoad ? 'increment that conjures a reference (load, then CAS)' : 'increment that conjures a reference';
-    case 'dec': return r.zero ? `decrement whose zero is only a debug check (${r.zero})` : 'decrement that is not the last';
+    case 'dec': return r.zero ? `decrement whose zero is only a debug check (${r.zero})` : r.unsure ? `decrement checked only as a drop (${r.unsure})` : 'decrement that is not the last';
     case 'dec-last': return r.flag ? 'swap of a two-party destroy flag (the side that sets it second frees the object)'
       : r.refs && r.refs > 1 ? `decrement of ${r.refsText ?? r.refs} references at once that may drop the last ones` : 'decrement that may drop the last reference';
     case 'dec-notify': return `countdown decrement: reaching zero only ${r.zero}`;
@@ -187,6 +187,13 @@ function acquiresAnyway(s: Site): boolean {
   return !!lp && lp.how !== 'unknown' && !!(lp.fence ?? lp.acquireLoad) && !!main && main.ordering === 'Release';
 }
 
+/** The decrement releases by its own ordering (or a Release fence before it). */
+function releases(s: Site): boolean {
+  if (s.op === 'dec' || s.op === 'dec_and_test') return true;
+  const main = s.orderings.find(o => o.which === 'single' || o.which === 'success' || o.which === 'set');
+  return (!!main && (main.ordering === 'Release' || main.ordering === 'AcqRel' || main.ordering === 'SeqCst')) || !!s.context.releaseFence;
+}
+
 /** An operation whose role is unknown; if its ordering is AcqRel/SeqCst, every role's need is met. */
 function unclassified(s: Site, why: string): Role {
   const main = s.orderings.find(o => o.which === 'single' || o.which === 'success' || o.which === 'set');
@@ -288,7 +295,11 @@ export function classify(sites: Site[], file?: string): Counter[] {
     if (isRefcount) {
       // A last drop whose path the reader cannot judge: fine if it acquires anyway; otherwise
       // the verdict would rest on a guess, so it is reported as not checked.
-      for (const r of roles) if (r.role.kind === 'dec-last' && r.role.zero && !acquiresAnyway(r.site)) r.role = { kind: 'other', why: r.role.zero };
+      // One that does not release either still fails as a drop, whatever its last path does: it
+      // is checked as one (needing Release), and its last path stays unjudged.
+      // That needs another step of the protocol to pair with; without one it stays unchecked.
+      const partner = (me: CounterSite): boolean => roles.some(o => o !== me && (['takeover', 'unique-load', 'inc-conjure'].includes(o.role.kind) || (o.role.kind === 'dec-last' && (!o.role.zero || acquiresAnyway(o.site)))));
+      for (const r of roles) if (r.role.kind === 'dec-last' && r.role.zero && !acquiresAnyway(r.site)) r.role = !releases(r.site) && partner(r) ? { kind: 'dec', unsure: r.role.zero } : { kind: 'other', why: r.role.zero };
     }
     const countdown = roles.find(r => r.role.kind === 'dec-notify');
     counters.push({ key: shown.get(key) ?? key, sites: roles, isRefcount, why: isRefcount ? why : countdown ? `a countdown, not a reference count: its zero ${(countdown.role as { zero: string }).zero}` : 'no reference-count shape (no last-reference test that takes the object, takeover or uniqueness test)' });
