@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { readRustFiles } from '../server/src/check';
+import { inKernelTree } from '../server/src/kernelTree';
 import type { Finding, TextEdit } from '../server/src/protocol/finding';
 import { reviewText, type FileReview } from '../server/src/review';
 import { analyzeRustFile } from '../server/src/rust/extract';
@@ -142,7 +143,7 @@ export async function runWorkspace(ws: Workspace, sitesFile: SitesFile, sites: R
   const allSites: Site[] = [];
   for (const [f, t] of texts) { try { allSites.push(...analyzeRustFile(f, t, undefined, { index }).sites); } catch { /* as above */ } }
   const review = (file: string, text: string, hints: boolean) =>
-    reviewText(file, text, { index, otherSites: allSites, readFile: p => (p === file ? text : texts.get(p)), hints, budget: { maxMillis: UNBOUNDED_MILLIS } });
+    reviewText(file, text, { index, otherSites: allSites, readFile: p => (p === file ? text : texts.get(p)), hints, budget: { maxMillis: UNBOUNDED_MILLIS }, inKernelTree: inKernelTree(file) });
 
   const report: RunReport = { results: [], stale: [], millis: 0 };
   // Where every site of the workspace is, so a finding at any site of a protocol's group counts.
@@ -247,7 +248,9 @@ export async function workspacesOf(sites: RefcountSite[], resolveCrate: (name: s
       else {
         const c = resolveCrate(s.source);
         if (!c) { if (!missing.includes(s.source)) missing.push(s.source); continue; }
-        out.set(key, { ws: { source: s.source, root: c.root, files: (await readRustFiles(c.paths.map(p => path.join(c.root, p)))).filter(f => f.text !== undefined).map(f => f.file) }, sites: [] });
+        // The files `check` would review: readable, UTF-8, within the size limit.
+        const files = (await readRustFiles(c.paths.map(p => path.join(c.root, p)))).filter(f => f.text !== undefined).map(f => f.file);
+        out.set(key, { ws: { source: s.source, root: c.root, files }, sites: [] });
       }
     }
     out.get(key)!.sites.push(s);

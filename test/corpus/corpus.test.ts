@@ -72,6 +72,7 @@ test('corpus summary', () => {
   const lines = rows.map(r => r.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  '));
   lines.push(`false-positive warnings and errors: ${fpWarnings} (goal: 0)`);
   lines.push(`infos the tool could have decided (info-resolvable): ${resolvable} (goal: 0)`);
+  for (const r of reviews) for (const b of r.bounded) lines.push(`bounded (findings may be incomplete): ${r.crate.spec.name} ${b.file}: ${b.message}`);
   // The same finding printed more than once: noise a reviewer has to read past.
   for (const r of reviews) {
     for (const f of r.findings) if (f.count > f.messages.length) lines.push(`duplicate: printed ${f.count} times with ${f.messages.length} distinct message(s): ${r.crate.spec.name} ${show(f)}`);

@@ -100,6 +100,8 @@ export interface CrateReview {
   lines: number;
   findings: ObservedFinding[];
   problems: { file: string; message: string }[];
+  /** Files whose exploration hit the execution budget: their findings may be incomplete. */
+  bounded: { file: string; message: string }[];
   millis: number;
 }
 
@@ -127,13 +129,13 @@ export function observe(crate: string, root: string, findings: Finding[], readTe
 
 export async function reviewCrate(c: LocatedCrate, opts: { hints?: boolean } = {}): Promise<CrateReview> {
   const paths = (c.spec.paths ?? ['.']).map(p => path.join(c.root, p));
-  const files = (await readRustFiles(paths)).filter(f => f.text !== undefined).map(f => f.file);
   const texts = new Map<string, string>();
+  for (const f of await readRustFiles(paths)) if (f.text !== undefined) texts.set(f.file, f.text);
   const readText = (f: string): string => {
     if (!texts.has(f)) texts.set(f, readFileSync(f, 'utf8'));
     return texts.get(f)!;
   };
-  const lines = files.reduce((n, f) => n + readText(f).split('\n').length, 0);
+  const lines = [...texts.values()].reduce((n, t) => n + t.split('\n').length, 0);
   const t0 = process.hrtime.bigint();
   // Bounded by explored executions only: a wall-clock limit would make findings depend on the
   // machine's load.
@@ -143,5 +145,6 @@ export async function reviewCrate(c: LocatedCrate, opts: { hints?: boolean } = {
     crate: c, files: r.files, lines, millis,
     findings: observe(c.spec.name, c.root, r.findings, readText),
     problems: r.problems.map(p => ({ file: relPath(c.root, p.file), message: p.message })),
+    bounded: r.bounded.map(b => ({ file: relPath(c.root, b.file), message: b.message })),
   };
 }

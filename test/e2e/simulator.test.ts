@@ -212,11 +212,12 @@ test('Rust: the CodeLens "Simulate" opens the seed counterexample; `r` jumps to 
   const position = await text(sim().locator('#position'));
   const m = /^step (\d+) of (\d+)$/.exec(position);
   assert.ok(m, `position "${position}"`);
-  assert.equal(m[1], m[2], 'the race is completed by the last step of this trace');
+  // The owner reads the object and then reuses it: the first race may be completed before the trace's last step.
+  assert.ok(Number(m[1]) <= Number(m[2]), `the race step lies within the trace: ${position}`);
   await sim().locator('.cell.current.race').waitFor({ timeout: T });
   const explanation = await text(sim().locator('#explanation'));
   // Stable parts: who raced on what, and why nothing ordered it (the CAS read the Relaxed decrement without Acquire).
-  assert.match(explanation, /^holder wrote object at step \d+; owner wrote it at step \d+; nothing orders step \d+ before step \d+ because /);
+  assert.match(explanation, /^holder wrote object at step \d+; owner (wrote|read) it at step \d+; nothing orders step \d+ before step \d+ because /);
   assert.match(explanation, /owner's CAS \(2→0\) read holder's Relaxed decrement \(3→2\) without Acquire/);
   assert.match(explanation, /the decrement is not Release either/);
   // The source text of each step is shown: the decrement's and the CAS's Rust lines.
