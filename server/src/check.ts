@@ -1,4 +1,4 @@
-// `refcount-review check`: reviews Rust files and directories (DESIGN.md section 5). Two passes:
+// `refcount-review check`: reviews Rust files and directories. Two passes:
 // first every file's summary goes into the workspace index (helpers, types, sites), then each
 // file is reviewed against it, so a takeover in one file pairs with the decrement in another.
 

@@ -1,6 +1,6 @@
 // The simulator in a real VS Code (code-server + headless Chromium, through the shared harness):
 // the packaged extension is installed into a fresh profile, then
-//   1. the Rust path of issue #5: a block-mq request whose drop (`fetch_sub`, Relaxed) and
+//   1. the Rust path: a block-mq request whose drop (`fetch_sub`, Relaxed) and
 //      takeover (`compare_exchange(2, 0, Relaxed, Relaxed)`) both spell their ordering in the
 //      source; CodeLens "Simulate" -> jump to the race -> explanation -> CAS to Acquire and the
 //      decrement to Release -> "no race";
@@ -10,7 +10,7 @@
 //   4. the litmus path (Open Litmus File in Simulator -> race -> toggles -> no race -> export).
 // Screenshots go to test-results/simulator/ (e2e-rust-*.png, e2e-litmus-*.png) and the timings
 // (command/CodeLens -> first paint, re-exploration after each toggle) to
-// test-results/simulator/timings.json. Timings are recorded, never asserted (DESIGN.md section 8).
+// test-results/simulator/timings.json. Timings are recorded, never asserted.
 
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';

@@ -3,7 +3,7 @@
 // execution (every control-flow path per thread under guessed read values, see paths.ts, every rf
 // that supplies the guessed values, every mo) and keeps those that
 // satisfy the RC11 axioms, computed by explicit relation algebra (relation.ts) written to read like
-// the definitions in DESIGN.md section 3 and in Lahav et al., "Repairing Sequential Consistency in
+// the definitions in Lahav et al., "Repairing Sequential Consistency in
 // C/C++11", PLDI 2017. It is slow on purpose: obviously right beats fast here.
 //
 // Modelling choices (the explorer must agree with them for the differential test to pass):
