@@ -408,7 +408,30 @@ class FileReader {
       const reference = this.constIsReference(name);
       if (v !== null || reference) return { text: n.text, range: rangeOf(n), value: v, kind: 'const', ...(reference ? { reference } : {}) };
     }
-    return { text: n.text, range: rangeOf(n), value: null, kind: p.type === 'closure_expression' ? 'closure' : 'expr' };
+    const several = p.type === 'binary_expression' && p.childForFieldName('operator')?.type === '*' ? this.severalReferences(p) : null;
+    return { text: n.text, range: rangeOf(n), value: null, kind: p.type === 'closure_expression' ? 'closure' : 'expr', ...(several ? { references: several } : {}) };
+  }
+
+  /** `2 * REF_ONE`, `count * REF_ONE`: a count of references times the unit of a packed word. */
+  private severalReferences(mul: SyntaxNode): ValueArg['references'] | null {
+    const l = mul.childForFieldName('left'), r = mul.childForFieldName('right');
+    if (!l || !r) return null;
+    const unitName = (x: SyntaxNode): string | null => {
+      const q = peel(x);
+      if (q.type !== 'identifier' && q.type !== 'scoped_identifier') return null;
+      const name = pathSegments(q).pop()!;
+      return this.constIsReference(name) ? name : null;
+    };
+    for (const [u, k] of [[l, r], [r, l]] as const) {
+      const unit = unitName(u);
+      if (!unit) continue;
+      const q = peel(k);
+      const lit = intLiteral(q);
+      if (lit !== null) return lit > 1 ? { unit, times: lit, timesText: String(lit) } : null;
+      if (q.type === 'identifier') return { unit, times: null, timesText: q.text };
+      return null;
+    }
+    return null;
   }
 
   private orderingArg(which: OrderingSlot, arg: SyntaxNode, r: ResolvedOrdering): OrderingArg {
@@ -762,7 +785,7 @@ class FileReader {
     const reader = new ContextReader(refs, this.root, name => this.index?.testCalls(name) ?? []);
     this.reader = reader;
     for (const r of this.raws) {
-      r.site.context = reader.read({ node: r.node, op: r.site.op, receiver: r.site.receiver, returns: r.returns, decrementByOne: r.decrementByOne, constValue: this.constValue });
+      r.site.context = reader.read({ node: r.node, op: r.site.op, receiver: r.site.receiver, returns: r.returns, decrementByOne: r.decrementByOne, constValue: this.constValue, ...(r.returns === undefined ? amountsOf(r.site) : {}) });
     }
   }
 }
@@ -879,6 +902,17 @@ function alternation(names: string[]): string {
 }
 
 /** fetch_sub(1), sub(1), fetch_update(x - 1), Refcount::dec(_and_test): a reference dropped. */
+/** What the context reader needs beyond a decrement by one: several references taken at once, a flag set with swap. */
+function amountsOf(site: Site): { several?: ValueArg['references']; setsFlag?: boolean } {
+  const a = site.args[0];
+  if (site.op === 'swap' && site.api === 'std' && a?.text.trim() === 'true') return { setsFlag: true };
+  if (site.op !== 'fetch_sub' || !a) return {};
+  if (a.references) return { several: a.references };
+  // A plain count: `fetch_sub(2, ..)`.
+  if (a.kind === 'int' && a.value !== null && a.value > 1) return { several: { unit: '1', times: a.value, timesText: String(a.value) } };
+  return {};
+}
+
 function isDecrementByOne(site: Site): boolean {
   if (site.op === 'dec' || site.op === 'dec_and_test') return true;
   if (site.op === 'fetch_sub' || site.op === 'sub') return site.args[0]?.value === 1 || !!site.args[0]?.reference;
