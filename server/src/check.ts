@@ -98,8 +98,27 @@ export async function checkTexts(files: { file: string; text: string }[], budget
       const a = analyzeRustFile(f.file, f.text, trees.parse(f.file, f.text), { index });
       analyses.set(f.file, a);
       sites.add(f.file, a.sites);
+      // A file whose function returns a last-reference test may be read again below: keep its tree.
+      if (a.sites.some(st => st.context.returnedTest)) continue;
     } catch { /* reported above */ }
     trees.forget(f.file);
+  }
+  // A last-reference test that a function returns is judged at its callers in other files
+  // (`if state.ref_dec() { free }`), which only the full reading of the calling file finds; the
+  // index pass is lighter. Put those readings in the index and read again the files that define
+  // such a function, so their decrements see their callers' tests.
+  const callees = new Set([...analyses.values()].flatMap(a => (a.summary.testCalls ?? []).map(t => t.callee)));
+  if (callees.size > 0) {
+    for (const a of analyses.values()) index.update(a.summary);
+    for (const f of files) {
+      const a = analyses.get(f.file);
+      if (!a || !a.summary.fns.some(fn => callees.has(fn.name))) continue;
+      try {
+        const again = analyzeRustFile(f.file, f.text, trees.parse(f.file, f.text), { index });
+        analyses.set(f.file, again);
+        sites.add(f.file, again.sites);
+      } catch { /* keep the first reading */ }
+    }
   }
   trees.clear();
   for (const f of files) {
@@ -120,32 +139,42 @@ export async function checkTexts(files: { file: string; text: string }[], budget
 /**
  * The sites of every file, indexed so that each file's review gets only the other files it can
  * pair with, not the whole workspace (which made checking quadratic in the number of files).
- * A site of another file joins one of this file's counters only when their receivers are equal
- * (protocol/roles.ts, classify), and the scenarios then look up fences in that site's file; so
- * the files that share a receiver with this one are passed whole, in workspace order.
+ * Another file's site joins one of this file's counters when it reaches the same field
+ * (`Site.counter`, see protocol/roles.ts classify), and a call in another file of one of this
+ * file's helpers is a site of this file's protocol (`via`); the scenarios then look up fences in
+ * that site's file, so such files are passed whole, in workspace order. Sharing a receiver text
+ * is kept as a link too (sites whose field the reader could not name).
  */
 class WorkspaceSites {
   private readonly byFile = new Map<string, Site[]>();
   private readonly order = new Map<string, number>();
-  private readonly filesByReceiver = new Map<string, string[]>();
+  private readonly filesByKey = new Map<string, string[]>();
+
+  private link(key: string, file: string): void {
+    const list = this.filesByKey.get(key);
+    if (!list) this.filesByKey.set(key, [file]);
+    else if (list[list.length - 1] !== file) list.push(file);
+  }
 
   add(file: string, sites: Site[]): void {
     this.byFile.set(file, sites);
-    this.order.set(file, this.order.size);
-    for (const r of new Set(sites.map(s => s.receiver))) {
-      if (!r) continue;
-      const list = this.filesByReceiver.get(r);
-      if (list) list.push(file);
-      else this.filesByReceiver.set(r, [file]);
+    if (!this.order.has(file)) this.order.set(file, this.order.size);
+    for (const s of sites) {
+      if (s.receiver) this.link(`r:${s.receiver}`, file);
+      if (s.counter) this.link(`c:${s.counter}`, file);
+      if (s.via) this.link(`h:${s.via.helperFile}`, file);
     }
   }
 
   pairableWith(file: string, own: Site[]): Site[] {
-    const files = new Set<string>();
-    for (const r of new Set(own.map(s => s.receiver))) {
-      if (!r) continue;
-      for (const f of this.filesByReceiver.get(r) ?? []) if (f !== file) files.add(f);
+    const keys = new Set<string>([`h:${file}`]);
+    for (const s of own) {
+      if (s.receiver) keys.add(`r:${s.receiver}`);
+      if (s.counter) keys.add(`c:${s.counter}`);
+      if (s.via) keys.add(`h:${s.via.helperFile}`);
     }
+    const files = new Set<string>();
+    for (const k of keys) for (const f of this.filesByKey.get(k) ?? []) if (f !== file) files.add(f);
     return [...files].sort((a, b) => this.order.get(a)! - this.order.get(b)!).flatMap(f => this.byFile.get(f)!);
   }
 }
