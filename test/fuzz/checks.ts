@@ -51,7 +51,7 @@ export async function checkRust(input: RustInput): Promise<string> {
     const review = await reviewText(file, input.text, { budget: REVIEW_BUDGET, cache: new ScenarioCache(64), trees });
 
     // Every offered fix must leave the file parsing as well as it did.
-    const before = withRustTree(input.text, t => parseErrors(t.rootNode.toString()));
+    let before: number | undefined;
     const fixes = new Map<string, TextEdit[]>();
     for (const f of review.findings) {
       if (!f.fix) continue;
@@ -59,6 +59,7 @@ export async function checkRust(input: RustInput): Promise<string> {
       fixes.set(JSON.stringify(edits), edits);
     }
     for (const edits of [...fixes.values()].slice(0, 4)) {
+      before ??= withRustTree(input.text, t => parseErrors(t.rootNode.toString()));
       const fixed = applyEdits(input.text, edits);
       const after = withRustTree(fixed, t => parseErrors(t.rootNode.toString()));
       if (after > before) throw new CheckFailure(`fix ${JSON.stringify(edits.map(e => e.newText))} adds parse errors (${before} -> ${after})`);

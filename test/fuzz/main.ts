@@ -1,9 +1,10 @@
 // `npm run fuzz`: seeded, bounded fuzzing of the Rust review, the litmus reader and engine, and the
 // language server. Usage:
-//   npm run fuzz -- [--seed N] [--inputs N] [--kinds rust,litmus,lsp] [--time-limit MS]
+//   npm run fuzz -- [--seed N] [--inputs N | KIND=N,...] [--kinds rust,litmus,lsp] [--time-limit MS]
 //                   [--memory-cap MB] [--lsp-sequence N]
 //   node out/test/fuzz/main.js --replay fuzz-failures/<file>.json
-// --inputs is the total over the kinds asked for: 40% Rust, 50% litmus, 10% LSP messages.
+// --inputs is the total over the kinds asked for (25% Rust, 65% litmus, 10% LSP messages), or
+// counts per kind: --inputs rust=6000,litmus=84000,lsp=10000.
 
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -11,10 +12,10 @@ import { KINDS, ROOT, type Kind } from './inputs';
 import { formatSummary, fuzz, replay } from './run';
 
 const DEFAULT_INPUTS = 100_000;
-const SHARE: Record<Kind, number> = { rust: 0.4, litmus: 0.5, lsp: 0.1 };
+const SHARE: Record<Kind, number> = { rust: 0.25, litmus: 0.65, lsp: 0.1 };
 
 function usage(msg: string): never {
-  console.error(`${msg}\nusage: npm run fuzz -- [--seed N] [--inputs N] [--kinds rust,litmus,lsp] [--time-limit MS] [--memory-cap MB] [--lsp-sequence N] | --replay FILE`);
+  console.error(`${msg}\nusage: npm run fuzz -- [--seed N] [--inputs N | rust=N,litmus=N,lsp=N] [--kinds rust,litmus,lsp] [--time-limit MS] [--memory-cap MB] [--lsp-sequence N] | --replay FILE`);
   process.exit(2);
 }
 
@@ -46,10 +47,20 @@ async function main(argv: string[]): Promise<number> {
 
   const kinds = (opt.get('kinds') ?? KINDS.join(',')).split(',').filter(Boolean) as Kind[];
   for (const k of kinds) if (!KINDS.includes(k)) usage(`unknown kind ${k}`);
-  const total = num('inputs', DEFAULT_INPUTS);
-  const share = kinds.reduce((n, k) => n + SHARE[k], 0);
   const counts: Partial<Record<Kind, number>> = {};
-  for (const k of kinds) counts[k] = Math.round((total * SHARE[k]) / share);
+  const spec = opt.get('inputs') ?? String(DEFAULT_INPUTS);
+  if (spec.includes('=')) {
+    // Per kind: --inputs rust=6000,litmus=84000,lsp=10000 (kinds not named are not run).
+    for (const part of spec.split(',')) {
+      const [k, v] = part.split('=');
+      if (!kinds.includes(k as Kind) || !/^\d+$/.test(v ?? '')) usage(`bad --inputs part ${part}`);
+      counts[k as Kind] = Number(v);
+    }
+  } else {
+    const total = num('inputs', DEFAULT_INPUTS);
+    const share = kinds.reduce((n, k) => n + SHARE[k], 0);
+    for (const k of kinds) counts[k] = Math.round((total * SHARE[k]) / share);
+  }
   const seed = num('seed', Math.floor(Math.random() * 2 ** 31));
   console.log(`fuzz: seed ${seed}, ${Object.entries(counts).map(([k, n]) => `${k} ${n}`).join(', ')}; time limit ${timeLimitMs} ms per input, memory cap ${memoryCapMb} MB`);
   const summary = await fuzz({
