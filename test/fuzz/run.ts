@@ -53,6 +53,7 @@ const MB = 1024 * 1024;
 /** One worker thread that runs text inputs one at a time, replaced when an input kills or hangs it. */
 class TextRunner {
   private worker: Worker | null = null;
+  private ready: Promise<void> = Promise.resolve();
   private nextId = 0;
   private waiting: ((r: WorkerReply | { fatal: string; what: FailureKind }) => void) | null = null;
   constructor(private readonly heapCapMb: number) {}
@@ -66,22 +67,27 @@ class TextRunner {
       this.waiting = null;
       cb?.(r);
     };
-    w.on('message', (r: WorkerReply) => settle(r));
+    let onReady: () => void = () => {};
+    this.ready = new Promise(res => { onReady = res; });
+    w.on('message', (r: WorkerReply | { ready: true }) => { if ('ready' in r) onReady(); else settle(r); });
     w.on('error', (e: Error & { code?: string }) => {
+      onReady();
       settle({ fatal: e.stack ?? e.message, what: e.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'memory' : 'crash' });
       if (this.worker === w) this.worker = null;
     });
     w.on('exit', code => {
+      onReady();
       settle({ fatal: `worker exited with code ${code}`, what: 'crash' });
       if (this.worker === w) this.worker = null;
     });
-    w.unref();
     return w;
   }
 
-  run(input: TextInput, limitMs: number): Promise<WorkerReply | { fatal: string; what: FailureKind }> {
+  async run(input: TextInput, limitMs: number): Promise<WorkerReply | { fatal: string; what: FailureKind }> {
     this.worker ??= this.start();
     const w = this.worker;
+    await this.ready;
+    if (this.worker !== w) return { fatal: 'worker failed to start', what: 'crash' };
     const id = ++this.nextId;
     return new Promise(resolve => {
       const timer = setTimeout(() => {
