@@ -8,6 +8,7 @@ import {
 } from 'vscode-languageclient/node';
 import type { InitializationOptions } from '../../server/src/lsp/requests';
 import { MAX_RESTARTS, RESTART_WINDOW_MS, rawSettings, SECTION } from './config';
+import { OPEN_RULE_COMMAND } from './rules';
 
 export function createClient(context: vscode.ExtensionContext, output: vscode.LogOutputChannel, onGiveUp: (why: string) => void): LanguageClient {
   const serverModule = vscode.Uri.joinPath(context.extensionUri, 'dist', 'server.js').fsPath;
@@ -18,6 +19,8 @@ export function createClient(context: vscode.ExtensionContext, output: vscode.Lo
   const initializationOptions: InitializationOptions = {
     // A file: URI into the installed extension: diagnostic links work offline.
     rulesDocUri: vscode.Uri.joinPath(context.extensionUri, 'docs', 'rules.md').toString(),
+    // Diagnostic links run this command: the rule's section rendered beside the editor.
+    ruleCommand: OPEN_RULE_COMMAND,
     settings: rawSettings(),
   };
   const restarts: number[] = [];

@@ -1,5 +1,6 @@
 // The commands under "Refcount Review": simulate (from a CodeLens), simulate at cursor, open a
-// litmus file in the simulator, check workspace, show output.
+// litmus file in the simulator (also a lens on .litmus files), open a rule's documentation, check
+// workspace, show output.
 
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
@@ -7,10 +8,10 @@ import {
   checkWorkspaceMethod,
   type CheckWorkspaceResult,
 } from '../../server/src/lsp/requests';
-import type { SimulatorHost } from './simulator/api';
+import type { OpenArgs, SimulatorHost } from './simulator/api';
 import { createSimulatorHost } from './simulator/panel';
-
-type OpenArgs = Parameters<SimulatorHost['open']>[0];
+import { registerLitmusLens } from './litmusLens';
+import { registerRuleDocs } from './rules';
 
 export function registerCommands(context: vscode.ExtensionContext, client: LanguageClient, output: vscode.OutputChannel): void {
   // Created at activation, not on first use: it registers the panel serializer (restore after a
@@ -20,6 +21,8 @@ export function registerCommands(context: vscode.ExtensionContext, client: Langu
   const reg = (id: string, fn: (...args: any[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));
 
   reg('refcountReview.showOutput', () => output.show(true));
+  registerRuleDocs(context);
+  registerLitmusLens(context);
 
   reg('refcountReview.simulate', async (args?: OpenArgs) => {
     if (!args || typeof args.uri !== 'string') {

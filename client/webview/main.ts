@@ -37,6 +37,8 @@ interface State {
   timer?: ReturnType<typeof setInterval>;
   painted: boolean;
   exploreMs?: number;
+  /** Set when the host says the scenario is no longer in the source. */
+  gone?: string;
 }
 
 const st: State = { toggles: [], choices: {}, cxs: [], cx: 0, step: -1, linkedSites: new Set(), painted: false };
@@ -50,6 +52,16 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string,
   return e;
 }
 const byId = (id: string) => document.getElementById(id)!;
+
+/** Code text that wraps only at punctuation (before `.`, after `(`, `, ` and `::`), never inside an identifier. */
+function breakable(code: string): (string | Node)[] {
+  const out: (string | Node)[] = [];
+  for (const part of code.split(/(?=\.)|(?<=\()(?!\))|(?<=, )|(?<=::)/)) {
+    if (out.length) out.push(el('wbr'));
+    out.push(part);
+  }
+  return out;
+}
 const SVG = 'http://www.w3.org/2000/svg';
 function svg(tag: string, attrs: Record<string, string>): SVGElement {
   const e = document.createElementNS(SVG, tag);
@@ -61,6 +73,9 @@ function layout(): void {
   document.body.replaceChildren(
     el('div', { id: 'head' },
       el('h1', { id: 'title' }),
+      el('div', { id: 'gone', role: 'alert' }),
+      el('div', { id: 'notice', role: 'status' }),
+      el('div', { id: 'others' }),
       el('div', { id: 'refcount' }),
       el('div', { id: 'verdict', role: 'status', 'aria-live': 'polite' }),
       el('div', { id: 'controls', role: 'toolbar', 'aria-label': 'Replay controls' },
@@ -75,12 +90,13 @@ function layout(): void {
       el('div', { id: 'explanation' })),
     el('div', { id: 'error', role: 'alert' }),
     el('div', { id: 'cxtitle', class: 'muted' }),
-    el('div', { id: 'empty', class: 'muted' }),
+    el('div', { id: 'empty', class: 'muted' }, 'Loading the scenario…'),
+    el('div', { id: 'ordernote', class: 'muted' }),
     el('div', { id: 'gridwrap' }, el('div', { id: 'grid', role: 'grid', 'aria-label': 'Trace: threads as columns, steps as rows' })),
     el('div', { id: 'legend', class: 'muted' },
       el('span', { class: 'rf-key' }, '\u2192 reads-from'), el('span', { class: 'sw-key' }, '\u2192 synchronizes-with'),
       el('span', { class: 'hb-key' }, '\u21e2 happens-before'), el('span', { class: 'race-key' }, '\u21e2 race')),
-    el('h2', { id: 'memory-head' }, 'Memory at this step'),
+    el('h2', { id: 'memory-head' }, 'Memory at this step: each location\u2019s values, oldest first, and the reads that saw them'),
     el('div', { id: 'memory' }),
     el('h2', {}, 'Orderings'),
     el('div', { class: 'muted' }, 'Change an ordering to re-run the exploration.'),
@@ -208,26 +224,48 @@ function renderAll(): void {
   if (!sc) return;
   byId('title').textContent = sc.title;
   document.title = `Simulate: ${sc.title}`;
+  document.body.classList.toggle('is-gone', !!st.gone);
+  byId('gone').textContent = st.gone ?? '';
+  byId('notice').textContent = st.gone ? '' : sc.notice ?? '';
+  renderOthers(sc);
   const v = byId('verdict');
-  if (st.result) {
-    v.textContent = `${verdict(st.result)}${st.exploreMs !== undefined ? ` \u2014 explored in ${Math.round(st.exploreMs)} ms` : ''}`;
+  if (st.result && !st.gone) {
+    // A verdict about orderings the source does not have must say so.
+    const changed = Object.keys(st.choices).length;
+    const prefix = changed ? `with ${changed} changed ordering${changed === 1 ? '' : 's'}: ` : '';
+    v.textContent = `${prefix}${verdict(st.result)}${st.exploreMs !== undefined ? ` \u2014 explored in ${Math.round(st.exploreMs)} ms` : ''}`;
     v.className = st.result.races.length > 0 ? 'race' : st.result.bounded ? '' : 'clean';
-  } else v.textContent = '';
+  } else { v.textContent = ''; v.className = ''; }
   byId('error').textContent = st.error ?? '';
   renderToggles();
   renderTrace();
+}
+
+/** Other scenarios through the same sites that race: one button each, so a clean panel never reads as "all clear". */
+function renderOthers(sc: SimScenario): void {
+  const box = byId('others');
+  const list = st.gone ? [] : sc.others ?? [];
+  box.replaceChildren(...(list.length ? [
+    el('span', { class: 'muted' }, list.length === 1 ? 'Also through these sites: ' : `Also through these sites (${list.length}): `),
+    ...list.map(o => {
+      const b = el('button', { type: 'button', class: 'link', title: `Open "${o.title}" in its own panel` }, `${o.title} (${o.verdict})`);
+      b.addEventListener('click', () => post({ type: 'openScenario', id: o.id }));
+      return b;
+    }),
+  ] : []));
 }
 
 function renderTrace(): void {
   const grid = byId('grid');
   const view = st.view;
   const cx = st.cxs[st.cx];
-  byId('cxtitle').textContent = cx ? `Counterexample ${st.cx + 1} of ${st.cxs.length}: ${cx.title} (seen in ${cx.executions} execution${cx.executions === 1 ? '' : 's'})` : '';
+  byId('cxtitle').textContent = cx && !st.gone ? `Counterexample ${st.cx + 1} of ${st.cxs.length}: ${cx.title} (seen in ${cx.executions} execution${cx.executions === 1 ? '' : 's'})` : '';
+  byId('ordernote').textContent = view && cx?.trace.orderNote ? cx.trace.orderNote : '';
   byId('explanation').textContent = view?.race?.explanation ?? '';
   for (const id of ['prev', 'next']) (byId(id) as HTMLButtonElement).disabled = st.cxs.length < 2;
   for (const id of ['reset', 'back', 'forward', 'play']) (byId(id) as HTMLButtonElement).disabled = !view;
   (byId('race') as HTMLButtonElement).disabled = !view?.race;
-  byId('empty').textContent = view || !st.result ? ''
+  byId('empty').textContent = st.gone ? 'Undo the edit to bring it back, or open the simulator again from a CodeLens.' : view || !st.result ? ''
     : `Nothing to replay: in all ${st.result.executions} executions every pair of conflicting accesses is ordered by happens-before${st.result.bounded ? ' (as far as the bounded search went)' : ''}.`;
   for (const id of ['legend', 'memory-head', 'controls']) byId(id).classList.toggle('hidden', !view);
   if (!view) {
@@ -244,7 +282,7 @@ function renderTrace(): void {
     for (let t = 0; t < view.threads.length; t++) {
       if (t !== row.thread) { kids.push(el('div', { 'data-step': String(row.step), class: 'filler' })); continue; }
       const cell = el('div', { class: `cell${row.inRace ? ' race' : ''}${row.stale ? ' stale' : ''}`, id: `cell-${row.step}`, 'data-step': String(row.step), role: 'gridcell' },
-        el('span', { class: 'code' }, row.label), el('span', { class: 'detail' }, row.detail));
+        el('span', { class: 'code', title: row.label }, ...breakable(row.label)), el('span', { class: 'detail' }, row.detail));
       cell.addEventListener('click', () => { stopPlay(); setStep(row.step); revealCurrent(); });
       kids.push(cell);
     }
@@ -287,11 +325,16 @@ function renderMemory(): void {
   const kids: HTMLElement[] = [];
   for (const l of mem) {
     const chips: (HTMLElement | string)[] = [];
+    const threads = cx.trace.threads;
+    const who = (step: number) => `${stepNumber(step)} (${threads[cx.trace.steps[step]?.thread ?? -1] ?? '?'})`;
     l.mo.forEach((w, i) => {
       if (i > 0) chips.push('\u2192');
       const latest = i === l.mo.length - 1;
-      chips.push(el('span', { class: `w${latest ? ' latest' : ''}${l.writtenNow && latest ? ' now' : ''}`, title: w.step < 0 ? 'initial value' : `written at ${stepNumber(w.step)}` },
-        `${l.name}=${w.value} `, el('span', { class: 'muted' }, w.step < 0 ? 'init' : `s${w.step + 1}`)));
+      const from = w.step < 0 ? 'initial value' : `written at ${who(w.step)}`;
+      const seen = w.readBy.length ? `read by ${w.readBy.map(who).join(', ')}` : '';
+      chips.push(el('span', { class: `w${latest ? ' latest' : ''}${l.writtenNow && latest ? ' now' : ''}${w.readBy.includes(st.step) ? ' readnow' : ''}`, title: seen ? `${from}; ${seen}` : from },
+        `${w.value} `, el('span', { class: 'muted' }, w.step < 0 ? 'initial' : `by ${stepNumber(w.step)}`),
+        ...(seen ? [el('span', { class: 'seen' }, ` \u00b7 ${seen}`)] : [])));
     });
     kids.push(el('div', { class: 'loc-name code' }, `${l.name}${l.atomic ? '' : ' (plain)'}`), el('div', { class: 'mo', 'aria-label': `modification order of ${l.name}` }, ...chips));
   }
@@ -299,7 +342,7 @@ function renderMemory(): void {
   const counter = mem.find(l => l.name === st.view?.refcount);
   rc.replaceChildren(...(counter ? [
     el('span', { class: 'muted' }, `${counter.name} =`), el('span', { class: 'value', id: 'refcount-value' }, String(counter.value)),
-    el('span', { class: 'muted' }, `latest in modification order after ${st.step < 0 ? 'the initial state' : stepNumber(st.step)}`),
+    el('span', { class: 'muted' }, `newest value ${st.step < 0 ? 'at the start' : `after ${stepNumber(st.step)}`} (a thread may still read an older one)`),
   ] : []));
 }
 
@@ -353,13 +396,13 @@ function renderToggles(): void {
     const cur = st.choices[t.key] ?? t.original;
     const sel = el('select', { 'aria-label': `ordering of ${t.label}${t.which !== 'single' ? ` (${t.which})` : ''}`, 'data-key': t.key });
     for (const m of t.options) {
-      const o = el('option', { value: m, title: cModeName(m) }, modeName(m, flavour) + (m === t.original ? ' (source)' : ''));
+      const o = el('option', { value: m, title: cModeName(m) }, modeName(m, flavour, sc.model) + (m === t.original ? ' (source)' : ''));
       if (m === cur) o.selected = true;
       sel.append(o);
     }
     if (!t.options.includes(t.original)) {
       // An ordering the slot does not accept (e.g. a Release load): show it so the user sees what the source says.
-      const o = el('option', { value: t.original }, `${modeName(t.original, flavour)} (source, invalid here)`);
+      const o = el('option', { value: t.original }, `${modeName(t.original, flavour, sc.model)} (source, invalid here)`);
       if (cur === t.original) o.selected = true;
       sel.prepend(o);
     }
@@ -372,7 +415,7 @@ function renderToggles(): void {
     const threads = t.threads.map(i => sc.program.threads[i]?.name ?? String(i)).join(', ');
     const which = t.which === 'single' ? '' : ` \u00b7 ${t.which === 'success' ? 'on success' : 'on failure'}`;
     const changed = st.choices[t.key] !== undefined ? ' changed' : '';
-    kids.push(el('div', { class: `code${changed}` }, t.label, el('span', { class: 'detail muted' }, ` \u2014 ${threads}${which}`)));
+    kids.push(el('div', { class: `code${changed}`, title: t.label }, ...breakable(t.label), el('span', { class: 'detail muted' }, ` \u2014 ${threads}${which}`)));
     kids.push(el('div', { class: changed.trim() }, sel));
   }
   if (st.toggles.length === 0) kids.push(el('div', { class: 'muted' }, 'This program has no atomic instructions.'));
@@ -380,7 +423,8 @@ function renderToggles(): void {
   const changes = changedSiteOrderings(st.toggles, st.choices);
   const apply = byId('apply') as HTMLButtonElement;
   apply.hidden = sc.flavour !== 'rust';
-  apply.disabled = changes.length === 0;
+  // The sites' positions are gone with the scenario: nothing may be written to them.
+  apply.disabled = changes.length === 0 || !!st.gone;
   (byId('revert') as HTMLButtonElement).disabled = Object.keys(st.choices).length === 0;
 }
 
@@ -397,6 +441,7 @@ function onScenario(sc: SimScenario): void {
   const prev = st.scenario;
   const saved = parseSavedState(vscode.getState());
   st.scenario = sc;
+  st.gone = undefined;
   st.toggles = togglesOf(sc.program, sc.sites);
   const keys = new Set(st.toggles.map(t => t.key));
   // Keep the user's choices when the same scenario comes again (panel re-shown, or restored after a reload).
@@ -414,6 +459,16 @@ function onScenario(sc: SimScenario): void {
     st.painted = true;
     requestAnimationFrame(() => post({ type: 'painted', scenarioId: sc.id }));
   }
+}
+
+function onGone(reason: string): void {
+  stopPlay();
+  st.gone = reason;
+  st.cxs = [];
+  st.view = undefined;
+  st.step = -1;
+  if (!st.scenario) { byId('gone').textContent = reason; byId('empty').textContent = ''; return; }
+  renderAll();
 }
 
 function onSelectSource(sites: number[], line: number | undefined): void {
@@ -438,6 +493,7 @@ window.addEventListener('message', e => {
   const msg = parseToWebview(e.data);
   if (!msg) { console.warn('simulator: ignored a malformed message from the extension', e.data); return; }
   if (msg.type === 'scenario') onScenario(msg.scenario);
+  else if (msg.type === 'gone') onGone(msg.reason);
   else onSelectSource(msg.sites, msg.line);
 });
 window.addEventListener('resize', () => requestAnimationFrame(drawArrows));

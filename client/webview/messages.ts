@@ -20,10 +20,16 @@ export interface SimScenario {
   refcount?: string;
   /** The memory model to explore under (RC11 when absent): kernel code and kernel litmus tests use LKMM. */
   model?: ModelName;
+  /** A line the panel shows above the verdict (why it switched scenario after Apply). */
+  notice?: string;
+  /** Other scenarios through the same sites that race, so the panel never reads as "all clear" alone. */
+  others?: { id: string; title: string; verdict: string }[];
 }
 
 export type ToWebview =
   | { type: 'scenario'; scenario: SimScenario }
+  /** The scenario is no longer in the source (edited away, file unreadable): the panel says so. */
+  | { type: 'gone'; reason: string }
   /** The editor's cursor is on these sites (Rust) or this 1-based line (litmus). */
   | { type: 'selectSource'; sites: number[]; line?: number };
 
@@ -36,6 +42,8 @@ export type FromWebview =
   | { type: 'reveal'; site?: number; line?: number }
   | { type: 'apply'; orderings: SiteOrdering[] }
   | { type: 'openLitmus'; choices: Record<string, Mode> }
+  /** Open another scenario of the same document (one the panel lists as racing at the same sites). */
+  | { type: 'openScenario'; id: string }
   | { type: 'timing'; name: string; ms: number };
 
 // ---------------------------------------------------------------- primitive checks
@@ -78,6 +86,8 @@ export function parseFromWebview(x: unknown): FromWebview | undefined {
       }
       return { type: 'openLitmus', choices };
     }
+    case 'openScenario':
+      return isStr(x.id) && x.id.length <= 500 ? { type: 'openScenario', id: x.id } : undefined;
     case 'timing':
       return isStr(x.name) && typeof x.ms === 'number' && Number.isFinite(x.ms) ? { type: 'timing', name: x.name.slice(0, 100), ms: x.ms } : undefined;
     default: return undefined;
@@ -159,8 +169,19 @@ export function parseToWebview(x: unknown): ToWebview | undefined {
     if (!isObj(s) || !isStr(s.uri) || !isStr(s.id) || !isStr(s.title) || (s.flavour !== 'rust' && s.flavour !== 'litmus')) return undefined;
     if (!isProgram(s.program) || !Array.isArray(s.sites) || !s.sites.every(isSiteInfo) || !optional(s.refcount, isStr)) return undefined;
     if (!optional(s.model, (m: unknown): m is ModelName => (MODEL_NAMES as readonly unknown[]).includes(m))) return undefined;
-    return { type: 'scenario', scenario: { uri: s.uri, id: s.id, title: s.title, flavour: s.flavour, program: s.program, sites: s.sites, refcount: s.refcount as string | undefined, ...(s.model ? { model: s.model as ModelName } : {}) } };
+    if (!optional(s.notice, isStr)) return undefined;
+    const isOther = (o: unknown) => isObj(o) && isStr(o.id) && isStr(o.title) && isStr(o.verdict);
+    if (!optional(s.others, o => Array.isArray(o) && o.length <= 100 && o.every(isOther))) return undefined;
+    return {
+      type: 'scenario', scenario: {
+        uri: s.uri, id: s.id, title: s.title, flavour: s.flavour, program: s.program, sites: s.sites, refcount: s.refcount as string | undefined,
+        ...(s.model ? { model: s.model as ModelName } : {}),
+        ...(s.notice ? { notice: s.notice as string } : {}),
+        ...(s.others ? { others: (s.others as { id: string; title: string; verdict: string }[]).map(o => ({ id: o.id, title: o.title, verdict: o.verdict })) } : {}),
+      },
+    };
   }
+  if (x.type === 'gone') return isStr(x.reason) ? { type: 'gone', reason: x.reason.slice(0, 1000) } : undefined;
   if (x.type === 'selectSource') {
     if (!Array.isArray(x.sites) || !x.sites.every(isNat) || !optional(x.line, isNat)) return undefined;
     return { type: 'selectSource', sites: x.sites as number[], line: x.line as number | undefined };

@@ -3,7 +3,7 @@
 // real engine produced.
 
 import { isAcquire, isRelease } from '../../server/src/memory/ir';
-import type { ExploreResult, Race, Trace, TraceStep } from '../../server/src/memory/result';
+import type { ExploreResult, ModelName, Race, Trace, TraceStep } from '../../server/src/memory/result';
 import { modeName, type Flavour } from './orderings';
 
 // ---------------------------------------------------------------- counterexamples and verdict
@@ -99,9 +99,9 @@ function transition(s: TraceStep): string {
   return '';
 }
 
-function detailOf(s: TraceStep, flavour: Flavour, threads: string[], steps: TraceStep[]): string {
+function detailOf(s: TraceStep, flavour: Flavour, threads: string[], steps: TraceStep[], model?: ModelName): string {
   const bits: string[] = [];
-  const mode = s.mode === 'na' ? 'plain' : modeName(s.mode, flavour);
+  const mode = s.mode === 'na' ? 'plain' : modeName(s.mode, flavour, model);
   bits.push(s.kind === 'F' ? `fence ${mode}` : `${mode} ${noun(s)}`);
   if (s.read) {
     const src = s.read.from < 0 ? 'init' : `${stepNumber(s.read.from)} (${threads[steps[s.read.from]?.thread ?? -1] ?? '?'})`;
@@ -120,7 +120,7 @@ export function refcountLocation(trace: Trace, preferred?: string): string | und
 export function traceView(trace: Trace, flavour: Flavour, race?: Race, refcount?: string): TraceView {
   const r = race ?? trace.race;
   const rows: Row[] = trace.steps.map(s => ({
-    step: s.step, thread: s.thread, label: s.label, detail: detailOf(s, flavour, trace.threads, trace.steps),
+    step: s.step, thread: s.thread, label: s.label, detail: detailOf(s, flavour, trace.threads, trace.steps, trace.model),
     site: s.site, line: s.line, stale: !!s.read && !s.read.newest,
     inRace: !!r && (s.step === r.a || s.step === r.b),
   }));
@@ -136,9 +136,12 @@ export function traceView(trace: Trace, flavour: Flavour, race?: Race, refcount?
 export interface LocState {
   name: string;
   atomic: boolean;
-  /** Writes so far in modification order (step -1 = initial value), oldest first. */
-  mo: { step: number; value: number }[];
-  /** The value of the mo-latest write so far: what a thread that has seen everything would read. */
+  /**
+   * Writes so far in modification order (step -1 = initial value), oldest first, each with the
+   * steps so far that read the value it wrote (a read may take an older value than the newest).
+   */
+  mo: { step: number; value: number; readBy: number[] }[];
+  /** The newest value so far: what a thread that has seen every write would read. */
   value: number;
   /** The write made at exactly this step, if any. */
   writtenNow: boolean;
@@ -154,7 +157,11 @@ export function memoryAt(trace: Trace, step: number): LocState[] {
     const order = trace.mo[l.name] ?? [-1, ...trace.steps.filter(s => s.loc === l.name && s.wrote).map(s => s.step)];
     const done = order.filter(s => s <= step);
     const withInit = done.includes(-1) ? done : [-1, ...done];
-    const mo = withInit.map(s => ({ step: s, value: s < 0 ? l.init : trace.steps[s]?.wrote?.value ?? l.init }));
+    const reads = trace.steps.filter(s => s.step <= step && s.loc === l.name && s.read);
+    const mo = withInit.map(s => ({
+      step: s, value: s < 0 ? l.init : trace.steps[s]?.wrote?.value ?? l.init,
+      readBy: reads.filter(r => r.read!.from === s).map(r => r.step),
+    }));
     const cur = trace.steps[step];
     return { name: l.name, atomic: l.atomic, mo, value: mo[mo.length - 1].value, writtenNow: !!cur && cur.loc === l.name && !!cur.wrote };
   });
@@ -225,9 +232,9 @@ export function explainRace(trace: Trace, race: Race, flavour: Flavour): string 
   if (!first || !second) return `race on ${race.loc}`;
   const who = (s: TraceStep) => trace.threads[s.thread] ?? `thread ${s.thread}`;
   const verb = (s: TraceStep) => (s.wrote ? 'wrote' : 'read');
-  const mode = (s: TraceStep) => modeName(s.mode, flavour);
-  const acq = modeName('acq', flavour);
-  const rel = modeName('rel', flavour);
+  const mode = (s: TraceStep) => modeName(s.mode, flavour, trace.model);
+  const acq = modeName('acq', flavour, trace.model);
+  const rel = modeName('rel', flavour, trace.model);
   const what = `${who(first)} ${verb(first)} ${race.loc} at ${stepNumber(first.step)}; ${who(second)} ${verb(second)} it at ${stepNumber(second.step)}`;
   const unordered = `nothing orders ${stepNumber(first.step)} before ${stepNumber(second.step)}`;
   if (first.thread === second.thread) return `${what}; ${unordered}`;

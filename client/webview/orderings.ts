@@ -2,7 +2,7 @@
 // of atomic instruction accepts. The Rust names and the validity tables come from the shared
 // vocabulary (server/src/protocol/orderings.ts); what is here is the panel's own wording.
 
-import type { Mode } from '../../server/src/memory/ir';
+import type { Mode, ModelName } from '../../server/src/memory/ir';
 import { MODE_OF, orderingOfMode, VALID, type Access } from '../../server/src/protocol/orderings';
 
 export type Flavour = 'rust' | 'litmus';
@@ -12,8 +12,17 @@ const C: Partial<Record<Mode, string>> = {
   na: 'non-atomic', rlx: 'relaxed', acq: 'acquire', rel: 'release', acq_rel: 'acq_rel', sc: 'seq_cst',
 };
 
-export function modeName(m: Mode, flavour: Flavour): string {
+// The kernel's words for LKMM orderings: a fully ordered operation (value-returning RMW, smp_mb)
+// is what the engine calls sc, and kernel code calls it full, not SeqCst.
+const KERNEL_RUST: Partial<Record<Mode, string>> = { sc: 'Full' };
+const KERNEL_C: Partial<Record<Mode, string>> = { rlx: 'relaxed', acq: 'acquire', rel: 'release', sc: 'full' };
+
+export function modeName(m: Mode, flavour: Flavour, model?: ModelName): string {
   if (m === 'na') return 'non-atomic';
+  if (model === 'lkmm') {
+    const k = (flavour === 'rust' ? KERNEL_RUST : KERNEL_C)[m];
+    if (k) return k;
+  }
   return (flavour === 'rust' ? orderingOfMode(m) : C[m]) ?? m;
 }
 

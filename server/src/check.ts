@@ -1,10 +1,10 @@
-// `refcount-review check`: reviews Rust files and directories (DESIGN.md section 5). Two passes:
+// `refcount-review check`: reviews Rust files and directories. Two passes:
 // first every file's summary goes into the workspace index (helpers, types, sites), then each
 // file is reviewed against it, so a takeover in one file pairs with the decrement in another.
 
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Finding, RuleId, TextEdit } from './protocol/finding';
+import type { Finding, Fix, RuleId, TextEdit } from './protocol/finding';
 import { reviewText } from './review';
 import { analyzeRustFile } from './rust/extract';
 import { RustIndex } from './rust/index';
@@ -140,7 +140,7 @@ export function formatSarif(r: CheckResult, version: string): string {
         ruleId: f.rule, ruleIndex: ruleIds.indexOf(f.rule), level: SARIF_LEVEL[f.severity], message: { text: f.message },
         locations: [{ physicalLocation: { artifactLocation: { uri: uri(f.file) }, region: region(f.range) } }],
         relatedLocations: f.related.map((rel, i) => ({ id: i, message: { text: rel.message }, physicalLocation: { artifactLocation: { uri: uri(rel.file) }, region: region(rel.range) } })),
-        ...(f.fix ? { fixes: [{ description: { text: f.fix.title }, artifactChanges: groupEdits(f).map(([file, edits]) => ({ artifactLocation: { uri: uri(file) }, replacements: edits.map(e => ({ deletedRegion: region(e.range), insertedContent: { text: e.newText } })) })) }] } : {}),
+        ...(f.fix ? { fixes: [f.fix, ...(f.alternatives ?? [])].map(fix => ({ description: { text: fix.title }, artifactChanges: groupEdits(f, fix).map(([file, edits]) => ({ artifactLocation: { uri: uri(file) }, replacements: edits.map(e => ({ deletedRegion: region(e.range), insertedContent: { text: e.newText } })) })) })) } : {}),
       })),
     }],
   };
@@ -153,9 +153,9 @@ export function artifactUri(file: string): string {
   return file.split(path.sep).map(encodeURIComponent).join('/');
 }
 
-function groupEdits(f: Finding): [string, TextEdit[]][] {
+function groupEdits(f: Finding, fix: Fix): [string, TextEdit[]][] {
   const m = new Map<string, TextEdit[]>();
-  for (const e of f.fix!.edits) {
+  for (const e of fix.edits) {
     const file = e.file ?? f.file;
     m.set(file, [...(m.get(file) ?? []), e]);
   }

@@ -1,4 +1,4 @@
-// The `refcount-review` command (DESIGN.md section 5). A small subcommand dispatcher: each
+// The `refcount-review` command. A small subcommand dispatcher: each
 // subcommand parses its own options and returns an exit code; nothing here throws to the user
 // (a stack trace is never the interface): usage, I/O and parse errors go to stderr with exit 2.
 
@@ -89,7 +89,7 @@ function positiveInt(name: string, v: string | undefined): number | undefined {
 
 // ------------------------------------------------------------------ litmus
 
-/** What `litmus --format json` prints per file (DESIGN.md section 5), plus `file` and `bounded`. */
+/** What `litmus --format json` prints per file, plus `file` and `bounded`. */
 export interface LitmusReport {
   file: string;
   name: string;

@@ -13,6 +13,7 @@ import { buildScenarios, cloneScenarios, ScenarioError, slotsOf, type Scenario }
 import { apiFamily, invalidWhy, validOrderings, type Access } from './protocol/orderings';
 import { judgeCounter, ScenarioCache, weakenings } from './protocol/fixes';
 import { counterFindings, orderingsOf, slotEdits, type ModelContrast } from './protocol/report';
+import { mergeSiteFindings } from './protocol/mergeFindings';
 import { analyzeRustFile } from './rust/extract';
 import { initRustParser } from './rust/parser';
 import type { RustIndex } from './rust/index';
@@ -166,6 +167,7 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
       if (!v.scenario.sites.some(s => s.file === file)) continue;
       review.scenarios.push({
         id: v.scenario.id, title: v.scenario.title, file, program: v.program, model: counterModel,
+        races: v.result.races.length, ...(v.result.bounded ? { bounded: true } : {}),
         sites: v.scenario.sites.map(s => ({
           file: s.file, range: s.range, text: callText(s, fileLines(s.file)),
           role: describeRole(counter.sites.find(cs => cs.site === s)?.role ?? { kind: 'other', why: s.op }),
@@ -199,7 +201,7 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
       return { findings: again.findings, scenarios: again.scenarios.length, executions: again.executions ?? 0 };
     });
   }
-  review.findings = applySeverity(findings, opts);
+  review.findings = applySeverity(mergeSiteFindings(findings), opts);
   return review;
 }
 

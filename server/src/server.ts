@@ -19,6 +19,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { codeActions, FIX_ALL_KIND, resolveFixAll, type FixAllData } from './lsp/codeActions';
 import { codeLenses } from './lsp/codeLens';
 import { DEFAULT_SETTINGS, parseSettings, type Settings } from './lsp/config';
+import type { RuleLinks } from './lsp/diagnostics';
 import { Documents, reviewOpts } from './lsp/documents';
 import { hoverAt } from './lsp/hover';
 import { isReviewable } from './lsp/limits';
@@ -72,7 +73,7 @@ const log = (m: string) => connection.console.log(m);
 const warn = (m: string) => connection.console.warn(m);
 
 let settings: Settings = DEFAULT_SETTINGS;
-let rulesDocUri: string | undefined;
+let ruleLinks: RuleLinks = {};
 let workspaceRoots: string[] = [];
 let canPullConfig = false;
 let canRefreshLenses = false;
@@ -101,7 +102,7 @@ pool.onIndexed = (files, stale) => {
 const docs = new Documents({
   connection, pool, log, get: getDoc,
   settings: () => settings,
-  rulesDocUri: () => rulesDocUri,
+  ruleLinks: () => ruleLinks,
   debounceMs: 150,
   onReviewed: uri => refreshLenses(uri),
 });
@@ -140,7 +141,10 @@ function applySettings(raw: unknown, why: string): void {
 
 connection.onInitialize((params: InitializeParams): InitializeResult => {
   const init = (params.initializationOptions ?? {}) as InitializationOptions;
-  rulesDocUri = typeof init.rulesDocUri === 'string' ? init.rulesDocUri : findRulesDoc();
+  ruleLinks = {
+    docUri: typeof init.rulesDocUri === 'string' ? init.rulesDocUri : findRulesDoc(),
+    command: typeof init.ruleCommand === 'string' && /^[\w.-]+$/.test(init.ruleCommand) ? init.ruleCommand : undefined,
+  };
   if (typeof init.debounceMs === 'number' && init.debounceMs >= 0) docs.d.debounceMs = init.debounceMs;
   const caps = params.capabilities;
   canPullConfig = !!caps.workspace?.configuration;
@@ -278,7 +282,7 @@ connection.onRequest(scenariosMethod, async (params: ScenariosParams): Promise<S
     if (o.kind !== 'done') return { scenarios: [], findings: [], reason: o.kind === 'failed' ? o.message : 'cancelled' };
     review = o.review;
   }
-  if (!review) return { scenarios: [], findings: [], reason: 'the review of this document has not finished' };
+  if (!review) return { scenarios: [], findings: [], reason: 'the review of this document has not finished', pending: true };
   if (review.skipped) return { scenarios: [], findings: [], reason: review.skipped };
   const p = params.position;
   if (!p) return { scenarios: review.scenarios, findings: review.findings };

@@ -75,9 +75,9 @@ test('the quick fix from Ctrl+. sets Acquire and the diagnostic goes away', { ti
   await s.screenshot('4-fixed');
 });
 
-test('a CodeLens "Simulate" is shown above the checked site and opens the scenario', { timeout: 120_000 }, async () => {
+test('a CodeLens "Simulate: no race" is shown above the checked site and opens the scenario', { timeout: 120_000 }, async () => {
   // After the fix the lens no longer announces a counterexample: it was refreshed from the new review.
-  const lens = page.locator('.part.editor .monaco-editor .codelens-decoration a', { hasText: /^Simulate$/ }).first();
+  const lens = page.locator('.part.editor .monaco-editor .codelens-decoration a', { hasText: /^Simulate: no race$/ }).first();
   await lens.waitFor({ timeout: T });
   await s.screenshot('5-codelens');
   const tabs = await page.locator('.tab').count();

@@ -1,6 +1,6 @@
 // The simulator in a real VS Code (code-server + headless Chromium, through the shared harness):
 // the packaged extension is installed into a fresh profile, then
-//   1. the Rust path of issue #5: a block-mq request whose drop (`fetch_sub`, Relaxed) and
+//   1. the Rust path: a block-mq request whose drop (`fetch_sub`, Relaxed) and
 //      takeover (`compare_exchange(2, 0, Relaxed, Relaxed)`) both spell their ordering in the
 //      source; CodeLens "Simulate" -> jump to the race -> explanation -> CAS to Acquire and the
 //      decrement to Release -> "no race";
@@ -10,7 +10,7 @@
 //   4. the litmus path (Open Litmus File in Simulator -> race -> toggles -> no race -> export).
 // Screenshots go to test-results/simulator/ (e2e-rust-*.png, e2e-litmus-*.png) and the timings
 // (command/CodeLens -> first paint, re-exploration after each toggle) to
-// test-results/simulator/timings.json. Timings are recorded, never asserted (DESIGN.md section 8).
+// test-results/simulator/timings.json. Timings are recorded, never asserted.
 
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -190,7 +190,7 @@ test('Rust: the CodeLens "Simulate" opens the seed counterexample; `r` jumps to 
   await page.keyboard.press('Control+Shift+M');
 
   const lens = await lensAboveCas();
-  assert.match(await text(lens), /^Simulate \(counterexample\)$/);
+  assert.match(await text(lens), /^Simulate: race$/);
   await shot('rust-2-codelens');
 
   const t0 = Date.now();
@@ -199,7 +199,7 @@ test('Rust: the CodeLens "Simulate" opens the seed counterexample; `r` jumps to 
   await sim().locator('#cell-0').waitFor({ timeout: T });
   const clickToFirstPaintMs = Date.now() - t0;
   assert.match(await text(sim().locator('#title')), /takeover CAS 2 -> 0/);
-  assert.match(await text(sim().locator('#verdict')), /^1 race in \d+ executions?/);
+  assert.match(await text(sim().locator('#verdict')), /^\d+ races? in \d+ executions?/);
   // The toggles are the orderings written in the source: both Relaxed.
   assert.equal(await sim().locator('select[data-key="site:1:success"]').inputValue(), 'rlx');
   assert.equal(await sim().locator('select[data-key="site:0:single"]').inputValue(), 'rlx');
@@ -212,11 +212,12 @@ test('Rust: the CodeLens "Simulate" opens the seed counterexample; `r` jumps to 
   const position = await text(sim().locator('#position'));
   const m = /^step (\d+) of (\d+)$/.exec(position);
   assert.ok(m, `position "${position}"`);
-  assert.equal(m[1], m[2], 'the race is completed by the last step of this trace');
+  // The owner reads the object and then reuses it: the first race may be completed before the trace's last step.
+  assert.ok(Number(m[1]) <= Number(m[2]), `the race step lies within the trace: ${position}`);
   await sim().locator('.cell.current.race').waitFor({ timeout: T });
   const explanation = await text(sim().locator('#explanation'));
   // Stable parts: who raced on what, and why nothing ordered it (the CAS read the Relaxed decrement without Acquire).
-  assert.match(explanation, /^holder wrote object at step \d+; owner wrote it at step \d+; nothing orders step \d+ before step \d+ because /);
+  assert.match(explanation, /^holder wrote object at step \d+; owner (wrote|read) it at step \d+; nothing orders step \d+ before step \d+ because /);
   assert.match(explanation, /owner's CAS \(2→0\) read holder's Relaxed decrement \(3→2\) without Acquire/);
   assert.match(explanation, /the decrement is not Release either/);
   // The source text of each step is shown: the decrement's and the CAS's Rust lines.
@@ -255,13 +256,13 @@ test('Rust: selecting a step reveals its line in the editor, and the editor curs
 
 test('Rust: the CAS to Acquire and the decrement to Release give "no race"', { timeout: 120_000 }, step('rust-toggles', async () => {
   // CAS success -> Acquire alone is not enough: the Relaxed decrement heads no release sequence.
-  const acq = await toggle('site:1:success', 'acq', /^1 race/);
+  const acq = await toggle('site:1:success', 'acq', /^with 1 changed ordering: \d+ races? /);
   const half = await text(sim().locator('#explanation'));
   assert.match(half, /because owner's Acquire CAS \(2→0\) read holder's decrement \(3→2\), but it is Relaxed, not Release$/,
     `after Acquire on the CAS the explanation blames the decrement: "${half}"`);
   await shot('rust-8-cas-acquire');
   // ... and the decrement -> Release closes the gap.
-  const rel = await toggle('site:0:single', 'rel', /^no race in \d+ executions?/);
+  const rel = await toggle('site:0:single', 'rel', /^with 2 changed orderings: no race in \d+ executions?/);
   assert.equal(await text(sim().locator('#explanation')), '');
   await sim().locator('#empty', { hasText: 'every pair of conflicting accesses is ordered by happens-before' }).waitFor();
   assert.equal(await sim().locator('#apply').isEnabled(), true, 'Apply to source is offered for the changed orderings');
@@ -308,10 +309,10 @@ test('Rust: "Apply to source" writes the orderings as one undoable edit', { time
   while (Date.now() < deadline) {
     // A lens being re-rendered has no box for a moment: try again.
     lensText = await lensAboveCas().then(text, () => '');
-    if (lensText === 'Simulate') break;
+    if (lensText === 'Simulate: no race') break;
     await page.waitForTimeout(100);
   }
-  assert.equal(lensText, 'Simulate');
+  assert.equal(lensText, 'Simulate: no race');
   await shot('rust-10-applied');
 
   // One Ctrl+Z in the editor takes both orderings back: it was one ordinary edit.
@@ -352,8 +353,8 @@ test('litmus file: open in the simulator, jump to the race, flip orderings to "n
   // Jumping to the race revealed the reuse's line in the litmus editor.
   await activeLineNumber(20);
   await shot('litmus-1-race');
-  const acq = await toggle('at:1.1:success', 'acq', /^1 race/);
-  const rel = await toggle('at:0.1:single', 'rel', /^no race in 2 executions/);
+  const acq = await toggle('at:1.1:success', 'acq', /^with 1 changed ordering: 1 race/);
+  const rel = await toggle('at:0.1:single', 'rel', /^with 2 changed orderings: no race in 2 executions/);
   await shot('litmus-2-no-race');
   await sim().locator('#litmus').click();
   await page.locator('.tab.active', { hasText: 'Untitled' }).waitFor({ timeout: T });

@@ -147,3 +147,13 @@ test('check --hints reports orderings stronger than the protocol needs, verified
   assert.equal(hint.severity, 'hint');
   assert.match(JSON.stringify(hint.fix), /Ordering::Release/);
 });
+
+test('check: an alternative fix is listed in text, JSON and SARIF after the preferred one', () => {
+  const file = 'test/fixtures/rust/arc_drop_fence_alternative.rs';
+  assert.match(run(['check', file]).out, /\n {2}fix: Use Ordering::AcqRel[^\n]*\n {2}or: Add fence\(Acquire\) at the start of the last-reference path\n/);
+  const json = JSON.parse(run(['check', file, '--format', 'json']).out) as { findings: (JsonFinding & { alternatives?: { title: string; edits: { newText: string }[] }[] })[] };
+  const alt = json.findings[0].alternatives?.[0];
+  assert.ok(alt && alt.edits.some(e => /fence\(Ordering::Acquire\);/.test(e.newText)), JSON.stringify(json.findings[0]));
+  const sarif = JSON.parse(run(['check', file, '--format', 'sarif']).out) as { runs: { results: { fixes?: { description: { text: string } }[] }[] }[] };
+  assert.deepEqual(sarif.runs[0].results[0].fixes?.map(f => f.description.text), [json.findings[0].fix!.title, alt.title]);
+});

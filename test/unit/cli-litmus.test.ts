@@ -1,4 +1,4 @@
-// The `refcount-review litmus` contract (DESIGN.md section 5), run through the real bin script
+// The `refcount-review litmus` contract, run through the real bin script
 // and the esbuild bundle it loads (dist/cli.js, built by scripts/build.mjs).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

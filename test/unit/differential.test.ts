@@ -1,7 +1,8 @@
 // Differential test: the explorer (server/src/memory/explore.ts) against the brute-force axiomatic
-// oracle (test/unit/oracle/axiomatic.ts) on hundreds of generated small programs. For every program
-// both must find the same set of RC11-consistent executions (as canonical graphs), the same races in
-// each, and the explorer must count every execution exactly once.
+// oracle (test/unit/oracle/axiomatic.ts) on thousands of generated small programs, a third of them
+// with branches, assume and bounded loops. For every program both must find the same set of
+// RC11-consistent executions (as canonical graphs), the same races in each, the same number of
+// executions satisfying the litmus condition, and the explorer must count every execution once.
 //
 // On a mismatch the test prints the smallest failing programs (pseudo-code and JSON) with the
 // executions only one side found, so the failure can be replayed and debugged from the log alone.
@@ -10,9 +11,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { explore, type ExecutionGraph } from '../../server/src/memory/explore';
 import type { Program } from '../../server/src/memory/ir';
-import { enumerateExecutions } from './oracle/axiomatic';
+import { enumerateExecutions, evalCond } from './oracle/axiomatic';
 import { canonicalGraph, canonicalRaces } from './oracle/canonical';
-import { DIFFERENTIAL_SEEDS, generateProgram } from './oracle/generate';
+import { DIFFERENTIAL_SEEDS, flatInstrs, generateProgram } from './oracle/generate';
 import { showProgram } from './oracle/show';
 
 const FIRST_SEED = DIFFERENTIAL_SEEDS.first;
@@ -29,7 +30,7 @@ interface Mismatch {
   problems: string[];
 }
 
-const eventCount = (p: Program): number => p.threads.reduce((n, t) => n + t.body.filter(i => i.k !== 'let').length, 0);
+const eventCount = (p: Program): number => p.threads.reduce((n, t) => n + flatInstrs(t.body).length, 0);
 
 /** Canonical graph -> canonical races, keeping every duplicate so double counting shows. */
 function index(gs: { events: ExecutionGraph['events']; mo: ExecutionGraph['mo']; races: ExecutionGraph['races'] }[]): Map<string, string[]> {
@@ -43,7 +44,8 @@ function index(gs: { events: ExecutionGraph['events']; mo: ExecutionGraph['mo'];
 
 /** Compares one program; returns the problems found (empty when explorer and oracle agree). */
 function compare(p: Program): string[] {
-  const want = index(enumerateExecutions(p));
+  const oracle = enumerateExecutions(p);
+  const want = index(oracle);
   const seen: ExecutionGraph[] = [];
   let result;
   try {
@@ -68,6 +70,15 @@ function compare(p: Program): string[] {
   for (const [k, races] of got) {
     const expected = want.get(k);
     if (expected && races[0] !== expected[0]) problems.push(`races differ in ${k}\n      explorer: ${races[0]}\n      oracle:   ${expected[0]}`);
+  }
+  // The litmus condition: how many executions satisfy it, and the verdict that follows.
+  if (p.condition) {
+    const witnesses = oracle.filter(g => evalCond(p.condition!.cond, g.registers ?? [], g.final ?? {})).length;
+    const outcome = witnesses === 0 ? 'never' : witnesses === oracle.length ? 'always' : 'sometimes';
+    const got = result.condition;
+    if (!got || got.witnesses !== witnesses || got.outcome !== outcome) {
+      problems.push(`condition: explorer ${got ? `${got.outcome} (${got.witnesses} witnesses)` : 'none'}, oracle ${outcome} (${witnesses} of ${oracle.length})`);
+    }
   }
   // The explorer promises sorted race pairs; check the list as given, not only after canonicalizing.
   for (const g of seen) {

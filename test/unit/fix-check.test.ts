@@ -56,3 +56,10 @@ test('an inserted fence must resolve to std\'s fence and ordering', () => {
   const weak = [insert(body, '\n        fence(Ordering::Release);'), good[1]];
   assert.match(fixProblem(src, weak, [], [{ to: 'Acquire' }]) ?? '', /would not resolve to std's Acquire/);
 });
+
+test('a second import of a name already in scope is refused (E0252)', () => {
+  const src = 'use crate::sync::Ordering;\nconst ORD: Ordering = Ordering::Relaxed;\nfn f(c: &AtomicUsize) { c.fetch_sub(1, ORD); }';
+  const arg = at(src, 2, 'ORD');
+  const edits = [{ range: arg, newText: 'Ordering::Release' }, insert(at(src, 0, 'use crate::sync::Ordering;'), '\nuse core::sync::atomic::Ordering;')];
+  assert.match(fixProblem(src, edits, [{ range: arg, to: 'Release', family: 'std' }]) ?? '', /import `Ordering` twice/);
+});

@@ -26,10 +26,15 @@ function review(findings: Finding[]): FileReview {
 }
 
 test('diagnostics carry rule code, doc link, related info in URIs, and settings severity', () => {
-  const [d] = toDiagnostics([finding('takeover-needs-acquire', 5, 'Ordering::Acquire')], parseSettings({ severity: { 'takeover-needs-acquire': 'error' } }).settings, 'file:///ext/docs/rules.md');
+  const [d] = toDiagnostics([finding('takeover-needs-acquire', 5, 'Ordering::Acquire')], parseSettings({ severity: { 'takeover-needs-acquire': 'error' } }).settings, { docUri: 'file:///ext/docs/rules.md' });
   assert.equal(d.code, 'takeover-needs-acquire');
   assert.equal(d.severity, 1);
   assert.equal(d.codeDescription?.href, 'file:///ext/docs/rules.md#takeover-needs-acquire');
+  // A client that names a command gets a command link whose one argument is the rule id.
+  const [c] = toDiagnostics([finding('takeover-needs-acquire', 5)], S, { docUri: 'file:///ext/docs/rules.md', command: 'refcountReview.openRule' });
+  const href = c.codeDescription!.href;
+  assert.ok(href.startsWith('command:refcountReview.openRule?'), href);
+  assert.deepEqual(JSON.parse(decodeURIComponent(href.slice(href.indexOf('?') + 1))), ['takeover-needs-acquire']);
   assert.deepEqual(d.relatedInformation, [{ location: { uri: 'file:///w/b.rs', range: r(3, 1, 2) }, message: 'paired site' }]);
   assert.deepEqual(toDiagnostics([finding('takeover-needs-acquire', 5)], parseSettings({ severity: { 'takeover-needs-acquire': 'off' } }).settings, undefined), []);
 });

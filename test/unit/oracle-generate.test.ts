@@ -6,12 +6,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Instr, Mode, Program } from '../../server/src/memory/ir';
-import { enumerateExecutions, type Axiom } from './oracle/axiomatic';
-import { candidateCount, DEFAULT_LIMITS, DIFFERENTIAL_SEEDS, generateProgram, mulberry32 } from './oracle/generate';
+import { enumerateExecutions, evalCond, type Axiom } from './oracle/axiomatic';
+import { candidateCount, DEFAULT_LIMITS, DIFFERENTIAL_SEEDS, flatInstrs, generateProgram, mulberry32 } from './oracle/generate';
 
 const corpus: Program[] = [];
 for (let s = DIFFERENTIAL_SEEDS.first; s <= DIFFERENTIAL_SEEDS.last; s++) corpus.push(generateProgram(s));
-const instrs = (p: Program): Instr[] => p.threads.flatMap(t => t.body);
+const instrs = (p: Program): Instr[] => p.threads.flatMap(t => flatInstrs(t.body));
 
 test('mulberry32 is deterministic and spreads over [0, 1)', () => {
   const a = mulberry32(42), b = mulberry32(42), c = mulberry32(43);
@@ -94,4 +94,26 @@ test('every RC11 axiom decides the executions of some generated programs, and so
   // from zero: the differential test is only as strong as these counts.
   assert.ok(decisive.coherence >= 200 && decisive.atomicity >= 150 && decisive.sc >= 10, JSON.stringify(decisive));
   assert.ok(racy >= 100, `racy programs: ${racy}`);
+});
+
+test('a third of the corpus has control flow, and conditions come out every way', () => {
+  const kinds = { if: 0, while: 0, assume: 0 };
+  const walk = (body: readonly Instr[]): void => {
+    for (const i of body) {
+      if (i.k === 'if' || i.k === 'while' || i.k === 'assume') kinds[i.k]++;
+      if (i.k === 'if') { walk(i.then); walk(i.else); }
+      if (i.k === 'while') walk(i.body);
+    }
+  };
+  for (const p of corpus) for (const t of p.threads) walk(t.body);
+  assert.ok(kinds.if >= 120 && kinds.while >= 100 && kinds.assume >= 80, JSON.stringify(kinds));
+  // Verdicts: a corpus whose conditions were always (or never) true would not test them.
+  const outcomes = { never: 0, sometimes: 0, always: 0 };
+  for (const p of corpus.slice(0, 300)) {
+    const xs = enumerateExecutions(p);
+    if (xs.length === 0) continue;
+    const k = xs.filter(g => evalCond(p.condition!.cond, g.registers ?? [], g.final ?? {})).length;
+    outcomes[k === 0 ? 'never' : k === xs.length ? 'always' : 'sometimes']++;
+  }
+  assert.ok(outcomes.never >= 30 && outcomes.sometimes >= 30 && outcomes.always >= 10, JSON.stringify(outcomes));
 });

@@ -187,9 +187,39 @@ test('release sequence: an acquire reading a relaxed RMW after a release store s
   assert.ok(fromRmw.length > 0 && fromRmw.every(g => g.races.length === 1));
 });
 
-test('programs with control flow are refused with a clear message', () => {
-  const p = prog('if', { x: true }, [[{ k: 'if', cond: c(1), then: [], else: [] }]]);
-  assert.throws(() => enumerateExecutions(p), /straight-line programs only/);
+test('control flow: a spin loop on an acquire flag sees the payload; assume keeps only matching reads', () => {
+  // T1: r0 = flag.load(acq); while (r0 == 0) r0 = flag.load(acq) [bound 1]; r1 = data.load(na)
+  const spin = prog('mp-spin', { data: false, flag: true }, [
+    [st('data', 1, 'na'), st('flag', 1, 'rel')],
+    [ld('flag', 'acq', 'r0'), { k: 'while', cond: bin('==', r('r0'), c(0)), body: [ld('flag', 'acq', 'r0')], bound: 1 }, ld('data', 'na', 'r1')],
+  ]);
+  const xs = enumerateExecutions(spin);
+  // Exits the loop at once (reads 1) or after one more read (0 then 1); reading 0 twice exceeds the bound.
+  assert.equal(xs.length, 2);
+  for (const g of xs) {
+    assert.deepEqual(g.races, []);
+    assert.equal(g.registers![1].r1, 1);
+  }
+  // With a relaxed flag the payload read races and may see 0.
+  const rlx = prog('mp-spin-rlx', { data: false, flag: true }, [
+    [st('data', 1, 'na'), st('flag', 1, 'rlx')],
+    [ld('flag', 'rlx', 'r0'), { k: 'assume', cond: bin('==', r('r0'), c(1)) }, ld('data', 'na', 'r1')],
+  ]);
+  const ys = enumerateExecutions(rlx);
+  assert.deepEqual(ys.map(g => g.registers![1].r1 ?? 0).sort(), [0, 1]);
+  assert.ok(ys.every(g => g.races.length === 1));
+});
+
+test('control flow: the branch taken decides which events exist', () => {
+  // T1: r0 = x.load(rlx); if (r0 == 1) { y.store(1) } else { y.store(2) }
+  const p = prog('branch', { x: true, y: true }, [
+    [st('x', 1, 'rlx')],
+    [ld('x', 'rlx', 'r0'), { k: 'if', cond: bin('==', r('r0'), c(1)), then: [st('y', 1, 'rlx')], else: [st('y', 2, 'rlx')] }],
+  ]);
+  const xs = enumerateExecutions(p);
+  assert.deepEqual(xs.map(g => `${g.registers![1].r0 ?? 0}->${g.final!.y}`).sort(), ['0->2', '1->1']);
+  // Both branches make their store event 1:1.
+  assert.ok(xs.every(g => g.events.some(e => e.id === '1:1' && e.kind === 'W')));
   const q = prog('undeclared', { x: true }, [[ld('y', 'rlx')]]);
   assert.throws(() => enumerateExecutions(q), /undeclared location 'y'/);
 });

@@ -243,3 +243,16 @@ test('an Arc-like drop is offered fence(Acquire) on the last-reference path as a
   assert.match(edited, /return;\n {8}\}\n {8}fence\(Ordering::Acquire\);\n {8}\/\/ SAFETY/);
   assert.match(edited, /fetch_sub\(1, Ordering::Release\)/);
 });
+
+test('kernel v6.11 request: the decrement that never reaches zero gets Release under dec-needs-release, not AcqRel', async () => {
+  const file = path.join(FIXTURES, 'blockmq_v611_debug_zero_check.rs');
+  const text = readFileSync(file, 'utf8');
+  const review = await reviewText(file, text);
+  const helperLine = text.split('\n').findIndex(l => l.includes('fn atomic_relaxed_op_return')) + 1;
+  const dec = review.findings.find(f => f.range.start.line === helperLine);
+  assert.ok(dec, review.findings.map(describe).join('\n'));
+  assert.equal(dec.rule, 'dec-needs-release');
+  assert.deepEqual(dec.fix!.edits.map(e => e.newText), ['Ordering::Release']);
+  const take = review.findings.find(f => f.rule === 'takeover-needs-acquire');
+  assert.deepEqual(take?.fix?.edits.map(e => e.newText), ['Ordering::Acquire']);
+});

@@ -135,10 +135,11 @@ test('flipping the CAS to Acquire and the decrement to Release re-explores to "n
   await send(page, { type: 'scenario', scenario });
   await page.waitForSelector('#cell-0');
   await page.selectOption('select[data-key="site:1:success"]', 'acq');
-  assert.match(await page.locator('#verdict').textContent() ?? '', /^1 race in \d+ executions/);
+  // The verdict says it is about orderings the source does not have.
+  assert.match(await page.locator('#verdict').textContent() ?? '', /^with 1 changed ordering: 1 race in \d+ executions/);
   assert.match(await page.locator('#explanation').textContent() ?? '', /but it is Relaxed, not Release$/);
   await page.selectOption('select[data-key="site:0:single"]', 'rel');
-  assert.match(await page.locator('#verdict').textContent() ?? '', /^no race in \d+ executions? — explored in \d+ ms$/);
+  assert.match(await page.locator('#verdict').textContent() ?? '', /^with 2 changed orderings: no race in \d+ executions? — explored in \d+ ms$/);
   assert.equal(await page.locator('#cell-0').count(), 0, 'no counterexample left to show');
   assert.equal(await page.locator('#explanation').textContent(), '');
   await page.screenshot({ path: path.join(shots, 'dom-fixed-dark.png'), fullPage: true });
@@ -170,6 +171,50 @@ test('editor cursor on a site selects its step; malformed messages are ignored',
   assert.equal(warnings.filter(w => w.includes('malformed')).length, 2);
   assert.match(await current.textContent() ?? '', /compare_exchange/, 'state untouched by the bad messages');
   await page.screenshot({ path: path.join(shots, 'dom-narrow-480.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a panel that follows its source: loading first, the other racing scenarios, then "gone" without a stale verdict', { skip }, async () => {
+  const { page, errors } = await openPage('light');
+  // Before the host sends the scenario the page says it is loading (not an empty skeleton).
+  assert.equal(await page.locator('#empty').textContent(), 'Loading the scenario…');
+  const clean = { ...scenario, program: takeover('rel', 'acq'), notice: 'The applied orderings make it race-free.', others: [{ id: 'drop:1', title: 'two holders drop; the last one frees', verdict: 'race' }] };
+  await send(page, { type: 'scenario', scenario: clean });
+  await page.locator('#verdict.clean', { hasText: /^no race/ }).waitFor();
+  assert.equal(await page.locator('#notice').textContent(), 'The applied orderings make it race-free.');
+  const other = page.locator('#others button', { hasText: 'two holders drop; the last one frees (race)' });
+  await other.click();
+  assert.deepEqual((await posted(page)).filter(m => m.type === 'openScenario'), [{ type: 'openScenario', id: 'drop:1' }]);
+  // The source no longer has the scenario: the panel says so, keeps no verdict, and cannot apply.
+  await page.selectOption('select[data-key="site:1:success"]', 'rlx');
+  await send(page, { type: 'gone', reason: '"try_set_end" is no longer in request.rs: its sites are no longer in the file.' });
+  await page.locator('#gone', { hasText: 'is no longer in request.rs' }).waitFor();
+  assert.equal(await page.locator('#verdict').textContent(), '');
+  assert.equal(await page.locator('#grid').isVisible(), false);
+  assert.equal(await page.locator('#apply').isDisabled(), true);
+  await page.screenshot({ path: path.join(shots, 'dom-gone-light.png'), fullPage: true });
+  // The next scenario message (the source is back) clears it.
+  await send(page, { type: 'scenario', scenario });
+  await page.locator('#verdict.race').waitFor();
+  assert.equal(await page.locator('#gone').textContent(), '');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('an LKMM witness whose steps are not a timeline says so in the panel', { skip }, async () => {
+  const { page, errors } = await openPage('light');
+  const lb = {
+    name: 'LB', locations: [{ name: 'x', init: 0, atomic: true }, { name: 'y', init: 0, atomic: true }],
+    threads: [
+      { name: 'P0', body: [{ k: 'load', reg: 'r0', loc: 'x', mo: 'rlx' }, { k: 'store', loc: 'y', val: { k: 'const', v: 1 }, mo: 'rlx' }] },
+      { name: 'P1', body: [{ k: 'load', reg: 'r0', loc: 'y', mo: 'rlx' }, { k: 'store', loc: 'x', val: { k: 'const', v: 1 }, mo: 'rlx' }] },
+    ],
+    condition: { quantifier: 'exists', cond: { k: 'and', a: { k: 'eqReg', thread: 0, reg: 'r0', v: 1 }, b: { k: 'eqReg', thread: 1, reg: 'r0', v: 1 } } },
+  };
+  await send(page, { type: 'scenario', scenario: { uri: 'file:///lb.litmus', id: 'litmus', title: 'LB', flavour: 'litmus', program: lb, sites: [], model: 'lkmm' } });
+  await page.waitForSelector('#cell-0');
+  assert.match(await page.locator('#ordernote').textContent() ?? '', /not a timeline/);
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -71,12 +71,15 @@ test('memory state per step follows the modification order, not the trace order'
   const { trace } = firstRace(takeover('rlx', 'rlx'));
   const at = (s: number, loc: string) => memoryAt(trace, s).find(l => l.name === loc)!;
   assert.equal(at(-1, 'refcount').value, 3);
-  assert.deepEqual(at(-1, 'refcount').mo, [{ step: -1, value: 3 }]);
+  assert.deepEqual(at(-1, 'refcount').mo, [{ step: -1, value: 3, readBy: [] }]);
   const dec = trace.steps.find(s => s.site === 0)!.step;
   const cas = trace.steps.find(s => s.site === 1)!.step;
   assert.equal(at(dec, 'refcount').value, 2);
   assert.equal(at(dec, 'refcount').writtenNow, true);
   assert.deepEqual(at(cas, 'refcount').mo.map(w => w.value), [3, 2, 0]);
+  // The CAS read the decrement's value: the memory row says which read saw which value.
+  assert.deepEqual(at(cas, 'refcount').mo.find(w => w.step === dec)!.readBy, [cas]);
+  assert.deepEqual(at(cas - 1, 'refcount').mo.find(w => w.step === dec)?.readBy ?? [], []);
   assert.equal(at(trace.steps.length - 1, 'payload').value, trace.final.payload);
   assert.equal(at(trace.steps.length - 1, 'refcount').value, trace.final.refcount);
 });
@@ -179,4 +182,33 @@ test('messages to the webview: the scenario\'s program is validated before the e
   assert.deepEqual(parseToWebview({ type: 'selectSource', sites: [0, 1] }), { type: 'selectSource', sites: [0, 1], line: undefined });
   assert.equal(parseToWebview({ type: 'selectSource', sites: [-1] }), undefined);
   assert.equal(parseSavedState({ uri: 'u', id: 'i', choices: { a: 'acq', b: 'bogus' }, counterexample: 0, step: 2 })?.choices.b, undefined);
+});
+
+test('under LKMM a fully ordered RMW reads "Full" (kernel words), while RC11 keeps SeqCst', () => {
+  const p: Program = {
+    name: 'full', locations: [{ name: 'x', init: 0, atomic: true }],
+    threads: [{ name: 'P0', body: [{ k: 'rmw', loc: 'x', op: 'add', val: c(1), mo: 'sc', reg: 'r0' }] }],
+    condition: { quantifier: 'exists', cond: { k: 'eqLoc', loc: 'x', v: 1 } },
+  };
+  const lkmm = explore(p, { model: 'lkmm' }).condition!.trace!;
+  assert.equal(lkmm.model, 'lkmm');
+  assert.match(traceView(lkmm, 'rust').rows[0].detail, /^Full increment/);
+  assert.match(traceView(lkmm, 'litmus').rows[0].detail, /^full increment/);
+  const rc11 = explore(p).condition!.trace!;
+  assert.match(traceView(rc11, 'rust').rows[0].detail, /^SeqCst increment/);
+});
+
+test('messages for a panel that follows its source: gone, notice, other racing scenarios, open another', () => {
+  assert.deepEqual(parseToWebview({ type: 'gone', reason: 'its sites are no longer in the file' }), { type: 'gone', reason: 'its sites are no longer in the file' });
+  assert.equal(parseToWebview({ type: 'gone' }), undefined);
+  const scenario = { uri: 'file:///a.rs', id: 'x:1', title: 't', flavour: 'rust', program: takeover('rlx', 'rlx'), sites: SITES };
+  const withExtras = parseToWebview({ type: 'scenario', scenario: { ...scenario, notice: 'applied', others: [{ id: 'y:1', title: 'two holders drop', verdict: 'race' }] } });
+  assert.ok(withExtras?.type === 'scenario');
+  assert.equal(withExtras.scenario.notice, 'applied');
+  assert.deepEqual(withExtras.scenario.others, [{ id: 'y:1', title: 'two holders drop', verdict: 'race' }]);
+  assert.equal(parseToWebview({ type: 'scenario', scenario: { ...scenario, others: [{ id: 'y:1' }] } }), undefined);
+  assert.equal(parseToWebview({ type: 'scenario', scenario: { ...scenario, notice: 3 } }), undefined);
+  assert.deepEqual(parseFromWebview({ type: 'openScenario', id: 'y:1' }), { type: 'openScenario', id: 'y:1' });
+  assert.equal(parseFromWebview({ type: 'openScenario', id: 7 }), undefined);
+  assert.equal(parseFromWebview({ type: 'openScenario', id: 'x'.repeat(501) }), undefined);
 });

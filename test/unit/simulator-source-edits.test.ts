@@ -143,3 +143,12 @@ test('use lines inside comments and strings are not imports', () => {
   assert.equal(applied(src, plan.edits).split('\n')[3], 'fn f() { c.fetch_sub(1, Ordering::Release); }');
   assert.equal(plan.edits.length, 1);
 });
+
+test('when `Ordering` names something else, a constant is replaced by the full std path', () => {
+  const src = 'use crate::sync::Ordering;\nconst ORD: Ordering = Ordering::Relaxed;\nfn f(c: &AtomicUsize) { c.fetch_sub(1, ORD); }';
+  const line = src.split('\n')[2];
+  const s = site(src, 2, [['ORD', 'single', line.indexOf('ORD')]]);
+  const plan = planRaw(src, [{ range: s.orderingRanges[0].range, to: 'Release', family: 'std' }]);
+  assert.equal(applied(src, plan.edits).split('\n')[2], 'fn f(c: &AtomicUsize) { c.fetch_sub(1, core::sync::atomic::Ordering::Release); }');
+  assert.equal(plan.edits.length, 1);
+});

@@ -1,4 +1,12 @@
 // The seam between the extension's commands and the simulator panel (client/src/simulator/panel.ts,
 // built separately). Commands only ever talk to a SimulatorHost.
 
-export interface SimulatorHost { open(args: { uri: string; scenarioId?: string; position?: { line: number; character: number } }): Promise<void> }
+export interface OpenArgs {
+  uri: string;
+  scenarioId?: string;
+  /** Every scenario through a lens's site (racing first): several make the host offer a pick. */
+  scenarioIds?: string[];
+  position?: { line: number; character: number };
+}
+
+export interface SimulatorHost { open(args: OpenArgs): Promise<void> }

@@ -1,140 +1,52 @@
-// The simulator panel's host side: fetches a scenario (from the language server for Rust, from
-// the litmus reader for .litmus files), owns one webview panel per scenario, and does what the
-// webview cannot: reveal source lines, edit the Rust file, open the litmus export. Every message
-// from the webview is validated (messages.ts) before it is acted on.
+// The simulator's host side: opens one webview panel per scenario, keeps each true to its source
+// (re-read after every edit of the files it shows, whoever made it), restores panels after a
+// reload, and does what the webview cannot (reveal, edit, export). Every message from the webview
+// is validated (messages.ts) before it is acted on.
 
 import * as vscode from 'vscode';
-import { randomBytes } from 'node:crypto';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import type { SimulatorHost } from './api';
-import { planOrderingEdits } from './sourceEdits';
-import { scenariosMethod, type ScenariosParams, type ScenariosResult } from '../../../server/src/lsp/requests';
 import type { ScenarioView } from '../../../server/src/protocol/finding';
-import { dialectModel, readLitmus } from '../../../server/src/litmus/parse';
-import { printLitmus } from '../../../server/src/litmus/print';
-import { SIMULATOR_CSS } from '../../webview/style';
-import { parseFromWebview, parseSavedState, type FromWebview, type SimScenario, type SiteOrdering, type ToWebview } from '../../webview/messages';
-import { applyChoices, type SiteInfo } from '../../webview/toggles';
+import { parseFromWebview, parseSavedState, type FromWebview } from '../../webview/messages';
+import { applyOrderings } from './applyEdits';
+import { linkCursorToPanels } from './cursorLink';
+import { exportLitmus } from './litmusExport';
+import { messageHtml, simulatorHtml } from './panelHtml';
+import { SourceHighlight, toUri } from './reveal';
+import { findAgain, othersRacing, scenarioVerdict, stillRacingAtSites } from './scenarioList';
+import { baseName, chooseScenario, readScenarios, toSimScenario, type Flavour, type ScenarioSet } from './scenarioSource';
+import { SimPanel } from './simPanel';
 
 export const SIMULATOR_VIEW_TYPE = 'refcountReview.simulator';
+/** Quiet time after the last edit before the panel asks for the scenario again. */
+export const REFRESH_DEBOUNCE_MS = 300;
 
-function toUri(file: string): vscode.Uri {
-  // Sites carry URIs from the language server; tolerate plain paths (CLI-style) too.
-  return /^[a-zA-Z][\w+.-]+:/.test(file) ? vscode.Uri.parse(file) : vscode.Uri.file(file);
+function errText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
-function isLitmus(uri: vscode.Uri, doc?: vscode.TextDocument): boolean {
-  return doc?.languageId === 'litmus' || uri.path.endsWith('.litmus');
+function keyOf(uri: string, id: string): string {
+  return `${uri}#${id}`;
 }
 
-function baseName(uri: vscode.Uri): string {
-  return uri.path.slice(uri.path.lastIndexOf('/') + 1);
-}
-
-function sitesForWebview(view: ScenarioView): SiteInfo[] {
-  return view.sites.map(s => ({ line: s.range.start.line, text: s.text, role: s.role, which: s.orderingRanges.map(r => r.which) }));
-}
-
-/** Source-text labels: for Rust the engine's label is the instruction; the site's own text reads better. */
-function toSimScenario(uri: string, view: ScenarioView, flavour: 'rust' | 'litmus'): SimScenario {
-  return { uri, id: view.id, title: view.title, flavour, program: view.program, sites: sitesForWebview(view), ...(view.model ? { model: view.model } : {}) };
-}
-
-class SimPanel {
-  /** When `open` was called, for the command-to-first-paint timing. */
-  openedAt = Date.now();
-  private lastLinked = '';
-  constructor(readonly key: string, readonly uri: string, public view: ScenarioView, public sim: SimScenario, readonly panel: vscode.WebviewPanel) {}
-  post(m: ToWebview): void {
-    void this.panel.webview.postMessage(m);
-  }
-  sendScenario(): void {
-    this.post({ type: 'scenario', scenario: this.sim });
-  }
-  /** Tell the webview which of its steps the editor cursor is on (only when that changes). */
-  link(sites: number[], line?: number): void {
-    const key = `${sites.join(',')}|${line ?? ''}`;
-    if (key === this.lastLinked) return;
-    this.lastLinked = key;
-    this.post({ type: 'selectSource', sites, line });
-  }
+/** What the panel shows besides the scenario: the other racing scenarios at its sites. */
+function extrasFor(set: ScenarioSet, view: ScenarioView, notice?: string) {
+  return { notice, others: othersRacing(set.scenarios, view).map(s => ({ id: s.id, title: s.title, verdict: scenarioVerdict(s) })) };
 }
 
 export function createSimulatorHost(context: vscode.ExtensionContext, client: LanguageClient, log: (msg: string) => void): SimulatorHost {
   const panels = new Map<string, SimPanel>();
   const dist = vscode.Uri.joinPath(context.extensionUri, 'dist');
-  const highlight = vscode.window.createTextEditorDecorationType({
-    isWholeLine: true,
-    backgroundColor: new vscode.ThemeColor('editor.rangeHighlightBackground'),
-    border: '1px solid', borderColor: new vscode.ThemeColor('editor.rangeHighlightBorder'),
-  });
+  const highlight = new SourceHighlight();
   context.subscriptions.push(highlight);
-
-  async function loadScenario(uriText: string, scenarioId?: string, position?: { line: number; character: number }): Promise<{ view: ScenarioView; flavour: 'rust' | 'litmus' } | undefined> {
-    const uri = vscode.Uri.parse(uriText);
-    // Opening the document makes the client send didOpen, so the server reviews it even after a reload.
-    const doc = await vscode.workspace.openTextDocument(uri);
-    if (isLitmus(uri, doc)) {
-      try {
-        const { program, dialect } = readLitmus(doc.getText(), baseName(uri));
-        return { flavour: 'litmus', view: { id: 'litmus', title: program.name || baseName(uri), file: uriText, program, sites: [], model: dialectModel(dialect) } };
-      } catch (err) {
-        void vscode.window.showErrorMessage(`Refcount Review: cannot open ${baseName(uri)} in the simulator: ${err instanceof Error ? err.message : String(err)}`);
-        return undefined;
-      }
-    }
-    const params: ScenariosParams = { uri: uriText, position };
-    const res = await client.sendRequest<ScenariosResult>(scenariosMethod, params);
-    const list = res?.scenarios ?? [];
-    if (list.length === 0) {
-      void vscode.window.showInformationMessage(`Refcount Review: nothing to simulate ${position ? 'at the cursor' : `in ${baseName(uri)}`}${res?.reason ? ` (${res.reason})` : ''}.`);
-      return undefined;
-    }
-    let view: ScenarioView | undefined;
-    if (scenarioId !== undefined) {
-      view = list.find(s => s.id === scenarioId);
-      if (!view) {
-        void vscode.window.showWarningMessage('Refcount Review: that scenario no longer exists (the file changed). Use the CodeLens again.');
-        return undefined;
-      }
-    } else if (list.length === 1) view = list[0];
-    else {
-      const pick = await vscode.window.showQuickPick(list.map(s => ({ label: s.title, id: s.id })), { placeHolder: 'Which scenario to simulate?' });
-      view = pick && list.find(s => s.id === pick.id);
-    }
-    return view && { view, flavour: 'rust' };
-  }
-
-  function html(webview: vscode.Webview): string {
-    const nonce = randomBytes(16).toString('hex');
-    const script = webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js'));
-    const csp = `default-src 'none'; script-src 'nonce-${nonce}'; style-src ${webview.cspSource} 'nonce-${nonce}';`;
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<title>Refcount Review simulator</title>
-<style nonce="${nonce}">${SIMULATOR_CSS}</style>
-</head>
-<body>
-<p>Loading the simulator…</p>
-<script nonce="${nonce}" src="${script}"></script>
-</body>
-</html>`;
-  }
 
   function attach(panel: vscode.WebviewPanel, p: SimPanel): void {
     panel.webview.options = { enableScripts: true, localResourceRoots: [dist] };
-    panel.webview.html = html(panel.webview);
-    panel.onDidDispose(() => { panels.delete(p.key); clearHighlight(); }, null, context.subscriptions);
+    panel.webview.html = simulatorHtml(panel.webview, dist);
+    panel.onDidDispose(() => { p.dispose(); panels.delete(p.key); highlight.clear(); }, null, context.subscriptions);
     panel.webview.onDidReceiveMessage(raw => {
       const msg = parseFromWebview(raw);
-      if (!msg) {
-        log(`simulator: ignored a malformed message from the webview: ${safeJson(raw)}`);
-        return;
-      }
+      if (!msg) { log(`simulator: ignored a malformed message from the webview: ${safeJson(raw)}`); return; }
       handle(p, msg).catch(err => log(`simulator: ${msg.type} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`));
     }, null, context.subscriptions);
   }
@@ -149,173 +61,156 @@ export function createSimulatorHost(context: vscode.ExtensionContext, client: La
         return;
       case 'timing': log(`simulator: ${p.sim.title}: ${msg.name} ${msg.ms.toFixed(1)} ms`); return;
       case 'reveal': return reveal(p, msg.site, msg.line);
-      case 'apply': return apply(p, msg.orderings);
+      case 'apply':
+        if (p.flavour !== 'rust' || msg.orderings.length === 0) return;
+        // The edit changes the document; the change listener refreshes the panel like after any edit.
+        p.applied = (await applyOrderings(p.view, msg.orderings, log)) > 0;
+        return;
       case 'openLitmus': {
-        const program = applyChoices(p.view.program, msg.choices, p.sim.sites);
-        // A program explored under LKMM is printed as a kernel litmus test, which reads back as LKMM.
-        const text = printLitmus(program, { doc: `Exported from the Refcount Review simulator: ${p.view.title}`, ...(p.view.model === 'lkmm' ? { dialect: 'kernel' as const } : {}) });
+        const text = exportLitmus({ program: p.view.program, title: p.view.title, model: p.view.model, sites: p.sim.sites }, msg.choices);
         const doc = await vscode.workspace.openTextDocument({ language: 'litmus', content: text });
         await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Active, preview: false });
         return;
       }
+      case 'openScenario': return open({ uri: p.uri, scenarioId: msg.id });
     }
-  }
-
-  function clearHighlight(): void {
-    for (const e of vscode.window.visibleTextEditors) e.setDecorations(highlight, []);
   }
 
   async function reveal(p: SimPanel, site: number | undefined, line: number | undefined): Promise<void> {
-    let uri: vscode.Uri;
-    let range: vscode.Range;
     if (site !== undefined) {
       const s = p.view.sites[site];
       if (!s) { log(`simulator: reveal of unknown site ${site}`); return; }
-      uri = toUri(s.file);
-      range = new vscode.Range(s.range.start.line, s.range.start.character, s.range.end.line, s.range.end.character);
-    } else if (line !== undefined && line >= 1) {
-      uri = vscode.Uri.parse(p.uri);
-      range = new vscode.Range(line - 1, 0, line - 1, 0);
-    } else return;
-    const doc = await vscode.workspace.openTextDocument(uri);
-    if (range.start.line >= doc.lineCount) return;
-    const existing = vscode.window.visibleTextEditors.find(e => e.document.uri.toString() === doc.uri.toString());
-    // Keep the focus in the panel, so arrow keys keep stepping.
-    const editor = await vscode.window.showTextDocument(doc, { viewColumn: existing?.viewColumn ?? vscode.ViewColumn.One, preserveFocus: true, preview: false });
-    clearHighlight();
-    editor.setDecorations(highlight, [range]);
-    editor.selection = new vscode.Selection(range.start, range.start);
-    // Reveal the start: revealing a long multi-line range scrolls a narrow editor sideways.
-    editor.revealRange(new vscode.Range(range.start, range.start), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+      return highlight.reveal(toUri(s.file), new vscode.Range(s.range.start.line, s.range.start.character, s.range.end.line, s.range.end.character));
+    }
+    if (line !== undefined && line >= 1) return highlight.reveal(vscode.Uri.parse(p.uri), new vscode.Range(line - 1, 0, line - 1, 0));
   }
 
-  async function apply(p: SimPanel, orderings: SiteOrdering[]): Promise<void> {
-    if (p.sim.flavour !== 'rust' || orderings.length === 0) return;
-    // Sites may live in several files (a helper in another module); plan each file on its own text.
-    const byFile = new Map<string, typeof orderings>();
-    for (const o of orderings) {
-      const s = p.view.sites[o.site];
-      if (!s) { log(`simulator: apply to unknown site ${o.site}`); continue; }
-      const list = byFile.get(s.file) ?? [];
-      list.push(o);
-      byFile.set(s.file, list);
-    }
-    const edit = new vscode.WorkspaceEdit();
-    const problems: string[] = [];
-    let count = 0;
-    for (const [file, list] of byFile) {
-      const doc = await vscode.workspace.openTextDocument(toUri(file));
-      const plan = planOrderingEdits(doc.getText(), p.view.sites.map(s => (s.file === file ? s : { ...s, orderingRanges: [] })), list);
-      problems.push(...plan.problems);
-      for (const e of plan.edits) {
-        edit.replace(doc.uri, new vscode.Range(e.range.start.line, e.range.start.character, e.range.end.line, e.range.end.character), e.newText);
-        count++;
-      }
-    }
-    if (count > 0 && !(await vscode.workspace.applyEdit(edit))) problems.push('VS Code refused the edit.');
-    if (problems.length > 0) void vscode.window.showWarningMessage(`Refcount Review: ${problems.join(' ')}`);
-    else void vscode.window.showInformationMessage(`Refcount Review: applied ${orderings.length} ordering change${orderings.length === 1 ? '' : 's'} (undo with Ctrl+Z in the editor).`);
-    log(`simulator: applied ${count} edit(s) for ${orderings.length} ordering(s); ${problems.length} problem(s)`);
-    if (count > 0) await refreshFromSource(p);
+  /** Puts `p` under the key of the scenario it now shows (ids carry positions, which edits move). */
+  function rekey(p: SimPanel, id: string): void {
+    const key = keyOf(p.uri, id);
+    if (key === p.key) return;
+    if (panels.get(p.key) === p) panels.delete(p.key);
+    p.key = key;
+    panels.set(key, p);
   }
 
-  /**
-   * After the source changed under the panel (Apply to source), take the scenario as the server now
-   * sees it, so "(source)" marks the orderings the file has and applying again has nothing stale to send.
-   */
-  async function refreshFromSource(p: SimPanel): Promise<void> {
+  /** Takes the panel's scenario again from the source as it is now (after any edit, Apply included). */
+  async function refresh(p: SimPanel): Promise<void> {
+    const seq = ++p.refreshSeq;
+    const applied = p.applied;
+    p.applied = false;
+    let set: ScenarioSet;
     try {
-      const res = await client.sendRequest<ScenariosResult>(scenariosMethod, { uri: p.uri } satisfies ScenariosParams);
-      const kind = p.view.id.split(':')[0];
-      // Ids carry positions; an added import line shifts them, so fall back to the same kind and title.
-      const fresh = res?.scenarios.find(s => s.id === p.view.id) ?? res?.scenarios.find(s => s.id.split(':')[0] === kind && s.title === p.view.title);
-      if (!fresh) { log('simulator: the scenario is gone after the edit; the panel keeps its state'); return; }
-      p.view = fresh;
-      p.sim = toSimScenario(p.uri, fresh, 'rust');
-      p.sendScenario();
+      set = await readScenarios(client, p.uri);
     } catch (err) {
-      log(`simulator: refreshing after the edit failed: ${err instanceof Error ? err.message : String(err)}`);
+      log(`simulator: re-reading the scenario failed: ${errText(err)}`);
+      return;
     }
+    if (seq !== p.refreshSeq || !panels.has(p.key)) return; // a newer edit is being read, or the panel closed
+    if (set.pending) {
+      // A slow review is not a vanished scenario: ask again (a newer edit restarts the wait anyway).
+      p.applied = applied;
+      p.debounce(REFRESH_DEBOUNCE_MS, () => void refresh(p));
+      return;
+    }
+    let view = p.flavour === 'litmus' ? set.scenarios[0] : findAgain(set.scenarios, p.view);
+    if (!view) {
+      const why = set.reason ?? (p.flavour === 'litmus' ? 'the file does not read as a litmus test' : 'its sites are no longer in the file');
+      log(`simulator: ${p.view.title}: gone after the edit (${why})`);
+      p.gone(`"${p.view.title}" is no longer in ${baseName(vscode.Uri.parse(p.uri))}: ${why}.`);
+      return;
+    }
+    let notice: string | undefined;
+    // After Apply, a clean scenario whose sites still carry a finding would read as "fixed": show the race that remains.
+    const still = applied ? stillRacingAtSites(set.scenarios, set.findings, view) : undefined;
+    if (still) {
+      notice = `The applied orderings make "${view.title}" race-free, but this scenario through the same sites still races.`;
+      view = still;
+      p.panel.title = `Simulate: ${view.title}`;
+    }
+    rekey(p, view.id);
+    p.show(view, toSimScenario(p.uri, view, p.flavour, extrasFor(set, view, notice)));
   }
 
-  async function show(uri: string, view: ScenarioView, flavour: 'rust' | 'litmus', openedAt: number): Promise<void> {
-    const key = `${uri}#${view.id}`;
-    const sim = toSimScenario(uri, view, flavour);
-    const existing = panels.get(key);
+  context.subscriptions.push(vscode.workspace.onDidChangeTextDocument(e => {
+    if (e.contentChanges.length === 0 || panels.size === 0) return;
+    const changed = e.document.uri.toString();
+    for (const p of panels.values()) {
+      const files = [...p.sourceFiles()].map(f => toUri(f).toString());
+      if (files.includes(changed)) p.debounce(REFRESH_DEBOUNCE_MS, () => void refresh(p));
+    }
+  }));
+
+  async function show(uri: string, set: ScenarioSet, view: ScenarioView, openedAt: number): Promise<void> {
+    const sim = toSimScenario(uri, view, set.flavour, extrasFor(set, view));
+    const existing = panels.get(keyOf(uri, view.id));
     if (existing) {
-      existing.view = view;
-      existing.sim = sim;
       existing.openedAt = openedAt;
       existing.panel.reveal(undefined, true);
-      existing.sendScenario();
+      existing.show(view, sim);
       return;
     }
     const panel = vscode.window.createWebviewPanel(SIMULATOR_VIEW_TYPE, `Simulate: ${view.title}`,
       { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false },
       { enableScripts: true, localResourceRoots: [dist] });
-    const p = new SimPanel(key, uri, view, sim, panel);
+    const p = new SimPanel(keyOf(uri, view.id), uri, view, sim, panel, set.flavour);
     p.openedAt = openedAt;
-    panels.set(key, p);
+    panels.set(p.key, p);
     attach(panel, p);
+  }
+
+  async function open(args: Parameters<SimulatorHost['open']>[0]): Promise<void> {
+    const openedAt = Date.now();
+    try {
+      const set = await readScenarios(client, args.uri, args.position);
+      const where = args.position ? 'at the cursor' : `in ${baseName(vscode.Uri.parse(args.uri))}`;
+      if (set.scenarios.length === 0) {
+        const show = set.flavour === 'litmus' ? vscode.window.showErrorMessage : vscode.window.showInformationMessage;
+        void show(`Refcount Review: nothing to simulate ${where}${set.reason ? ` (${set.reason})` : ''}.`);
+        return;
+      }
+      const view = await chooseScenario(set, args.scenarioId, args.scenarioIds);
+      if (!view) {
+        if (args.scenarioId !== undefined) void vscode.window.showWarningMessage('Refcount Review: that scenario is no longer in the file (it changed). Use the CodeLens again.');
+        return;
+      }
+      await show(args.uri, set, view, openedAt);
+    } catch (err) {
+      log(`simulator: open failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+      void vscode.window.showErrorMessage(`Refcount Review: the simulator could not open: ${errText(err)}`);
+    }
   }
 
   context.subscriptions.push(vscode.window.registerWebviewPanelSerializer(SIMULATOR_VIEW_TYPE, {
     async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
       const saved = parseSavedState(state);
-      const gone = (why: string) => {
-        panel.webview.options = { enableScripts: false, localResourceRoots: [] };
-        panel.webview.html = `<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" content="default-src 'none';"></head><body><p>${why}</p></body></html>`;
-      };
-      if (!saved) { gone('Nothing to restore: open the simulator again from the CodeLens.'); return; }
+      panel.webview.options = { enableScripts: false, localResourceRoots: [] };
+      if (!saved) {
+        log(`simulator: a restored panel had no usable state (${safeJson(state)})`);
+        panel.webview.html = messageHtml('Nothing to restore: open the simulator again from the CodeLens.');
+        return;
+      }
+      // The review of the file may take seconds after a reload: say what the panel is waiting for.
+      panel.webview.html = messageHtml(`Loading the scenario: waiting for the review of ${baseName(vscode.Uri.parse(saved.uri))}…`);
       try {
-        const loaded = await loadScenario(saved.uri, saved.id);
-        if (!loaded) { gone('This scenario no longer exists (the file changed): open the simulator again from the CodeLens.'); return; }
-        const key = `${saved.uri}#${loaded.view.id}`;
-        panels.get(key)?.panel.dispose();
-        const p = new SimPanel(key, saved.uri, loaded.view, toSimScenario(saved.uri, loaded.view, loaded.flavour), panel);
-        panels.set(key, p);
-        panel.title = `Simulate: ${loaded.view.title}`;
+        const set = await readScenarios(client, saved.uri);
+        const view = set.flavour === 'litmus' ? set.scenarios[0] : set.scenarios.find(s => s.id === saved.id);
+        if (!view) { panel.webview.html = messageHtml(`This scenario is no longer in the file${set.reason ? ` (${set.reason})` : ''}: open the simulator again from the CodeLens.`); return; }
+        panels.get(keyOf(saved.uri, view.id))?.panel.dispose();
+        const p = new SimPanel(keyOf(saved.uri, view.id), saved.uri, view, toSimScenario(saved.uri, view, set.flavour as Flavour, extrasFor(set, view)), panel, set.flavour);
+        panels.set(p.key, p);
+        panel.title = `Simulate: ${view.title}`;
         attach(panel, p);
       } catch (err) {
-        log(`simulator: restoring a panel failed: ${err instanceof Error ? err.message : String(err)}`);
-        gone('The simulator could not be restored: open it again from the CodeLens.');
+        log(`simulator: restoring a panel failed: ${errText(err)}`);
+        panel.webview.html = messageHtml('The simulator could not be restored: open it again from the CodeLens.');
       }
     },
   }));
 
-  context.subscriptions.push(vscode.window.onDidChangeTextEditorSelection(e => {
-    // Programmatic selections (our own reveal) have no kind: following them would undo the step the user chose.
-    if (e.kind === undefined || panels.size === 0) return;
-    const doc = e.textEditor.document;
-    const pos = e.selections[0]?.active;
-    if (!pos) return;
-    const docUri = doc.uri.toString();
-    for (const p of panels.values()) {
-      if (p.sim.flavour === 'litmus') {
-        if (p.uri === docUri) p.link([], pos.line + 1);
-        continue;
-      }
-      const sites: number[] = [];
-      p.view.sites.forEach((s, i) => {
-        if (toUri(s.file).toString() !== docUri) return;
-        if (pos.line >= s.range.start.line && pos.line <= s.range.end.line) sites.push(i);
-      });
-      if (sites.length > 0 || p.uri === docUri) p.link(sites);
-    }
-  }));
+  context.subscriptions.push(linkCursorToPanels(() => panels.values()));
 
-  return {
-    async open(args) {
-      const openedAt = Date.now();
-      try {
-        const loaded = await loadScenario(args.uri, args.scenarioId, args.position);
-        if (loaded) await show(args.uri, loaded.view, loaded.flavour, openedAt);
-      } catch (err) {
-        log(`simulator: open failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-        void vscode.window.showErrorMessage(`Refcount Review: the simulator could not open: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    },
-  };
+  return { open };
 }
 
 function safeJson(x: unknown): string {

@@ -1,6 +1,6 @@
 // Finding -> LSP Diagnostic. Severity comes from the settings (a rule may be turned off), the
 // code is the stable rule id, and the code description links to the rule's section of
-// docs/rules.md (a file: URI into the installed extension, so it works offline).
+// docs/rules.md (through a client command when the client names one, else a file: URI).
 
 import { DiagnosticSeverity, type Diagnostic, type DiagnosticRelatedInformation } from 'vscode-languageserver';
 import type { Finding, Severity } from '../protocol/finding';
@@ -16,10 +16,22 @@ const SEVERITY: Record<Severity, DiagnosticSeverity> = {
   hint: DiagnosticSeverity.Hint,
 };
 
+/**
+ * Where a rule's documentation is. A client that can show it rendered (VS Code: the markdown
+ * preview at the rule's section) names a command; others get the file URI with the rule's anchor.
+ */
+export interface RuleLinks { docUri?: string; command?: string }
+
+/** The link for one rule: a command: URI (its argument is the rule id) or the doc URI with the anchor. */
+export function ruleHref(links: RuleLinks | undefined, rule: string): string | undefined {
+  if (links?.command) return `command:${links.command}?${encodeURIComponent(JSON.stringify([rule]))}`;
+  return links?.docUri ? `${links.docUri}#${rule}` : undefined;
+}
+
 /** What a diagnostic carries back to the server in code-action requests. */
 export interface DiagnosticData { rule: string; index: number }
 
-export function toDiagnostics(findings: readonly Finding[], settings: Settings, rulesDocUri: string | undefined): Diagnostic[] {
+export function toDiagnostics(findings: readonly Finding[], settings: Settings, links: RuleLinks | undefined): Diagnostic[] {
   const out: Diagnostic[] = [];
   findings.forEach((f, index) => {
     const sev = effectiveSeverity(settings, f.rule, f.severity);
@@ -36,7 +48,8 @@ export function toDiagnostics(findings: readonly Finding[], settings: Settings, 
       message: f.message,
       data: { rule: f.rule, index } satisfies DiagnosticData,
     };
-    if (rulesDocUri) d.codeDescription = { href: `${rulesDocUri}#${f.rule}` };
+    const href = ruleHref(links, f.rule);
+    if (href) d.codeDescription = { href };
     if (related.length) d.relatedInformation = related;
     out.push(d);
   });

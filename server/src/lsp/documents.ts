@@ -6,7 +6,7 @@ import type { Connection } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { FileReview } from '../review';
 import type { Settings } from './config';
-import { toDiagnostics, visibleFindings } from './diagnostics';
+import { toDiagnostics, visibleFindings, type RuleLinks } from './diagnostics';
 import { isReviewable, skipReason } from './limits';
 import { statusMethod, type StatusParams } from './requests';
 import { uriToFile, normalizeUri } from './uris';
@@ -28,7 +28,7 @@ export interface DocumentsDeps {
   connection: Connection;
   pool: ReviewPool;
   settings: () => Settings;
-  rulesDocUri: () => string | undefined;
+  ruleLinks: () => RuleLinks;
   /** Mutable: the client may set it in initializationOptions. */
   debounceMs: number;
   log: (message: string) => void;
@@ -209,7 +209,7 @@ export class Documents {
     const doc = this.d.get(uri);
     void this.d.connection.sendDiagnostics({
       uri, version: doc?.version,
-      diagnostics: toDiagnostics(review.findings, this.d.settings(), this.d.rulesDocUri()),
+      diagnostics: toDiagnostics(review.findings, this.d.settings(), this.d.ruleLinks()),
     });
   }
 

@@ -4,6 +4,7 @@
 import { MarkupKind, type Hover } from 'vscode-languageserver';
 import type { FileReview } from '../review';
 import type { Position } from '../protocol/finding';
+import { racy } from './codeLens';
 import { siteAtOrdering } from './sites';
 
 function where(file: string, line: number): string {
@@ -23,7 +24,11 @@ export function hoverAt(review: FileReview, p: Position): Hover | undefined {
     lines.push(`- **Pairs with:** ${cs.partners.map(s => `${s.role} at ${where(s.file, s.range.start.line)}`).join('; ')}`);
   }
   const fixed = cs.findings.find(f => f.fix);
-  if (cs.findings.length === 0) {
+  const racing = cs.scenarios.filter(racy);
+  if (cs.findings.length === 0 && racing.length > 0) {
+    // The race is reported at another site of the scenario; saying "no race" here would contradict the lens.
+    lines.push(`- **Verdict:** ⚠ race in ${racing.length} of ${cs.scenarios.length} scenario${cs.scenarios.length === 1 ? '' : 's'} through this site (${racing.map(s => s.title).join('; ')}); the finding is reported at the other site`);
+  } else if (cs.findings.length === 0) {
     lines.push(`- **Needs:** nothing stronger than what it has`);
     lines.push(`- **Verdict:** ✓ no race or broken invariant in ${cs.scenarios.length} explored scenario${cs.scenarios.length === 1 ? '' : 's'} (${cs.scenarios.map(s => s.title).join('; ')})`);
   } else {

@@ -12,6 +12,8 @@ export interface ScenariosResult {
   findings: Finding[];
   /** Why there is nothing, when there is nothing (not reviewed, skipped, disabled). */
   reason?: string;
+  /** The review of the current text is still running: ask again rather than conclude there is nothing. */
+  pending?: boolean;
 }
 
 /** Request: review every Rust file of the workspace (work-done progress when the client offers a token). */
@@ -39,6 +41,11 @@ export interface StatusParams {
 export interface InitializationOptions {
   /** URI of docs/rules.md, used for diagnostics' codeDescription links (an offline file: URI in VS Code). */
   rulesDocUri?: string;
+  /**
+   * A client command that shows a rule's documentation (one argument: the rule id). When set,
+   * diagnostics link to `command:<it>?["rule"]` instead of the file (VS Code: the rendered preview).
+   */
+  ruleCommand?: string;
   /** Settings for clients that do not support workspace/configuration. */
   settings?: unknown;
   /** Debounce between an edit and its review, ms (default 150). The benchmark sets 0. */

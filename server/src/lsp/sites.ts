@@ -54,9 +54,9 @@ export function checkedSites(review: FileReview): CheckedSite[] {
       }
     }
     cs.findings = review.findings.filter(f => sameFile(f.file, review.file) && intersects(f.range, cs.site.range));
-    // Findings name the scenario that found them: show that one first (the simulator opens it).
-    const withFinding = cs.scenarios.find(sc => cs.findings.some(f => f.scenario === sc.id));
-    if (withFinding) cs.scenarios = [withFinding, ...cs.scenarios.filter(s => s !== withFinding)];
+    // The scenario a finding names first (the simulator opens it), then the other racing ones.
+    const rank = (sc: ScenarioView) => (cs.findings.some(f => f.scenario === sc.id) ? 0 : (sc.races ?? 0) > 0 ? 1 : 2);
+    cs.scenarios = cs.scenarios.map((sc, i) => ({ sc, i })).sort((a, b) => rank(a.sc) - rank(b.sc) || a.i - b.i).map(x => x.sc);
   }
   return [...byKey.values()].sort((a, b) => a.site.range.start.line - b.site.range.start.line || a.site.range.start.character - b.site.range.start.character);
 }

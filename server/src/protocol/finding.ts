@@ -65,6 +65,13 @@ export interface ScenarioView {
   program: Program;
   /** The memory model the program is explored under (the simulator re-runs it under the same one). */
   model?: ModelName;
+  /**
+   * Races the review found in this scenario with the source's orderings (0: clean). The lens, the
+   * hover and the simulator's scenario list all read this one number, so they cannot disagree.
+   */
+  races?: number;
+  /** Set when the exploration stopped at its budget: a clean verdict is then not a proof. */
+  bounded?: boolean;
   /** Indexed by the `site` tag of the program's instructions. */
   sites: { file: string; range: Range; text: string; role: string; orderingRanges: { range: Range; which: 'success' | 'failure' | 'single' }[] }[];
 }

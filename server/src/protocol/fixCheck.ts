@@ -11,6 +11,7 @@ import { isKnownOrderingItem, type Family } from './orderings';
 import { parseRust, type SyntaxNode, type Tree } from '../rust/parser';
 import { OrderingResolver } from '../rust/orderings';
 import { buildFileScope, enclosingFn, FnScope, type FileScope } from '../rust/scope';
+import { useDecls } from './useTrees';
 
 /** An ordering the fix writes: where (in the text before the edits) and what it must resolve to. */
 export interface WrittenOrdering { range: Range; to: Ordering; family: Family }
@@ -36,7 +37,7 @@ export function applyTextEdits(text: string, edits: TextEdit[]): { text: string;
   let at = 0;
   for (const s of spans) { out += text.slice(at, s.from) + s.newText; at = s.to; }
   out += text.slice(at);
-  // An insertion at the offset itself counts as before it unless `side` says the offset is where the insertion begins.
+  // `side`: whether the offset ends up before or after (the default) text inserted exactly at it.
   const map = (offset: number, side: 'before' | 'after' = 'after'): number => {
     let shift = 0;
     for (const s of spans) {
@@ -68,9 +69,40 @@ function positionOf(starts: number[], offset: number): { row: number; column: nu
 }
 
 /** Imports the edit added that name no existing item (compared with the file before it). */
-function madeUpImports(before: FileScope, after: FileScope): string[] {
-  const had = new Set([...before.imports.values(), ...before.globs].map(i => i.path));
+function madeUpImports(had: Set<string>, after: FileScope): string[] {
   return [...after.imports.values(), ...after.globs].map(i => i.path).filter(p => !had.has(p) && !isKnownOrderingItem(p.split('::')));
+}
+
+/** The unedited file's error count and import paths: a review checks several fixes against one text. */
+let baseline: { text: string; errors: number; imports: Set<string> } | null = null;
+
+function baselineOf(text: string): { errors: number; imports: Set<string> } {
+  if (baseline?.text !== text) {
+    const tree = parseRust(text);
+    try {
+      const scope = buildFileScope(tree.rootNode);
+      baseline = { text, errors: countErrors(tree), imports: new Set([...scope.imports.values(), ...scope.globs].map(i => i.path)) };
+    } finally {
+      tree.delete();
+    }
+  }
+  return baseline;
+}
+
+/** Names two `use` leaves of one block bind (rustc's E0252). */
+function doubleImports(text: string): string[] {
+  const seen = new Map<string, string>();
+  const out: string[] = [];
+  for (const d of useDecls(text)) {
+    for (const l of d.leaves) {
+      if (!l.local || l.glob) continue;
+      const k = `${d.scope.start}:${l.local}`;
+      const path = l.path.join('::');
+      if (seen.has(k) && seen.get(k) !== path) out.push(l.local);
+      else seen.set(k, path);
+    }
+  }
+  return out;
 }
 
 function resolveAt(root: SyntaxNode, scope: FileScope, starts: number[], from: number, to: number): ReturnType<OrderingResolver['resolve']> | null {
@@ -90,15 +122,15 @@ function resolveAt(root: SyntaxNode, scope: FileScope, starts: number[], from: n
 export function fixProblem(before: string, edits: TextEdit[], writes: WrittenOrdering[], fences: WrittenFence[] = []): string | null {
   const applied = applyTextEdits(before, edits);
   if (!applied) return 'its edits overlap';
-  const oldTree = parseRust(before);
+  const base = baselineOf(before);
   const newTree = parseRust(applied.text);
   try {
-    const added = countErrors(newTree) - countErrors(oldTree);
-    if (added > 0) return 'the edited file does not parse';
-    const oldScope = buildFileScope(oldTree.rootNode);
+    if (countErrors(newTree) > base.errors) return 'the edited file does not parse';
     const newScope = buildFileScope(newTree.rootNode);
-    const bogus = madeUpImports(oldScope, newScope);
+    const bogus = madeUpImports(base.imports, newScope);
     if (bogus.length) return `it would import \`${bogus[0]}\`, which does not exist`;
+    const twice = doubleImports(applied.text).filter(n => !doubleImports(before).includes(n));
+    if (twice.length) return `it would import \`${twice[0]}\` twice`;
     const starts = lineStarts(applied.text);
     const oldStarts = lineStarts(before);
     for (const w of writes) {
@@ -131,7 +163,6 @@ export function fixProblem(before: string, edits: TextEdit[], writes: WrittenOrd
     }
     return null;
   } finally {
-    oldTree.delete();
     newTree.delete();
   }
 }

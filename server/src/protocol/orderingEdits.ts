@@ -81,7 +81,9 @@ class Imports {
    * next to the path that already imports from such a module, else on a new line from `fallback`.
    */
   add(name: string, offset: number, fromModule: (m: string[]) => boolean, fallback: string[]): void {
-    const visible = leavesAt(this.uses, offset).filter(({ leaf }) => !leaf.glob && leaf.path.length > 1 && fromModule(leaf.path.slice(0, -1)));
+    // The declaration that already imports an ordering comes first, then any other from the module.
+    const visible = leavesAt(this.uses, offset).filter(({ leaf }) => !leaf.glob && leaf.path.length > 1 && fromModule(leaf.path.slice(0, -1)))
+      .sort((a, b) => Number(isOrderingName(b.leaf.path[b.leaf.path.length - 1])) - Number(isOrderingName(a.leaf.path[a.leaf.path.length - 1])));
     // An item of a group over the module itself: add a sibling to that group.
     const inGroup = visible.find(({ leaf }) => leaf.list && leaf.list.prefix.length === leaf.path.length - 1);
     if (inGroup) {
@@ -126,7 +128,7 @@ class Imports {
       const k = `${l.at.line}:${l.at.character}`;
       const newText = l.before ? `${decl}\n` : `\n${l.indent}${decl}`;
       const have = byPos.get(k);
-      if (have) have.newText = l.before ? have.newText + newText : have.newText + newText;
+      if (have) have.newText += newText;
       else byPos.set(k, { range: { start: l.at, end: l.at }, newText });
     }
     return [...out, ...byPos.values()];
@@ -179,6 +181,8 @@ function spellStd(o: Ordering, offset: number, uses: UseDecl[], imports: Imports
     imports.add(o, offset, m => isOrderingModule(m, 'std'), orderingModuleFor('std', uses));
     return o;
   }
+  // `Ordering` already names something else here (a re-export, another enum): write the full path.
+  if (bindingOf(uses, 'Ordering', offset)) return `${atomicModuleFor(uses).join('::')}::Ordering::${o}`;
   imports.add('Ordering', offset, isStdAtomicModule, atomicModuleFor(uses));
   return `Ordering::${o}`;
 }

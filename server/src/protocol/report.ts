@@ -12,6 +12,7 @@ import type { CounterFix, CounterVerdict, ScenarioVerdict } from './fixes';
 import { describeRole, type Counter, type Role } from './roles';
 import type { Slot } from './scenarios';
 import { checkedUnder } from '../memory/result';
+import { kernelEvidence } from './memoryModel';
 
 /** How C11 judged an LKMM scenario that races (the instruction labels of each racing pair). */
 export interface ModelContrast { c11Races: [string, string][] }
@@ -51,6 +52,13 @@ export function slotEdits(slot: Slot, to: Ordering, fileText: (file: string) => 
   return plannedEdits([{ slot, to }], fileText, slot.site.file).edits;
 }
 
+/** The text a fix writes into the slot's argument, as the file spells it (`Acquire`, `O::Acquire`, `atomic::Acquire`). */
+function writtenAs(edits: TextEdit[], slot: Slot): string | undefined {
+  const r = slot.arg?.range;
+  const e = r && edits.find(x => x.range.start.line === r.start.line && x.range.start.character === r.start.character && x.range.end.character === r.end.character);
+  return e?.newText.trim();
+}
+
 /**
  * std's other way to give a last decrement its Acquire half: Release on the decrement and
  * `fence(Acquire)` at the start of the last-reference path, instead of AcqRel on every decrement.
@@ -61,6 +69,8 @@ function fenceAlternative(slot: Slot, to: Ordering, fileText: (f: string) => str
   const site = slot.site;
   if (slot.access !== 'rmw' || site.api !== 'std' || slot.arg?.family !== 'std' || !slot.editable) return null;
   if (!isAcquireOrStronger(to) || isAcquireOrStronger(slot.current)) return null;
+  // Kernel code orders with the kernel's barriers, not Rust's fence, even around core atomics.
+  if (kernelEvidence(fileText(file) ?? '', [site]) !== null) return null;
   const path = site.context.lastPath ?? site.context.comparedWith?.equalPath;
   if (!path || path.how === 'unknown' || path.fence || path.acquireLoad) return null;
   const changes = isReleaseOrStronger(slot.current) ? [] : [{ slot, to: 'Release' as Ordering }];
@@ -83,7 +93,10 @@ function ruleFor(role: Role, slot: Slot, to: Ordering): RuleId {
     case 'unique-load': return 'unique-load-needs-acquire';
     case 'inc-conjure': case 'feeding-load': return 'conjure-needs-acquire';
     case 'store': return 'republish-needs-release';
-    case 'dec-last': return gainsAcquire && !gainsRelease ? 'last-dec-needs-acquire' : gainsRelease && !gainsAcquire ? 'dec-needs-release' : slot.access === 'fence' ? 'last-dec-needs-acquire' : 'last-dec-needs-acquire';
+    // A decrement that gains only Release is the release obligation, whatever else it may be.
+    case 'dec-last': return gainsRelease && !gainsAcquire ? 'dec-needs-release' : 'last-dec-needs-acquire';
+    // Never the last reference: its only obligation is to release.
+    case 'dec': return 'dec-needs-release';
     default: return gainsAcquire ? 'last-dec-needs-acquire' : 'dec-needs-release';
   }
 }
@@ -137,8 +150,9 @@ function message(rule: RuleId, slot: Slot, to: Ordering, role: Role, partner: Si
     ? ` The fence(Acquire) on that path comes after code that may already use the object (line ${path.fence.afterPossibleTouch.start.line + 1}), so it does not protect it.`
     : '';
   // Name the ordering the way the site writes it: the kernel says `Full` where std says SeqCst.
-  const toName = slot.arg?.family === 'kernel' ? rustName(to, 'kernel') : to;
-  const how = slot.access === 'fence' ? `make this fence ${toName}` : slot.which === 'success' || slot.which === 'set' ? `use ${toName} for the success ordering (the failure ordering may stay Relaxed)` : `use ${toName}`;
+  const family = slot.arg?.family ?? 'std';
+  const name = rustName(to, family);
+  const how = slot.access === 'fence' ? `make this fence ${name}` : (slot.which === 'success' || slot.which === 'set') && slot.site.api === 'std' ? `use ${name} for the success ordering (the failure ordering may stay Relaxed)` : `use ${name}`;
   const proof = `${checkedUnder(sv.result.model ?? 'rc11')}: the fix makes all ${executions} executions of the scenarios race-free.${lkmmNote(sv, contrast)}`;
   switch (rule) {
     case 'takeover-needs-acquire':
@@ -147,7 +161,7 @@ function message(rule: RuleId, slot: Slot, to: Ordering, role: Role, partner: Si
       return `This decrement uses ${cur}: writes this thread made to the object before dropping its reference can race with the thread that later takes it exclusively${where}. ${cap(how)}. ${proof}`;
     case 'last-dec-needs-acquire':
       if (isReleaseOrStronger(to) && !isReleaseOrStronger(cur) && slot.access !== 'fence') {
-        return `This decrement is ${cur}: it neither releases this thread's accesses to the object nor acquires the other holders' before the last reference destroys it${where}. ${cap(how)} (or Release here plus fence(Acquire) on the last-reference path). ${proof}`;
+        return `This decrement is ${cur}: it neither releases this thread's accesses to the object nor acquires the other holders' before the last reference destroys it${where}. ${cap(how)}${family === 'std' && sv.result.model !== 'lkmm' ? ' (or Release here plus fence(Acquire) on the last-reference path)' : ''}. ${proof}`;
       }
       return `The last reference is dropped without Acquire before the object is destroyed: other holders' accesses before their decrements${where} may not have happened-before the destroy.${late} ${cap(how)}. ${proof}`;
     case 'unique-load-needs-acquire': {
@@ -236,7 +250,7 @@ function fixFindings(file: string, counter: Counter, v: CounterVerdict, fx: Coun
     const planned = plannedEdits(fx.changed.filter(c2 => c2.slot.site === site), fileText, file);
     const together = fx.changed.length > 1 ? ` (verified together with ${fx.changed.filter(c2 => c2 !== ch).map(c2 => `${c2.to} at ${siteName(c2.slot.site)}`).join(', ')})` : '';
     const fix: Fix | null = planned.problem ? null : {
-      title: `Use ${ch.slot.arg?.family === 'kernel' ? rustName(ch.to, 'kernel') : 'Ordering::' + ch.to} for ${ch.slot.access === 'fence' ? 'this fence' : ch.slot.which === 'success' || ch.slot.which === 'set' ? `the ${describeRole(role).replace(/ \(.*\)$/, '')}'s success ordering` : `the ${describeRole(role)}`}${together}`,
+      title: `Use ${writtenAs(planned.edits, ch.slot) ?? (ch.slot.arg?.family === 'kernel' ? rustName(ch.to, 'kernel') : 'Ordering::' + ch.to)} for ${ch.slot.access === 'fence' ? 'this fence' : ch.slot.which === 'success' || ch.slot.which === 'set' ? `the ${describeRole(role).replace(/ \(.*\)$/, '')}'s success ordering` : `the ${describeRole(role)}`}${together}`,
       edits: planned.edits,
       verified: { scenarios: v.verdicts.length, executions: fx.executions },
     };

@@ -1,4 +1,4 @@
-// Which part each atomic site plays in a reference-count protocol (DESIGN.md section 2), and
+// Which part each atomic site plays in a reference-count protocol, and
 // which counters are reference counts at all. Flags, state machines and statistics counters
 // share the same atomic operations, so a counter only counts as a refcount when its sites show
 // the shape of one: a decrement together with a last-reference test, a takeover, a uniqueness

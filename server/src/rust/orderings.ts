@@ -8,10 +8,7 @@ import type { FileScope, FnScope } from './scope';
 import type { Ordering, OrderingResolution } from './site';
 import { ORDERINGS } from './site';
 import { peel, pathSegments } from './syntax';
-
-/** Kernel marker types of `kernel::sync::atomic` (`ordering` module, re-exported by `atomic`). */
-const KERNEL_MARKERS = ['Relaxed', 'Acquire', 'Release', 'Full'] as const;
-type KernelMarker = (typeof KERNEL_MARKERS)[number];
+import { KERNEL_MARKERS, type KernelMarker } from '../protocol/orderings';
 
 export const FULL_NOTE = 'kernel `Full` is a fully ordered operation; modelled as SeqCst';
 

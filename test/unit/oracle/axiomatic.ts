@@ -1,8 +1,9 @@
 // A plain axiomatic RC11 checker, used only as a test oracle for the explorer
 // (server/src/memory/explore.ts). It shares no code with the engine: it enumerates every candidate
-// execution of a straight-line program (every CAS outcome, every rf, every mo) and keeps those that
+// execution (every control-flow path per thread under guessed read values, see paths.ts, every rf
+// that supplies the guessed values, every mo) and keeps those that
 // satisfy the RC11 axioms, computed by explicit relation algebra (relation.ts) written to read like
-// the definitions in DESIGN.md section 3 and in Lahav et al., "Repairing Sequential Consistency in
+// the definitions in Lahav et al., "Repairing Sequential Consistency in
 // C/C++11", PLDI 2017. It is slow on purpose: obviously right beats fast here.
 //
 // Modelling choices (the explorer must agree with them for the differential test to pass):
@@ -17,9 +18,11 @@
 //   the RMW's mode, related by rmw, the read immediately sb-before the write. Only the output merges
 //   them into one 'U' event. (Merging them inside the model would lose the rmw ⊆ sb edge, and with
 //   it coherence's ban on an RMW reading from a write that comes after it in mo.)
-// - Registers start at 0.
+// - Registers start at 0. An execution in which `assume` fails or a loop wants more iterations
+//   than its bound is discarded, as the explorer discards it.
 
-import type { Expr, Instr, Mode, Program, RmwOp } from '../../../server/src/memory/ir';
+import type { Cond, Expr, Instr, Mode, Program, RmwOp } from '../../../server/src/memory/ir';
+import { pathCombinations, threadPaths, valueDomains, type InstrSemantics, type StepOutcome, type ThreadPath } from './paths';
 import { MAX_EVENTS, Rel } from './relation';
 
 export type OracleKind = 'R' | 'W' | 'U' | 'F';
@@ -49,43 +52,83 @@ export interface OracleExecution {
   mo: Record<string, string[]>;
   /** Racing pairs of event ids, each pair sorted, the list sorted. */
   races: [string, string][];
+  /** Final registers per thread (registers never written are absent and read as 0). */
+  registers?: Record<string, number>[];
+  /** Final value of every location. */
+  final?: Record<string, number>;
 }
 
-// ---- program validation and event slots ------------------------------------------------------
+// ---- thread semantics -----------------------------------------------------------------------------
 
-type MemInstr = Extract<Instr, { k: 'load' | 'store' | 'rmw' | 'cas' | 'update' | 'fence' }>;
-
-/** A memory instruction of a thread; its event kind is fixed except for CAS/update. */
-interface Slot {
-  thread: number;
-  index: number;
-  instr: MemInstr;
+function applyRmw(op: RmwOp, old: number, v: number): number {
+  switch (op) {
+    case 'add': return old + v;
+    case 'sub': return old - v;
+    case 'and': return old & v;
+    case 'or': return old | v;
+    case 'xor': return old ^ v;
+    case 'xchg': return v;
+    case 'max': return Math.max(old, v);
+    case 'min': return Math.min(old, v);
+  }
 }
 
-function slotsOf(p: Program): Slot[][] {
-  const locs = new Set(p.locations.map(l => l.name));
-  return p.threads.map((th, t) => {
-    const slots: Slot[] = [];
-    for (const ins of th.body) {
-      switch (ins.k) {
-        case 'let':
-          break;
-        case 'if':
-        case 'while':
-        case 'assume':
-          throw new Error(`oracle: thread ${t} (${th.name}) uses '${ins.k}'; the oracle handles straight-line programs only`);
-        default:
-          if (ins.k !== 'fence' && !locs.has(ins.loc)) {
-            throw new Error(`oracle: thread ${t} (${th.name}) accesses undeclared location '${ins.loc}'`);
-          }
-          slots.push({ thread: t, index: slots.length, instr: ins });
+const none = (): Set<number> => new Set();
+
+/**
+ * What each RC11 instruction does once its read value is known. A CAS succeeds exactly when the
+ * value matches (a weak one may also fail then); an update writes exactly when its guard holds.
+ */
+export const RC11_SEMANTICS: InstrSemantics = {
+  reads: ins => ins.k === 'load' || ins.k === 'rmw' || ins.k === 'cas' || ins.k === 'update',
+  loc: ins => {
+    if ('addr' in ins && ins.addr) throw new Error('oracle: computed addresses are an LKMM feature');
+    return ins.k === 'fence' ? undefined : ins.loc;
+  },
+  step(ins, v, ev, deps): StepOutcome[] {
+    const old = v ?? 0;
+    switch (ins.k) {
+      case 'load':
+        return [{ events: [{ kind: 'R', mode: ins.mo, data: none(), readsHere: true }], sets: ins.reg ? [{ reg: ins.reg, val: old, deps: none(), self: true }] : [] }];
+      case 'store':
+        return [{ events: [{ kind: 'W', mode: ins.mo, writeValue: ev(ins.val), data: deps(ins.val), readsHere: false }], sets: [] }];
+      case 'rmw':
+        return [{
+          events: [{ kind: 'U', mode: ins.mo, writeValue: applyRmw(ins.op, old, ev(ins.val)), data: deps(ins.val), readsHere: true }],
+          sets: ins.reg ? [{ reg: ins.reg, val: old, deps: none(), self: true }] : [],
+        }];
+      case 'cas': {
+        const matches = old === ev(ins.expected);
+        const sets = (ok: boolean): StepOutcome['sets'] => [
+          ...(ins.reg ? [{ reg: ins.reg, val: old, deps: none(), self: true }] : []),
+          ...(ins.okReg ? [{ reg: ins.okReg, val: ok ? 1 : 0, deps: deps(ins.expected), self: true }] : []),
+        ];
+        const success: StepOutcome = {
+          events: [{ kind: 'U', mode: ins.succ, writeValue: ev(ins.desired), data: new Set([...deps(ins.desired), ...deps(ins.expected)]), outcome: 'success', readsHere: true }],
+          sets: sets(true),
+        };
+        const failure: StepOutcome = { events: [{ kind: 'R', mode: ins.fail, outcome: 'failure', data: none(), readsHere: true }], sets: sets(false) };
+        // Success needs a match; failure needs a mismatch unless the CAS is weak (spurious failure).
+        return matches ? (ins.weak ? [success, failure] : [success]) : [failure];
       }
+      case 'update': {
+        // The guard and the next value see `oldReg` bound to the value read.
+        const bound = (e: Expr): number => ev(e, { [ins.oldReg]: old });
+        const holds = ins.guard === undefined || bound(ins.guard) !== 0;
+        const sets: StepOutcome['sets'] = [{ reg: ins.oldReg, val: old, deps: none(), self: true }];
+        if (ins.okReg) sets.push({ reg: ins.okReg, val: holds ? 1 : 0, deps: none(), self: true });
+        const others = (e: Expr): Set<number> => deps(e, [ins.oldReg]);
+        return holds
+          ? [{ events: [{ kind: 'U', mode: ins.succ, writeValue: bound(ins.next), data: others(ins.next), outcome: 'success', readsHere: true }], sets }]
+          : [{ events: [{ kind: 'R', mode: ins.fail, outcome: 'failure', data: none(), readsHere: true }], sets }];
+      }
+      case 'fence':
+        return [{ events: [{ kind: 'F', mode: ins.mo, data: none(), readsHere: false }], sets: [] }];
+      default:
+        throw new Error(`oracle: instruction '${(ins as { k: string }).k}' is not an RC11 instruction`);
     }
-    return slots;
-  });
-}
-
-const isCondWrite = (s: Slot): boolean => s.instr.k === 'cas' || s.instr.k === 'update';
+  },
+};
 
 // ---- candidate events ---------------------------------------------------------------------------
 
@@ -102,8 +145,8 @@ interface Ev {
   part?: 'r' | 'w';
   loc?: string;
   mode: Mode;
-  /** Initial value, for initial writes. */
-  init?: number;
+  /** For reads: the guessed value the path ran with; for writes: the value written. */
+  value?: number;
 }
 
 const isRead = (e: Ev): boolean => e.kind === 'R';
@@ -111,165 +154,22 @@ const isWrite = (e: Ev): boolean => e.kind === 'W';
 /** Position in program order: an RMW's read part comes just before its write part. */
 const sbKey = (e: Ev): number => e.index * 2 + (e.part === 'w' ? 1 : 0);
 
-/** Build the events for one choice of CAS/update outcomes (`succeeds[s]` per conditional slot). */
-function eventsFor(p: Program, slots: Slot[][], succeeds: Map<Slot, boolean>): Ev[] {
-  const evs: Ev[] = p.locations.map(l => ({ id: 'init', thread: -1, index: -1, kind: 'W', loc: l.name, mode: 'na', init: l.init }));
-  for (const ts of slots) {
-    for (const s of ts) {
-      const base = { id: `${s.thread}:${s.index}`, thread: s.thread, index: s.index };
-      const ins = s.instr;
-      const pushRmw = (loc: string, mode: Mode): void => {
-        evs.push({ ...base, kind: 'R', part: 'r', loc, mode }, { ...base, kind: 'W', part: 'w', loc, mode });
-      };
-      switch (ins.k) {
-        case 'load': evs.push({ ...base, kind: 'R', loc: ins.loc, mode: ins.mo }); break;
-        case 'store': evs.push({ ...base, kind: 'W', loc: ins.loc, mode: ins.mo }); break;
-        case 'rmw': pushRmw(ins.loc, ins.mo); break;
-        case 'fence': evs.push({ ...base, kind: 'F', mode: ins.mo }); break;
-        case 'cas':
-        case 'update':
-          if (succeeds.get(s) === true) pushRmw(ins.loc, ins.succ);
-          else evs.push({ ...base, kind: 'R', loc: ins.loc, mode: ins.fail });
-          break;
+/** The model's events for one path per thread: initial writes first, an RMW split in two. */
+function eventsFor(p: Program, paths: ThreadPath[]): Ev[] {
+  const evs: Ev[] = p.locations.map(l => ({ id: 'init', thread: -1, index: -1, kind: 'W', loc: l.name, mode: 'na', value: l.init }));
+  paths.forEach((path, t) => {
+    for (const e of path.events) {
+      const base = { id: `${t}:${e.index}`, thread: t, index: e.index, mode: e.mode as Mode, loc: e.loc };
+      switch (e.kind) {
+        case 'R': evs.push({ ...base, kind: 'R', value: e.readValue }); break;
+        case 'W': evs.push({ ...base, kind: 'W', value: e.writeValue }); break;
+        case 'U': evs.push({ ...base, kind: 'R', part: 'r', value: e.readValue }, { ...base, kind: 'W', part: 'w', value: e.writeValue }); break;
+        case 'F': evs.push({ ...base, kind: 'F', loc: undefined }); break;
       }
     }
-  }
+  });
   if (evs.length > MAX_EVENTS) throw new Error(`oracle: ${evs.length} events (with initial writes); at most ${MAX_EVENTS}`);
   return evs;
-}
-
-// ---- values along sb ∪ rf -------------------------------------------------------------------------
-
-function evalExpr(e: Expr, regs: Map<string, number>): number {
-  switch (e.k) {
-    case 'const': return e.v;
-    case 'reg': return regs.get(e.r) ?? 0;
-    case 'not': return evalExpr(e.a, regs) === 0 ? 1 : 0;
-    case 'bin': {
-      const a = evalExpr(e.a, regs);
-      const b = evalExpr(e.b, regs);
-      switch (e.op) {
-        case '+': return a + b;
-        case '-': return a - b;
-        case '*': return a * b;
-        case '==': return a === b ? 1 : 0;
-        case '!=': return a !== b ? 1 : 0;
-        case '<': return a < b ? 1 : 0;
-        case '<=': return a <= b ? 1 : 0;
-        case '>': return a > b ? 1 : 0;
-        case '>=': return a >= b ? 1 : 0;
-        case '&&': return a !== 0 && b !== 0 ? 1 : 0;
-        case '||': return a !== 0 || b !== 0 ? 1 : 0;
-        case '&': return a & b;
-        case '|': return a | b;
-        case '^': return a ^ b;
-      }
-    }
-  }
-}
-
-function applyRmw(op: RmwOp, old: number, v: number): number {
-  switch (op) {
-    case 'add': return old + v;
-    case 'sub': return old - v;
-    case 'and': return old & v;
-    case 'or': return old | v;
-    case 'xor': return old ^ v;
-    case 'xchg': return v;
-    case 'max': return Math.max(old, v);
-    case 'min': return Math.min(old, v);
-  }
-}
-
-interface Values {
-  read: (number | undefined)[];
-  written: (number | undefined)[];
-}
-
-/**
- * Runs every thread, letting a read proceed only once the write it reads from has its value: that is
- * a walk along sb ∪ rf. Returns null when the walk gets stuck (sb ∪ rf is cyclic: the values would
- * come out of thin air) or when a CAS/update outcome disagrees with the value it read.
- */
-function computeValues(p: Program, evs: Ev[], rf: (number | undefined)[]): Values | null {
-  const read: (number | undefined)[] = evs.map(() => undefined);
-  const written: (number | undefined)[] = evs.map(e => e.init);
-  // The read event and the write event of each instruction (both for an RMW).
-  const readAt = new Map<string, number>();
-  const writeAt = new Map<string, number>();
-  evs.forEach((e, i) => {
-    if (e.thread >= 0 && isRead(e)) readAt.set(e.id, i);
-    if (e.thread >= 0 && isWrite(e)) writeAt.set(e.id, i);
-  });
-  const pcs = p.threads.map(() => 0);
-  const mems = p.threads.map(() => 0);
-  const regs = p.threads.map(() => new Map<string, number>());
-  let progress = true;
-  while (progress) {
-    progress = false;
-    for (let t = 0; t < p.threads.length; t++) {
-      const body = p.threads[t].body;
-      while (pcs[t] < body.length) {
-        const ins = body[pcs[t]];
-        const rg = regs[t];
-        if (ins.k === 'let') {
-          rg.set(ins.reg, evalExpr(ins.val, rg));
-          pcs[t]++;
-          progress = true;
-          continue;
-        }
-        const id = `${t}:${mems[t]}`;
-        const ri = readAt.get(id);
-        const wi = writeAt.get(id) ?? -1;
-        const ok = wi >= 0; // for CAS/update: this candidate has it succeed
-        let v = 0;
-        if (ri !== undefined) {
-          const src = written[rf[ri]!];
-          if (src === undefined) break; // its write has no value yet: wait (or a cycle)
-          v = src;
-          read[ri] = v;
-        }
-        switch (ins.k) {
-          case 'load':
-            if (ins.reg) rg.set(ins.reg, v);
-            break;
-          case 'store':
-            written[wi] = evalExpr(ins.val, rg);
-            break;
-          case 'rmw':
-            written[wi] = applyRmw(ins.op, v, evalExpr(ins.val, rg));
-            if (ins.reg) rg.set(ins.reg, v);
-            break;
-          case 'cas': {
-            const matches = v === evalExpr(ins.expected, rg);
-            // Success needs a match; failure needs a mismatch unless the CAS is weak (spurious).
-            if (ok ? !matches : matches && !ins.weak) return null;
-            if (ok) written[wi] = evalExpr(ins.desired, rg);
-            if (ins.reg) rg.set(ins.reg, v);
-            if (ins.okReg) rg.set(ins.okReg, ok ? 1 : 0);
-            break;
-          }
-          case 'update': {
-            rg.set(ins.oldReg, v);
-            const holds = ins.guard === undefined || evalExpr(ins.guard, rg) !== 0;
-            if (ok !== holds) return null;
-            if (ok) written[wi] = evalExpr(ins.next, rg);
-            if (ins.okReg) rg.set(ins.okReg, ok ? 1 : 0);
-            break;
-          }
-          case 'fence':
-            break;
-          default:
-            throw new Error(`oracle: unexpected instruction '${ins.k}'`);
-        }
-        pcs[t]++;
-        mems[t]++;
-        progress = true;
-      }
-    }
-  }
-  if (pcs.some((pc, t) => pc < p.threads[t].body.length)) return null;
-  return { read, written };
 }
 
 // ---- the RC11 model ---------------------------------------------------------------------------------
@@ -340,7 +240,7 @@ function consistent(evs: Ev[], m: RfModel, mo: Rel, without: readonly Axiom[]): 
   if (!without.includes('coherence') && !hb.seq(eco.opt()).irreflexive()) return false;
   // atomicity: rmw ∩ (fr; mo) = ∅
   if (!without.includes('atomicity') && !rmw.inter(fr.seq(mo)).isEmpty()) return false;
-  // no-thin-air: sb ∪ rf acyclic (already implied by computeValues succeeding; checked as written)
+  // no-thin-air: sb ∪ rf acyclic (values are guessed per path, so this is what rules out thin air)
   if (!sb.union(rf).acyclic()) return false;
 
   // SC: psc acyclic
@@ -394,29 +294,71 @@ function permutations<T>(xs: T[]): T[][] {
   return xs.flatMap((x, i) => permutations([...xs.slice(0, i), ...xs.slice(i + 1)]).map(p => [x, ...p]));
 }
 
-/** Every RC11-consistent execution of a straight-line program, as the explorer summarizes them. */
+/** Checks the program is one the oracle can read: declared locations, modes left to the engine. */
+function validate(p: Program): void {
+  const locs = new Set(p.locations.map(l => l.name));
+  const walk = (body: readonly Instr[], t: number): void => {
+    for (const ins of body) {
+      if (ins.k === 'if') { walk(ins.then, t); walk(ins.else, t); }
+      else if (ins.k === 'while') walk(ins.body, t);
+      else if ('loc' in ins && !locs.has(ins.loc)) throw new Error(`oracle: thread ${t} (${p.threads[t].name}) accesses undeclared location '${ins.loc}'`);
+    }
+  };
+  p.threads.forEach((th, t) => walk(th.body, t));
+}
+
+/** Final value of every location: its mo-last write, or its initial value. */
+function finalValues(p: Program, evs: Ev[], mo: Record<string, string[]>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const l of p.locations) {
+    const order = mo[l.name] ?? [];
+    const last = order[order.length - 1];
+    out[l.name] = last === undefined ? l.init : evs.find(e => e.id === last && isWrite(e))!.value!;
+  }
+  return out;
+}
+
+/** Whether a litmus condition holds in a final state. */
+export function evalCond(cond: Cond, regs: readonly Record<string, number>[], final: Record<string, number>): boolean {
+  switch (cond.k) {
+    case 'true': return true;
+    case 'eqReg': return (regs[cond.thread]?.[cond.reg] ?? 0) === cond.v;
+    case 'eqLoc': return final[cond.loc] === cond.v;
+    case 'and': return evalCond(cond.a, regs, final) && evalCond(cond.b, regs, final);
+    case 'or': return evalCond(cond.a, regs, final) || evalCond(cond.b, regs, final);
+    case 'not': return !evalCond(cond.a, regs, final);
+  }
+}
+
+/**
+ * Every RC11-consistent execution of a program, as the explorer summarizes them. Each thread's
+ * control flow is resolved per path (reads guessed from per-location value domains); rf must then
+ * give every read a write of the guessed value.
+ */
 export function enumerateExecutions(p: Program, opts: OracleOptions = {}): OracleExecution[] {
-  const slots = slotsOf(p);
-  const conditional = slots.flat().filter(isCondWrite);
+  validate(p);
+  const domains = valueDomains(p, RC11_SEMANTICS);
+  const pathsPerThread = p.threads.map(th => threadPaths(th.body, domains, RC11_SEMANTICS));
   const out: OracleExecution[] = [];
   const locNames = p.locations.map(l => l.name);
 
-  for (const outcome of product(conditional.map(() => [true, false]))) {
-    const evs = eventsFor(p, slots, new Map(conditional.map((s, i) => [s, outcome[i]])));
+  for (const paths of pathCombinations(p, pathsPerThread)) {
+    const evs = eventsFor(p, paths);
     const n = evs.length;
     const writesTo = (loc: string): number[] => evs.flatMap((e, i) => (isWrite(e) && e.loc === loc && e.thread >= 0 ? [i] : []));
     const initOf = (loc: string): number => locNames.indexOf(loc);
     const readers = evs.flatMap((e, i) => (isRead(e) ? [i] : []));
-    // rf candidates: any write to the same location (incl. the initial write), except the write part
-    // of the reading RMW itself (rmw ⊆ sb, so that would be a cycle in sb ∪ rf anyway).
-    const candidates = readers.map(r => [initOf(evs[r].loc!), ...writesTo(evs[r].loc!).filter(w => evs[w].id !== evs[r].id)]);
+    // rf candidates: writes to the same location (incl. the initial write) of the value the read was
+    // guessed to return, except the write part of the reading RMW itself.
+    const candidates = readers.map(r => [initOf(evs[r].loc!), ...writesTo(evs[r].loc!)].filter(w => evs[w].id !== evs[r].id && evs[w].value === evs[r].value));
+    const registers = paths.map(path => Object.fromEntries(path.regs));
 
     for (const choice of product(candidates)) {
       const rfOf: (number | undefined)[] = new Array(n).fill(undefined);
       readers.forEach((r, k) => { rfOf[r] = choice[k]; });
-      const values = computeValues(p, evs, rfOf);
-      if (values === null) continue;
       const m = rfModel(evs, rfOf);
+      // Thin air: a path whose guessed values only its own future justifies.
+      if (!m.sb.union(m.rf).acyclic()) continue;
       const races = racesOf(evs, m.hb);
 
       const moChoices = locNames.map(l => permutations(writesTo(l)));
@@ -443,12 +385,12 @@ export function enumerateExecutions(p: Program, opts: OracleOptions = {}): Oracl
           }
           if (e.part !== undefined) ev.kind = 'U';
           if (isRead(e)) {
-            ev.readValue = values.read[i];
+            ev.readValue = e.value;
             ev.rf = evs[rfOf[i]!].id;
           }
-          if (isWrite(e)) ev.writeValue = values.written[i];
+          if (isWrite(e)) ev.writeValue = e.value;
         });
-        out.push({ events, mo, races: races.map(([a, b]) => [a, b]) });
+        out.push({ events, mo, races: races.map(([a, b]) => [a, b]), registers, final: finalValues(p, evs, mo) });
       }
     }
   }

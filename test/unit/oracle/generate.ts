@@ -1,10 +1,14 @@
-// Seeded generator of small straight-line concurrent programs for the differential test: 2-4
-// threads, 1-4 memory events each, 1-3 locations (some non-atomic), loads, stores, fetch_add/sub,
-// exchange, strong and weak CAS, fetch_update, fences, registers flowing into stored values, and
-// every valid mode. Half of the programs are classic litmus shapes filled in at random. Sizes are bounded so the brute-force oracle stays fast: the number of candidate
+// Seeded generator of small concurrent programs for the differential test: 2-4 threads, 1-4
+// memory events each, 1-3 locations (some non-atomic), loads, stores, fetch_add/sub, exchange,
+// strong and weak CAS, fetch_update, fences, registers flowing into stored values, and every valid
+// mode; about a third get the control flow Rust scenarios have (if/else on registers, assume,
+// bounded spin loops, CAS retry loops), and every program a random litmus condition. Half of the
+// programs are classic litmus shapes filled in at random. Sizes are bounded so the brute-force oracle stays fast: the number of candidate
 // executions it enumerates (CAS outcomes x rf choices x mo permutations) is capped.
 
-import { bin, c, r, type Expr, type Instr, type LocationDecl, type Mode, type Program } from '../../../server/src/memory/ir';
+import { bin, c, r, type Cond, type Expr, type Instr, type LocationDecl, type Mode, type Program } from '../../../server/src/memory/ir';
+import { RC11_SEMANTICS } from './axiomatic';
+import { threadPaths, valueDomains } from './paths';
 
 /** mulberry32: a tiny, well-mixed 32-bit PRNG; the same seed always gives the same program. */
 export function mulberry32(seed: number): () => number {
@@ -119,6 +123,21 @@ function instrFor(g: Gen, loc: LocationDecl, ts: ThreadState, want?: 'R' | 'W' |
   return { k: 'update', oldReg: old, loc: loc.name, guard, next: bin(g.chance(0.5) ? '+' : '-', r(old), c(1)), succ: g.mode(RMW_MODES), fail: g.mode(FAIL_MODES) };
 }
 
+/**
+ * Every memory instruction a thread may execute, loop bodies repeated as often as their bound
+ * lets them run: what the size limits count.
+ */
+export function flatInstrs(body: readonly Instr[]): Instr[] {
+  return body.flatMap(i => {
+    switch (i.k) {
+      case 'if': return [...flatInstrs(i.then), ...flatInstrs(i.else)];
+      case 'while': return Array.from({ length: i.bound }, () => flatInstrs(i.body)).flat();
+      case 'let': case 'assume': return [];
+      default: return [i];
+    }
+  });
+}
+
 const mayWrite = (i: Instr): boolean => i.k === 'store' || i.k === 'rmw' || i.k === 'cas' || i.k === 'update';
 const mayRead = (i: Instr): boolean => i.k === 'load' || i.k === 'rmw' || i.k === 'cas' || i.k === 'update';
 const locOf = (i: Instr): string | undefined => ('loc' in i ? i.loc : undefined);
@@ -130,7 +149,7 @@ const factorial = (n: number): number => (n <= 1 ? 1 : n * factorial(n - 1));
  * rf sources per read, writers! modification orders per location.
  */
 export function candidateCount(p: Program): number {
-  const all = p.threads.flatMap(t => t.body);
+  const all = p.threads.flatMap(t => flatInstrs(t.body));
   let n = 1;
   for (const l of p.locations) {
     const writers = all.filter(i => mayWrite(i) && locOf(i) === l.name).length;
@@ -202,14 +221,115 @@ function randomProgram(g: Gen, name: string): Program {
   return { name, locations, threads };
 }
 
+// ---- control flow, as Rust scenarios use it ----------------------------------------------------
+
+/** A condition on a register: equal to / different from a small value. */
+function regCond(g: Gen, reg: string): Expr {
+  return bin(g.chance(0.6) ? '==' : '!=', r(reg), c(g.int(0, 2)));
+}
+
+/**
+ * Rewrites a thread body with the control flow Rust scenarios have: an `if`/`else` on a register
+ * read earlier (guarding later accesses), an `assume` on a value read, a bounded spin loop
+ * re-reading a location until it changes, or a CAS retry loop. The accesses stay those the body
+ * had, so a skeleton's shape survives inside the branches.
+ */
+function addControlFlow(g: Gen, body: Instr[], ts: ThreadState, locations: LocationDecl[]): Instr[] {
+  const regAt = (i: number): string | undefined => {
+    const defined = body.slice(0, i).flatMap(x => ('reg' in x && x.reg ? [x.reg] : x.k === 'update' ? [x.oldReg] : []));
+    return defined.length > 0 ? g.pick(defined) : undefined;
+  };
+  const roll = g.rnd();
+  if (roll < 0.4) {
+    // if (r == k) { rest... } else { one of rest, or nothing }
+    const at = g.int(1, Math.max(1, body.length - 1));
+    const reg = regAt(at);
+    if (!reg || at >= body.length) return body;
+    const rest = body.slice(at);
+    const split = g.int(1, rest.length);
+    const els = g.chance(0.5) ? rest.slice(split, split + 1) : [];
+    return [...body.slice(0, at), { k: 'if', cond: regCond(g, reg), then: rest.slice(0, split), else: els }, ...rest.slice(split + els.length)];
+  }
+  if (roll < 0.6) {
+    // assume(r == k) right after the access that defines r
+    const at = g.int(1, body.length);
+    const reg = regAt(at);
+    if (!reg) return body;
+    return [...body.slice(0, at), { k: 'assume', cond: regCond(g, reg) }, ...body.slice(at)];
+  }
+  const atomics = locations.filter(l => l.atomic);
+  if (atomics.length === 0) return body;
+  const loc = g.pick(atomics);
+  if (roll < 0.8) {
+    // r = x.load(); while (r == 0) { r = x.load(); }  (a bounded spin until x changes)
+    const reg = freshReg(ts);
+    const mo = g.mode(LOAD_MODES);
+    const load: Instr = { k: 'load', loc: loc.name, reg, mo };
+    const spin: Instr = { k: 'while', cond: bin('==', r(reg), c(loc.init)), body: [load], bound: 1 };
+    const at = g.int(0, body.length);
+    return [...body.slice(0, at), load, spin, ...body.slice(at)];
+  }
+  // ok = 0; while (ok == 0) { old = x.load(rlx); ok = x.cas_weak(old, old + 1) }  (a CAS retry loop)
+  const old = freshReg(ts);
+  const ok = freshReg(ts);
+  const loop: Instr = {
+    k: 'while', cond: bin('==', r(ok), c(0)), bound: 2,
+    body: [
+      { k: 'load', loc: loc.name, reg: old, mo: 'rlx' },
+      { k: 'cas', loc: loc.name, okReg: ok, expected: r(old), desired: bin('+', r(old), c(1)), succ: g.mode(RMW_MODES), fail: g.mode(FAIL_MODES), weak: g.chance(0.5) },
+    ],
+  };
+  const at = g.int(0, body.length);
+  return [...body.slice(0, at), loop, ...body.slice(at)];
+}
+
+/** A litmus condition over the final state: one or two atoms on registers or locations. */
+function randomCondition(g: Gen, p: Program): Program['condition'] {
+  const regs = p.threads.flatMap((t, ti) => [...new Set(flatInstrs(t.body).flatMap(i => ('reg' in i && i.reg ? [i.reg] : i.k === 'update' ? [i.oldReg] : [])))].map(reg => ({ ti, reg })));
+  const atom = (): Cond => {
+    if (regs.length > 0 && g.chance(0.7)) {
+      const { ti, reg } = g.pick(regs);
+      return { k: 'eqReg', thread: ti, reg, v: g.int(0, 2) };
+    }
+    return { k: 'eqLoc', loc: g.pick(p.locations).name, v: g.int(0, 3) };
+  };
+  let cond = atom();
+  if (g.chance(0.6)) cond = { k: g.chance(0.7) ? 'and' : 'or', a: cond, b: atom() };
+  if (g.chance(0.1)) cond = { k: 'not', a: cond };
+  return { quantifier: g.pick(['exists', 'not exists', 'forall'] as const), cond };
+}
+
+/** An upper bound on the combinations of thread paths the oracle's value guessing can produce. */
+function pathCount(p: Program): number {
+  let domains;
+  try {
+    domains = valueDomains(p, RC11_SEMANTICS, { maxValues: MAX_DOMAIN });
+  } catch {
+    return Infinity;
+  }
+  return p.threads.reduce((n, t) => n * threadPaths(t.body, domains, RC11_SEMANTICS).length, 1);
+}
+
+/** Largest value domain of a location the generator lets through; larger ones make paths explode. */
+const MAX_DOMAIN = 8;
+/** Largest product of per-thread path counts. */
+const MAX_PATHS = 4000;
+
 function attempt(g: Gen, name: string, limits: GenLimits): Program | null {
   g.bias = g.pick(['uniform', 'sc', 'relacq'] as const);
   const p = g.chance(0.5) ? fromSkeleton(g, name) : randomProgram(g, name);
+  // About a third of the programs get control flow in one or two threads.
+  if (g.chance(0.35)) {
+    const ts: ThreadState = { regs: [], next: 50 };
+    for (const th of p.threads) if (g.chance(0.6)) th.body = addControlFlow(g, th.body, ts, p.locations);
+  }
+  p.condition = randomCondition(g, p);
   const { locations, threads } = p;
-  const all = threads.flatMap(t => t.body).filter(i => i.k !== 'let');
+  const all = threads.flatMap(t => flatInstrs(t.body)).filter(i => i.k !== 'let');
   if (all.length > limits.maxEvents) return null;
   for (const l of locations) if (all.filter(i => mayWrite(i) && locOf(i) === l.name).length > limits.maxWritesPerLoc) return null;
   if (candidateCount(p) > limits.maxCandidates) return null;
+  if (pathCount(p) > MAX_PATHS) return null;
   return p;
 }
 
