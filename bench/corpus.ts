@@ -510,3 +510,36 @@ export function blockMqFile(lines: number, casOrdering: 'Relaxed' | 'Acquire' = 
   if (fnNouns.length) out.push(...testsModule(fnNouns[0]));
   return out.join('\n') + '\n';
 }
+
+/**
+ * Rust dense in atomic sites, for the scaling rows: `types` structs, each with a reference count
+ * (clone-style increment, release decrement tested for the last reference, acquire fence) and a
+ * statistics counter — five sites in about twenty lines. Type names are numbered from `first`,
+ * so files generated with disjoint ranges share no counter.
+ */
+export function denseAtomicFile(types: number, first = 0): string {
+  const out = ['use std::sync::atomic::{fence, AtomicU64, AtomicUsize, Ordering};', ''];
+  for (let i = first; i < first + types; i++) {
+    out.push(
+      `pub struct Node${i} { refs: AtomicUsize, hits: AtomicU64 }`,
+      ``,
+      `impl Node${i} {`,
+      `    pub fn get(&self) { self.refs.fetch_add(1, Ordering::Relaxed); }`,
+      `    pub fn put(&self) -> bool {`,
+      `        if self.refs.fetch_sub(1, Ordering::Release) == 1 {`,
+      `            fence(Ordering::Acquire);`,
+      `            return true;`,
+      `        }`,
+      `        false`,
+      `    }`,
+      `    pub fn hit(&self) { self.hits.fetch_add(1, Ordering::Relaxed); }`,
+      `    pub fn seen(&self) -> u64 { self.hits.load(Ordering::Relaxed) }`,
+      `}`,
+      ``,
+    );
+  }
+  return out.join('\n');
+}
+
+/** Sites per type in denseAtomicFile. */
+export const DENSE_SITES_PER_TYPE = 5;

@@ -22,6 +22,12 @@ export function collect(): void {
   if (gc) { gc(); gc(); }
 }
 
+/** A young-generation (scavenge) collection, when the process was started with --expose-gc. */
+export function collectYoung(): void {
+  const gc = (globalThis as { gc?: (o?: { type: 'minor' | 'major' }) => void }).gc;
+  if (gc) gc({ type: 'minor' });
+}
+
 export function gcAvailable(): boolean {
   return typeof (globalThis as { gc?: unknown }).gc === 'function';
 }

@@ -1,15 +1,18 @@
-// `refcount-review check`: reviews Rust files and directories. Two passes:
-// first every file's summary goes into the workspace index (helpers, types, sites), then each
-// file is reviewed against it, so a takeover in one file pairs with the decrement in another.
+// `refcount-review check`: reviews Rust files and directories. Three passes over one parse per
+// file: every file's summary goes into the workspace index (helpers, types), then every file's
+// sites are read against it, then each file is reviewed with the sites of the files it shares
+// counters with, so a takeover in one file pairs with the decrement in another.
 
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Finding, Fix, RuleId, TextEdit } from './protocol/finding';
 import { reviewText } from './review';
-import { analyzeRustFile } from './rust/extract';
+import type { ScenarioCache } from './protocol/fixes';
+import { analyzeRustFile, summarizeRustFile, type FileAnalysis } from './rust/extract';
 import { RustIndex } from './rust/index';
 import { initRustParser } from './rust/parser';
 import type { Site } from './rust/site';
+import { TreeCache } from './rust/trees';
 import { RULES } from './protocol/rules';
 import type { ModelChoice } from './protocol/memoryModel';
 import { inKernelTree } from './kernelTree';
@@ -44,31 +47,85 @@ export interface CheckResult {
   bounded: { file: string; message: string }[];
 }
 
-export async function runCheck(paths: string[], budget: { maxExplored?: number; maxMillis?: number } = {}, opts: { hints?: boolean; model?: ModelChoice } = {}): Promise<CheckResult> {
+export interface CheckOptions {
+  hints?: boolean;
+  model?: ModelChoice;
+  /** Scenario cache (default: the process-wide one); benchmarks pass a fresh one per run. */
+  cache?: ScenarioCache;
+  /** Text (UTF-16 units) whose trees are kept between the passes; default TREE_BUDGET_CHARS. */
+  treeBudgetChars?: number;
+}
+
+/**
+ * Trees kept between the index pass and the site pass. Past this much text, the oldest trees are
+ * freed and those files parsed again: wasm memory stays bounded on any workspace.
+ */
+const TREE_BUDGET_CHARS = 64 * 1024 * 1024;
+
+export async function runCheck(paths: string[], budget: { maxExplored?: number; maxMillis?: number } = {}, opts: CheckOptions = {}): Promise<CheckResult> {
   const files = await readRustFiles(paths);
+  const result = await checkTexts(files.filter((f): f is FileText & { text: string } => f.text !== undefined), budget, opts);
+  result.files = files.length;
+  result.skipped = files.filter(f => f.text === undefined).map(f => ({ file: f.file, reason: f.skipped ?? 'unreadable' }));
+  return result;
+}
+
+/**
+ * Reviews texts as one workspace. Each file is parsed once: the tree serves the index pass, then
+ * the site pass (whose reading the review reuses), and is freed before the review explores.
+ */
+export async function checkTexts(files: { file: string; text: string }[], budget: { maxExplored?: number; maxMillis?: number } = {}, opts: CheckOptions = {}): Promise<CheckResult> {
   await initRustParser();
   const index = new RustIndex();
-  const sites: Site[] = [];
+  const trees = new TreeCache(Infinity, opts.treeBudgetChars ?? TREE_BUDGET_CHARS);
   const texts = new Map<string, string>();
   const result: CheckResult = { files: files.length, findings: [], skipped: [], problems: [], bounded: [] };
+  const failed = new Set<string>();
   for (const f of files) {
-    if (f.skipped || f.text === undefined) { result.skipped.push({ file: f.file, reason: f.skipped ?? 'unreadable' }); continue; }
     texts.set(f.file, f.text);
     try {
-      const a = analyzeRustFile(f.file, f.text);
-      index.update(a.summary);
+      index.update(summarizeRustFile(f.file, f.text, trees.parse(f.file, f.text)));
     } catch (e) {
+      failed.add(f.file);
       result.problems.push({ file: f.file, message: `could not read Rust: ${(e as Error).message}` });
     }
   }
+  const analyses = new Map<string, FileAnalysis>();
+  const sites = new WorkspaceSites();
   for (const f of files) {
-    if (f.text === undefined) continue;
-    try { sites.push(...analyzeRustFile(f.file, f.text, undefined, { index }).sites); } catch { /* reported above */ }
-  }
-  for (const f of files) {
-    if (f.text === undefined) continue;
+    if (failed.has(f.file)) { trees.forget(f.file); continue; }
     try {
-      const rv = await reviewText(f.file, f.text, { index, otherSites: sites, readFile: p => texts.get(p), budget, hints: opts.hints, model: opts.model, inKernelTree: inKernelTree(f.file) });
+      const a = analyzeRustFile(f.file, f.text, trees.parse(f.file, f.text), { index });
+      analyses.set(f.file, a);
+      sites.add(f.file, a.sites);
+      // A file whose function returns a last-reference test may be read again below: keep its tree.
+      if (a.sites.some(st => st.context.returnedTest)) continue;
+    } catch { /* reported above */ }
+    trees.forget(f.file);
+  }
+  // A last-reference test that a function returns is judged at its callers in other files
+  // (`if state.ref_dec() { free }`), which only the full reading of the calling file finds; the
+  // index pass is lighter. Put those readings in the index and read again the files that define
+  // such a function, so their decrements see their callers' tests.
+  const callees = new Set([...analyses.values()].flatMap(a => (a.summary.testCalls ?? []).map(t => t.callee)));
+  if (callees.size > 0) {
+    for (const a of analyses.values()) index.update(a.summary);
+    for (const f of files) {
+      const a = analyses.get(f.file);
+      if (!a || !a.summary.fns.some(fn => callees.has(fn.name))) continue;
+      try {
+        const again = analyzeRustFile(f.file, f.text, trees.parse(f.file, f.text), { index });
+        analyses.set(f.file, again);
+        sites.add(f.file, again.sites);
+      } catch { /* keep the first reading */ }
+    }
+  }
+  trees.clear();
+  for (const f of files) {
+    // Without an analysis (the file could not be read), the review reads it again and says why it failed.
+    const analysis = analyses.get(f.file);
+    try {
+      const rv = await reviewText(f.file, f.text, { index, analysis, otherSites: sites.pairableWith(f.file, analysis?.sites ?? []), readFile: p => texts.get(p), budget, hints: opts.hints, model: opts.model, inKernelTree: inKernelTree(f.file), cache: opts.cache });
       result.findings.push(...rv.findings);
       for (const b of rv.bounded ?? []) result.bounded.push({ file: f.file, message: b });
       for (const p of rv.problems) result.problems.push({ file: f.file, message: p.range ? `${p.range.start.line + 1}:${p.range.start.character + 1}: ${p.message}` : p.message });
@@ -77,6 +134,49 @@ export async function runCheck(paths: string[], budget: { maxExplored?: number; 
     }
   }
   return result;
+}
+
+/**
+ * The sites of every file, indexed so that each file's review gets only the other files it can
+ * pair with, not the whole workspace (which made checking quadratic in the number of files).
+ * Another file's site joins one of this file's counters when it reaches the same field
+ * (`Site.counter`, see protocol/roles.ts classify), and a call in another file of one of this
+ * file's helpers is a site of this file's protocol (`via`); the scenarios then look up fences in
+ * that site's file, so such files are passed whole, in workspace order. Sharing a receiver text
+ * is kept as a link too (sites whose field the reader could not name).
+ */
+class WorkspaceSites {
+  private readonly byFile = new Map<string, Site[]>();
+  private readonly order = new Map<string, number>();
+  private readonly filesByKey = new Map<string, string[]>();
+
+  private link(key: string, file: string): void {
+    const list = this.filesByKey.get(key);
+    if (!list) this.filesByKey.set(key, [file]);
+    else if (list[list.length - 1] !== file) list.push(file);
+  }
+
+  add(file: string, sites: Site[]): void {
+    this.byFile.set(file, sites);
+    if (!this.order.has(file)) this.order.set(file, this.order.size);
+    for (const s of sites) {
+      if (s.receiver) this.link(`r:${s.receiver}`, file);
+      if (s.counter) this.link(`c:${s.counter}`, file);
+      if (s.via) this.link(`h:${s.via.helperFile}`, file);
+    }
+  }
+
+  pairableWith(file: string, own: Site[]): Site[] {
+    const keys = new Set<string>([`h:${file}`]);
+    for (const s of own) {
+      if (s.receiver) keys.add(`r:${s.receiver}`);
+      if (s.counter) keys.add(`c:${s.counter}`);
+      if (s.via) keys.add(`h:${s.via.helperFile}`);
+    }
+    const files = new Set<string>();
+    for (const k of keys) for (const f of this.filesByKey.get(k) ?? []) if (f !== file) files.add(f);
+    return [...files].sort((a, b) => this.order.get(a)! - this.order.get(b)!).flatMap(f => this.byFile.get(f)!);
+  }
 }
 
 // ---- output formats -----------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import { apiFamily, invalidWhy, validOrderings, type Access } from './protocol/o
 import { judgeCounter, ScenarioCache, weakenings } from './protocol/fixes';
 import { counterFindings, orderingsOf, slotEdits, type ModelContrast } from './protocol/report';
 import { mergeSiteFindings } from './protocol/mergeFindings';
-import { analyzeRustFile } from './rust/extract';
+import { analyzeRustFile, type FileAnalysis } from './rust/extract';
 import { initRustParser } from './rust/parser';
 import type { RustIndex } from './rust/index';
 import type { TreeCache } from './rust/trees';
@@ -39,6 +39,8 @@ export interface ReviewOptions {
   cache?: ScenarioCache;
   /** Keeps each file's last tree so an edited text is re-parsed incrementally (the language server's worker). */
   trees?: TreeCache;
+  /** This text's sites as `analyzeRustFile` read them against `index` (check has them already). */
+  analysis?: FileAnalysis;
   /** Set on the re-review that confirms an alternative fix, so it does not confirm alternatives of its own. */
   confirming?: boolean;
 }
@@ -90,7 +92,7 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
   const skipped = skipReason(text);
   if (skipped) { review.skipped = skipped; return review; }
   await initRustParser();
-  const analysis = analyzeRustFile(file, text, opts.trees?.parse(file, text), { index: opts.index });
+  const analysis = opts.analysis ?? analyzeRustFile(file, text, opts.trees?.parse(file, text), { index: opts.index });
   review.sites = analysis.sites;
   const budget = { ...DEFAULT_BUDGET, ...opts.budget };
   const cache = opts.cache ?? sharedCache;
@@ -197,7 +199,7 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
 
   if (!opts.confirming) {
     await confirmAlternatives(findings, text, async edited => {
-      const again = await reviewText(file, edited, { ...opts, trees: undefined, hints: false, severity: undefined, confirming: true });
+      const again = await reviewText(file, edited, { ...opts, trees: undefined, analysis: undefined, hints: false, severity: undefined, confirming: true });
       return { findings: again.findings, scenarios: again.scenarios.length, executions: again.executions ?? 0 };
     });
   }

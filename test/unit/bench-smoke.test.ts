@@ -9,11 +9,13 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import os from 'node:os';
 import path from 'node:path';
 import { parseRust, initRustParser } from '../../server/src/rust/parser';
-import { blockMqFile, countLines, generateCorpus, generateModule, TAKEOVER_MARKER } from '../../bench/corpus';
+import { blockMqFile, countLines, denseAtomicFile, DENSE_SITES_PER_TYPE, generateCorpus, generateModule, TAKEOVER_MARKER } from '../../bench/corpus';
+import { analyzeRustFile } from '../../server/src/rust/extract';
 import { measure } from '../../bench/engine';
 import { FAMILIES, fetchAdd, iriw, refcountTakeover, storeBufferRing } from '../../bench/engineFamilies';
 import { applyEdit, measureLsp, nextEdit } from '../../bench/lsp';
-import { measureReview } from '../../bench/review';
+import { cratesTable, measureReview, scalingTable, type ScalingRow } from '../../bench/review';
+import { alternate, measureCrates } from '../../bench/crates';
 import { parseArgs } from '../../bench/run';
 import { percentile, median } from '../../bench/stats';
 import { renderTable } from '../../bench/table';
@@ -96,6 +98,39 @@ test('review throughput produces four passes with cache statistics', async () =>
   assert.equal(n.parseErrors, 0);
   assert.ok(n.cache.cold.misses > 0, 'the cold pass explores');
   assert.ok(n.cache.warm.hits > 0, 'the warm pass reuses explorations');
+});
+
+test('crate rows: an installed crate is measured, a missing one is named with its package', async () => {
+  const registry = mkdtempSync(path.join(os.tmpdir(), 'bench-crates-'));
+  try {
+    mkdirSync(path.join(registry, 'tiny-0.1.0', 'src'), { recursive: true });
+    writeFileSync(path.join(registry, 'tiny-0.1.0', 'src', 'lib.rs'), denseAtomicFile(2));
+    const rows = await measureCrates(registry, [{ dir: 'tiny-0.1.0', pkg: 'librust-tiny-dev' }, { dir: 'absent-1.0.0', pkg: 'librust-absent-dev' }], 2);
+    assert.equal(rows[0].result?.files, 1);
+    assert.equal(rows[0].result?.runs, 2);
+    assert.ok(rows[0].result!.parseMs >= 0 && rows[0].result!.checkMs >= 0);
+    assert.match(rows[1].missing ?? '', /librust-absent-dev/);
+    const t = cratesTable(rows, 2);
+    assert.deepEqual(t.rows.map(r => r[0]), ['tiny-0.1.0', 'absent-1.0.0', 'all crates']);
+    assert.equal(t.rows[1][6], 'skipped');
+  } finally {
+    rmSync(registry, { recursive: true, force: true });
+  }
+});
+
+test('the dense generator has the sites it says and correct orderings; scaling notes compare sizes', async () => {
+  await initRustParser();
+  assert.equal(analyzeRustFile('d.rs', denseAtomicFile(7)).sites.length, 7 * DENSE_SITES_PER_TYPE);
+  const small = await alternate([{ file: 'd.rs', text: denseAtomicFile(2) }], 1);
+  const big = await alternate([{ file: 'd.rs', text: denseAtomicFile(8) }], 1);
+  assert.equal(big.findings, 0);
+  const rows: ScalingRow[] = [
+    { name: 'one generated file', unit: 'site', units: 10, sites: 10, result: small },
+    { name: 'one generated file', unit: 'site', units: 40, sites: 40, result: big },
+  ];
+  const t = scalingTable(rows, 1);
+  assert.equal(t.rows.length, 2);
+  assert.match(t.notes![0], /^one generated file: 4x the sites -> [\d.]+x the check time/);
 });
 
 test('LSP edits flip the takeover ordering and insert comment lines', () => {

@@ -259,3 +259,153 @@ impl Clone for Harness { fn clone(&self) -> Self { self.header().state.ref_inc()
 });
 
 export type { Site };
+
+const FLAG_PAIR = (left: string, right: string, extra = '') => HEAD + `use std::sync::atomic::AtomicBool;
+struct Shared { left: AtomicUsize, right: AtomicUsize, gone: AtomicBool }
+pub struct L { p: *mut Shared }
+pub struct R { p: *mut Shared }
+impl L {
+  fn s(&self) -> &Shared { unsafe { &*self.p } }
+  unsafe fn leave(&self) { if self.s().left.fetch_sub(1, AcqRel) == 1 { if self.s().gone.swap(true, ${left}) { drop(Box::from_raw(self.p)); } } }
+}
+impl R {
+  fn s(&self) -> &Shared { unsafe { &*self.p } }
+  unsafe fn leave(&self) { if self.s().right.fetch_sub(1, AcqRel) == 1 { if self.s().gone.swap(true, ${right}) { drop(Box::from_raw(self.p)); } } }
+  ${extra}
+}`;
+
+test('a destroy flag set by two sides: the swap that finds it set frees, like the last of two references', async () => {
+  const c = classify(extractSites('x.rs', FLAG_PAIR('AcqRel', 'AcqRel')).sites, 'x.rs').find(k => k.key.endsWith('gone'))!;
+  assert.equal(c.isRefcount, true);
+  assert.match(c.why, /destroy flag/);
+  for (const cs of c.sites) assert.deepEqual(cs.role, { kind: 'dec-last', flag: true });
+  assert.deepEqual((await reviewText('x.rs', FLAG_PAIR('AcqRel', 'AcqRel'))).findings, []);
+  const rel = await reviewText('x.rs', FLAG_PAIR('AcqRel', 'Release'));
+  assert.deepEqual(rel.findings.map(f => [f.rule, f.range.start.line, f.fix?.edits[0]?.newText]), [['last-dec-needs-acquire', 11, 'AcqRel']]);
+  const acq = await reviewText('x.rs', FLAG_PAIR('Acquire', 'AcqRel'));
+  assert.deepEqual(acq.findings.map(f => [f.rule, f.range.start.line, f.fix?.edits[0]?.newText]), [['dec-needs-release', 7, 'AcqRel']]);
+});
+
+test('a flag that is also reset, or whose set branch frees nothing, is not a destroy hand-off', () => {
+  const reset = classify(extractSites('x.rs', FLAG_PAIR('AcqRel', 'Release', `fn revive(&self) { self.s().gone.store(false, Relaxed); }`)).sites, 'x.rs').find(k => k.key.endsWith('gone'))!;
+  assert.equal(reset.isRefcount, false);
+  const early = HEAD + `use std::sync::atomic::AtomicBool;
+pub struct Once { done: AtomicBool }
+impl Once { fn run(&self, f: impl FnOnce()) { if self.done.swap(true, Relaxed) { return; } f(); } }`;
+  const once = classify(extractSites('x.rs', early).sites, 'x.rs')[0];
+  assert.equal(once.isRefcount, false);
+  assert.notEqual(once.sites[0].role.kind, 'dec-last');
+});
+
+test('several references dropped at once: last when the old count was that many, by a literal or by the parameter that says how many', async () => {
+  const text = (pair: string, many: string) => HEAD + `
+const REF_ONE: usize = 1 << 6;
+struct Snapshot(usize);
+impl Snapshot { fn ref_count(self) -> usize { self.0 >> 6 } }
+pub struct State { val: AtomicUsize }
+impl State {
+  fn ref_inc(&self) { self.val.fetch_add(REF_ONE, Relaxed); }
+  fn ref_dec(&self) -> bool { let prev = Snapshot(self.val.fetch_sub(REF_ONE, AcqRel)); prev.ref_count() == 1 }
+  fn ref_dec_pair(&self) -> bool { let prev = Snapshot(self.val.fetch_sub(2 * REF_ONE, ${pair})); debug_assert!(prev.ref_count() >= 2); prev.ref_count() == 2 }
+  fn drop_many(&self, count: usize) -> bool { let prev = Snapshot(self.val.fetch_sub(count * REF_ONE, ${many})); prev.ref_count() == count }
+  fn drop_pair_wrong(&self) -> bool { let prev = Snapshot(self.val.fetch_sub(2 * REF_ONE, AcqRel)); prev.ref_count() == 1 }
+}
+struct T { state: State, p: *mut u8 }
+impl T {
+  fn a(&self) { if self.state.ref_dec() { unsafe { drop(Box::from_raw(self.p)) } } }
+  fn b(&self) { if self.state.ref_dec_pair() { unsafe { drop(Box::from_raw(self.p)) } } }
+  fn c(&self, n: usize) { if self.state.drop_many(n) { unsafe { drop(Box::from_raw(self.p)) } } }
+  fn d(&self) { if self.state.drop_pair_wrong() { unsafe { drop(Box::from_raw(self.p)) } } }
+}`;
+  const sites = extractSites('x.rs', text('AcqRel', 'AcqRel')).sites;
+  const at = (fn: string) => sites.find(s => s.op === 'fetch_sub' && s.fnName === fn)!;
+  assert.deepEqual(at('ref_dec_pair').context.drops, { refs: 2, amount: '2 references' });
+  assert.deepEqual(at('drop_many').context.drops, { refs: 2, amount: 'count references', symbol: 'count' });
+  assert.equal(at('drop_many').context.comparedWith?.symbol, 'count');
+  // Two references off, tested as if one: not a test the reader can read as "these were the last".
+  assert.equal(at('drop_pair_wrong').context.drops, undefined);
+  const state = classify(sites, 'x.rs').find(c => c.key.endsWith('val'))!;
+  assert.deepEqual(roleAt(state, 'fetch_sub', 'ref_dec_pair'), { kind: 'dec-last', refs: 2 });
+  assert.deepEqual(roleAt(state, 'fetch_sub', 'drop_many'), { kind: 'dec-last', refs: 2, refsText: '`count`' });
+  const rel = await reviewText('x.rs', text('Release', 'AcqRel'));
+  assert.deepEqual(rel.findings.filter(f => f.severity === 'warning').map(f => [f.rule, f.range.start.line]), [['last-dec-needs-acquire', 9]]);
+  const acq = await reviewText('x.rs', text('AcqRel', 'Acquire'));
+  assert.deepEqual(acq.findings.filter(f => f.severity === 'warning').map(f => [f.rule, f.range.start.line]), [['dec-needs-release', 10]]);
+});
+
+test('an increment the code asserts starts from 0 publishes the object; an upgrade must see it', async () => {
+  const text = (o: string) => HEAD + `
+struct Inner { refs: AtomicUsize, v: u32 }
+pub struct H { p: *mut Inner }
+impl H {
+  fn inner(&self) -> &Inner { unsafe { &*self.p } }
+  fn publish(&self) { unsafe { (*self.p).v = 7; } let prev = self.inner().refs.fetch_add(1, ${o}); debug_assert_eq!(prev, 0); }
+  fn upgrade(&self) -> bool { let n = self.inner().refs.load(Relaxed); n != 0 && self.inner().refs.compare_exchange(n, n + 1, Acquire, Relaxed).is_ok() }
+}
+impl Clone for H { fn clone(&self) -> Self { self.inner().refs.fetch_add(1, Relaxed); H { p: self.p } } }
+impl Drop for H { fn drop(&mut self) { if self.inner().refs.fetch_sub(1, Release) == 1 { fence(Acquire); unsafe { drop(Box::from_raw(self.p)) } } } }
+`;
+  const c = counter(text('Release').slice(HEAD.length), 'refs');
+  assert.deepEqual(roleAt(c, 'fetch_add', 'publish'), { kind: 'store', value: 1, fromZero: true });
+  assert.equal(roleAt(c, 'fetch_add', 'clone').kind, 'inc-existing');
+  const weak = await reviewText('x.rs', text('Relaxed'));
+  assert.deepEqual(weak.findings.map(f => [f.rule, f.range.start.line, f.fix?.edits[0]?.newText]), [['republish-needs-release', 6, 'Release']]);
+  assert.ok(weak.scenarios.some(s => s.id.startsWith('republish:') && /increment from 0/.test(s.title)));
+});
+
+test('packed lifecycle word: a CAS that only steps the RefCount unpacked from the expected word takes or drops a guard', () => {
+  const text = (des: string) => HEAD + `
+struct RefCount { value: usize }
+impl RefCount { fn from_packed(w: usize) -> Self { RefCount { value: w >> 8 } } fn incr(self) -> Option<Self> { Some(RefCount { value: self.value + 1 }) } fn decr(self) -> Self { RefCount { value: self.value - 1 } } fn pack(self, w: usize) -> usize { (w & 0xff) | (self.value << 8) } }
+struct Gen(usize);
+impl Gen { fn from_packed(w: usize) -> Self { Gen(w & 0xff) } fn pack(self, w: usize) -> usize { (w & !0xff) | self.0 } }
+pub struct Slot { lifecycle: AtomicUsize }
+impl Slot {
+  fn get(&self) -> bool {
+    let mut word = self.lifecycle.load(Acquire);
+    loop {
+      let gen = Gen::from_packed(word);
+      let refs = RefCount::from_packed(word);
+      let more = refs.incr().unwrap();
+      match self.lifecycle.compare_exchange(word, ${des}, AcqRel, Acquire) { Ok(_) => return true, Err(seen) => word = seen }
+    }
+  }
+  fn release(&self) -> bool {
+    let mut word = self.lifecycle.load(Acquire);
+    loop {
+      let refs = RefCount::from_packed(word);
+      let gen = Gen::from_packed(word);
+      let last = refs.value == 1 && gen.0 == 3;
+      let next = if last { gen.pack(0) } else { refs.decr().pack(word) };
+      match self.lifecycle.compare_exchange(word, next, AcqRel, Acquire) { Ok(_) => return last, Err(seen) => word = seen }
+    }
+  }
+}`;
+  const sites = extractSites('x.rs', text('more.pack(gen.pack(0))')).sites;
+  const cas = (fn: string) => sites.find(s => s.op === 'compare_exchange' && s.fnName === fn)!;
+  assert.deepEqual(cas('get').context.packedStep, { delta: 1 });
+  assert.deepEqual(cas('release').context.packedStep, { delta: -1, lastWhen: 'last' });
+  const c = classify(sites, 'x.rs')[0];
+  assert.equal(c.isRefcount, true);
+  const get = roleAt(c, 'compare_exchange', 'get');
+  assert.equal(get.kind, 'inc-conjure');
+  assert.equal(get.kind === 'inc-conjure' && get.fromLoad?.fnName, 'get');
+  assert.equal(roleAt(c, 'compare_exchange', 'release').kind, 'dec-last');
+  // A new word that also takes its count from somewhere else is not a step of this count.
+  for (const other of ['more.pack(word + 1)', 'RefCount::from_packed(seen_elsewhere()).pack(word)', 'more.pack(refs.pack(0))']) {
+    const s = extractSites('x.rs', text(other)).sites.find(x => x.op === 'compare_exchange' && x.fnName === 'get')!;
+    assert.equal(s.context.packedStep, undefined, other);
+  }
+});
+
+test('a possibly-last drop whose path cannot be judged: without Release it is still checked as a drop, with Release only it is left unchecked', async () => {
+  const text = (o: string) => HEAD + HANDLE + `
+impl Drop for H { fn drop(&mut self) { if self.inner().refs.fetch_sub(1, ${o}) == 1 { external::finish_up(self.p); } } }
+impl H { fn take(&self) -> bool { if self.inner().refs.compare_exchange(1, 0, Acquire, Relaxed).is_ok() { unsafe { drop(Box::from_raw(self.p)) }; true } else { false } } }
+`;
+  const rel = await reviewText('x.rs', text('Relaxed'));
+  assert.deepEqual(rel.findings.map(f => [f.rule, f.fix?.edits[0]?.newText]), [['dec-needs-release', 'Release']]);
+  assert.match(rel.findings[0].role, /checked only as a drop .*finish_up/);
+  const release = await reviewText('x.rs', text('Release'));
+  assert.deepEqual(release.findings.map(f => f.rule), ['ambiguous-role']);
+});

@@ -313,19 +313,15 @@ class Parser {
    * C11 dialect, as herd reads it: a location is atomic when it is accessed atomically, whatever
    * its parameters' types say. So a location only ever read and written plainly (the expected
    * value of a herd-style CAS, declared atomic_int*) is a plain location, with herd's races.
-   * A location accessed both ways (herd's mixed-access tests) is refused: the engine decides
-   * atomicity and race checks per location, not per access.
+   * A location accessed both ways (herd's mixed-access tests) is mixed: each access keeps its own
+   * mode, and a conflicting pair races when one of the two is plain.
    */
   private settleAtomicity(): void {
     for (const [name, seen] of this.accesses) {
       const l = this.locs.get(name);
       if (!l) continue;
-      if (seen.atomic && seen.plain) {
-        const [first, later] = seen.atomic.start < seen.plain.start ? [seen.atomic, seen.plain] : [seen.plain, seen.atomic];
-        const how = (t: Token) => (t === seen.atomic ? 'atomically' : 'non-atomically');
-        this.fail(later, `'${name}' is accessed ${how(later)} here and ${how(first)} at line ${first.line}: a location with both atomic and plain accesses is not supported (the engine fixes each location's atomicity)`);
-      }
       l.decl.atomic = !!seen.atomic;
+      if (seen.atomic && seen.plain) l.decl.mixed = true;
     }
   }
 

@@ -32,6 +32,8 @@ export interface Ev {
   coh: Int32Array;
   /** The RMW that reads from this write (atomicity allows one), −1 if none. */
   rmwReader: number;
+  /** Program-order index where the stretch of same-location accesses ending here starts (a fence is its own stretch). */
+  run: number;
   op: EventOp | null;
   cas?: 'success' | 'failure';
 }
@@ -67,7 +69,7 @@ export class Graph {
       const coh = new Int32Array(initValues.length).fill(-1);
       const ev: Ev = {
         id: loc, step: -1, thread: -1, index: 0, kind: 'W', loc, mode: 'na', readVal: 0, writeVal: v, rf: -1,
-        view: new Int32Array(nThreads).fill(-1), msg: null, coh, rmwReader: -1, op: null,
+        view: new Int32Array(nThreads).fill(-1), msg: null, coh, rmwReader: -1, run: 0, op: null,
       };
       this.events.push(ev);
       this.mo[loc].push(loc);

@@ -85,6 +85,13 @@ export type Mode = 'na' | 'rlx' | 'acq' | 'rel' | 'acq_rel' | 'sc';
 
 export const MODES: readonly Mode[] = ['na', 'rlx', 'acq', 'rel', 'acq_rel', 'sc'];
 
+/**
+ * Each atomic mode under the name Rust's `Ordering` gives it. This is the one table of those
+ * names: traces word races with it, and the Rust side (protocol/orderings.ts) derives its
+ * ordering <-> mode maps from it.
+ */
+export const MODE_ORDERING_NAMES = { rlx: 'Relaxed', acq: 'Acquire', rel: 'Release', acq_rel: 'AcqRel', sc: 'SeqCst' } as const satisfies Record<Exclude<Mode, 'na'>, string>;
+
 export type BinOp = '+' | '-' | '*' | '==' | '!=' | '<' | '<=' | '>' | '>=' | '&&' | '||' | '&' | '|' | '^';
 
 export type Expr =
@@ -137,6 +144,12 @@ export interface LocationDecl {
   init: number;
   /** Non-atomic locations model protected state (payload); every access to them is `na`. */
   atomic: boolean;
+  /**
+   * Accessed both atomically and plainly (herd's mixed-access tests): accesses of any mode are
+   * allowed, and two conflicting accesses race when at least one of them is plain. `atomic` is
+   * then true (how the location is shown and printed: plain accesses print as `*x`).
+   */
+  mixed?: boolean;
 }
 
 export interface Thread {

@@ -153,9 +153,10 @@ export function compile(program: Program, model: ModelName = 'rc11'): Compiled {
       if (!valid.includes(m)) throw new ProgramError(`thread ${t.name}: ${what} cannot have mode ${m}${lk ? ' under the Linux kernel memory model' : ''}`);
       if (lk) { if (m === 'na') hasNonAtomic = true; return; }
       if (loc !== undefined) {
-        const atomic = program.locations[loc].atomic;
-        if (atomic && m === 'na') throw new ProgramError(`thread ${t.name}: non-atomic ${what} of atomic location ${locNames[loc]}`);
-        if (!atomic && m !== 'na') throw new ProgramError(`thread ${t.name}: atomic ${what} of non-atomic location ${locNames[loc]}`);
+        // A mixed location takes any mode: atomicity is then decided per access.
+        const { atomic, mixed } = program.locations[loc];
+        if (!mixed && atomic && m === 'na') throw new ProgramError(`thread ${t.name}: non-atomic ${what} of atomic location ${locNames[loc]}`);
+        if (!mixed && !atomic && m !== 'na') throw new ProgramError(`thread ${t.name}: atomic ${what} of non-atomic location ${locNames[loc]}`);
         if (m === 'na') hasNonAtomic = true;
       }
       if (m === 'sc') hasSc = true;

@@ -10,13 +10,13 @@ import { counterLabel } from '../rust/receiver';
 export type Role =
   | { kind: 'inc-existing' }                       // clone: a new reference from one already held
   | { kind: 'inc-conjure'; fromLoad: Site | null } // inc-not-zero / upgrade / lookup; fromLoad: a separate load feeding a CAS (ABA shape)
-  | { kind: 'dec'; zero?: string }                 // drop that is never the last (result unused; or its zero path is only a debug check, `zero` says which)
-  | { kind: 'dec-last'; zero?: string }            // drop whose result decides "last reference: destroy"; `zero`: why the reader could not see the destroy
+  | { kind: 'dec'; zero?: string; unsure?: string } // drop that is never the last (result unused; or its zero path is only a debug check, `zero` says which); `unsure`: a possibly-last drop whose last path the reader cannot judge, checked only as a drop
+  | { kind: 'dec-last'; zero?: string; refs?: number; refsText?: string; flag?: true } // drop whose result decides "last reference: destroy"; `zero`: why the reader could not see the destroy; `refs`: references dropped at once (`refsText` when a parameter says how many); `flag`: the second `swap(true)` of a two-party destroy flag
   | { kind: 'dec-notify'; zero: string }           // countdown: reaching zero only notifies, wakes or sends (not a refcount drop)
   | { kind: 'flags' }                              // bit operation on flags that share a packed word with the count
   | { kind: 'takeover'; from: number; to?: string } // CAS from -> 0 (or -> a lock value such as usize::MAX): take exclusive ownership
   | { kind: 'unique-load' }                        // load compared with 1 before exclusive access
-  | { kind: 'store'; value: number | null }        // set/reset of the count
+  | { kind: 'store'; value: number | null; fromZero?: true } // set/reset of the count; `fromZero`: an increment the code asserts starts from 0 (it makes the object live)
   | { kind: 'feeding-load' }                       // the load that feeds a conjuring CAS
   | { kind: 'observe' }                            // a read that grants nothing (strong_count, debug output)
   | { kind: 'other'; why: string }
@@ -26,13 +26,14 @@ export function describeRole(r: Role): string {
   switch (r.kind) {
     case 'inc-existing': return 'increment from an existing reference';
     case 'inc-conjure': return r.fromLoad ? 'increment that conjures a reference (load, then CAS)' : 'increment that conjures a reference';
-    case 'dec': return r.zero ? `decrement whose zero is only a debug check (${r.zero})` : 'decrement that is not the last';
-    case 'dec-last': return 'decrement that may drop the last reference';
+    case 'dec': return r.zero ? `decrement whose zero is only a debug check (${r.zero})` : r.unsure ? `decrement checked only as a drop (${r.unsure})` : 'decrement that is not the last';
+    case 'dec-last': return r.flag ? 'swap of a two-party destroy flag (the side that sets it second frees the object)'
+      : r.refs && r.refs > 1 ? `decrement of ${r.refsText ?? r.refs} references at once that may drop the last ones` : 'decrement that may drop the last reference';
     case 'dec-notify': return `countdown decrement: reaching zero only ${r.zero}`;
     case 'flags': return 'bit operation on flags beside the count';
     case 'takeover': return r.to ? `lock CAS ${r.from} -> ${r.to}` : `takeover CAS ${r.from} -> 0`;
     case 'unique-load': return 'uniqueness test (load == 1)';
-    case 'store': return r.value === null ? 'store of the count' : `store of the count (= ${r.value})`;
+    case 'store': return r.fromZero ? 'increment from 0 that makes the object live (publishes it)' : r.value === null ? 'store of the count' : `store of the count (= ${r.value})`;
     case 'feeding-load': return 'load feeding a conjuring CAS';
     case 'observe': return 'read of the count (grants nothing)';
     case 'other': return `other use of the count (${r.why})`;
@@ -73,6 +74,20 @@ export function roleOf(s: Site, sameCounter: Site[]): Role {
   if (s.op === 'dec') return { kind: 'dec' };
   if (s.op === 'inc') return { kind: 'inc-existing' };
   if (s.op === 'set') return { kind: 'store', value: argValue(s, 0) };
+  // Several references dropped at once (`fetch_sub(2 * REF_ONE)` tested `== 2`): a last drop of
+  // all of them when the test finds they were the last ones.
+  const drops = s.context.drops;
+  if (drops && s.context.lastPath && s.context.lastPath.how !== 'unknown') {
+    const r = zeroRole(s, s.context.lastPath);
+    return r.kind === 'dec-last' ? { ...r, refs: drops.refs, ...(drops.symbol ? { refsText: `\`${drops.symbol}\`` } : {}) } : r;
+  }
+  // `if flag.swap(true, ..) { free }`: whichever of two sides sets the flag second frees the
+  // object, like the last of two references. Only when the flag does nothing else (no reset, no
+  // other update) can it be read as a count of two.
+  if (s.op === 'swap' && isFlagSet(s)) {
+    const lp = s.context.lastPath;
+    if (lp && lp.how !== 'unknown' && lp.effect?.kind === 'exclusive' && sameCounter.every(o => o.op === 'load' || (o.op === 'swap' && isFlagSet(o)))) return { kind: 'dec-last', flag: true };
+  }
   if (s.op === 'dec_and_test' || isDecByOne(s, units)) {
     const lp = s.context.lastPath;
     if (lp && lp.how !== 'unknown') return zeroRole(s, lp);
@@ -86,6 +101,9 @@ export function roleOf(s: Site, sameCounter: Site[]): Role {
     return cmp ? { kind: 'dec' } : { kind: 'other', why: `decrement: ${why}` };
   }
   if (isIncByOne(s, units)) {
+    // An increment the code asserts starts from 0 (`new_cyclic`: `debug_assert_eq!(prev, 0)`
+    // after writing the value) makes the object live, as a store of 1 would: it publishes.
+    if ((s.op === 'fetch_add' || s.op === 'add') && s.context.assertedOld === 0 && !s.context.fromHeld) return { kind: 'store', value: 1, fromZero: true };
     // An increment that refuses zero conjures a reference (lookup, upgrade), unless the code it
     // sits in already holds one (`Clone::clone`, `AlwaysRefCounted::inc_ref`): there the zero
     // check is only a sanity check.
@@ -93,6 +111,17 @@ export function roleOf(s: Site, sameCounter: Site[]): Role {
     return { kind: 'inc-existing' };
   }
   if (isCas(s)) {
+    // A packed lifecycle word whose CAS changes only the reference-count field (read through
+    // `RefCount::from_packed` of the expected word): taking a guard from a slot (not from a guard
+    // already held) conjures a reference; the guard's release drops one, and is the last when the
+    // count it read was 1 (its flag tells the caller to clear the slot).
+    const step = s.context.packedStep;
+    if (step?.delta === 1) {
+      if (s.context.implTrait === 'Clone') return { kind: 'inc-existing' };
+      const load = sameCounter.find(o => o.op === 'load' && o.fnName === s.fnName && o.file === s.file && before(o, s)) ?? null;
+      return { kind: 'inc-conjure', fromLoad: load };
+    }
+    if (step?.delta === -1) return step.lastWhen ? { kind: 'dec-last', zero: `the last guard is reported through \`${step.lastWhen}\` to callers the reader does not follow` } : { kind: 'dec' };
     const expected = argValue(s, 0), desired = argValue(s, 1);
     if (desired === 0 && expected !== null && expected > 0) return { kind: 'takeover', from: expected };
     // `compare_exchange(1, usize::MAX, ..)`: the count is locked at a sentinel (std's is_unique
@@ -158,6 +187,13 @@ function acquiresAnyway(s: Site): boolean {
   return !!lp && lp.how !== 'unknown' && !!(lp.fence ?? lp.acquireLoad) && !!main && main.ordering === 'Release';
 }
 
+/** The decrement releases by its own ordering (or a Release fence before it). */
+function releases(s: Site): boolean {
+  if (s.op === 'dec' || s.op === 'dec_and_test') return true;
+  const main = s.orderings.find(o => o.which === 'single' || o.which === 'success' || o.which === 'set');
+  return (!!main && (main.ordering === 'Release' || main.ordering === 'AcqRel' || main.ordering === 'SeqCst')) || !!s.context.releaseFence;
+}
+
 /** An operation whose role is unknown; if its ordering is AcqRel/SeqCst, every role's need is met. */
 function unclassified(s: Site, why: string): Role {
   const main = s.orderings.find(o => o.which === 'single' || o.which === 'success' || o.which === 'set');
@@ -179,6 +215,11 @@ function packedUnits(sameCounter: Site[]): Set<string> {
 /** A sentinel no count reaches: `usize::MAX`, `u64::MAX`, `!0`. */
 export function isLockValue(text: string | undefined): boolean {
   return !!text && /^(core::|std::)?(usize|u64|u32|isize|i64|i32)::MAX$|^!0(usize|u64|u32)?$/.test(text.replace(/\s+/g, ''));
+}
+
+/** `swap(true, ..)` on a flag: sets it and reports whether it was already set. */
+function isFlagSet(s: Site): boolean {
+  return s.op === 'swap' && s.args[0]?.text.trim() === 'true';
 }
 
 function roleIsConjureText(s: Site): boolean {
@@ -246,6 +287,7 @@ export function classify(sites: Site[], file?: string): Counter[] {
     let why = '';
     if (list.some(s => s.api === 'kernel-refcount')) { isRefcount = true; why = 'kernel Refcount'; }
     else if (has('takeover') && (has('dec') || has('dec-last') || has('dec-notify') || has('inc-existing') || has('inc-conjure'))) { isRefcount = true; why = 'takeover CAS with increments/decrements'; }
+    else if (destroys && roles.every(r => r.role.kind !== 'dec-last' || r.role.flag)) { isRefcount = true; why = 'a two-party destroy flag: the side that sets it second frees the object'; }
     else if (destroys) { isRefcount = true; why = 'decrement tested for the last reference, whose path takes the object'; }
     else if (has('unique-load') && (has('dec') || has('dec-last') || has('inc-existing'))) { isRefcount = true; why = 'uniqueness test with increments/decrements'; }
     else if (has('inc-conjure') && (has('dec') || has('dec-last'))) { isRefcount = true; why = 'conjuring increment with decrements'; }
@@ -253,7 +295,11 @@ export function classify(sites: Site[], file?: string): Counter[] {
     if (isRefcount) {
       // A last drop whose path the reader cannot judge: fine if it acquires anyway; otherwise
       // the verdict would rest on a guess, so it is reported as not checked.
-      for (const r of roles) if (r.role.kind === 'dec-last' && r.role.zero && !acquiresAnyway(r.site)) r.role = { kind: 'other', why: r.role.zero };
+      // One that does not release either still fails as a drop, whatever its last path does: it
+      // is checked as one (needing Release), and its last path stays unjudged.
+      // That needs another step of the protocol to pair with; without one it stays unchecked.
+      const partner = (me: CounterSite): boolean => roles.some(o => o !== me && (['takeover', 'unique-load', 'inc-conjure'].includes(o.role.kind) || (o.role.kind === 'dec-last' && (!o.role.zero || acquiresAnyway(o.site)))));
+      for (const r of roles) if (r.role.kind === 'dec-last' && r.role.zero && !acquiresAnyway(r.site)) r.role = !releases(r.site) && partner(r) ? { kind: 'dec', unsure: r.role.zero } : { kind: 'other', why: r.role.zero };
     }
     const countdown = roles.find(r => r.role.kind === 'dec-notify');
     counters.push({ key: shown.get(key) ?? key, sites: roles, isRefcount, why: isRefcount ? why : countdown ? `a countdown, not a reference count: its zero ${(countdown.role as { zero: string }).zero}` : 'no reference-count shape (no last-reference test that takes the object, takeover or uniqueness test)' });

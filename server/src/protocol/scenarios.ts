@@ -7,7 +7,7 @@
 import type { Expr, Instr, Mode, ModelName, Program } from '../memory/ir';
 import { c, r, bin } from '../memory/ir';
 import type { Ordering, OrderingArg, OrderingSlot, Site, ControlPath, UnknownPath } from '../rust/site';
-import { isLockValue, type Counter, type CounterSite } from './roles';
+import { isLockValue, type Counter, type CounterSite, type Role } from './roles';
 import { MODE_OF, VALID } from './orderings';
 import { lkmmMode, notInLkmm } from './memoryModel';
 
@@ -128,7 +128,7 @@ const DATA = 'object';
  * The instructions for a counter operation: `old` gets the value read, `ok` whether it wrote.
  * Decrements subtract 1; CASes use the site's constants; the caller adds the paths.
  */
-function opInstrs(b: Builder, s: Site, assign: Assignment | undefined, old: string, ok: string, expected?: number): Instr[] {
+function opInstrs(b: Builder, s: Site, assign: Assignment | undefined, old: string, ok: string, expected?: number, amount = 1): Instr[] {
   const t = b.tag(s);
   const [main, second] = slotsOf(s).map(sl => b.slots.get(sl.key)!);
   const tagged = (i: Instr): Instr => ({ ...i, site: t, label: label(s) });
@@ -139,7 +139,11 @@ function opInstrs(b: Builder, s: Site, assign: Assignment | undefined, old: stri
     case 'store': case 'set':
       return [tagged({ k: 'store', loc: RC, val: c(s.args[0]?.value ?? 1), mo: m }), { k: 'let', reg: ok, val: c(1) }];
     case 'fetch_sub': case 'sub': case 'dec': case 'dec_and_test':
-      return [tagged({ k: 'rmw', reg: old, loc: RC, op: 'sub', val: c(1), mo: m }), { k: 'let', reg: ok, val: c(1) }];
+      return [tagged({ k: 'rmw', reg: old, loc: RC, op: 'sub', val: c(amount), mo: m }), { k: 'let', reg: ok, val: c(1) }];
+    case 'swap':
+      // Only `swap(true, ..)` of a destroy flag is modelled: the flag is 0/1, set to 1.
+      if (s.args[0]?.text.trim() !== 'true') throw new ScenarioError(`no model for swap(${s.args[0]?.text ?? '?'})`);
+      return [tagged({ k: 'rmw', reg: old, loc: RC, op: 'xchg', val: c(1), mo: m }), { k: 'let', reg: ok, val: c(1) }];
     case 'fetch_add': case 'add': case 'inc':
       // The kernel's void `Atomic::add` is atomic_add(): under LKMM a "noreturn" RMW, which smp_rmb() does not order.
       return [tagged({ k: 'rmw', reg: old, loc: RC, op: 'add', val: c(1), mo: m, ...(b.model === 'lkmm' && s.op === 'add' && m === 'rlx' ? { noreturn: true } : {}) }), { k: 'let', reg: ok, val: c(1) }];
@@ -151,6 +155,8 @@ function opInstrs(b: Builder, s: Site, assign: Assignment | undefined, old: stri
       return [tagged({ k: 'update', oldReg: old, okReg: ok, loc: RC, guard, next, succ: m, fail: b.mode(second, assign) })];
     }
     case 'compare_exchange': case 'compare_exchange_weak': case 'cmpxchg': case 'try_cmpxchg': {
+      // A CAS loop that takes one reference off a packed word: its successful write is the drop.
+      if (s.context.packedStep?.delta === -1) return [tagged({ k: 'rmw', reg: old, loc: RC, op: 'sub', val: c(1), mo: m }), { k: 'let', reg: ok, val: c(1) }];
       const exp = expected !== undefined ? r(old + '_exp') : c(s.args[0]?.value ?? 0);
       const pre: Instr[] = expected !== undefined ? [{ k: 'let', reg: old + '_exp', val: c(expected) }] : [];
       const desired = s.args[1]?.value;
@@ -239,15 +245,24 @@ function holderDrop(b: Builder, y: Site, assign: Assignment | undefined): Instr[
  * A drop with `use` before it; when this drop saw the last reference, the owner's use of the
  * object (its destructor reads, then the free).
  */
-function lastDropInstrs(b: Builder, who: Site, assign: Assignment | undefined, old: string, ok: string, use: Instr[]): Instr[] {
+function lastDropInstrs(b: Builder, who: Site, assign: Assignment | undefined, old: string, ok: string, use: Instr[], refs = 1): Instr[] {
   const fence = pathBarrier(who, who.context.lastPath ?? who.context.comparedWith?.equalPath, b.sitesById);
-  const ops = opInstrs(b, who, assign, old, ok);
+  const ops = opInstrs(b, who, assign, old, ok, undefined, refs);
   // dec_and_test acquires on its true path (the kernel's contract: under LKMM that is the
   // control dependency plus smp_acquire__after_ctrl_dep(), an smp_rmb()).
   const implied: Instr[] = who.op !== 'dec_and_test' ? [] : b.model === 'lkmm'
     ? [{ k: 'fence', mo: 'sc', kernel: 'rmb', label: 'dec_and_test: smp_acquire__after_ctrl_dep() on the last reference' }]
     : [{ k: 'fence', mo: 'acq', label: 'dec_and_test: acquire on the last reference' }];
-  return [...released(b, who, assign, use, ops), guarded(b, bin('&&', r(ok), bin('==', r(old), c(1))), fence, [...implied, ...ownerUse(b, 'free', 'last reference')], assign)];
+  return [...released(b, who, assign, use, ops), guarded(b, bin('&&', r(ok), bin('==', r(old), c(refs))), fence, [...implied, ...ownerUse(b, 'free', 'last reference')], assign)];
+}
+
+/**
+ * How a last drop is modelled: it takes `refs` references off and is the last when it reads
+ * exactly that many. A destroy flag counts the other way: it starts clear, each side sets it, and
+ * the side that reads it already set (1) is the last.
+ */
+function lastDropShape(role: Role): { refs: number; flag: boolean } {
+  return role.kind === 'dec-last' ? { refs: role.flag ? 1 : role.refs ?? 1, flag: !!role.flag } : { refs: 1, flag: false };
 }
 
 /**
@@ -283,11 +298,12 @@ export function cloneScenarios(counter: Counter, sitesById: Map<string, Site>, m
           ],
         };
       }
+      const shape = lastDropShape(x.role);
       return {
         name: `clone ${cl.site.fnName ?? ''} then last drop ${x.site.fnName ?? ''}`.trim(),
-        locations: [{ name: RC, init: 2, atomic: true }, { name: DATA, init: 0, atomic: false }],
+        locations: [{ name: RC, init: shape.refs + 1, atomic: true }, { name: DATA, init: 0, atomic: false }],
         threads: [
-          { name: 'last', body: lastDropInstrs(b, x.site, assign, 'old', 'ok', []) },
+          { name: 'last', body: lastDropInstrs(b, x.site, assign, 'old', 'ok', [], shape.refs) },
           { name: 'holder', body: holder },
         ],
       };
@@ -313,7 +329,9 @@ export function buildScenarios(counter: Counter, sitesById: Map<string, Site>, m
   for (const x of counter.sites) {
     const role = x.role;
     // A store of a live count that a conjuring increment can then observe re-publishes the object.
-    if (role.kind === 'inc-conjure' && !role.fromLoad) for (const y of stores) {
+    // An increment from 0 publishes the same way; a load-then-CAS conjurer is modelled by its CAS,
+    // whose success ordering is what must acquire the publication.
+    if (role.kind === 'inc-conjure') for (const y of stores.filter(st => !role.fromLoad || (st.role.kind === 'store' && st.role.fromZero))) {
       const v = (y.role as { value: number }).value;
       const b0 = builder();
       const build = (b: Builder, assign?: Assignment): Program => {
@@ -330,7 +348,8 @@ export function buildScenarios(counter: Counter, sitesById: Map<string, Site>, m
       };
       build(b0);
       out.push({
-        id: `republish:${x.site.id}:${y.site.id}`, kind: 'republish', title: `the object is initialised and published by storing ${v}; a reference is then conjured from the count`,
+        id: `republish:${x.site.id}:${y.site.id}`, kind: 'republish',
+        title: (y.role.kind === 'store' && y.role.fromZero ? 'the object is initialised and made live by an increment from 0' : `the object is initialised and published by storing ${v}`) + '; a reference is then conjured from the count',
         counter: counter.key, exclusive: x, holder: y, sites: b0.sites, slots: [...b0.slots.values()], build: assign => build(builder(), assign),
       });
     }
@@ -368,13 +387,21 @@ export function buildScenarios(counter: Counter, sitesById: Map<string, Site>, m
         // it sees the count go 1 -> 0, reads the object (its destructor) and frees it. The first
         // thread touches nothing before its drop: two holders' own accesses are their business.
         // For one drop function run by both threads, whichever drops last plays the freeing part.
+        // A drop of k references at once starts from k + 1 (the holder's one and its own k); a
+        // destroy flag starts clear, and whichever side sets it second frees.
         const sym = x.site === y.site;
-        make('last-drop', sym ? 'two holders drop; the last one frees the object' : 'a holder drops, then the last reference frees the object', (b, assign) => {
-          const lastPath = (who: Site, old: string, ok: string, use: Instr[]): Instr[] => lastDropInstrs(b, who, assign, old, ok, use);
+        const shape = lastDropShape(role);
+        const title = shape.flag
+          ? (sym ? 'two sides each use the object and set the destroy flag; the one that finds it set frees the object' : 'one side uses the object and sets the destroy flag; the other finds it set and frees the object')
+          : shape.refs > 1 ? `a holder drops one reference, then ${role.kind === 'dec-last' && role.refsText ? role.refsText : shape.refs} references are dropped at once; the drop that leaves none frees the object`
+          : sym ? 'two holders drop; the last one frees the object' : 'a holder drops, then the last reference frees the object';
+        make('last-drop', title, (b, assign) => {
+          const lastPath = (who: Site, old: string, ok: string, use: Instr[]): Instr[] => lastDropInstrs(b, who, assign, old, ok, use, shape.refs);
           const holderUse = [write(1, 'write the object (holder)')];
+          const init = shape.flag ? 0 : sym ? 2 * shape.refs : shape.refs + 1;
           return {
             name: `last drop ${x.site.fnName ?? ''}`.trim(),
-            locations: [{ name: RC, init: 2, atomic: true }, { name: DATA, init: 0, atomic: false }],
+            locations: [{ name: RC, init, atomic: true }, { name: DATA, init: 0, atomic: false }],
             threads: [
               { name: 'last', body: lastPath(x.site, 'old', 'ok', []) },
               { name: 'holder', body: sym ? lastPath(y.site, 'old', 'ok', holderUse) : released(b, y.site, assign, holderUse, holderDrop(b, y.site, assign)) },

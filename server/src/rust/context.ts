@@ -51,7 +51,17 @@ export interface ContextInput {
   /** fetch_sub amount / closure effect, to know whether this is a decrement by one. */
   decrementByOne: boolean;
   constValue: (name: string) => number | null;
+  /** A direct `fetch_sub` of several references at once (`2 * REF_ONE`, `count * REF_ONE`, `2`). */
+  several?: { unit: string; times: number | null; timesText: string };
+  /** A direct `swap(true, ..)` of a flag. */
+  setsFlag?: boolean;
 }
+
+/**
+ * The number of references a decrement by a parameter (`fetch_sub(count * REF_ONE)`) is modelled
+ * with: any number above one needs the same orderings, and 2 keeps it apart from a single drop.
+ */
+export const SYMBOLIC_REFS = 2;
 
 export class ContextReader {
   private fnItems: Map<string, SyntaxNode[]> | null = null;
@@ -92,17 +102,24 @@ export class ContextReader {
 
   read(inp: ContextInput): SiteContext {
     const { node, op } = inp;
-    const ctx: SiteContext = { inLoop: inLoop(node), resultUse: resultUse(node) };
+    const outer = enclosing(node);
+    const ctx: SiteContext = { inLoop: inLoop(outer), resultUse: resultUse(node) };
     if (op === 'fence') return ctx;
     const trait = implTraitOf(node);
     if (trait) ctx.implTrait = trait;
     if (INCREMENT_OPS.has(op)) {
       const held = this.fromHeld(node, trait);
       if (held) ctx.fromHeld = held;
+      const old = assertedOld(node);
+      if (old !== undefined) ctx.assertedOld = old;
     }
-    const rel = this.releaseFenceBefore(node);
+    const rel = this.releaseFenceBefore(node, outer);
     if (rel) ctx.releaseFence = rel;
     const returns = inp.returns ?? (RESULT_OPS.has(op) ? 'result' : BOOL_OPS.has(op) ? 'bool' : 'old');
+    if (op === 'compare_exchange' || op === 'compare_exchange_weak') {
+      const step = packedStep(node);
+      if (step) ctx.packedStep = step;
+    }
     if (RESULT_OPS.has(op) || op === 'try_cmpxchg') {
       ctx.successPath = this.finish(returns === 'bool' ? truthPath(node, true) : returns === 'result' ? resultOkPath(node) : unknown('the helper does not return the operation\'s result'), inp.receiver);
     }
@@ -110,7 +127,10 @@ export class ContextReader {
     // A direct call names its amount; a helper's call site passes the atomic first, not the amount.
     const named = inp.returns === undefined && (op === 'fetch_sub' || op === 'sub') ? namedAmount(node, inp.constValue) : null;
     const amount = named && named.value !== 1 ? named : inp.decrementByOne || op === 'load' || op === 'read' ? { text: '1', value: 1 } : null;
-    const cmp = amount && returns !== 'new'
+    const several = inp.several;
+    const cmp = several
+      ? countTest(node, false, inp.constValue, several.unit === '1' ? { text: '1', value: 1 } : { text: several.unit, value: inp.constValue(several.unit) }, several.times === null ? several.timesText : undefined)
+      : amount && returns !== 'new'
       ? countTest(node, returns === 'result' && op === 'fetch_update', inp.constValue, amount)
       : plainTest(node, returns === 'result' && op === 'fetch_update', inp.constValue);
     const fnItem = !cmp && amount && ctx.resultUse === 'returned' ? enclosingFnItem(node) : null;
@@ -131,11 +151,23 @@ export class ContextReader {
         : cmp.returnedFrom ? null
         : cmp.op === '==' ? truthPath(cmp.node, true) : cmp.op === '!=' ? truthPath(cmp.node, false) : null;
       const equalPath = cmp.returnedFrom && (cmp.op === '==' || cmp.op === '!=') ? this.callerPath(cmp.returnedFrom, cmp.op === '==', inp.receiver) : eq ? this.finish(eq, inp.receiver, COUNT_TEST_OPS.has(op)) : undefined;
-      ctx.comparedWith = { op: cmp.op, value: cmp.value, range: rangeOf(cmp.node), ...(equalPath ? { equalPath } : {}) };
+      ctx.comparedWith = { op: cmp.op, value: cmp.value, range: rangeOf(cmp.node), ...(equalPath ? { equalPath } : {}), ...(cmp.symbol ? { symbol: cmp.symbol } : {}) };
       if (cmp.returnedFrom) ctx.returnedTest = true;
       if (cmp.packed && amount && cmp.value === 1 && cmp.op !== '<' && cmp.op !== '>') ctx.packed = { unit: amount.text, test: compact(cmp.node.text) };
     }
-    if (op === 'dec_and_test') ctx.lastPath = this.finish(truthPath(node, true), inp.receiver, true);
+    if (several) {
+      // Several references dropped at once are the last ones when the old count was exactly that
+      // many: `prev.ref_count() == 2` after `fetch_sub(2 * REF_ONE)`, `== count` after `count * REF_ONE`.
+      const refs = several.times ?? SYMBOLIC_REFS;
+      const cw = ctx.comparedWith;
+      if (cw && cw.op === '==' && cw.value === refs && (several.times !== null || cw.symbol === several.timesText) && cw.equalPath) {
+        ctx.lastPath = cw.equalPath;
+        ctx.drops = { refs, amount: several.times === null ? `${several.timesText} references` : `${refs} references`, ...(several.times === null ? { symbol: several.timesText } : {}) };
+      }
+    } else if (inp.setsFlag) {
+      // `if flag.swap(true, ..) { .. }`: the branch where this side found the flag already set.
+      if (ctx.resultUse !== 'discarded') ctx.lastPath = this.finish(truthPath(node, true), inp.receiver, true);
+    } else if (op === 'dec_and_test') ctx.lastPath = this.finish(truthPath(node, true), inp.receiver, true);
     else if (inp.decrementByOne || ctx.packed) {
       const lastValue = returns === 'new' ? 0 : 1;
       if (ctx.comparedWith && ctx.comparedWith.value === lastValue && ctx.comparedWith.equalPath) ctx.lastPath = ctx.comparedWith.equalPath;
@@ -231,15 +263,26 @@ export class ContextReader {
   private callsOf(fn: SyntaxNode): SyntaxNode[] {
     const name = fn.childForFieldName('name')?.text;
     if (!name || !this.root) return [];
-    const out: SyntaxNode[] = [];
-    for (const m of this.root.text.matchAll(new RegExp(`\\b${name}\\s*\\(`, 'g'))) {
-      const id = this.root.descendantForIndex(m.index!);
+    return this.callsNamed(name).filter(p => !(fn.startIndex <= p.startIndex && p.endIndex <= fn.endIndex));
+  }
+
+  /**
+   * Calls of functions named `name` in the file, found once per name: asked for every site in a
+   * function whose result goes to its callers, a scan of the whole file each time was quadratic.
+   */
+  private readonly calls = new Map<string, SyntaxNode[]>();
+  private callsNamed(name: string): SyntaxNode[] {
+    let out = this.calls.get(name);
+    if (out) return out;
+    out = [];
+    for (const m of this.root!.text.matchAll(new RegExp(`\\b${name}\\s*\\(`, 'g'))) {
+      const id = this.root!.descendantForIndex(m.index!);
       if (!id || (id.type !== 'identifier' && id.type !== 'field_identifier')) continue;
       let p = id.parent;
       if (p?.type === 'scoped_identifier' || p?.type === 'field_expression') p = p.parent;
-      if (p?.type !== 'call_expression' || (fn.startIndex <= p.startIndex && p.endIndex <= fn.endIndex)) continue;
-      out.push(p);
+      if (p?.type === 'call_expression') out.push(p);
     }
+    this.calls.set(name, out);
     return out;
   }
 
@@ -271,23 +314,32 @@ export class ContextReader {
    * the function boundary. Only a statement that is itself a fence call counts: a fence inside an
    * `if` before the operation may not have run.
    */
-  private releaseFenceBefore(node: SyntaxNode): PathBarrier | undefined {
-    let touch: SyntaxNode | null = null;
-    for (let cur: SyntaxNode = node, p = node.parent; p; cur = p, p = p.parent) {
-      if (FN_BOUNDARY.has(p.type)) return undefined;
-      if (p.type !== 'block') continue;
+  private releaseFenceBefore(node: SyntaxNode, outer: Ancestor[]): PathBarrier | undefined {
+    // The statements passed over, nearest first. Whether one may touch the object matters only
+    // once a fence is found (rarely), so it is asked then, not of every statement before every site.
+    const passed: SyntaxNode[] = [];
+    for (let i = 0; i < outer.length; i++) {
+      const { node: p, type } = outer[i];
+      const cur = i === 0 ? node : outer[i - 1].node;
+      if (FN_BOUNDARY.has(type)) return undefined;
+      if (type !== 'block') continue;
       const stmts = statements(p);
       const at = stmts.findIndex(st => st.startIndex <= cur.startIndex && cur.endIndex <= st.endIndex);
       for (let i = at - 1; i >= 0; i--) {
         const st = stmts[i];
         const inside = this.sitesIn(st);
-        const call = st.type === 'expression_statement' ? peel(st.namedChildren[0]!) : st;
-        const fence = inside.find(s => s.op === 'fence' && s.node.startIndex === call.startIndex && s.node.endIndex === call.endIndex);
+        const call = inside.some(s => s.op === 'fence') ? (st.type === 'expression_statement' ? peel(st.namedChildren[0]!) : st) : null;
+        const fence = call ? inside.find(s => s.op === 'fence' && s.node.startIndex === call.startIndex && s.node.endIndex === call.endIndex) : undefined;
         if (fence) {
-          if (isReleaseOrStronger(fence.ordering)) return barrier(fence, touch);
+          if (isReleaseOrStronger(fence.ordering)) {
+            // The touching statement nearest the fence, as a scan from the operation back to it would leave it.
+            let touch: SyntaxNode | null = null;
+            for (let k = passed.length - 1; k >= 0 && !touch; k--) if (mayTouch(passed[k])) touch = passed[k];
+            return barrier(fence, touch);
+          }
           continue;
         }
-        if (mayTouch(st)) touch = st;
+        passed.push(st);
       }
     }
     return undefined;
@@ -314,10 +366,27 @@ function mayTouch(st: SyntaxNode): boolean {
   return st.descendantsOfType(['call_expression', 'macro_invocation', 'field_expression', 'index_expression', 'assignment_expression', 'compound_assignment_expr', 'unary_expression', 'method_call_expression']).length > 0;
 }
 
-function inLoop(n: SyntaxNode): boolean {
+interface Ancestor { node: SyntaxNode; type: string }
+
+/**
+ * The ancestors of `n` up to its function or closure (included), innermost first, read once per
+ * site: each `.parent` and `.type` is a call into the parser (and `.parent` searches down from
+ * the root), and the loop test and the release-fence scan both climb the same chain.
+ */
+function enclosing(n: SyntaxNode): Ancestor[] {
+  const out: Ancestor[] = [];
   for (let p = n.parent; p; p = p.parent) {
-    if (FN_BOUNDARY.has(p.type)) return false;
-    if (LOOPS.has(p.type)) return true;
+    const type = p.type;
+    out.push({ node: p, type });
+    if (FN_BOUNDARY.has(type)) break;
+  }
+  return out;
+}
+
+function inLoop(outer: Ancestor[]): boolean {
+  for (const { type } of outer) {
+    if (FN_BOUNDARY.has(type)) return false;
+    if (LOOPS.has(type)) return true;
   }
   return false;
 }
@@ -365,6 +434,158 @@ function followLet(n: SyntaxNode): SyntaxNode | null {
     if (use) return use;
   }
   return null;
+}
+
+/**
+ * `let prev = x.fetch_add(1, o); debug_assert_eq!(prev, 0);`: the integer the statement right
+ * after the binding asserts the operation read (assert_eq!, debug_assert_eq!, or assert!(prev == n)).
+ */
+function assertedOld(n: SyntaxNode): number | undefined {
+  const { parent } = up(n);
+  const pat = parent?.type === 'let_declaration' ? parent.childForFieldName('pattern') : null;
+  if (!parent || pat?.type !== 'identifier') return undefined;
+  let next = parent.nextNamedSibling;
+  while (next && isComment(next)) next = next.nextNamedSibling;
+  const mac = next?.type === 'expression_statement' ? next.namedChildren[0] : next;
+  if (mac?.type !== 'macro_invocation') return undefined;
+  const name = mac.childForFieldName('macro')?.text ?? '';
+  const args = (mac.namedChildren.find(c => c.type === 'token_tree')?.text ?? '').replace(/\s+/g, '').slice(1);
+  const x = pat.text;
+  const m = /^(debug_)?assert_eq$/.test(name) ? args.match(/^([\w]+),([\w]+)[,)]/)
+    : /^(debug_)?assert$/.test(name) ? args.match(/^([\w]+)==([\w]+)[,)]/) : null;
+  if (!m) return undefined;
+  const other = m[1] === x ? m[2] : m[2] === x ? m[1] : null;
+  return other !== null && /^\d+$/.test(other) ? Number(other) : undefined;
+}
+
+/** The value of the last `let name = ..;` before `at` in its function (nothing else rebinds it in between that the reader sees). */
+function bindingOf(name: string, at: SyntaxNode): SyntaxNode | null {
+  const fn = enclosingFnItem(at);
+  if (!fn) return null;
+  let found: SyntaxNode | null = null;
+  for (const d of fn.descendantsOfType('let_declaration')) {
+    if (d.startIndex >= at.startIndex) break;
+    const pat = d.childForFieldName('pattern');
+    const name2 = pat?.type === 'mut_pattern' ? pat.namedChildren[pat.namedChildren.length - 1]?.text : pat?.text;
+    if (name2 === name) found = d.childForFieldName('value');
+  }
+  return found;
+}
+
+/** `x?`, `x.unwrap()`, `x.expect(..)`: the value inside. */
+function unwrapped(n: SyntaxNode): SyntaxNode {
+  const p = peel(n);
+  if (p.type === 'try_expression') return peel(p.namedChildren[0] ?? p);
+  if (p.type === 'call_expression') {
+    const f = p.childForFieldName('function');
+    if (f?.type === 'field_expression' && /^(unwrap|expect)$/.test(f.childForFieldName('field')?.text ?? '')) return peel(f.childForFieldName('value') ?? p);
+  }
+  return p;
+}
+
+/** `TypeName(::<..>)?::from_packed(word)` with `word` the expected value: the type name. */
+function unpackedFrom(n: SyntaxNode | null, word: string): string | null {
+  const p = n ? unwrapped(n) : null;
+  if (p?.type !== 'call_expression') return null;
+  const f = p.childForFieldName('function');
+  const args = p.childForFieldName('arguments')?.namedChildren.filter(a => !isComment(a)) ?? [];
+  if (!f || args.length !== 1 || compact(args[0].text) !== word) return null;
+  const segs = compact(f.text).replace(/::<[^>]*>/g, '').split('::');
+  return segs.length >= 2 && segs[segs.length - 1] === 'from_packed' ? segs[segs.length - 2] : null;
+}
+
+/** A `let` name bound to `RefCount::from_packed(word)` (the packed word's reference count). */
+function refsOf(name: string, at: SyntaxNode, word: string): boolean {
+  return unpackedFrom(bindingOf(name, at), word) === 'RefCount';
+}
+
+/** `refs.incr()` / `refs.decr()` on a RefCount unpacked from `word`: the step. */
+function refStep(n: SyntaxNode, at: SyntaxNode, word: string): 1 | -1 | null {
+  const p = unwrapped(n);
+  if (p.type !== 'call_expression') return null;
+  const f = p.childForFieldName('function');
+  const recv = f?.type === 'field_expression' ? peel(f.childForFieldName('value')!) : null;
+  const m = f?.type === 'field_expression' ? f.childForFieldName('field')?.text : null;
+  if (!recv || recv.type !== 'identifier' || !refsOf(recv.text, at, word)) return null;
+  return m === 'incr' ? 1 : m === 'decr' ? -1 : null;
+}
+
+/**
+ * `x.pack(rest)`: the step of `x` (a RefCount stepped from `word`, directly or through a `let`),
+ * provided `rest` is `word` itself or is built only from fields unpacked from `word` and literals.
+ */
+function packedWrite(n: SyntaxNode, at: SyntaxNode, word: string): 1 | -1 | null {
+  const p = peel(n);
+  if (p.type !== 'call_expression') return null;
+  const f = p.childForFieldName('function');
+  if (f?.type !== 'field_expression' || f.childForFieldName('field')?.text !== 'pack') return null;
+  const args = p.childForFieldName('arguments')?.namedChildren.filter(a => !isComment(a)) ?? [];
+  if (args.length !== 1 || !keepsFields(args[0], at, word)) return null;
+  const recv = peel(f.childForFieldName('value')!);
+  if (recv.type === 'identifier') {
+    const v = bindingOf(recv.text, at);
+    return v ? refStep(v, at, word) : null;
+  }
+  return refStep(recv, at, word);
+}
+
+/** The rest of a packed word: `word`, a literal, or `field.pack(rest)` with `field` unpacked from `word` (not its count). */
+function keepsFields(n: SyntaxNode, at: SyntaxNode, word: string): boolean {
+  const p = peel(n);
+  if (compact(p.text) === word || intLiteral(p) !== null) return true;
+  if (p.type !== 'call_expression') return false;
+  const f = p.childForFieldName('function');
+  if (f?.type !== 'field_expression' || f.childForFieldName('field')?.text !== 'pack') return false;
+  const args = p.childForFieldName('arguments')?.namedChildren.filter(a => !isComment(a)) ?? [];
+  let recv = peel(f.childForFieldName('value')!);
+  if (recv.type === 'field_expression') recv = peel(recv.childForFieldName('value')!); // `.0`, `.state`
+  if (recv.type !== 'identifier' || args.length !== 1) return false;
+  const from = unpackedFrom(bindingOf(recv.text, at), word) ?? (() => {
+    const v = bindingOf(recv.text, at);
+    const inner = v && v.type === 'field_expression' ? v.childForFieldName('value') : null;
+    return inner ? unpackedFrom(inner, word) : null;
+  })();
+  return !!from && from !== 'RefCount' && keepsFields(args[0], at, word);
+}
+
+/**
+ * A compare-exchange on a packed lifecycle word that changes only its reference count (see
+ * SiteContext.packedStep). The new word may be chosen by a flag: `if last { .. } else {
+ * refs.decr().pack(cur) }`, where the flag is `refs.value == 1 && ..`: then the other branch runs
+ * only for the last guard, which the flag reports.
+ */
+function packedStep(call: SyntaxNode): SiteContext['packedStep'] | null {
+  const args = call.childForFieldName('arguments')?.namedChildren.filter(a => !isComment(a)) ?? [];
+  if (args.length < 2) return null;
+  const exp = peel(args[0]);
+  if (exp.type !== 'identifier') return null;
+  const word = exp.text;
+  let des: SyntaxNode | null = peel(args[1]);
+  if (des.type === 'identifier') des = bindingOf(des.text, call);
+  if (!des) return null;
+  des = peel(des);
+  const direct = packedWrite(des, call, word);
+  if (direct) return { delta: direct };
+  if (des.type !== 'if_expression') return null;
+  const cond = peel(des.childForFieldName('condition')!);
+  const alt = des.childForFieldName('alternative')?.namedChildren.find(c => !isComment(c));
+  const elseBody = alt?.type === 'block' ? blockTail(alt) : null;
+  if (!elseBody || packedWrite(elseBody, call, word) !== -1) return null;
+  // The then-branch must be reachable only when the count read was 1.
+  const flag = cond.type === 'identifier' ? bindingOf(cond.text, call) : cond;
+  const conj = (n: SyntaxNode): SyntaxNode[] => {
+    const q = peel(n);
+    return q.type === 'binary_expression' && q.childForFieldName('operator')?.type === '&&' ? [...conj(q.childForFieldName('left')!), ...conj(q.childForFieldName('right')!)] : [q];
+  };
+  const one = flag && conj(flag).some(t => {
+    if (t.type !== 'binary_expression' || t.childForFieldName('operator')?.type !== '==') return false;
+    const l = peel(t.childForFieldName('left')!), r = peel(t.childForFieldName('right')!);
+    const [cnt, lit] = intLiteral(r) === 1 ? [l, r] : intLiteral(l) === 1 ? [r, l] : [null, null];
+    if (!cnt || !lit) return false;
+    const base = cnt.type === 'field_expression' && cnt.childForFieldName('field')?.text === 'value' ? peel(cnt.childForFieldName('value')!) : null;
+    return !!base && base.type === 'identifier' && refsOf(base.text, call, word);
+  });
+  return one ? { delta: -1, lastWhen: compact(cond.text) } : null;
 }
 
 function firstIdent(n: SyntaxNode, name: string): SyntaxNode | null {
@@ -510,6 +731,8 @@ interface CountTest {
   packed: boolean;
   /** The comparison is the return value of this function (a query such as `is_unique`). */
   returnedFrom?: SyntaxNode;
+  /** Compared with the parameter that says how many references the operation took off (`== count`); `value` is then SYMBOLIC_REFS. */
+  symbol?: string;
 }
 
 interface Amount { text: string; value: number | null }
@@ -538,7 +761,7 @@ function sameAmount(n: SyntaxNode, a: Amount): boolean {
  * turned back into references of the old count, so `new & !(REFERENCE - 1) == 0` after
  * `fetch_sub(REFERENCE)` reads as `old == 1`. Anything else: null.
  */
-function countTest(n: SyntaxNode, unwrapFirst: boolean, constValue: (name: string) => number | null, amount: Amount): CountTest | null {
+function countTest(n: SyntaxNode, unwrapFirst: boolean, constValue: (name: string) => number | null, amount: Amount, times?: string): CountTest | null {
   let node = n;
   let isNew = false;
   let units = amount.value === 1;
@@ -585,11 +808,12 @@ function countTest(n: SyntaxNode, unwrapFirst: boolean, constValue: (name: strin
       if (CMP_OPS.has(op)) {
         const p = peel(other);
         const v = intLiteral(p) ?? (p.type === 'identifier' || p.type === 'scoped_identifier' ? constValue(pathSegments(p).pop()!) : null);
-        const value = oldUnits(v, compact(p.text));
+        const bySymbol = v === null && times !== undefined && p.type === 'identifier' && p.text === times;
+        const value = bySymbol ? (units ? SYMBOLIC_REFS : null) : oldUnits(v, compact(p.text));
         if (value === null) return null;
         const flipped: Record<string, CompareOp> = { '<': '>', '>': '<', '<=': '>=', '>=': '<=', '==': '==', '!=': '!=' };
         const fnItem = resultUse(parent) === 'returned' ? enclosingFnItem(parent) : null;
-        return { op: l?.id === node.id ? (op as CompareOp) : flipped[op], value, node: parent, packed: masked || amount.value !== 1, ...(fnItem ? { returnedFrom: fnItem } : {}) };
+        return { op: l?.id === node.id ? (op as CompareOp) : flipped[op], value, node: parent, packed: masked || amount.value !== 1, ...(fnItem ? { returnedFrom: fnItem } : {}), ...(bySymbol ? { symbol: times } : {}) };
       }
       if (op === '-' && l?.id === node.id && !isNew && sameAmount(other, amount)) { isNew = true; node = parent; continue; }
       // Masks and shifts only make sense on a word that holds a count in units of a named amount;

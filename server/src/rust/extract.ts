@@ -9,9 +9,11 @@
 import type { SyntaxNode, Tree } from './parser';
 import { parseRust } from './parser';
 import type { AtomicApi, AtomicOp, Extraction, Ordering, OrderingArg, OrderingSlot, Problem, Site, ValueArg } from './site';
-import { buildFileScope, enclosingFn, FnScope, implTypeOf } from './scope';
+import { buildFileScope, fileScopeOf, fnScopeIn, implTypeIn } from './scope';
+import type { FnScope } from './scope';
 import type { FileScope } from './scope';
 import { FULL_NOTE, OrderingResolver } from './orderings';
+import { perTree } from './trees';
 import { evalConst, isReferenceUnit, toNumber } from './consts';
 import type { ResolvedOrdering } from './orderings';
 import { classifyType, counterNameOf, isCounterReference, ReceiverReader, typeLayers } from './receiver';
@@ -108,18 +110,31 @@ export function extractSites(file: string, text: string, tree?: Tree, index?: Ru
   return { sites, problems };
 }
 
-/** The summary the workspace index holds for a file. */
+/**
+ * The summary the workspace index holds for a file, read without the workspace index. Only what
+ * the summary holds is read: not the control context of the sites, the `acquire!` fences or the
+ * calls of helpers, since other files use a helper's site only for its op, orderings, counter,
+ * id and range.
+ */
 export function summarizeRustFile(file: string, text: string, tree?: Tree): FileSummary {
-  return analyzeRustFile(file, text, tree).summary;
+  const own = tree ? null : parseRust(text);
+  try {
+    const t = tree ?? own!;
+    return new FileReader(file, text, t.rootNode, null, fileScopeOf(t, text), t).summarize();
+  } finally {
+    own?.delete();
+  }
 }
 
 /** Sites, problems and index summary in one parse: what the language server calls on each change. */
 export function analyzeRustFile(file: string, text: string, tree?: Tree, opts: AnalyzeOptions = {}): FileAnalysis {
   const own = tree ? null : parseRust(text);
   try {
-    const root = (tree ?? own!).rootNode;
+    const t = tree ?? own!;
+    const root = t.rootNode;
+    const scope = fileScopeOf(t, text);
     const idx = opts.index;
-    return idx ? idx.excluding(file, () => new FileReader(file, text, root, idx).run()) : new FileReader(file, text, root, null).run();
+    return idx ? idx.excluding(file, () => new FileReader(file, text, root, idx, scope, t).run()) : new FileReader(file, text, root, null, scope, t).run();
   } finally {
     own?.delete();
   }
@@ -129,14 +144,13 @@ class FileReader {
   private readonly scope: FileScope;
   private readonly facts: TypeFacts;
   private readonly orderings: OrderingResolver;
-  private readonly fnScopes = new Map<number, FnScope>();
   private readonly raws: Raw[] = [];
   private readonly problems: Problem[] = [];
   private readonly ids = new Set<string>();
   private reader: ContextReader | null = null;
 
-  constructor(private readonly file: string, private readonly text: string, private readonly root: SyntaxNode, private readonly index: RustIndex | null) {
-    this.scope = buildFileScope(root);
+  constructor(private readonly file: string, private readonly text: string, private readonly root: SyntaxNode, private readonly index: RustIndex | null, fileScope?: FileScope, private readonly tree?: Tree) {
+    this.scope = fileScope ?? buildFileScope(root, text);
     this.orderings = new OrderingResolver(this.scope);
     const scope = this.scope;
     this.facts = {
@@ -190,7 +204,7 @@ class FileReader {
         const lit = this.root.descendantForIndex(m.index!)?.parent;
         if (lit?.type !== 'struct_expression') continue;
         const fn = this.fnScope(lit);
-        const reader = new ReceiverReader(this.facts, implTypeOf(lit), fn);
+        const reader = new ReceiverReader(this.facts, this.implTypeOf(lit), fn);
         for (const init of lit.childForFieldName('body')?.namedChildren ?? []) {
           if (init?.type !== 'field_initializer') continue;
           const f = init.childForFieldName('field')?.text;
@@ -225,7 +239,7 @@ class FileReader {
       const tail = body ? blockTail(body) : null;
       if (!tail) continue;
       const fn = this.fnScope(tail);
-      const impl = implTypeOf(n);
+      const impl = this.implTypeOf(n);
       const c = new ReceiverReader(this.facts, impl, fn).counterOf(tail);
       if (!c) continue;
       const key = `${impl ?? ''}::${name}`;
@@ -235,7 +249,7 @@ class FileReader {
 
   run(): FileAnalysis {
     this.syntaxProblems();
-    for (const c of this.candidates([...METHODS.keys(), 'fence', FFI_NAMES])) this.callSite(c);
+    for (const c of this.directCandidates()) this.callSite(c);
     for (const m of this.candidateMacros('acquire')) this.macroSite(m);
     const helpers = this.helperOps();
     this.dropForwarderCalls(helpers);
@@ -244,7 +258,17 @@ class FileReader {
     for (const c of this.candidates([...helperNames])) if (!direct.has(c.id)) this.helperCallSites(c, helpers);
     this.contexts();
     const sites = this.raws.map(r => r.site).sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
-    const summary: FileSummary = {
+    return { sites, problems: this.problems, summary: this.summary(helpers) };
+  }
+
+  /** The index's part of run(): the direct sites, as far as they make helpers. */
+  summarize(): FileSummary {
+    for (const c of this.directCandidates()) this.callSite(c);
+    return this.summary(this.helperOps());
+  }
+
+  private summary(helpers: HelperOp[]): FileSummary {
+    return {
       file: this.file,
       structs: Object.fromEntries([...this.scope.structs].map(([k, v]) => [k, Object.fromEntries(v)])),
       fns: this.scope.fns,
@@ -254,7 +278,12 @@ class FileReader {
       consts: this.constSummary(),
       testCalls: this.reader?.testCalls(this.file) ?? [],
     };
-    return { sites, problems: this.problems, summary };
+  }
+
+  /** Calls of atomic methods, fences and kernel FFI (the same for every reading of a tree). */
+  private directCandidates(): SyntaxNode[] {
+    const names = [...METHODS.keys(), 'fence', FFI_NAMES];
+    return this.tree ? perTree(this.tree, 'direct-calls', () => this.candidates(names)) : this.candidates(names);
   }
 
   /**
@@ -264,7 +293,7 @@ class FileReader {
    */
   private candidates(names: (string | RegExp)[]): SyntaxNode[] {
     if (names.length === 0) return [];
-    const re = new RegExp(`\\b(?:${names.map(n => (typeof n === 'string' ? escapeRe(n) : n.source)).join('|')})\\s*(?:::\\s*<[^()]*>\\s*)?\\(`, 'g');
+    const re = callPattern(names);
     const out: SyntaxNode[] = [];
     const seen = new Set<number>();
     for (const m of this.text.matchAll(re)) {
@@ -304,12 +333,14 @@ class FileReader {
   }
 
   private fnScope(n: SyntaxNode): FnScope | null {
-    const f = enclosingFn(n);
-    if (!f) return null;
-    let s = this.fnScopes.get(f.id);
-    if (!s) { s = new FnScope(f); this.fnScopes.set(f.id, s); }
-    return s;
+    return fnScopeIn(this.scope, n);
   }
+
+  /** The impl type around `n`, from the file scope's spans (no walk up the tree). */
+  private implTypeOf(n: SyntaxNode): string | null {
+    return implTypeIn(this.scope, n);
+  }
+
 
   private constValue = (name: string): number | null => {
     if (this.scope.consts.has(name)) return toNumber(this.constBig(name, 0));
@@ -377,7 +408,30 @@ class FileReader {
       const reference = this.constIsReference(name);
       if (v !== null || reference) return { text: n.text, range: rangeOf(n), value: v, kind: 'const', ...(reference ? { reference } : {}) };
     }
-    return { text: n.text, range: rangeOf(n), value: null, kind: p.type === 'closure_expression' ? 'closure' : 'expr' };
+    const several = p.type === 'binary_expression' && p.childForFieldName('operator')?.type === '*' ? this.severalReferences(p) : null;
+    return { text: n.text, range: rangeOf(n), value: null, kind: p.type === 'closure_expression' ? 'closure' : 'expr', ...(several ? { references: several } : {}) };
+  }
+
+  /** `2 * REF_ONE`, `count * REF_ONE`: a count of references times the unit of a packed word. */
+  private severalReferences(mul: SyntaxNode): ValueArg['references'] | null {
+    const l = mul.childForFieldName('left'), r = mul.childForFieldName('right');
+    if (!l || !r) return null;
+    const unitName = (x: SyntaxNode): string | null => {
+      const q = peel(x);
+      if (q.type !== 'identifier' && q.type !== 'scoped_identifier') return null;
+      const name = pathSegments(q).pop()!;
+      return this.constIsReference(name) ? name : null;
+    };
+    for (const [u, k] of [[l, r], [r, l]] as const) {
+      const unit = unitName(u);
+      if (!unit) continue;
+      const q = peel(k);
+      const lit = intLiteral(q);
+      if (lit !== null) return lit > 1 ? { unit, times: lit, timesText: String(lit) } : null;
+      if (q.type === 'identifier') return { unit, times: null, timesText: q.text };
+      return null;
+    }
+    return null;
   }
 
   private orderingArg(which: OrderingSlot, arg: SyntaxNode, r: ResolvedOrdering): OrderingArg {
@@ -400,7 +454,7 @@ class FileReader {
   }
 
   private baseSite(node: SyntaxNode, nameNode: SyntaxNode, op: AtomicOp, api: AtomicApi, fn: FnScope | null, receiverNode: SyntaxNode | null): Site {
-    const implType = implTypeOf(node);
+    const implType = this.implTypeOf(node);
     const reader = new ReceiverReader(this.facts, implType, fn);
     const receiver = receiverNode ? reader.key(receiverNode) : '';
     const counter = receiverNode ? reader.counterOf(receiverNode) : null;
@@ -445,7 +499,7 @@ class FileReader {
     const spec = specs.find(s => s.slots.length === args.length);
     if (!spec) return;
     const fn = this.fnScope(call);
-    const reader = new ReceiverReader(this.facts, implTypeOf(call), fn);
+    const reader = new ReceiverReader(this.facts, this.implTypeOf(call), fn);
     const cls = classifyType(reader.typeOf(recvNode));
 
     if (spec.kind === 'refcount') {
@@ -520,7 +574,7 @@ class FileReader {
     const values = args.filter((_, i) => i !== recvIndex);
     const fn = this.fnScope(call);
     // The kernel's own wrapper types forward to the C API; their callers are the sites.
-    const impl = implTypeOf(call);
+    const impl = this.implTypeOf(call);
     if (impl && /^(Refcount|Atomic\w*)$/.test(impl) && peel(recv).type !== 'identifier' && /^self\b/.test(compact(peel(recv).text).replace(/^\(?\*?/, ''))) return;
     const rc = /^refcount_(inc|dec|dec_and_test|set|read|inc_not_zero)$/.exec(name);
     if (rc) {
@@ -639,7 +693,7 @@ class FileReader {
       const recv = f?.childForFieldName('value');
       const mine = r.fn?.sig.implType && fwd.some(h => h.site === r.site);
       if (!name || !recv || r.site.via || mine || !fwd.some(h => h.fnName === name)) { keep.push(r); continue; }
-      const t = new ReceiverReader(this.facts, implTypeOf(r.node), r.fn).typeOf(recv);
+      const t = new ReceiverReader(this.facts, this.implTypeOf(r.node), r.fn).typeOf(recv);
       if (t && classifyType(t) === 'other' && fwd.some(h => h.fnName === name && typeLayers(t).includes(h.implType!))) {
         this.ids.delete(r.site.id);
         this.problems.splice(0, this.problems.length, ...this.problems.filter(p => p.siteId !== r.site.id));
@@ -661,13 +715,13 @@ class FileReader {
     else if (fnode.type === 'scoped_identifier') {
       name = fnode.childForFieldName('name');
       const segs = pathSegments(fnode);
-      owner = segs.length >= 2 ? (segs[segs.length - 2] === 'Self' ? implTypeOf(call) : segs[segs.length - 2]) : null;
+      owner = segs.length >= 2 ? (segs[segs.length - 2] === 'Self' ? this.implTypeOf(call) : segs[segs.length - 2]) : null;
     } else if (fnode.type === 'field_expression') name = fnode.childForFieldName('field');
     if (!name) return;
     const method = fnode.type === 'field_expression';
     const args = argsNode.namedChildren.filter(a => !isComment(a) && a.type !== 'attribute_item');
     // A method on self's field is called on an object of its type, which must be known.
-    const recvType = method && fnode.childForFieldName('value') ? new ReceiverReader(this.facts, implTypeOf(call), this.fnScope(call)).typeOf(fnode.childForFieldName('value')!) : null;
+    const recvType = method && fnode.childForFieldName('value') ? new ReceiverReader(this.facts, this.implTypeOf(call), this.fnScope(call)).typeOf(fnode.childForFieldName('value')!) : null;
     const layers = recvType ? typeLayers(recvType) : [];
     const fits = (h: HelperOp) => h.fnName === name!.text && h.hasSelf === method && h.paramCount === args.length && (owner === null || h.implType === null || h.implType === owner)
       && (h.paramIndex >= 0 || (!!h.implType && layers.includes(h.implType)));
@@ -731,7 +785,7 @@ class FileReader {
     const reader = new ContextReader(refs, this.root, name => this.index?.testCalls(name) ?? []);
     this.reader = reader;
     for (const r of this.raws) {
-      r.site.context = reader.read({ node: r.node, op: r.site.op, receiver: r.site.receiver, returns: r.returns, decrementByOne: r.decrementByOne, constValue: this.constValue });
+      r.site.context = reader.read({ node: r.node, op: r.site.op, receiver: r.site.receiver, returns: r.returns, decrementByOne: r.decrementByOne, constValue: this.constValue, ...(r.returns === undefined ? amountsOf(r.site) : {}) });
     }
   }
 }
@@ -791,7 +845,74 @@ function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+const callPatterns = new Map<string, RegExp>();
+
+/**
+ * `name(`, `name::<T>(` for any of `names` (identifiers, or patterns). Every file of a workspace
+ * scans for the same helper names, so the pattern is built once per set of names.
+ */
+function callPattern(names: (string | RegExp)[]): RegExp {
+  const words = [...new Set(names.filter((n): n is string => typeof n === 'string'))].sort();
+  const patterns = names.filter((n): n is RegExp => typeof n !== 'string').map(n => n.source);
+  const key = [...words, ...patterns].join(' ');
+  let re = callPatterns.get(key);
+  if (!re) {
+    if (callPatterns.size >= 16) callPatterns.clear();
+    const alts = [...(words.length ? [alternation(words)] : []), ...patterns];
+    re = new RegExp(`\\b(?:${alts.join('|')})\\s*(?:::\\s*<[^()]*>\\s*)?\\(`, 'g');
+    callPatterns.set(key, re);
+  }
+  return new RegExp(re);
+}
+
+/**
+ * A regex alternation matching exactly `names`, with common prefixes factored out
+ * (`load|lock|locked` -> `lo(?:ad|ck(?:ed)?)`): the engine tries alternatives one by one at every
+ * position, so a flat list of a workspace's helper names made the scan cost grow with their number.
+ */
+function alternation(names: string[]): string {
+  interface Trie { end: boolean; next: Map<string, Trie> }
+  const root: Trie = { end: false, next: new Map() };
+  for (const name of names) {
+    let t = root;
+    for (const ch of name) {
+      let n = t.next.get(ch);
+      if (!n) { n = { end: false, next: new Map() }; t.next.set(ch, n); }
+      t = n;
+    }
+    t.end = true;
+  }
+  const emit = (t: Trie): string => {
+    const branches = [...t.next].map(([ch, n]) => {
+      // Runs of single-child nodes become one literal.
+      let lit = escapeRe(ch);
+      let cur = n;
+      while (!cur.end && cur.next.size === 1) {
+        const [c, nn] = cur.next.entries().next().value!;
+        lit += escapeRe(c);
+        cur = nn;
+      }
+      return lit + emit(cur);
+    });
+    if (branches.length === 0) return '';
+    const group = branches.length === 1 ? branches[0] : `(?:${branches.join('|')})`;
+    return t.end ? `(?:${group})?` : group;
+  };
+  return emit(root);
+}
+
 /** fetch_sub(1), sub(1), fetch_update(x - 1), Refcount::dec(_and_test): a reference dropped. */
+/** What the context reader needs beyond a decrement by one: several references taken at once, a flag set with swap. */
+function amountsOf(site: Site): { several?: ValueArg['references']; setsFlag?: boolean } {
+  const a = site.args[0];
+  if (site.op === 'swap' && site.api === 'std' && a?.text.trim() === 'true') return { setsFlag: true };
+  if (site.op !== 'fetch_sub' || !a) return {};
+  if (a.references) return { several: a.references };
+  // A plain count: `fetch_sub(2, ..)`.
+  if (a.kind === 'int' && a.value !== null && a.value > 1) return { several: { unit: '1', times: a.value, timesText: String(a.value) } };
+  return {};
+}
+
 function isDecrementByOne(site: Site): boolean {
   if (site.op === 'dec' || site.op === 'dec_and_test') return true;
   if (site.op === 'fetch_sub' || site.op === 'sub') return site.args[0]?.value === 1 || !!site.args[0]?.reference;

@@ -80,22 +80,16 @@ export class RustIndex {
   }
 
   fieldType(owner: string, field: string): string | null {
-    for (const s of this.others()) {
-      const t = s.structs[owner]?.[field];
-      if (t) return t;
-    }
-    return null;
+    return this.lookup().fieldByOwner.get(`${owner}\u0000${field}`)?.find(e => e.file !== this.exclude)?.type ?? null;
   }
 
   fieldTypesByName(field: string): string[] {
-    const out: string[] = [];
-    for (const s of this.others()) for (const fields of Object.values(s.structs)) if (fields[field]) out.push(fields[field]);
-    return out;
+    return (this.lookup().fieldsByName.get(field) ?? []).filter(e => e.file !== this.exclude).map(e => e.type);
   }
 
   fnReturns(implType: string | null, name: string): string[] {
     const out: string[] = [];
-    for (const s of this.others()) for (const f of s.fns) if (f.name === name && f.returnType && (implType === null || f.implType === implType)) out.push(f.returnType);
+    for (const f of this.lookup().fns.get(name) ?? []) if (f.file !== this.exclude && f.returnType && (implType === null || f.implType === implType)) out.push(f.returnType);
     return out;
   }
 
@@ -112,11 +106,15 @@ export class RustIndex {
     structs: Map<string, string[]>;
     helpers: Map<string, HelperOp[]>;
     forwarders: HelperOp[];
+    /** "Owner\0field" and field -> declared types, and fn name -> signatures, in file order. */
+    fieldByOwner: Map<string, { file: string; type: string }[]>;
+    fieldsByName: Map<string, { file: string; type: string }[]>;
+    fns: Map<string, (FnSignature & { file: string })[]>;
   } | null = null;
 
   private lookup(): NonNullable<RustIndex['tables']> {
     if (this.tables) return this.tables;
-    const t: NonNullable<RustIndex['tables']> = { aliases: new Map(), accessors: new Map(), owners: new Map(), consts: new Map(), structs: new Map(), helpers: new Map(), forwarders: [] };
+    const t: NonNullable<RustIndex['tables']> = { aliases: new Map(), accessors: new Map(), owners: new Map(), consts: new Map(), structs: new Map(), helpers: new Map(), forwarders: [], fieldByOwner: new Map(), fieldsByName: new Map(), fns: new Map() };
     const add = <V>(m: Map<string, V[]>, k: string, v: V) => { const l = m.get(k); if (l) l.push(v); else m.set(k, [v]); };
     for (const s of this.files.values()) {
       for (const [k, counter] of Object.entries(s.aliases ?? {})) add(t.aliases, k, { file: s.file, counter });
@@ -128,9 +126,13 @@ export class RustIndex {
         add(t.structs, owner, s.file);
         for (const [field, type] of Object.entries(fields)) {
           if (!isCounterReference(type) && classifyType(type) !== 'other') add(t.owners, field, { owner, file: s.file });
+          if (!type) continue;
+          add(t.fieldByOwner, `${owner}\u0000${field}`, { file: s.file, type });
+          add(t.fieldsByName, field, { file: s.file, type });
         }
       }
       for (const [name, c] of Object.entries(s.consts ?? {})) add(t.consts, name, { file: s.file, ...c });
+      for (const f of s.fns) add(t.fns, f.name, { ...f, file: s.file });
       for (const h of s.helpers) {
         add(t.helpers, h.fnName, h);
         if (h.paramIndex < 0) t.forwarders.push(h);

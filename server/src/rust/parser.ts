@@ -27,7 +27,11 @@ export function locateWasm(name: string): string {
 }
 
 let parser: Parser | null = null;
+let rustLanguage: Language | null = null;
 let loading: Promise<void> | null = null;
+/** Full and incremental parses since the process started: tests use it to see that a tree was shared. */
+let parses = 0;
+let observer: ((text: string) => void) | null = null;
 
 /** Loads the runtime and the Rust grammar; concurrent and repeated calls share one load. */
 export function initRustParser(): Promise<void> {
@@ -39,6 +43,7 @@ export function initRustParser(): Promise<void> {
       const rust = await Language.load(locateWasm(RUST_WASM));
       const p = new Parser();
       p.setLanguage(rust);
+      rustLanguage = rust;
       parser = p;
     })();
     // A failed load must not poison the process forever: the next call retries.
@@ -51,6 +56,22 @@ export function isRustParserReady(): boolean {
   return parser !== null;
 }
 
+/** The loaded Rust grammar, for tree-sitter queries. */
+export function rustGrammar(): Language {
+  if (!rustLanguage) throw new Error('Rust parser not initialised: await initRustParser() first');
+  return rustLanguage;
+}
+
+/** How many parses (full or incremental) this process has run. */
+export function parseCount(): number {
+  return parses;
+}
+
+/** Calls `fn` with the text of every parse from now on (null stops): tests see which texts were parsed. */
+export function observeParses(fn: ((text: string) => void) | null): void {
+  observer = fn;
+}
+
 /**
  * Parses Rust text. Syntax errors do not throw: tree-sitter recovers and marks ERROR/MISSING
  * nodes, so the intact parts of the file are still usable. The caller owns the tree and should
@@ -58,6 +79,8 @@ export function isRustParserReady(): boolean {
  */
 export function parseRust(text: string): Tree {
   if (!parser) throw new Error('Rust parser not initialised: await initRustParser() first');
+  parses++;
+  observer?.(text);
   const tree = parser.parse(text);
   if (!tree) throw new Error('tree-sitter returned no tree (parse cancelled)');
   return tree;
@@ -76,6 +99,8 @@ export function withRustTree<T>(text: string, fn: (tree: Tree) => T): T {
 /** Re-parses after `old.edit(..)`: tree-sitter reuses the unchanged parts of `old`. The caller owns both trees. */
 export function reparseRust(text: string, old: Tree): Tree {
   if (!parser) throw new Error('Rust parser not initialised: await initRustParser() first');
+  parses++;
+  observer?.(text);
   const tree = parser.parse(text, old);
   if (!tree) throw new Error('tree-sitter returned no tree (parse cancelled)');
   return tree;

@@ -3,8 +3,9 @@
 // parameters and `let` bindings. Purely syntactic and per file; cross-file facts come from the
 // workspace index (index.ts).
 
-import type { SyntaxNode } from './parser';
+import type { SyntaxNode, Tree } from './parser';
 import { pathSegments } from './syntax';
+import { perTree } from './trees';
 
 export interface Import {
   /** Full path as written in the `use`, e.g. "core::sync::atomic::Ordering::Acquire". */
@@ -25,6 +26,19 @@ export interface FnSignature {
 
 export interface ConstDecl { name: string; type: string | null; value: SyntaxNode; line: number }
 
+
+/** A function item or an impl/trait block, by position: answers "which function / impl is this node in" without `.parent`. */
+interface ItemSpan {
+  kind: 'fn' | 'impl';
+  start: number;
+  end: number;
+  node: SyntaxNode;
+  /** fn: the impl type it sits in; impl: the impl's (or trait's) type name. */
+  implType: string | null;
+  /** Index of the innermost enclosing span, -1 at top level. */
+  outer: number;
+}
+
 export interface FileScope {
   /** local name -> imported path (aliases included: `use a::B as C` maps C -> a::B). */
   imports: Map<string, Import>;
@@ -34,26 +48,61 @@ export interface FileScope {
   /** struct name -> field name -> field type text. */
   structs: Map<string, Map<string, string>>;
   fns: FnSignature[];
+  /** Functions and impl/trait blocks in document order (see enclosingFnIn, implTypeIn). */
+  spans: ItemSpan[];
+  /** Bindings of the functions read so far, by node id (see fnScopeIn). */
+  fnScopes: Map<number, FnScope>;
 }
 
-export function buildFileScope(root: SyntaxNode): FileScope {
-  const scope: FileScope = { imports: new Map(), globs: [], consts: new Map(), structs: new Map(), fns: [] };
-  // One walk of the tree for every kind of item: each walk crosses into the wasm parser per node,
-  // so a walk per kind cost as much as parsing the file again.
-  // Enclosing impl/trait blocks, innermost last: nodes come in document order, so a stack of
-  // open containers gives each function its impl type without walking up the tree.
-  const open: { end: number; name: string | null }[] = [];
-  for (const n of root.descendantsOfType(['use_declaration', 'const_item', 'static_item', 'struct_item', 'function_item', 'impl_item', 'trait_item'])) {
-    if (!n) continue;
-    while (open.length && open[open.length - 1].end <= n.startIndex) open.pop();
+const ITEM_TYPES = new Set(['use_declaration', 'const_item', 'static_item', 'struct_item', 'function_item', 'impl_item', 'trait_item']);
+const ITEM_KEYWORD = /\b(?:use|const|static|struct|fn|impl|trait)\b/g;
+
+/**
+ * The items the scope reads, in document order. Every such item has its keyword token as a
+ * direct child, so the items are found from the keywords in the text: one tree lookup per
+ * keyword instead of a walk over every node of the file (which cost a quarter of the parse).
+ * Keywords in comments, strings, macro bodies, `impl Trait` or `fn(..)` types have another
+ * parent and are dropped.
+ */
+function itemsOf(root: SyntaxNode, text: string): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  for (const m of text.matchAll(ITEM_KEYWORD)) {
+    const kw = root.descendantForIndex(m.index!);
+    if (!kw || kw.type !== m[0] || kw.startIndex !== m.index) continue;
+    const item = kw.parent;
+    if (item && ITEM_TYPES.has(item.type)) out.push(item);
+  }
+  return out;
+}
+
+/** The scope of a parsed file, built once per tree: the index and the site reader share it. */
+export function fileScopeOf(tree: Tree, text: string): FileScope {
+  return perTree(tree, 'scope', () => buildFileScope(tree.rootNode, text));
+}
+
+export function buildFileScope(root: SyntaxNode, text: string = root.text): FileScope {
+  const scope: FileScope = { imports: new Map(), globs: [], consts: new Map(), structs: new Map(), fns: [], spans: [], fnScopes: new Map() };
+  // Enclosing impl/trait blocks and functions, innermost last: items come in document order,
+  // so a stack of open spans gives each item its container without walking up the tree.
+  const open: number[] = [];
+  const innermostImpl = (): string | null => {
+    for (let i = open.length - 1; i >= 0; i--) if (scope.spans[open[i]].kind === 'impl') return scope.spans[open[i]].implType;
+    return null;
+  };
+  const openSpan = (kind: ItemSpan['kind'], n: SyntaxNode, implType: string | null): void => {
+    scope.spans.push({ kind, start: n.startIndex, end: n.endIndex, node: n, implType, outer: open.length ? open[open.length - 1] : -1 });
+    open.push(scope.spans.length - 1);
+  };
+  for (const n of itemsOf(root, text)) {
+    while (open.length && scope.spans[open[open.length - 1]].end <= n.startIndex) open.pop();
     switch (n.type) {
       case 'impl_item': {
         const t = n.childForFieldName('type');
-        open.push({ end: n.endIndex, name: t ? implTypeName(t.text) : null });
+        openSpan('impl', n, t ? implTypeName(t.text) : null);
         break;
       }
       case 'trait_item':
-        open.push({ end: n.endIndex, name: n.childForFieldName('name')?.text ?? null });
+        openSpan('impl', n, n.childForFieldName('name')?.text ?? null);
         break;
       case 'use_declaration': {
         const arg = n.childForFieldName('argument');
@@ -87,20 +136,52 @@ export function buildFileScope(root: SyntaxNode): FileScope {
         scope.structs.set(name, fields);
         break;
       }
-      case 'function_item':
+      case 'function_item': {
+        const implType = innermostImpl();
         // Only what other code looks functions up by (name, impl, return type): parameters are
         // read per function when a site needs them (FnScope), not for every function of the file.
         scope.fns.push({
           name: n.childForFieldName('name')?.text ?? '',
-          implType: open.length ? open[open.length - 1].name : null,
+          implType,
           params: [],
           returnType: n.childForFieldName('return_type')?.text ?? null,
           hasSelf: false,
         });
+        openSpan('fn', n, implType);
         break;
+      }
     }
   }
   return scope;
+}
+
+/** The innermost span of `kind` that contains `n` (n itself excluded), as the `.parent` chain would find it. */
+function innermostSpan(scope: FileScope, n: SyntaxNode, kind: ItemSpan['kind']): ItemSpan | null {
+  const { spans } = scope;
+  const s = n.startIndex;
+  const e = n.endIndex;
+  // Last span starting at or before n; its chain of outer spans holds every span containing n.
+  let lo = 0, hi = spans.length;
+  while (lo < hi) { const mid = (lo + hi) >> 1; if (spans[mid].start <= s) lo = mid + 1; else hi = mid; }
+  for (let i = lo - 1; i >= 0; i = spans[i].outer) {
+    const sp = spans[i];
+    if (sp.start <= s && e <= sp.end && !(sp.start === s && sp.end === e && sp.node.id === n.id) && sp.kind === kind) return sp;
+  }
+  return null;
+}
+
+/** The bindings of the function enclosing `n`, read once per tree (the index pass and the site pass share them). */
+export function fnScopeIn(scope: FileScope, n: SyntaxNode): FnScope | null {
+  const sp = innermostSpan(scope, n, 'fn');
+  if (!sp) return null;
+  let s = scope.fnScopes.get(sp.node.id);
+  if (!s) { s = new FnScope(sp.node, sp.implType); scope.fnScopes.set(sp.node.id, s); }
+  return s;
+}
+
+/** The type of the impl (or trait) a node sits in: implTypeOf without walking up the tree. */
+export function implTypeIn(scope: FileScope, n: SyntaxNode): string | null {
+  return innermostSpan(scope, n, 'impl')?.implType ?? null;
 }
 
 function collectUse(n: SyntaxNode, prefix: string[], scope: FileScope, line: number): void {
@@ -204,11 +285,10 @@ export class FnScope {
   readonly sig: FnSignature;
   private readonly lets: LetBinding[] = [];
 
-  constructor(readonly node: SyntaxNode) {
-    this.sig = signatureOf(node);
+  constructor(readonly node: SyntaxNode, implType: string | null = implTypeOf(node)) {
+    this.sig = signatureOf(node, implType);
     const body = node.childForFieldName('body');
-    for (const l of body ? body.descendantsOfType(['let_declaration', 'let_condition']) : []) {
-      if (!l) continue;
+    for (const l of body ? letsIn(body) : []) {
       const pat = l.childForFieldName('pattern');
       const value = l.childForFieldName('value');
       const name = pat?.type === 'mut_pattern' ? pat.namedChildren[pat.namedChildren.length - 1]?.text : pat?.type === 'identifier' ? pat.text : null;
@@ -249,6 +329,23 @@ function someBinding(pat: SyntaxNode): string | null {
   if (a.type === 'identifier') return a.text;
   if (a.type === 'mut_pattern') return a.namedChildren[a.namedChildren.length - 1]?.text ?? null;
   return null;
+}
+
+/**
+ * `let` declarations and `if let` / `while let` conditions inside `body`, in document order,
+ * found from their keyword (as itemsOf finds items).
+ */
+function letsIn(body: SyntaxNode): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  const base = body.startIndex;
+  for (const m of body.text.matchAll(/\blet\b/g)) {
+    const at = base + m.index!;
+    const kw = body.descendantForIndex(at);
+    if (!kw || kw.type !== 'let' || kw.startIndex !== at) continue;
+    const l = kw.parent;
+    if (l && (l.type === 'let_declaration' || l.type === 'let_condition')) out.push(l);
+  }
+  return out;
 }
 
 /** The function item enclosing a node (closures are looked through: they share its bindings). */

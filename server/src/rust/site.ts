@@ -85,6 +85,11 @@ export interface ValueArg {
    * are read by the roles, not here.
    */
   reference?: boolean;
+  /**
+   * The argument is several references of a packed count at once: `2 * REF_ONE` (times 2) or
+   * `count * REF_ONE` (times null: `timesText` names the parameter that says how many).
+   */
+  references?: { unit: string; times: number | null; timesText: string };
 }
 
 /**
@@ -169,12 +174,33 @@ export interface SiteContext {
    * (`1 == x.fetch_sub(..)` reads as `== 1`). `equalPath` is where the comparison says "equal"
    * (for `==` the true branch, for `!=` the false branch) when it can be located.
    */
-  comparedWith?: { op: CompareOp; value: number; range: Range; equalPath?: ControlPath | UnknownPath };
+  comparedWith?: { op: CompareOp; value: number; range: Range; equalPath?: ControlPath | UnknownPath; symbol?: string };
   /**
    * Decrements (fetch_sub(1), fetch_update(x - 1), Refcount::dec_and_test): where this decrement
-   * was the last reference (old value 1 / dec_and_test true).
+   * was the last reference (old value 1 / dec_and_test true). A decrement of several references
+   * (`drops`): where they were the last ones. `swap(true, ..)` of a flag: where it was already
+   * set (this side sets it second).
    */
   lastPath?: ControlPath | UnknownPath;
+  /**
+   * A decrement of several references at once (`fetch_sub(2 * REF_ONE)` then `ref_count() == 2`),
+   * whose result the code tests for being the last ones: how many (a parameter such as `count`
+   * is modelled as 2 and named in `symbol`).
+   */
+  drops?: { refs: number; amount: string; symbol?: string };
+  /**
+   * The value the code asserts the operation read (`let prev = ..fetch_add(1, ..);
+   * debug_assert_eq!(prev, 0)`): an increment from 0 makes the object live.
+   */
+  assertedOld?: number;
+  /**
+   * A compare-exchange on a packed word that changes only its reference-count field, read through
+   * a `RefCount` value unpacked from the expected word (`RefCount::from_packed(cur)`): +1 when the
+   * new word is `refs.incr()` packed over the old fields, -1 when it is `refs.decr()` packed over
+   * the old word. `lastWhen`: the branch that runs when the count read was 1 (the last guard),
+   * whose decision the function hands back in a flag.
+   */
+  packedStep?: { delta: 1 | -1; lastWhen?: string };
   /**
    * The nearest Release-or-stronger fence that always runs before this operation: a fence
    * statement earlier in this block or an enclosing one (same function). `afterPossibleTouch` is

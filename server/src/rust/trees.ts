@@ -9,6 +9,22 @@ import { parseRust, reparseRust } from './parser';
 
 interface Entry { text: string; tree: Tree }
 
+const derived = new WeakMap<Tree, Map<string, unknown>>();
+
+/**
+ * What is read from a tree alone (file scope, candidate calls), computed once per tree: the
+ * index pass and the site pass of `check` read the same tree, and so does a re-review of an
+ * unchanged buffer. Entries go with the tree object.
+ */
+export function perTree<T>(tree: Tree, key: string, make: () => T): T {
+  let m = derived.get(tree);
+  if (!m) { m = new Map(); derived.set(tree, m); }
+  if (m.has(key)) return m.get(key) as T;
+  const v = make();
+  m.set(key, v);
+  return v;
+}
+
 /** Where index `i` (UTF-16 code units, as web-tree-sitter counts) falls, as a row/column point. */
 function pointAt(text: string, i: number): Point {
   let row = 0;
@@ -41,7 +57,12 @@ export function diffEdit(before: string, after: string): Edit | null {
 
 export class TreeCache {
   private readonly entries = new Map<string, Entry>();
-  constructor(private readonly limit = 16) {}
+  private chars = 0;
+  /**
+   * Keeps at most `limit` trees and, as a bound on wasm memory, trees of at most `maxChars`
+   * characters of text in all; the least recently used go first.
+   */
+  constructor(private readonly limit = 16, private readonly maxChars = Infinity) {}
 
   /** A tree for `text`, reusing the file's previous tree when there is one. The cache owns it: do not delete. */
   parse(file: string, text: string): Tree {
@@ -58,11 +79,15 @@ export class TreeCache {
       // text is parsed afresh, so the editor reviews the tree the command line would.
       if (tree.rootNode.hasError) { tree.delete(); tree = parseRust(text); }
     } else tree = parseRust(text);
+    if (old) this.chars -= old.text.length;
     this.entries.delete(file);
     this.entries.set(file, { text, tree });
-    while (this.entries.size > this.limit) {
+    this.chars += text.length;
+    // The newest tree stays even when it alone is over the budget: the caller is using it.
+    while (this.entries.size > this.limit || (this.chars > this.maxChars && this.entries.size > 1)) {
       const [k, e] = this.entries.entries().next().value!;
       e.tree.delete();
+      this.chars -= e.text.length;
       this.entries.delete(k);
     }
     return tree;
@@ -70,11 +95,12 @@ export class TreeCache {
 
   forget(file: string): void {
     const e = this.entries.get(file);
-    if (e) { e.tree.delete(); this.entries.delete(file); }
+    if (e) { e.tree.delete(); this.chars -= e.text.length; this.entries.delete(file); }
   }
 
   clear(): void {
     for (const e of this.entries.values()) e.tree.delete();
     this.entries.clear();
+    this.chars = 0;
   }
 }
