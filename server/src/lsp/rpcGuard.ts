@@ -57,16 +57,16 @@ export class LifecycleGuard {
   }
 }
 
-/**
- * vscode-jsonrpc reads `params.id` of every `$/cancelRequest` as it arrives, before any strategy
- * sees it; a cancel without a request id throws inside the reader, which the stdio server must treat as
- * a broken stream. A cancel that names no request asks for nothing, so it is dropped here.
- */
 function namesRequest(params: unknown): boolean {
   const id = (params as { id?: unknown } | null | undefined)?.id;
   return typeof id === 'number' || typeof id === 'string';
 }
 
+/**
+ * vscode-jsonrpc reads `params.id` of every `$/cancelRequest` as it arrives, before any strategy
+ * sees it; a cancel without a request id throws inside the reader, which the stdio server must
+ * treat as a broken stream. A cancel that names no request asks for nothing, so it is dropped here.
+ */
 export function dropMalformedCancels(reader: MessageReader): MessageReader {
   return {
     onError: reader.onError,
