@@ -116,7 +116,10 @@ function tokenize(s: string, from: number, to: number): Token[] {
 function parseTree(toks: Token[]): UseLeaf[] {
   const leaves: UseLeaf[] = [];
   let p = 0;
+  // Nested groups recurse; real `use` trees are a few levels deep, so deeper text is not read further.
+  let depth = 0;
   const tree = (prefix: string[], list: UseList | null): void => {
+    if (depth > MAX_USE_DEPTH) { p = toks.length; return; }
     if (toks[p]?.text === '::') p++;
     const segs: Token[] = [];
     while (toks[p] && IDENT_START.test(toks[p].text)) {
@@ -137,8 +140,11 @@ function parseTree(toks: Token[]): UseLeaf[] {
       while (toks[p] && toks[p].text !== '}') {
         if (toks[p].text === ',') { p++; continue; }
         const before = p;
+        depth++;
         tree(path, group);
-        group.lastItemEnd = toks[p - 1].end;
+        depth--;
+        // Broken text can end inside the group: keep the last token that exists.
+        group.lastItemEnd = toks[Math.min(p, toks.length) - 1]?.end ?? group.lastItemEnd;
         group.empty = false;
         if (p === before) p++; // not a use tree: skip the token rather than loop
       }
@@ -159,6 +165,9 @@ function parseTree(toks: Token[]): UseLeaf[] {
 }
 
 /** Every `use` declaration of the text, with the block each one is visible in. */
+/** How deep nested `use` groups are read (rustfmt'd code rarely goes past 3). */
+const MAX_USE_DEPTH = 64;
+
 export function useDecls(s: string): UseDecl[] {
   const out: UseDecl[] = [];
   const open: { at: number; decls: UseDecl[] }[] = [];

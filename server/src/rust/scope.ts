@@ -184,7 +184,11 @@ export function implTypeIn(scope: FileScope, n: SyntaxNode): string | null {
   return innermostSpan(scope, n, 'impl')?.implType ?? null;
 }
 
-function collectUse(n: SyntaxNode, prefix: string[], scope: FileScope, line: number): void {
+/** How deep nested `use` groups are read: real ones are a few levels deep, and recursion must stay bounded. */
+const MAX_USE_DEPTH = 64;
+
+function collectUse(n: SyntaxNode, prefix: string[], scope: FileScope, line: number, depth = 0): void {
+  if (depth > MAX_USE_DEPTH) return;
   switch (n.type) {
     case 'identifier':
     case 'scoped_identifier':
@@ -209,11 +213,11 @@ function collectUse(n: SyntaxNode, prefix: string[], scope: FileScope, line: num
       const p = n.childForFieldName('path');
       const list = n.childForFieldName('list');
       const next = p ? [...prefix, ...pathSegments(p)] : prefix;
-      if (list) for (const item of list.namedChildren) if (item) collectUse(item, next, scope, line);
+      if (list) for (const item of list.namedChildren) if (item) collectUse(item, next, scope, line, depth + 1);
       return;
     }
     case 'use_list':
-      for (const item of n.namedChildren) if (item) collectUse(item, prefix, scope, line);
+      for (const item of n.namedChildren) if (item) collectUse(item, prefix, scope, line, depth + 1);
       return;
     case 'use_wildcard': {
       const p = n.namedChildren[0];
