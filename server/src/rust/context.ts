@@ -82,7 +82,11 @@ export class ContextReader {
   testCalls(file: string): { callee: string; path: ControlPath }[] {
     if (!this.root) return [];
     const out: { callee: string; path: ControlPath }[] = [];
-    for (const m of this.root.text.matchAll(/\bif\s+[\w.:()&*\s]{0,160}?\b(\w+)\s*\([^(){};]*\)\s*\{/dg)) {
+    const text = this.root.text;
+    // A branch is judged only when its text names a way to end an object: a file that names none
+    // has no such branch, and its `if`s are not looked up in the tree.
+    if (!DESTROY_WORDS.test(text)) return out;
+    for (const m of text.matchAll(/\bif\s+[\w.:()&*\s]{0,160}?\b(\w+)\s*\([^(){};]*\)\s*\{/dg)) {
       const at = m.indices?.[1]?.[0];
       const id = at === undefined ? null : this.root.descendantForIndex(at);
       if (!id || (id.type !== 'identifier' && id.type !== 'field_identifier')) continue;

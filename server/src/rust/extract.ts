@@ -690,12 +690,15 @@ class FileReader {
     const fwd = [...local, ...(this.index?.forwarders() ?? [])].filter(h => h.paramIndex < 0 && h.implType);
     if (fwd.length === 0) return;
     const keep: Raw[] = [];
+    const names = new Set(fwd.map(h => h.fnName));
+    const sites = new Set(fwd.map(h => h.site));
     for (const r of this.raws) {
+      // The checks that need no tree come first: the node's children are calls into wasm.
+      if (r.site.via || (r.fn?.sig.implType && sites.has(r.site))) { keep.push(r); continue; }
       const f = r.node.type === 'call_expression' ? r.node.childForFieldName('function') : null;
       const name = f?.type === 'field_expression' ? f.childForFieldName('field')?.text : null;
-      const recv = f?.childForFieldName('value');
-      const mine = r.fn?.sig.implType && fwd.some(h => h.site === r.site);
-      if (!name || !recv || r.site.via || mine || !fwd.some(h => h.fnName === name)) { keep.push(r); continue; }
+      const recv = name && names.has(name) ? f!.childForFieldName('value') : null;
+      if (!name || !recv) { keep.push(r); continue; }
       const t = new ReceiverReader(this.facts, this.implTypeOf(r.node), r.fn).typeOf(recv);
       if (t && classifyType(t) === 'other' && fwd.some(h => h.fnName === name && typeLayers(t).includes(h.implType!))) {
         this.ids.delete(r.site.id);
