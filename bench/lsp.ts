@@ -1,4 +1,4 @@
-// Section 3 (issue #4): editing latency through the real language server. Spawns
+// Section 3: editing latency through the real language server. Spawns
 // `node dist/server.js --stdio`, opens a block-mq style file and a large file, and for each edit
 // measures the time from sending didChange to receiving the publishDiagnostics for that version.
 // Edits are sent one at a time (each waits for its diagnostics), with the server's debounce set
@@ -219,7 +219,7 @@ function toTable(docs: DocNumbers[]): Table {
 
 export const lspSection: Section = {
   id: 'lsp',
-  title: 'LSP latency (issue #4)',
+  title: 'LSP latency',
   async run(o: SectionOptions): Promise<SectionResult> {
     const serverJs = path.resolve(__dirname, '../../dist/server.js');
     if (!existsSync(serverJs)) return { tables: [], data: {}, skipped: `${serverJs} not found: run node scripts/build.mjs (npm run bench does)` };

@@ -17,7 +17,7 @@ import { mergeSiteFindings } from './protocol/mergeFindings';
 import { analyzeRustFile, type FileAnalysis } from './rust/extract';
 import { initRustParser } from './rust/parser';
 import type { RustIndex } from './rust/index';
-import type { TreeCache } from './rust/trees';
+import { TreeCache } from './rust/trees';
 import type { Problem, Site } from './rust/site';
 
 export interface ReviewOptions {
@@ -66,6 +66,12 @@ export interface FileReview {
   /** Counters whose exploration hit the budget: their verdicts are unknown, not clean. */
   bounded?: string[];
 }
+
+/**
+ * Alternative fixes confirmed per file review (each costs a review of the edited file). Past it,
+ * further alternatives are not offered: an unconfirmed fix is never offered.
+ */
+const MAX_CONFIRMED_ALTERNATIVES = 8;
 
 export const MAX_FILE_BYTES = 2 * 1024 * 1024;
 const DEFAULT_BUDGET: Budget = { maxExplored: 200_000, maxMillis: 5_000 };
@@ -197,13 +203,19 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
     }
   }
 
+  // Merged first, so an alternative fix is confirmed once per site, not once per scenario.
+  const merged = mergeSiteFindings(findings);
   if (!opts.confirming) {
-    await confirmAlternatives(findings, text, async edited => {
-      const again = await reviewText(file, edited, { ...opts, trees: undefined, analysis: undefined, hints: false, severity: undefined, confirming: true });
+    // Each confirmation re-reviews an edited copy of the file; the copies differ from the text by
+    // one small edit, so they are parsed incrementally from its tree, and their number is bounded.
+    const copies = new TreeCache(1);
+    await confirmAlternatives(merged, text, async edited => {
+      const again = await reviewText(file, edited, { ...opts, trees: copies, analysis: undefined, hints: false, severity: undefined, confirming: true });
       return { findings: again.findings, scenarios: again.scenarios.length, executions: again.executions ?? 0 };
-    });
+    }, MAX_CONFIRMED_ALTERNATIVES);
+    copies.clear();
   }
-  review.findings = applySeverity(mergeSiteFindings(findings), opts);
+  review.findings = applySeverity(merged, opts);
   return review;
 }
 

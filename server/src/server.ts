@@ -23,7 +23,7 @@ import type { RuleLinks } from './lsp/diagnostics';
 import { Documents, reviewOpts } from './lsp/documents';
 import { hoverAt } from './lsp/hover';
 import { isReviewable } from './lsp/limits';
-import { LifecycleGuard, REJECT_METHOD, rejectHandler, watchFraming } from './lsp/rpcGuard';
+import { dropMalformedCancels, LifecycleGuard, REJECT_METHOD, rejectHandler, watchFraming } from './lsp/rpcGuard';
 import {
   checkWorkspaceMethod, scenariosMethod,
   type CheckWorkspaceResult, type InitializationOptions, type ScenariosParams, type ScenariosResult,
@@ -61,7 +61,7 @@ function stdioConnection() {
     else fatal(err.message);
   });
   reader.onClose(() => process.exit(guard.shutdownReceived ? 0 : 1));
-  const conn = createConnection(ProposedFeatures.all, reader, writer, { messageStrategy: guard.strategy });
+  const conn = createConnection(ProposedFeatures.all, dropMalformedCancels(reader), writer, { messageStrategy: guard.strategy });
   const toLog = (send: (m: string) => void) => (...args: unknown[]) => send(format(...args));
   console.log = console.info = console.debug = toLog(m => conn.console.log(m));
   console.warn = toLog(m => conn.console.warn(m));

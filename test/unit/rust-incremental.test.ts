@@ -57,3 +57,21 @@ test('incremental re-parse equals a fresh parse over random edits (incl. non-ASC
   }
   cache.clear();
 });
+
+test('an edit into text whose error recovery depends on reused nodes still gives the fresh tree', async () => {
+  // Found by `npm run fuzz`: inserting U+200F before this broken `if let` made the incremental
+  // parse recover with two ERROR nodes where a fresh parse has one.
+  await initRustParser();
+  const cache = new TreeCache();
+  const before = 'if let=(){{}{{}}}else{}';
+  const after = '\u200f()' + before;
+  cache.parse('g.rs', before);
+  const inc = cache.parse('g.rs', after);
+  const fresh = parseRust(after);
+  try {
+    assert.equal(inc.rootNode.toString(), fresh.rootNode.toString());
+  } finally {
+    fresh.delete();
+    cache.clear();
+  }
+});

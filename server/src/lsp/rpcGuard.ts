@@ -7,7 +7,7 @@
 //     negative, non-numeric or absurd Content-Length) ends the process: once the byte stream is out
 //     of step nothing later can be trusted, and a server that lives on deaf helps no one.
 
-import { ErrorCodes, Message, ResponseError, type MessageStrategy, type RequestMessage } from 'vscode-languageserver/node';
+import { ErrorCodes, Message, ResponseError, type MessageReader, type MessageStrategy, type RequestMessage } from 'vscode-languageserver/node';
 
 /** The request a rejected message is rewritten into, so the library answers it with the original id. */
 export const REJECT_METHOD = 'refcountReview/internal/reject';
@@ -55,6 +55,29 @@ export class LifecycleGuard {
     const bad = badParams(m.method, m.params);
     return bad ? { code: ErrorCodes.InvalidParams, message: bad } : undefined;
   }
+}
+
+function namesRequest(params: unknown): boolean {
+  const id = (params as { id?: unknown } | null | undefined)?.id;
+  return typeof id === 'number' || typeof id === 'string';
+}
+
+/**
+ * vscode-jsonrpc reads `params.id` of every `$/cancelRequest` as it arrives, before any strategy
+ * sees it; a cancel without a request id throws inside the reader, which the stdio server must
+ * treat as a broken stream. A cancel that names no request asks for nothing, so it is dropped here.
+ */
+export function dropMalformedCancels(reader: MessageReader): MessageReader {
+  return {
+    onError: reader.onError,
+    onClose: reader.onClose,
+    onPartialMessage: reader.onPartialMessage,
+    listen: callback => reader.listen(m => {
+      if (Message.isNotification(m) && m.method === '$/cancelRequest' && !namesRequest(m.params)) return;
+      callback(m);
+    }),
+    dispose: () => reader.dispose(),
+  };
 }
 
 function rewrite(m: RequestMessage, why: RejectParams): RequestMessage {

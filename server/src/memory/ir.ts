@@ -85,6 +85,13 @@ export type Mode = 'na' | 'rlx' | 'acq' | 'rel' | 'acq_rel' | 'sc';
 
 export const MODES: readonly Mode[] = ['na', 'rlx', 'acq', 'rel', 'acq_rel', 'sc'];
 
+/**
+ * Each atomic mode under the name Rust's `Ordering` gives it. This is the one table of those
+ * names: traces word races with it, and the Rust side (protocol/orderings.ts) derives its
+ * ordering <-> mode maps from it.
+ */
+export const MODE_ORDERING_NAMES = { rlx: 'Relaxed', acq: 'Acquire', rel: 'Release', acq_rel: 'AcqRel', sc: 'SeqCst' } as const satisfies Record<Exclude<Mode, 'na'>, string>;
+
 export type BinOp = '+' | '-' | '*' | '==' | '!=' | '<' | '<=' | '>' | '>=' | '&&' | '||' | '&' | '|' | '^';
 
 export type Expr =

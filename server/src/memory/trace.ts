@@ -2,15 +2,11 @@
 // consistent with sb and rf), each annotated with what a person replaying it needs to see.
 
 import type { Ev, Graph } from './graph';
-import { isAcquire, isRelease, type Mode } from './ir';
+import { isAcquire, isRelease, MODE_ORDERING_NAMES, type Mode } from './ir';
 import type { Compiled } from './program';
 import type { Race, Trace, TraceStep } from './result';
 
-const MODE_WORDS: Record<Mode, string> = {
-  na: 'plain', rlx: 'Relaxed', acq: 'Acquire', rel: 'Release', acq_rel: 'AcqRel', sc: 'SeqCst',
-};
-
-export function modeWord(m: Mode): string { return MODE_WORDS[m]; }
+export function modeWord(m: Mode): string { return m === 'na' ? 'plain' : MODE_ORDERING_NAMES[m]; }
 
 /** Release heads whose release sequence contains write `w` (the events an acquiring reader of w synchronizes with). */
 export function releaseHeads(g: Graph, w: Ev): Ev[] {

@@ -18,14 +18,18 @@ export interface Rereview { findings: Finding[]; scenarios: number; executions: 
  * finding's site has no warning or error left and the file has no new error, with what was
  * explored as their evidence. The rest are dropped.
  */
-export async function confirmAlternatives(findings: Finding[], text: string, rereview: (text: string) => Promise<Rereview>): Promise<void> {
+export async function confirmAlternatives(findings: Finding[], text: string, rereview: (text: string) => Promise<Rereview>, limit = Infinity): Promise<void> {
   const errorsBefore = findings.filter(f => f.severity === 'error').length;
+  let rereviews = 0;
   for (const f of findings) {
     if (!f.alternatives) continue;
     const kept: Fix[] = [];
     for (const alt of f.alternatives) {
       if (!unconfirmed.has(alt)) { kept.push(alt); continue; }
       unconfirmed.delete(alt);
+      // Past the limit an alternative is dropped unconfirmed: only verified fixes are offered.
+      if (rereviews >= limit) continue;
+      rereviews++;
       const applied = applyTextEdits(text, alt.edits);
       if (!applied || alt.edits.some(e => e.file)) continue;
       const again = await rereview(applied.text);

@@ -3,9 +3,10 @@
 // is, and the module paths that export them. The fix search, the review's validity check, the
 // edit planner, the simulator webview and the extension host all read it from here.
 //
-// Pure data and functions with type-only imports, so the webview bundle can include it.
+// Pure data and functions (its only value import is the engine's mode table in memory/ir.ts), so
+// the webview bundle can include it.
 
-import type { Mode } from '../memory/ir';
+import { MODE_ORDERING_NAMES, type Mode } from '../memory/ir';
 import type { AtomicApi, Ordering } from '../rust/site';
 
 /** Whose ordering names a site is written in: std's `Ordering` enum, or the kernel's marker types. */
@@ -19,7 +20,9 @@ export type Family = 'std' | 'kernel';
 export type Access = 'load' | 'store' | 'rmw' | 'fence' | 'cas-failure';
 
 /** Engine mode of each Rust ordering. The kernel's `Full` is read as SeqCst before it gets here. */
-export const MODE_OF: Readonly<Record<Ordering, Mode>> = { Relaxed: 'rlx', Acquire: 'acq', Release: 'rel', AcqRel: 'acq_rel', SeqCst: 'sc' };
+export const MODE_OF: Readonly<Record<Ordering, Mode>> = Object.fromEntries(
+  (Object.entries(MODE_ORDERING_NAMES) as [Mode, Ordering][]).map(([mode, name]) => [name, mode]),
+) as Record<Ordering, Mode>;
 
 /** The Rust ordering an engine mode stands for; undefined for modes Rust has no ordering for (plain accesses). */
 export function orderingOfMode(m: Mode): Ordering | undefined {
