@@ -106,13 +106,15 @@ export async function checkTexts(files: { file: string; text: string }[], budget
   // A last-reference test that a function returns is judged at its callers in other files
   // (`if state.ref_dec() { free }`), which only the full reading of the calling file finds; the
   // index pass is lighter. Put those readings in the index and read again the files that define
-  // such a function, so their decrements see their callers' tests.
+  // such a function, so their decrements see their callers' tests. Only a site that returns its
+  // test (`returnedTest`) asks the index for callers' tests, and which sites do is read from the
+  // syntax alone: a file without one reads the same again, so it is not read (nor parsed) again.
   const callees = new Set([...analyses.values()].flatMap(a => (a.summary.testCalls ?? []).map(t => t.callee)));
   if (callees.size > 0) {
     for (const a of analyses.values()) index.update(a.summary);
     for (const f of files) {
       const a = analyses.get(f.file);
-      if (!a || !a.summary.fns.some(fn => callees.has(fn.name))) continue;
+      if (!a || !a.sites.some(st => st.context.returnedTest) || !a.summary.fns.some(fn => callees.has(fn.name))) continue;
       try {
         const again = analyzeRustFile(f.file, f.text, trees.parse(f.file, f.text), { index });
         analyses.set(f.file, again);

@@ -82,7 +82,11 @@ export class ContextReader {
   testCalls(file: string): { callee: string; path: ControlPath }[] {
     if (!this.root) return [];
     const out: { callee: string; path: ControlPath }[] = [];
-    for (const m of this.root.text.matchAll(/\bif\s+[\w.:()&*\s]{0,160}?\b(\w+)\s*\([^(){};]*\)\s*\{/dg)) {
+    const text = this.root.text;
+    // A branch is judged only when its text names a way to end an object: a file that names none
+    // has no such branch, and its `if`s are not looked up in the tree.
+    if (!DESTROY_WORDS.test(text)) return out;
+    for (const m of text.matchAll(/\bif\s+[\w.:()&*\s]{0,160}?\b(\w+)\s*\([^(){};]*\)\s*\{/dg)) {
       const at = m.indices?.[1]?.[0];
       const id = at === undefined ? null : this.root.descendantForIndex(at);
       if (!id || (id.type !== 'identifier' && id.type !== 'field_identifier')) continue;
@@ -105,7 +109,7 @@ export class ContextReader {
     const outer = enclosing(node);
     const ctx: SiteContext = { inLoop: inLoop(outer), resultUse: resultUse(node) };
     if (op === 'fence') return ctx;
-    const trait = implTraitOf(node);
+    const trait = implTraitAbove(node, outer);
     if (trait) ctx.implTrait = trait;
     if (INCREMENT_OPS.has(op)) {
       const held = this.fromHeld(node, trait);
@@ -200,6 +204,9 @@ export class ContextReader {
    * `AlwaysRefCounted::inc_ref`, or in a `&self` method that one of those calls by name.
    */
   private fromHeld(node: SyntaxNode, trait: string | null): string | undefined {
+    // Outside `clone`/`inc_ref` themselves, only a call from one of them counts: a file that
+    // declares neither is answered from its text, without reading the function or its callers.
+    if (trait !== 'Clone' && trait !== 'AlwaysRefCounted' && !this.declaresHeldFn()) return undefined;
     const fn = enclosingFnItem(node);
     const name = fn?.childForFieldName('name')?.text;
     if (!fn || !name) return undefined;
@@ -207,7 +214,8 @@ export class ContextReader {
     if (trait === 'AlwaysRefCounted' && name === 'inc_ref') return 'in `AlwaysRefCounted::inc_ref`';
     const selfParam = fn.childForFieldName('parameters')?.namedChildren.find(p => p.type === 'self_parameter');
     if (!selfParam || !/^&\s*('\w+\s+)?self$/.test(selfParam.text.trim())) return undefined;
-    this.heldFns ??= [...this.fns().values()].flat().filter(f => {
+    // By name first (the keys are the functions' names): the trait is read only of those.
+    this.heldFns ??= [...this.fns()].filter(([n]) => n === 'clone' || n === 'inc_ref').flatMap(([, fs]) => fs).filter(f => {
       const n = f.childForFieldName('name')?.text;
       const t = implTraitOf(f.childForFieldName('body') ?? f);
       return (t === 'Clone' && n === 'clone') || (t === 'AlwaysRefCounted' && n === 'inc_ref');
@@ -215,6 +223,14 @@ export class ContextReader {
     const call = new RegExp(`(\\.|::)\\s*${name}\\s*\\(`);
     const caller = this.heldFns.find(f => f.id !== fn.id && call.test(f.childForFieldName('body')?.text ?? ''));
     return caller ? `in \`${name}\`, called from \`${implTraitOf(caller.childForFieldName('body')!)}::${caller.childForFieldName('name')!.text}\`` : undefined;
+  }
+
+  private heldDecl: boolean | null = null;
+  /** Start of the file's first fence site (Infinity without one), see releaseFenceBefore. */
+  private firstFence: number | null = null;
+  /** Whether the file declares a function named `clone` or `inc_ref` (by text, once). */
+  private declaresHeldFn(): boolean {
+    return (this.heldDecl ??= !!this.root && /\bfn\s+(?:clone|inc_ref)\b/.test(this.root.text));
   }
 
   /**
@@ -317,6 +333,9 @@ export class ContextReader {
   private releaseFenceBefore(node: SyntaxNode, outer: Ancestor[]): PathBarrier | undefined {
     // The statements passed over, nearest first. Whether one may touch the object matters only
     // once a fence is found (rarely), so it is asked then, not of every statement before every site.
+    // The fence is in a statement before the operation's: with none earlier in the file, no walk.
+    this.firstFence ??= this.sites.reduce((m, s) => (s.op === 'fence' && s.start < m ? s.start : m), Infinity);
+    if (this.firstFence >= node.startIndex) return undefined;
     const passed: SyntaxNode[] = [];
     for (let i = 0; i < outer.length; i++) {
       const { node: p, type } = outer[i];
@@ -867,6 +886,17 @@ function implTraitOf(n: SyntaxNode): string | null {
     }
   }
   return null;
+}
+
+/** implTraitOf(n), going on from the ancestors `enclosing(n)` has already read. */
+function implTraitAbove(n: SyntaxNode, outer: Ancestor[]): string | null {
+  for (const { node: p, type } of outer) {
+    if (type === 'impl_item') {
+      const t = p.childForFieldName('trait');
+      return t ? baseTypeName(t.text) : null;
+    }
+  }
+  return implTraitOf(outer.length ? outer[outer.length - 1].node : n);
 }
 
 /** Words that name a way to end or take an object; branches without one are not judged for the index. */

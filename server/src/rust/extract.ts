@@ -13,7 +13,7 @@ import { buildFileScope, fileScopeOf, fnScopeIn, implTypeIn } from './scope';
 import type { FnScope } from './scope';
 import type { FileScope } from './scope';
 import { FULL_NOTE, OrderingResolver } from './orderings';
-import { perTree } from './trees';
+import { perTree, rootOf } from './trees';
 import { evalConst, isReferenceUnit, toNumber } from './consts';
 import type { ResolvedOrdering } from './orderings';
 import { classifyType, counterNameOf, isCounterReference, ReceiverReader, typeLayers } from './receiver';
@@ -120,7 +120,7 @@ export function summarizeRustFile(file: string, text: string, tree?: Tree): File
   const own = tree ? null : parseRust(text);
   try {
     const t = tree ?? own!;
-    return new FileReader(file, text, t.rootNode, null, fileScopeOf(t, text), t).summarize();
+    return new FileReader(file, text, rootOf(t), null, fileScopeOf(t, text), t).summarize();
   } finally {
     own?.delete();
   }
@@ -131,7 +131,7 @@ export function analyzeRustFile(file: string, text: string, tree?: Tree, opts: A
   const own = tree ? null : parseRust(text);
   try {
     const t = tree ?? own!;
-    const root = t.rootNode;
+    const root = rootOf(t);
     const scope = fileScopeOf(t, text);
     const idx = opts.index;
     return idx ? idx.excluding(file, () => new FileReader(file, text, root, idx, scope, t).run()) : new FileReader(file, text, root, null, scope, t).run();
@@ -500,11 +500,14 @@ class FileReader {
     if (!spec) return;
     const fn = this.fnScope(call);
     const reader = new ReceiverReader(this.facts, this.implTypeOf(call), fn);
-    const cls = classifyType(reader.typeOf(recvNode));
+    // The receiver's type is read only when the call's own arguments do not settle the question:
+    // most calls with a named ordering are sites whatever the receiver.
+    let known: ReturnType<typeof classifyType> | undefined;
+    const cls = () => (known ??= classifyType(reader.typeOf(recvNode)));
 
     if (spec.kind === 'refcount') {
       // No ordering argument to go by: only a receiver known to be a Refcount makes it one.
-      if (cls !== 'refcount') return;
+      if (cls() !== 'refcount') return;
       this.refcountSite(call, nameNode, nameNode.text, spec.op, fn, recvNode, args, `Refcount::${nameNode.text}`);
       return;
     }
@@ -514,8 +517,8 @@ class FileReader {
     const anyResolved = resolved.some(r => r?.ordering);
     // A call with an ordering argument is an atomic op; with an unknown argument, only when the
     // receiver is known to be an atomic (so `map.load(key)` or `cfg.store(x, y)` are not sites).
-    if (!anyOrdering && !(cls === 'atomic' || cls === 'refcount')) return;
-    if (cls === 'other' && !anyResolved) return;
+    if (!anyOrdering && !(cls() === 'atomic' || cls() === 'refcount')) return;
+    if (!anyResolved && cls() === 'other') return;
     const kernelMarked = resolved.some(r => r?.ordering && r.family === 'kernel');
     const api: AtomicApi = spec.kind === 'kernel' || kernelMarked ? 'kernel-atomic' : 'std';
     const site = this.baseSite(call, nameNode, spec.op, api, fn, recvNode);
@@ -687,12 +690,15 @@ class FileReader {
     const fwd = [...local, ...(this.index?.forwarders() ?? [])].filter(h => h.paramIndex < 0 && h.implType);
     if (fwd.length === 0) return;
     const keep: Raw[] = [];
+    const names = new Set(fwd.map(h => h.fnName));
+    const sites = new Set(fwd.map(h => h.site));
     for (const r of this.raws) {
+      // The checks that need no tree come first: the node's children are calls into wasm.
+      if (r.site.via || (r.fn?.sig.implType && sites.has(r.site))) { keep.push(r); continue; }
       const f = r.node.type === 'call_expression' ? r.node.childForFieldName('function') : null;
       const name = f?.type === 'field_expression' ? f.childForFieldName('field')?.text : null;
-      const recv = f?.childForFieldName('value');
-      const mine = r.fn?.sig.implType && fwd.some(h => h.site === r.site);
-      if (!name || !recv || r.site.via || mine || !fwd.some(h => h.fnName === name)) { keep.push(r); continue; }
+      const recv = name && names.has(name) ? f!.childForFieldName('value') : null;
+      if (!name || !recv) { keep.push(r); continue; }
       const t = new ReceiverReader(this.facts, this.implTypeOf(r.node), r.fn).typeOf(recv);
       if (t && classifyType(t) === 'other' && fwd.some(h => h.fnName === name && typeLayers(t).includes(h.implType!))) {
         this.ids.delete(r.site.id);

@@ -5,7 +5,7 @@
 
 import type { SyntaxNode, Tree } from './parser';
 import { pathSegments } from './syntax';
-import { perTree } from './trees';
+import { perTree, rootOf } from './trees';
 
 export interface Import {
   /** Full path as written in the `use`, e.g. "core::sync::atomic::Ordering::Acquire". */
@@ -67,17 +67,28 @@ const ITEM_KEYWORD = /\b(?:use|const|static|struct|fn|impl|trait)\b/g;
 function itemsOf(root: SyntaxNode, text: string): SyntaxNode[] {
   const out: SyntaxNode[] = [];
   for (const m of text.matchAll(ITEM_KEYWORD)) {
+    // Doc comments hold many example items: a keyword on a line that starts with `//` is in a
+    // comment (or, in contrived code, a string or block comment running over lines), not an item, so the tree is
+    // not asked. Nor is `.type` (a call into wasm) when the token does not start at the match.
+    if (inLineComment(text, m.index!)) continue;
     const kw = root.descendantForIndex(m.index!);
-    if (!kw || kw.type !== m[0] || kw.startIndex !== m.index) continue;
+    if (!kw || kw.startIndex !== m.index || kw.type !== m[0]) continue;
     const item = kw.parent;
     if (item && ITEM_TYPES.has(item.type)) out.push(item);
   }
   return out;
 }
 
+/** Whether the line of `at` starts, before `at`, with `//` (spaces and tabs aside). */
+function inLineComment(text: string, at: number): boolean {
+  let i = text.lastIndexOf('\n', at - 1) + 1;
+  while (i < at && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
+  return i + 1 < at && text.charCodeAt(i) === 47 && text.charCodeAt(i + 1) === 47;
+}
+
 /** The scope of a parsed file, built once per tree: the index and the site reader share it. */
 export function fileScopeOf(tree: Tree, text: string): FileScope {
-  return perTree(tree, 'scope', () => buildFileScope(tree.rootNode, text));
+  return perTree(tree, 'scope', () => buildFileScope(rootOf(tree), text));
 }
 
 export function buildFileScope(root: SyntaxNode, text: string = root.text): FileScope {
