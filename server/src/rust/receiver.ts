@@ -358,7 +358,19 @@ function agreed(types: string[]): string | null {
 
 /** The last field or accessor name of a key: `<Request>.wrapper_ref().refcount()` -> "refcount". */
 export function counterNameOf(key: string): string {
-  const m = /([\p{L}_][\p{L}\p{N}_]*)(\(\.*\))?$/u.exec(key.replace(/>$/, ''));
+  // The last identifier of the key, before an accessor's `(..)`. Scanned from the end rather than
+  // matched with a trailing-anchored pattern, which backtracks quadratically on long keys.
+  let end = key.endsWith('>') ? key.length - 1 : key.length;
+  if (key[end - 1] === ')') {
+    const open = key.lastIndexOf('(', end - 1);
+    if (open >= 0 && /^\.*$/.test(key.slice(open + 1, end - 1))) end = open;
+  }
+  let start = end;
+  while (start > 0 && IDENT_CHAR.test(key[start - 1])) start--;
+  while (start < end && !IDENT_START.test(key[start])) start++;
   // Raw-pointer accessors (`refcount_ptr(..)`) reach the same field as the reference accessor.
-  return m ? m[1].replace(/_ptr$/, '') : key;
+  return start < end ? key.slice(start, end).replace(/_ptr$/, '') : key;
 }
+
+const IDENT_CHAR = /[\p{L}\p{N}_]/u;
+const IDENT_START = /[\p{L}_]/u;
