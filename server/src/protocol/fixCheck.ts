@@ -134,7 +134,9 @@ export function fixProblem(before: string, edits: TextEdit[], writes: WrittenOrd
     const newScope = buildFileScope(newTree.rootNode);
     const bogus = madeUpImports(base.imports, newScope);
     if (bogus.length) return `it would import \`${bogus[0]}\`, which does not exist`;
-    const twice = doubleImports(applied.text).filter(n => !base.twice.includes(n));
+    // Only an edit that writes a `use` item can bind a name twice; replacing an ordering argument cannot.
+    const touchesUse = applied.spans.some(sp => /[{},;]|\buse\b/.test(sp.newText));
+    const twice = touchesUse ? doubleImports(applied.text).filter(n => !base.twice.includes(n)) : [];
     if (twice.length) return `it would import \`${twice[0]}\` twice`;
     const starts = lineStarts(applied.text);
     const oldStarts = lineStarts(before);
