@@ -8,6 +8,8 @@ import type { AtomicOp, CompareOp, ControlPath, Ordering, PathBarrier, SiteConte
 import { isAcquireOrStronger, isReleaseOrStronger } from './site';
 import { baseTypeName, blockTail, compact, intLiteral, isComment, pathSegments, peel, rangeOf, statements } from './syntax';
 import { pathEffect } from './effects';
+import { Query } from 'web-tree-sitter';
+import { rustGrammar } from './parser';
 
 /** What the context reader needs to know about the other sites of the file. */
 export interface SiteRef {
@@ -106,7 +108,7 @@ export class ContextReader {
 
   read(inp: ContextInput): SiteContext {
     const { node, op } = inp;
-    const outer = enclosing(node);
+    const outer = this.enclosing(node);
     const ctx: SiteContext = { inLoop: inLoop(outer), resultUse: resultUse(node) };
     if (op === 'fence') return ctx;
     const trait = implTraitAbove(node, outer);
@@ -179,6 +181,14 @@ export class ContextReader {
       else ctx.lastPath = unknown(ctx.comparedWith ? `the result is compared with ${ctx.comparedWith.value}, not the last-reference value` : 'the result is not compared where the reader can follow it');
     }
     return ctx;
+  }
+
+  private ancestors: Map<number, Ancestor> | null = null;
+  /** The ancestors of a site's node (indexed for all sites at once, see ancestorIndex). */
+  private enclosing(n: SyntaxNode): Ancestor | null {
+    if (this.root) this.ancestors ??= ancestorIndex(this.root, this.sites.map(s => s.node));
+    const a = this.ancestors?.get(n.id);
+    return a ? a.up : climb(n);
   }
 
   /** Functions of this file by name (first one wins for effect lookups). */
@@ -319,7 +329,7 @@ export class ContextReader {
       if (fence && !out.fence) out.fence = barrier(fence, touch);
       if (load && !out.acquireLoad) out.acquireLoad = barrier(load, touch);
       if (out.fence) break;
-      if (!touch && inside.length === 0 && mayTouch(st)) touch = st;
+      if (!touch && inside.length === 0 && this.mayTouch(st)) touch = st;
     }
     if (withEffect) out.effect = pathEffect(p.stmts, this.lookupBody);
     return out;
@@ -330,39 +340,79 @@ export class ContextReader {
    * the function boundary. Only a statement that is itself a fence call counts: a fence inside an
    * `if` before the operation may not have run.
    */
-  private releaseFenceBefore(node: SyntaxNode, outer: Ancestor[]): PathBarrier | undefined {
-    // The statements passed over, nearest first. Whether one may touch the object matters only
-    // once a fence is found (rarely), so it is asked then, not of every statement before every site.
+  private releaseFenceBefore(node: SyntaxNode, outer: Ancestor | null): PathBarrier | undefined {
     // The fence is in a statement before the operation's: with none earlier in the file, no walk.
     this.firstFence ??= this.sites.reduce((m, s) => (s.op === 'fence' && s.start < m ? s.start : m), Infinity);
     if (this.firstFence >= node.startIndex) return undefined;
-    const passed: SyntaxNode[] = [];
-    for (let i = 0; i < outer.length; i++) {
-      const { node: p, type } = outer[i];
-      const cur = i === 0 ? node : outer[i - 1].node;
+    // The blocks passed on the way out, innermost first, with the index of the statement holding the operation.
+    const passed: { block: BlockFences; at: number }[] = [];
+    let cur = node;
+    for (const { node: p, type } of upTo(outer)) {
       if (FN_BOUNDARY.has(type)) return undefined;
-      if (type !== 'block') continue;
-      const stmts = statements(p);
-      const at = stmts.findIndex(st => st.startIndex <= cur.startIndex && cur.endIndex <= st.endIndex);
-      for (let i = at - 1; i >= 0; i--) {
-        const st = stmts[i];
-        const inside = this.sitesIn(st);
-        const call = inside.some(s => s.op === 'fence') ? (st.type === 'expression_statement' ? peel(st.namedChildren[0]!) : st) : null;
-        const fence = call ? inside.find(s => s.op === 'fence' && s.node.startIndex === call.startIndex && s.node.endIndex === call.endIndex) : undefined;
-        if (fence) {
-          if (isReleaseOrStronger(fence.ordering)) {
-            // The touching statement nearest the fence, as a scan from the operation back to it would leave it.
-            let touch: SyntaxNode | null = null;
-            for (let k = passed.length - 1; k >= 0 && !touch; k--) if (mayTouch(passed[k])) touch = passed[k];
-            return barrier(fence, touch);
-          }
-          continue;
+      if (type === 'block') {
+        const block = this.blockFences(p);
+        const at = block.indexOf(cur.startIndex, cur.endIndex);
+        const j = at > 0 ? block.releaseBefore(at) : -1;
+        if (j >= 0) {
+          // The touching statement nearest the fence, as a scan from the operation back to it
+          // would leave it: first after the fence in its block, then outward-in in the inner blocks.
+          let touch = block.touchBetween(j + 1, at);
+          for (let k = passed.length - 1; k >= 0 && !touch; k--) touch = passed[k].block.touchBetween(0, passed[k].at);
+          return barrier(block.fences[j]!, touch);
         }
-        passed.push(st);
+        if (at > 0) passed.push({ block, at });
       }
+      cur = p;
     }
     return undefined;
   }
+
+  /** Per block (by node id): its statements, which are fence calls, and which may touch the object. */
+  private readonly blocks = new Map<number, BlockFences>();
+  private blockFences(block: SyntaxNode): BlockFences {
+    let b = this.blocks.get(block.id);
+    if (!b) {
+      const stmts = statements(block);
+      const fences = stmts.map(st => this.fenceStatement(st));
+      b = new BlockFences(stmts, fences, st => this.mayTouch(st));
+      this.blocks.set(block.id, b);
+    }
+    return b;
+  }
+
+  /** The fence site a statement consists of (`fence(o);`), if any. */
+  private fenceStatement(st: SyntaxNode): SiteRef | null {
+    if (!this.fenceSites) {
+      this.fenceSites = this.sites.filter(s => s.op === 'fence');
+      this.fenceStarts = this.fenceSites.map(s => s.start);
+    }
+    // Only a statement with a fence site inside it is looked at in the tree.
+    const starts = this.fenceStarts!;
+    let lo = 0, hi = starts.length;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (starts[mid] < st.startIndex) lo = mid + 1; else hi = mid; }
+    if (lo >= starts.length || starts[lo] >= st.endIndex) return null;
+    const call = st.type === 'expression_statement' ? peel(st.namedChildren[0]!) : st;
+    return this.fenceSites.find(s => s.node.startIndex === call.startIndex && s.node.endIndex === call.endIndex && s.end <= st.endIndex) ?? null;
+  }
+
+  private fenceSites: SiteRef[] | null = null;
+  private fenceStarts: number[] | null = null;
+
+  /**
+   * Could this statement access the protected object? Anything with a call, field, deref, index,
+   * assignment. The nodes that could are found once per file with a query (asked only when a
+   * barrier is found, which is rare): walking each statement again, as sites share statements,
+   * was quadratic on long functions and deep nesting.
+   */
+  private mayTouch(st: SyntaxNode): boolean {
+    const inner = st.type === 'expression_statement' ? st.namedChildren[0] : st;
+    if (inner?.type === 'macro_invocation' && INERT_MACROS.test(inner.childForFieldName('macro')?.text ?? '')) return false;
+    if (!this.root) return hasTouchingNode(st);
+    this.touching ??= new RangeSet(touchingNodes(this.root));
+    return this.touching.holdsWithin(st.startIndex, st.endIndex);
+  }
+
+  private touching: RangeSet | null = null;
 
   private sitesIn(n: SyntaxNode): SiteRef[] {
     const out: SiteRef[] = [];
@@ -378,32 +428,174 @@ function barrier(s: SiteRef, touch: SyntaxNode | null): PathBarrier {
   return { siteId: s.id, ordering: s.ordering, range: rangeOf(s.node), ...(touch ? { afterPossibleTouch: rangeOf(touch) } : {}) };
 }
 
-/** Could this statement access the protected object? Anything with a call, field, deref, index, assignment. */
-function mayTouch(st: SyntaxNode): boolean {
-  const inner = st.type === 'expression_statement' ? st.namedChildren[0] : st;
-  if (inner?.type === 'macro_invocation' && INERT_MACROS.test(inner.childForFieldName('macro')?.text ?? '')) return false;
-  return st.descendantsOfType(['call_expression', 'macro_invocation', 'field_expression', 'index_expression', 'assignment_expression', 'compound_assignment_expr', 'unary_expression', 'method_call_expression']).length > 0;
+const TOUCHING_TYPES = ['call_expression', 'macro_invocation', 'field_expression', 'index_expression', 'assignment_expression', 'compound_assignment_expr', 'unary_expression'];
+
+function hasTouchingNode(st: SyntaxNode): boolean {
+  return st.descendantsOfType(TOUCHING_TYPES).length > 0;
 }
 
-interface Ancestor { node: SyntaxNode; type: string }
+let touchingQuery: Query | null = null;
+/** The ranges of every node of the file that may touch an object (see mayTouch). */
+function touchingNodes(root: SyntaxNode): { s: number; e: number }[] {
+  touchingQuery ??= new Query(rustGrammar(), `[${TOUCHING_TYPES.map(t => `(${t})`).join(' ')}] @n`);
+  return touchingQuery.captures(root).map(c => ({ s: c.node.startIndex, e: c.node.endIndex }));
+}
+
+/** Ranges, asked whether one lies within [s, e): a binary search over the starts and the least end from there on. */
+class RangeSet {
+  private readonly starts: number[];
+  private readonly minEnd: number[];
+  constructor(ranges: { s: number; e: number }[]) {
+    ranges.sort((a, b) => a.s - b.s);
+    this.starts = ranges.map(r => r.s);
+    this.minEnd = new Array<number>(ranges.length + 1);
+    this.minEnd[ranges.length] = Infinity;
+    for (let i = ranges.length - 1; i >= 0; i--) this.minEnd[i] = Math.min(ranges[i].e, this.minEnd[i + 1]);
+  }
+
+  /** A range starting at or after s and ending by e (so also starting before e, or empty at e). */
+  holdsWithin(s: number, e: number): boolean {
+    let lo = 0, hi = this.starts.length;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (this.starts[mid] < s) lo = mid + 1; else hi = mid; }
+    return this.minEnd[lo] <= e;
+  }
+}
 
 /**
- * The ancestors of `n` up to its function or closure (included), innermost first, read once per
- * site: each `.parent` and `.type` is a call into the parser (and `.parent` searches down from
- * the root), and the loop test and the release-fence scan both climb the same chain.
+ * A block's statements for the release-fence scan: which are fence calls, where the nearest
+ * Release (or stronger) fence before a statement is, and the first statement after it that may
+ * touch the object. Each is worked out once per block, so every site of a long function does
+ * not scan the statements before it again.
  */
-function enclosing(n: SyntaxNode): Ancestor[] {
-  const out: Ancestor[] = [];
-  for (let p = n.parent; p; p = p.parent) {
-    const type = p.type;
-    out.push({ node: p, type });
-    if (FN_BOUNDARY.has(type)) break;
+class BlockFences {
+  private prevRelease: number[] | null = null;
+  /** firstTouch[i]: the first statement at or after i that is no fence and may touch (stmts.length: none); -2 not yet known. */
+  private readonly firstTouch: number[];
+
+  constructor(readonly stmts: SyntaxNode[], readonly fences: (SiteRef | null)[], private readonly touches: (st: SyntaxNode) => boolean) {
+    this.firstTouch = new Array<number>(stmts.length + 1).fill(-2);
+    this.firstTouch[stmts.length] = stmts.length;
   }
-  return out;
+
+  /** The last statement before `at` that is a Release (or stronger) fence, -1 if none. */
+  releaseBefore(at: number): number {
+    if (!this.prevRelease) {
+      this.prevRelease = new Array<number>(this.stmts.length);
+      let last = -1;
+      for (let i = 0; i < this.stmts.length; i++) {
+        this.prevRelease[i] = last;
+        const f = this.fences[i];
+        if (f && isReleaseOrStronger(f.ordering)) last = i;
+      }
+    }
+    return this.prevRelease[at];
+  }
+
+  /** The index of the statement that holds [s, e), -1 if none does. */
+  indexOf(s: number, e: number): number {
+    if (!this.starts) {
+      this.starts = this.stmts.map(st => st.startIndex);
+      this.ends = this.stmts.map(st => st.endIndex);
+    }
+    let lo = 0, hi = this.starts.length;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (this.starts[mid] <= s) lo = mid + 1; else hi = mid; }
+    // Statements do not overlap: only the last one starting at or before s can hold the range.
+    return lo > 0 && e <= this.ends![lo - 1] ? lo - 1 : -1;
+  }
+
+  private starts: number[] | null = null;
+  private ends: number[] | null = null;
+
+  /** The first statement in [from, to) that may touch the object (fence statements aside), or null. */
+  touchBetween(from: number, to: number): SyntaxNode | null {
+    // Filled forward lazily, to the end of the block or the first touching statement: a run of
+    // statements already asked about is not asked again.
+    let i = from;
+    const seen: number[] = [];
+    while (this.firstTouch[i] === -2) {
+      if (!this.fences[i] && this.touches(this.stmts[i])) { this.firstTouch[i] = i; break; }
+      seen.push(i);
+      i++;
+    }
+    const found = this.firstTouch[i];
+    for (const k of seen) this.firstTouch[k] = found;
+    return found < to ? this.stmts[found] : null;
+  }
 }
 
-function inLoop(outer: Ancestor[]): boolean {
-  for (const { type } of outer) {
+/** A node on the way up from a site, linked to its own parent: a chain shared by every site below it. */
+interface Ancestor { node: SyntaxNode; type: string; up: Ancestor | null }
+
+/**
+ * The ancestors of every site node, from one walk down the tree. Climbing with `.parent` costs a
+ * search from the root per step (web-tree-sitter keeps no parent links), so climbing from each
+ * site was cubic in the nesting depth on long method chains, long sums of loads and deeply
+ * nested blocks. The walk enters only nodes that contain a site, and each site gets the linked
+ * chain of its ancestors: sites in the same function share the chain above them.
+ */
+function ancestorIndex(root: SyntaxNode, nodes: SyntaxNode[]): Map<number, Ancestor> {
+  const out = new Map<number, Ancestor>();
+  if (nodes.length === 0) return out;
+  const targets = nodes.map(n => ({ s: n.startIndex, e: n.endIndex })).sort((a, b) => a.s - b.s);
+  const ids = new Set(nodes.map(n => n.id));
+  // minEnd[i]: the least end of the targets from i on. A node [s, e) holds a target when the
+  // targets starting at or after s include one ending by e (it then starts before e as well).
+  const minEnd = new Array<number>(targets.length + 1);
+  minEnd[targets.length] = Infinity;
+  for (let i = targets.length - 1; i >= 0; i--) minEnd[i] = Math.min(targets[i].e, minEnd[i + 1]);
+  const holds = (s: number, e: number): boolean => {
+    let lo = 0, hi = targets.length;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (targets[mid].s < s) lo = mid + 1; else hi = mid; }
+    return minEnd[lo] <= e;
+  };
+  const top: Ancestor = { node: root, type: root.type, up: null };
+  if (ids.has(root.id)) out.set(root.id, top);
+  const c = root.walk();
+  try {
+    if (!c.gotoFirstChild()) return out;
+    // The cursor is on a child of `parent.node`; iterative, since nesting can be deeper than the stack.
+    let parent = top;
+    for (;;) {
+      if (holds(c.startIndex, c.endIndex)) {
+        const node = c.currentNode;
+        const entry: Ancestor = { node, type: node.type, up: parent };
+        if (ids.has(node.id)) out.set(node.id, entry);
+        if (c.gotoFirstChild()) { parent = entry; continue; }
+      }
+      while (!c.gotoNextSibling()) {
+        if (parent === top) return out;
+        c.gotoParent();
+        parent = parent.up!;
+      }
+    }
+  } finally {
+    c.delete();
+  }
+}
+
+/** The ancestors of `n` by climbing, for a node the walk did not index. */
+function climb(n: SyntaxNode): Ancestor | null {
+  const chain: { node: SyntaxNode; type: string }[] = [];
+  for (let p = n.parent; p; p = p.parent) {
+    const type = p.type;
+    chain.push({ node: p, type });
+    if (FN_BOUNDARY.has(type)) break;
+  }
+  let up: Ancestor | null = null;
+  for (let i = chain.length - 1; i >= 0; i--) up = { ...chain[i], up };
+  return up;
+}
+
+/** The ancestors of a site up to its function or closure (included), innermost first. */
+function* upTo(first: Ancestor | null): Iterable<Ancestor> {
+  for (let a = first; a; a = a.up) {
+    yield a;
+    if (FN_BOUNDARY.has(a.type)) return;
+  }
+}
+
+function inLoop(outer: Ancestor | null): boolean {
+  for (const { type } of upTo(outer)) {
     if (FN_BOUNDARY.has(type)) return false;
     if (LOOPS.has(type)) return true;
   }
@@ -889,14 +1081,17 @@ function implTraitOf(n: SyntaxNode): string | null {
 }
 
 /** implTraitOf(n), going on from the ancestors `enclosing(n)` has already read. */
-function implTraitAbove(n: SyntaxNode, outer: Ancestor[]): string | null {
-  for (const { node: p, type } of outer) {
-    if (type === 'impl_item') {
-      const t = p.childForFieldName('trait');
+function implTraitAbove(n: SyntaxNode, outer: Ancestor | null): string | null {
+  let last: Ancestor | null = null;
+  for (let a = outer; a; a = a.up) {
+    if (a.type === 'impl_item') {
+      const t = a.node.childForFieldName('trait');
       return t ? baseTypeName(t.text) : null;
     }
+    last = a;
   }
-  return implTraitOf(outer.length ? outer[outer.length - 1].node : n);
+  // A chain read by climbing stops at the function: the rest is climbed from there.
+  return implTraitOf(last ? last.node : n);
 }
 
 /** Words that name a way to end or take an object; branches without one are not judged for the index. */
