@@ -5,6 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { counterNameOf } from '../../server/src/rust/receiver';
 import { readLitmus } from '../../server/src/litmus/parse';
+import { analyzeRustFile } from '../../server/src/rust/extract';
+import { initRustParser, parseRust } from '../../server/src/rust/parser';
+import { reviewText } from '../../server/src/review';
 
 test('counterNameOf reads the last identifier of a key, before an accessor call', () => {
   assert.equal(counterNameOf('self.inner().strong'), 'strong');
@@ -22,4 +25,73 @@ test('a litmus header padded with spaces is read, and a comment after the name i
   const body = `{ x = 0; }\nP0(int *x) { WRITE_ONCE(*x, 1); }\nexists (x=1)\n`;
   assert.equal(readLitmus(`C padded${' '.repeat(200_000)}x\n${body}`, 't.litmus').program.name, `padded${' '.repeat(200_000)}x`);
   assert.equal(readLitmus(`C named (* a comment *)\n${body}`, 't.litmus').program.name, 'named');
+});
+
+// Reading contexts on hostile shapes. web-tree-sitter keeps no parent links: each `.parent` is a
+// search down from the root, so climbing from every site to its function was cubic on long
+// method chains, long sums of loads and deep nesting (a sum of 1,000 loads took 7 s, 1,000 chained
+// calls over two minutes, 10,000 nested blocks 10 s; 1,000 statements each after a release fence
+// rescanned the statements before them). The reader now climbs only near the surface and indexes
+// every site's ancestors in one walk down otherwise; the counts of `.parent` calls below are
+// linear in the sites, where climbing made them the sites times the depth.
+
+const HEAD = 'use std::sync::atomic::{fence, AtomicUsize, Ordering::*};\nstruct S { c: AtomicUsize }\n';
+
+/** Counts `.parent` calls on syntax nodes while `fn` runs. */
+function countingParents<T>(fn: () => T): { value: T; parents: number } {
+  const proto = Object.getPrototypeOf(parseRust('fn f() {}').rootNode) as object;
+  const desc = Object.getOwnPropertyDescriptor(proto, 'parent')!;
+  let parents = 0;
+  Object.defineProperty(proto, 'parent', { ...desc, get(this: unknown) { parents++; return desc.get!.call(this); } });
+  try {
+    return { value: fn(), parents };
+  } finally {
+    Object.defineProperty(proto, 'parent', desc);
+  }
+}
+
+test('a sum of 1,000 loads inside a loop: every load is read, in the loop, after the fence', async () => {
+  await initRustParser();
+  const n = 1000;
+  const text = `${HEAD}impl S { fn f(&self) -> usize { loop { fence(Release); g(); let t = ${Array.from({ length: n }, () => 'self.c.load(Acquire)').join(' + ')}; if t > 0 { return t; } } } }\n`;
+  const { value: a, parents } = countingParents(() => analyzeRustFile('/sum.rs', text));
+  const loads = a.sites.filter(s => s.op === 'load');
+  assert.equal(loads.length, n);
+  assert.ok(loads.every(s => s.context.inLoop), 'every load is inside the loop');
+  // The fence is released before each load; `g()` between them may touch the object.
+  assert.ok(loads.every(s => s.context.releaseFence && s.context.releaseFence.afterPossibleTouch?.start.line === 2), 'each load sees the fence and the call after it');
+  assert.ok(parents < 20 * n, `${parents} .parent calls for ${n} sites (climbing made it about 500,000)`);
+});
+
+test('1,000 chained calls with an ordering each are all read as sites', async () => {
+  await initRustParser();
+  const n = 1000;
+  const text = `${HEAD}impl S { fn f(&self) { while g() { self.c${'.load(Acquire).max(1)'.repeat(n)}; } } }\n`;
+  const { value: a, parents } = countingParents(() => analyzeRustFile('/chain.rs', text));
+  assert.equal(a.sites.length, n);
+  assert.ok(a.sites.every(s => s.context.inLoop));
+  assert.ok(parents < 20 * n, `${parents} .parent calls for ${n} sites`);
+});
+
+test('a decrement 10,000 blocks deep is reviewed: Release then an Acquire fence is clean, Relaxed is not', async () => {
+  await initRustParser();
+  const depth = 10_000;
+  const file = (o: string) => `${HEAD}impl Drop for S { fn drop(&mut self) { ${'{ '.repeat(depth)}if self.c.fetch_sub(1, ${o}) == 1 { fence(Acquire); unsafe { dealloc(self) } } ${'} '.repeat(depth)}} }\n`;
+  const ok = await reviewText('/deep.rs', file('Release'));
+  const dec = ok.sites?.find(s => s.op === 'fetch_sub');
+  assert.ok(dec && dec.context.lastPath?.how === 'then-block' && dec.context.lastPath.fence, 'the last-reference branch and its fence are found');
+  assert.deepEqual(ok.findings.map(f => f.rule), []);
+  const bad = await reviewText('/deep.rs', file('Relaxed'));
+  assert.ok(bad.findings.some(f => /decrement uses Relaxed/.test(f.message) && /Use Release/.test(f.message)), JSON.stringify(bad.findings.map(f => f.message)));
+});
+
+test('2,000 loads each after a release fence and a call: one scan of the statements per block', async () => {
+  await initRustParser();
+  const n = 2000;
+  const body = Array.from({ length: n }, (_, i) => `g(${i});\nlet _v${i} = self.c.load(Relaxed);`).join('\n');
+  const text = `${HEAD}impl S { fn f(&self) {\nfence(Release);\n${body}\n} }\n`;
+  const a = analyzeRustFile('/stmts.rs', text);
+  assert.equal(a.sites.filter(s => s.op === 'load').length, n);
+  // The fence is found for every load; the first statement after it (`g(0)`) is the possible touch.
+  assert.ok(a.sites.filter(s => s.op === 'load').every(s => s.context.releaseFence?.afterPossibleTouch?.start.line === 4));
 });

@@ -8,8 +8,6 @@ import type { AtomicOp, CompareOp, ControlPath, Ordering, PathBarrier, SiteConte
 import { isAcquireOrStronger, isReleaseOrStronger } from './site';
 import { baseTypeName, blockTail, compact, intLiteral, isComment, pathSegments, peel, rangeOf, statements } from './syntax';
 import { pathEffect } from './effects';
-import { Query } from 'web-tree-sitter';
-import { rustGrammar } from './parser';
 
 /** What the context reader needs to know about the other sites of the file. */
 export interface SiteRef {
@@ -74,7 +72,13 @@ export class ContextReader {
    * `root` (the file) lets the reader follow same-file calls; `external` gives the paths other
    * files take when a call of a function returns true (from the workspace index).
    */
-  constructor(private readonly sites: SiteRef[], private readonly root: SyntaxNode | null = null, private readonly external: (name: string) => ControlPath[] = () => []) {}
+  constructor(
+    private readonly sites: SiteRef[],
+    private readonly root: SyntaxNode | null = null,
+    private readonly external: (name: string) => ControlPath[] = () => [],
+    /** The file's function items in document order, when the caller has them (the file scope does). */
+    private readonly fnNodes: (() => SyntaxNode[]) | null = null,
+  ) {}
 
   /**
    * Calls whose true branch takes the object (`if self.state().ref_dec() { self.dealloc() }`),
@@ -184,18 +188,27 @@ export class ContextReader {
   }
 
   private ancestors: Map<number, Ancestor> | null = null;
-  /** The ancestors of a site's node (indexed for all sites at once, see ancestorIndex). */
+  /**
+   * The ancestors of a site's node. Climbing is cheapest on real code, where functions are a few
+   * levels deep; once a site is found deeper than CLIMB_LIMIT, the ancestors of all sites are
+   * indexed at once (see ancestorIndex), as climbing costs more the deeper it starts.
+   */
   private enclosing(n: SyntaxNode): Ancestor | null {
-    if (this.root) this.ancestors ??= ancestorIndex(this.root, this.sites.map(s => s.node));
-    const a = this.ancestors?.get(n.id);
-    return a ? a.up : climb(n);
+    if (!this.ancestors) {
+      const near = climb(n, this.root ? CLIMB_LIMIT : Infinity);
+      if (near !== 'deep') return near;
+      this.ancestors = ancestorIndex(this.root!, this.sites.map(s => s.node));
+    }
+    const a = this.ancestors.get(n.id);
+    return a ? a.up : (climb(n, Infinity) as Ancestor | null);
   }
 
   /** Functions of this file by name (first one wins for effect lookups). */
   private fns(): Map<string, SyntaxNode[]> {
     if (!this.fnItems) {
       this.fnItems = new Map();
-      for (const f of this.root?.descendantsOfType('function_item') ?? []) {
+      // From the file scope when given: a walk of the whole tree costs about a quarter of the parse.
+      for (const f of this.fnNodes?.() ?? this.root?.descendantsOfType('function_item') ?? []) {
         const name = f.childForFieldName('name')?.text;
         if (name) this.fnItems.set(name, [...(this.fnItems.get(name) ?? []), f]);
       }
@@ -400,19 +413,20 @@ export class ContextReader {
 
   /**
    * Could this statement access the protected object? Anything with a call, field, deref, index,
-   * assignment. The nodes that could are found once per file with a query (asked only when a
-   * barrier is found, which is rare): walking each statement again, as sites share statements,
-   * was quadratic on long functions and deep nesting.
+   * assignment. Answered once per statement: the sites of a long function share statements.
    */
   private mayTouch(st: SyntaxNode): boolean {
-    const inner = st.type === 'expression_statement' ? st.namedChildren[0] : st;
-    if (inner?.type === 'macro_invocation' && INERT_MACROS.test(inner.childForFieldName('macro')?.text ?? '')) return false;
-    if (!this.root) return hasTouchingNode(st);
-    this.touching ??= new RangeSet(touchingNodes(this.root));
-    return this.touching.holdsWithin(st.startIndex, st.endIndex);
+    let m = this.touches.get(st.id);
+    if (m === undefined) {
+      const inner = st.type === 'expression_statement' ? st.namedChildren[0] : st;
+      m = inner?.type === 'macro_invocation' && INERT_MACROS.test(inner.childForFieldName('macro')?.text ?? '') ? false
+        : st.descendantsOfType(TOUCHING_TYPES).length > 0;
+      this.touches.set(st.id, m);
+    }
+    return m;
   }
 
-  private touching: RangeSet | null = null;
+  private readonly touches = new Map<number, boolean>();
 
   private sitesIn(n: SyntaxNode): SiteRef[] {
     const out: SiteRef[] = [];
@@ -429,37 +443,6 @@ function barrier(s: SiteRef, touch: SyntaxNode | null): PathBarrier {
 }
 
 const TOUCHING_TYPES = ['call_expression', 'macro_invocation', 'field_expression', 'index_expression', 'assignment_expression', 'compound_assignment_expr', 'unary_expression'];
-
-function hasTouchingNode(st: SyntaxNode): boolean {
-  return st.descendantsOfType(TOUCHING_TYPES).length > 0;
-}
-
-let touchingQuery: Query | null = null;
-/** The ranges of every node of the file that may touch an object (see mayTouch). */
-function touchingNodes(root: SyntaxNode): { s: number; e: number }[] {
-  touchingQuery ??= new Query(rustGrammar(), `[${TOUCHING_TYPES.map(t => `(${t})`).join(' ')}] @n`);
-  return touchingQuery.captures(root).map(c => ({ s: c.node.startIndex, e: c.node.endIndex }));
-}
-
-/** Ranges, asked whether one lies within [s, e): a binary search over the starts and the least end from there on. */
-class RangeSet {
-  private readonly starts: number[];
-  private readonly minEnd: number[];
-  constructor(ranges: { s: number; e: number }[]) {
-    ranges.sort((a, b) => a.s - b.s);
-    this.starts = ranges.map(r => r.s);
-    this.minEnd = new Array<number>(ranges.length + 1);
-    this.minEnd[ranges.length] = Infinity;
-    for (let i = ranges.length - 1; i >= 0; i--) this.minEnd[i] = Math.min(ranges[i].e, this.minEnd[i + 1]);
-  }
-
-  /** A range starting at or after s and ending by e (so also starting before e, or empty at e). */
-  holdsWithin(s: number, e: number): boolean {
-    let lo = 0, hi = this.starts.length;
-    while (lo < hi) { const mid = (lo + hi) >> 1; if (this.starts[mid] < s) lo = mid + 1; else hi = mid; }
-    return this.minEnd[lo] <= e;
-  }
-}
 
 /**
  * A block's statements for the release-fence scan: which are fence calls, where the nearest
@@ -573,10 +556,14 @@ function ancestorIndex(root: SyntaxNode, nodes: SyntaxNode[]): Map<number, Ances
   }
 }
 
-/** The ancestors of `n` by climbing, for a node the walk did not index. */
-function climb(n: SyntaxNode): Ancestor | null {
+/** Past this many levels between a site and its function, climbing gives way to ancestorIndex. */
+const CLIMB_LIMIT = 48;
+
+/** The ancestors of `n` up to its function or closure, by climbing; 'deep' past `limit` levels. */
+function climb(n: SyntaxNode, limit: number): Ancestor | null | 'deep' {
   const chain: { node: SyntaxNode; type: string }[] = [];
   for (let p = n.parent; p; p = p.parent) {
+    if (chain.length >= limit) return 'deep';
     const type = p.type;
     chain.push({ node: p, type });
     if (FN_BOUNDARY.has(type)) break;

@@ -788,7 +788,7 @@ class FileReader {
       ordering: r.site.orderings.find(o => o.which === 'single' || o.which === 'success' || o.which === 'set')?.ordering ?? null,
       start: r.node.startIndex, end: r.node.endIndex, node: r.node,
     })).sort((a, b) => a.start - b.start);
-    const reader = new ContextReader(refs, this.root, name => this.index?.testCalls(name) ?? []);
+    const reader = new ContextReader(refs, this.root, name => this.index?.testCalls(name) ?? [], () => this.scope.spans.filter(sp => sp.kind === 'fn').map(sp => sp.node));
     this.reader = reader;
     for (const r of this.raws) {
       r.site.context = reader.read({ node: r.node, op: r.site.op, receiver: r.site.receiver, returns: r.returns, decrementByOne: r.decrementByOne, constValue: this.constValue, ...(r.returns === undefined ? amountsOf(r.site) : {}) });
