@@ -254,8 +254,8 @@ class FileReader {
     const helpers = this.helperOps();
     this.dropForwarderCalls(helpers);
     const direct = new Set(this.raws.map(r => r.node.id));
-    const helperNames = new Set([...helpers.map(h => h.fnName), ...(this.index?.helperNames() ?? [])]);
-    for (const c of this.candidates([...helperNames])) if (!direct.has(c.id)) this.helperCallSites(c, helpers);
+    const helperNames = this.index ? this.index.helperNamesWith(helpers.map(h => h.fnName)) : [...new Set(helpers.map(h => h.fnName))];
+    for (const c of this.candidates(helperNames)) if (!direct.has(c.id)) this.helperCallSites(c, helpers);
     this.contexts();
     const sites = this.raws.map(r => r.site).sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
     return { sites, problems: this.problems, summary: this.summary(helpers) };
@@ -291,7 +291,7 @@ class FileReader {
    * asking the tree only at the matches: walking every node through the wasm boundary costs far
    * more than the parse itself, and most calls in a file are not atomic operations.
    */
-  private candidates(names: (string | RegExp)[]): SyntaxNode[] {
+  private candidates(names: readonly (string | RegExp)[]): SyntaxNode[] {
     if (names.length === 0) return [];
     const re = callPattern(names);
     const out: SyntaxNode[] = [];
@@ -857,7 +857,19 @@ const callPatterns = new Map<string, RegExp>();
  * `name(`, `name::<T>(` for any of `names` (identifiers, or patterns). Every file of a workspace
  * scans for the same helper names, so the pattern is built once per set of names.
  */
-function callPattern(names: (string | RegExp)[]): RegExp {
+function callPattern(names: readonly (string | RegExp)[]): RegExp {
+  // The workspace's helper names come as one array for most files (RustIndex.helperNamesWith).
+  const kept = patternOf.get(names);
+  if (kept) return new RegExp(kept);
+  const re = callPatternFor(names);
+  patternOf.set(names, re);
+  return new RegExp(re);
+}
+
+/** Patterns by the array of names they were made from (arrays the index keeps, see callPattern). */
+const patternOf = new WeakMap<readonly (string | RegExp)[], RegExp>();
+
+function callPatternFor(names: readonly (string | RegExp)[]): RegExp {
   const words = [...new Set(names.filter((n): n is string => typeof n === 'string'))].sort();
   const patterns = names.filter((n): n is RegExp => typeof n !== 'string').map(n => n.source);
   const key = [...words, ...patterns].join(' ');

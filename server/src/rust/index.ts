@@ -106,6 +106,10 @@ export class RustIndex {
     structs: Map<string, string[]>;
     helpers: Map<string, HelperOp[]>;
     forwarders: HelperOp[];
+    /** Every helper name (see helperNamesWith), made on first use. */
+    helperNames?: string[];
+    /** file -> the helper names that only it defines. */
+    soleHelperNames?: Map<string, string[]>;
     /** "Owner\0field" and field -> declared types, and fn name -> signatures, in file order. */
     fieldByOwner: Map<string, { file: string; type: string }[]>;
     fieldsByName: Map<string, { file: string; type: string }[]>;
@@ -191,6 +195,28 @@ export class RustIndex {
     const out: string[] = [];
     for (const [name, hs] of this.lookup().helpers) if (hs.some(h => h.file !== this.exclude)) out.push(name);
     return out;
+  }
+
+  /**
+   * The names of `own` (the reading file's helpers) and of helperNames(). Usually every file asks
+   * for the same names, and then the same array comes back (the call pattern built from it is kept
+   * with it, see callPattern), rather than a new list per file to sort and compare.
+   */
+  helperNamesWith(own: Iterable<string>): readonly string[] {
+    const t = this.lookup();
+    if (!t.helperNames) {
+      t.helperNames = [...t.helpers.keys()];
+      t.soleHelperNames = new Map();
+      for (const [name, hs] of t.helpers) {
+        const f = hs[0].file;
+        if (hs.every(h => h.file === f)) { const l = t.soleHelperNames.get(f); if (l) l.push(name); else t.soleHelperNames.set(f, [name]); }
+      }
+    }
+    const mine = new Set(own);
+    // The names helperNames() leaves out are those only the excluded file defines.
+    const missing = this.exclude === null ? [] : (t.soleHelperNames!.get(this.exclude) ?? []).filter(n => !mine.has(n));
+    const extra = [...mine].filter(n => !t.helpers.has(n));
+    return missing.length === 0 && extra.length === 0 ? t.helperNames : [...new Set([...own, ...this.helperNames()])];
   }
 
   /** Paths in other files that run when a call of `name` returns true and that take the object. */
