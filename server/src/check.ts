@@ -144,8 +144,10 @@ export async function checkTexts(files: { file: string; text: string }[], budget
  * Another file's site joins one of this file's counters when it reaches the same field
  * (`Site.counter`, see protocol/roles.ts classify), and a call in another file of one of this
  * file's helpers is a site of this file's protocol (`via`); the scenarios then look up fences in
- * that site's file, so such files are passed whole, in workspace order. Sharing a receiver text
- * is kept as a link too (sites whose field the reader could not name).
+ * that site's file, so such files are passed whole, in workspace order. A site whose field the
+ * reader could not name links files by its receiver text. A site with a named field links by that
+ * alone: the same receiver text on another counter (`self.count` of every type in a workspace of
+ * many small files) would pass every such file to every other, and reviewing was quadratic.
  */
 class WorkspaceSites {
   private readonly byFile = new Map<string, Site[]>();
@@ -162,7 +164,7 @@ class WorkspaceSites {
     this.byFile.set(file, sites);
     if (!this.order.has(file)) this.order.set(file, this.order.size);
     for (const s of sites) {
-      if (s.receiver) this.link(`r:${s.receiver}`, file);
+      if (s.receiver && !s.counter) this.link(`r:${s.receiver}`, file);
       if (s.counter) this.link(`c:${s.counter}`, file);
       if (s.via) this.link(`h:${s.via.helperFile}`, file);
     }
@@ -171,7 +173,7 @@ class WorkspaceSites {
   pairableWith(file: string, own: Site[]): Site[] {
     const keys = new Set<string>([`h:${file}`]);
     for (const s of own) {
-      if (s.receiver) keys.add(`r:${s.receiver}`);
+      if (s.receiver && !s.counter) keys.add(`r:${s.receiver}`);
       if (s.counter) keys.add(`c:${s.counter}`);
       if (s.via) keys.add(`h:${s.via.helperFile}`);
     }

@@ -624,14 +624,79 @@ function followLet(n: SyntaxNode): SyntaxNode | null {
   const name = pat?.type === 'mut_pattern' ? pat.namedChildren[pat.namedChildren.length - 1]?.text : pat?.type === 'identifier' ? pat.text : null;
   const block = parent.parent;
   if (!name || block?.type !== 'block') return null;
-  for (let s = parent.nextNamedSibling; s; s = s.nextNamedSibling) {
+  // The words of the block are indexed once: scanning every later statement for each binding
+  // was quadratic in a long block of bindings that are never used.
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) return followLetByWalk(parent, name);
+  const b = blockWords(block);
+  const at = b.words.get(name);
+  if (!at) return null;
+  let lo = 0, hi = at.length;
+  while (lo < hi) { const mid = (lo + hi) >> 1; if (at[mid] < parent.endIndex) lo = mid + 1; else hi = mid; }
+  for (let i = lo; i < at.length; i++) {
+    const k = b.kidAt(at[i]);
     // `debug_assert!(old > 0)` reads the value without deciding anything: the test comes later.
+    if (k < 0 || b.inert(k)) continue;
+    // The word in the text is a use only where the tree has an identifier (not a field, string or comment).
+    const id = block.descendantForIndex(at[i], at[i] + name.length);
+    if (id && id.type === 'identifier' && id.startIndex === at[i] && id.endIndex === at[i] + name.length) return id;
+  }
+  return null;
+}
+
+/** followLet for a name the word index does not hold (a raw identifier): statement by statement. */
+function followLetByWalk(decl: SyntaxNode, name: string): SyntaxNode | null {
+  for (let s = decl.nextNamedSibling; s; s = s.nextNamedSibling) {
     const e = s.type === 'expression_statement' ? s.namedChildren[0] : s;
     if (e?.type === 'macro_invocation' && INERT_MACROS.test(e.childForFieldName('macro')?.text ?? '')) continue;
     const use = firstIdent(s, name);
     if (use) return use;
   }
   return null;
+}
+
+/** A block's named children and where each word of its text occurs (see followLet), once per block. */
+class BlockWords {
+  readonly words = new Map<string, number[]>();
+  private readonly starts: number[];
+  private readonly ends: number[];
+  private readonly inertKids = new Map<number, boolean>();
+
+  constructor(private readonly kids: SyntaxNode[], text: string, start: number) {
+    this.starts = kids.map(k => k.startIndex);
+    this.ends = kids.map(k => k.endIndex);
+    for (const m of text.matchAll(/[A-Za-z_][A-Za-z0-9_]*/g)) {
+      const l = this.words.get(m[0]);
+      if (l) l.push(start + m.index!); else this.words.set(m[0], [start + m.index!]);
+    }
+  }
+
+  /** The child holding offset `p`, -1 if none. */
+  kidAt(p: number): number {
+    let lo = 0, hi = this.starts.length;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (this.starts[mid] <= p) lo = mid + 1; else hi = mid; }
+    return lo > 0 && p < this.ends[lo - 1] ? lo - 1 : -1;
+  }
+
+  /** The child is an assertion or logging macro statement. */
+  inert(k: number): boolean {
+    let v = this.inertKids.get(k);
+    if (v === undefined) {
+      const s = this.kids[k];
+      const e = s.type === 'expression_statement' ? s.namedChildren[0] : s;
+      v = e?.type === 'macro_invocation' && INERT_MACROS.test(e.childForFieldName('macro')?.text ?? '');
+      this.inertKids.set(k, v);
+    }
+    return v;
+  }
+}
+
+const wordsByTree = new WeakMap<object, Map<number, BlockWords>>();
+function blockWords(block: SyntaxNode): BlockWords {
+  let m = wordsByTree.get(block.tree);
+  if (!m) { m = new Map(); wordsByTree.set(block.tree, m); }
+  let b = m.get(block.id);
+  if (!b) { b = new BlockWords(block.namedChildren.filter((c): c is SyntaxNode => !!c), block.text, block.startIndex); m.set(block.id, b); }
+  return b;
 }
 
 /**
