@@ -164,17 +164,30 @@ export function scalingTable(rows: ScalingRow[], runs: number): Table {
 export const reviewSection: Section = {
   id: 'review',
   title: 'Review cost',
+  parts: ['crates', 'scaling', 'generated'],
   async run(o: SectionOptions): Promise<SectionResult> {
     const runs = o.quick ? 3 : 5;
-    o.log('Debian crate corpus');
-    const crates = await measureCrates(DEBIAN_REGISTRY, CRATES, runs, o.log);
-    const scaling = await measureScaling({ quick: o.quick, runs: 3, log: o.log });
-    o.log('generated corpus');
-    const corpus = o.quick ? generateCorpus(20_000, 24) : generateCorpus(120_000, 120);
-    const n = await measureReview(corpus, o.log);
-    return {
-      tables: [cratesTable(crates, runs), scalingTable(scaling, 3), toTable(n)],
-      data: { crates, scaling, generated: n },
-    };
+    const want = (part: string): boolean => !o.parts || o.parts.has(part);
+    const tables: Table[] = [];
+    const data: Record<string, unknown> = {};
+    if (want('crates')) {
+      o.log('Debian crate corpus');
+      const crates = await measureCrates(DEBIAN_REGISTRY, CRATES, runs, o.log);
+      tables.push(cratesTable(crates, runs));
+      data.crates = crates;
+    }
+    if (want('scaling')) {
+      const scaling = await measureScaling({ quick: o.quick, runs: 3, log: o.log });
+      tables.push(scalingTable(scaling, 3));
+      data.scaling = scaling;
+    }
+    if (want('generated')) {
+      o.log('generated corpus');
+      const corpus = o.quick ? generateCorpus(20_000, 24) : generateCorpus(120_000, 120);
+      const n = await measureReview(corpus, o.log);
+      tables.push(toTable(n));
+      data.generated = n;
+    }
+    return { tables, data };
   },
 };

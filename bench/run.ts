@@ -1,5 +1,6 @@
 // `npm run bench`: runs the benchmark sections, prints plain aligned tables, and writes the raw
 // numbers to bench/results.json. Usage: node out/bench/run.js [--quick] [--only engine|review|lsp|vscode[,..]]
+// A part of a section is named after a colon: `--only review:crates` runs the Debian crate row alone.
 //
 // Each section runs on its own: if one throws, the error is printed under its heading and the
 // others still run; the exit code stays 0 (a benchmark reports, it does not gate).
@@ -19,10 +20,10 @@ import { vscodeSection } from './vscode';
 export const ROOT = path.resolve(__dirname, '../..');
 const SECTIONS: Section[] = [engineSection, reviewSection, lspSection, vscodeSection];
 
-interface Args { quick: boolean; only: Set<Section['id']> | null; respawn: boolean; out: string | null }
+interface Args { quick: boolean; only: Set<Section['id']> | null; parts: Set<string>; respawn: boolean; out: string | null }
 
 export function parseArgs(argv: string[]): Args {
-  const a: Args = { quick: false, only: null, respawn: true, out: path.join(ROOT, 'bench', 'results.json') };
+  const a: Args = { quick: false, only: null, parts: new Set(), respawn: true, out: path.join(ROOT, 'bench', 'results.json') };
   const ids = new Set(SECTIONS.map(s => s.id));
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -33,9 +34,13 @@ export function parseArgs(argv: string[]): Args {
       const v = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i];
       if (!v) throw new Error('--only needs a section name: engine, review, lsp or vscode');
       a.only = new Set();
-      for (const name of v.split(',')) {
+      for (const item of v.split(',')) {
+        const [name, part] = item.split(':');
         if (!ids.has(name as Section['id'])) throw new Error(`unknown section "${name}" (expected one of ${[...ids].join(', ')})`);
+        const section = SECTIONS.find(s => s.id === name)!;
+        if (part !== undefined && !(section.parts ?? []).includes(part)) throw new Error(`section "${name}" has no part "${part}"${section.parts ? ` (parts: ${section.parts.join(', ')})` : ''}`);
         a.only.add(name as Section['id']);
+        if (part !== undefined) a.parts.add(item);
       }
     } else if (arg === '--help' || arg === '-h') {
       throw new Error('usage');
@@ -44,7 +49,7 @@ export function parseArgs(argv: string[]): Args {
   return a;
 }
 
-const USAGE = 'usage: node out/bench/run.js [--quick] [--only engine|review|lsp|vscode[,...]] [--no-write]';
+const USAGE = 'usage: node out/bench/run.js [--quick] [--only engine|review|lsp|vscode|review:crates|review:scaling|review:generated[,...]] [--no-write]';
 
 const HEADER = [
   'Refcount Review benchmarks',
@@ -60,6 +65,12 @@ const HEADER = [
   '          version (debounce 0). Goals: p50 <= 30 ms, p95 <= 150 ms.',
   '  VS Code numbers recorded by the e2e tests (npm run test:e2e).',
 ].join('\n');
+
+/** The parts of `s` asked for by name (`--only review:crates`); null runs them all. */
+function parts(args: Args, s: Section): Set<string> | null {
+  const mine = [...args.parts].filter(p => p.startsWith(`${s.id}:`)).map(p => p.slice(s.id.length + 1));
+  return mine.length ? new Set(mine) : null;
+}
 
 async function main(): Promise<number> {
   let args: Args;
@@ -86,7 +97,7 @@ async function main(): Promise<number> {
     const t0 = nowMs();
     let res: SectionResult;
     try {
-      res = await s.run({ quick: args.quick, log: m => process.stderr.write(`  [${s.id}] ${m}\n`) });
+      res = await s.run({ quick: args.quick, parts: parts(args, s), log: m => process.stderr.write(`  [${s.id}] ${m}\n`) });
     } catch (e) {
       const err = e as Error;
       console.log(`== ${s.title} ==\nFAILED: ${err.message}\n${(err.stack ?? '').split('\n').slice(1, 4).join('\n')}\n`);

@@ -6,6 +6,8 @@ import type { Table } from './table';
 
 export interface SectionOptions {
   quick: boolean;
+  /** Parts of the section to run (`--only review:crates`); null or absent runs every part. */
+  parts?: Set<string> | null;
   /** Progress lines (stderr), so a long run shows it is alive without disturbing the tables. */
   log(msg: string): void;
 }
@@ -19,5 +21,7 @@ export interface SectionResult {
 export interface Section {
   id: 'engine' | 'review' | 'lsp' | 'vscode';
   title: string;
+  /** Names of parts that can be run alone (see SectionOptions.parts). */
+  parts?: string[];
   run(o: SectionOptions): Promise<SectionResult>;
 }
