@@ -123,7 +123,7 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
       const family = apiFamily(s.api);
       if (!validOrderings(access, family).includes(o)) {
         const why = invalidWhy(access, family);
-        findings.push({ file, rule: 'invalid-ordering', severity: 'error', message: invalidHeadline(s.op === 'fence' ? 'fence' : s.op, o), explanation: { why: `${why.charAt(0).toUpperCase()}${why.slice(1)}.`, notes: [] }, range: slot.arg.range ?? s.range, role: slot.access, ordering: o, fix: null, related: [], trace: null });
+        findings.push({ file, rule: 'invalid-ordering', severity: 'error', message: invalidHeadline(s.op === 'fence' ? 'fence' : s.op, o, family === 'kernel', slot.which === 'failure' || slot.which === 'fetch'), explanation: { why: `${why.charAt(0).toUpperCase()}${why.slice(1)}.`, notes: [] }, range: slot.arg.range ?? s.range, role: slot.access, ordering: o, fix: null, related: [], trace: null });
       }
     }
   }
@@ -141,7 +141,7 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
     if (!counter.isRefcount) continue;
     for (const cs of counter.sites) {
       if (cs.role.kind === 'other' && cs.site.file === file) {
-        findings.push({ file, rule: 'ambiguous-role', severity: 'info', message: ambiguousHeadline(cs.site.op, counter.key), explanation: { why: `Refcount Review cannot tell what this ${cs.site.op} does in the reference-count protocol of ${counter.key} (${cs.role.why}); it was not checked.`, notes: [] }, range: cs.site.range, role: 'unknown', ordering: orderingsOf(cs.site), fix: null, related: [], trace: null });
+        findings.push({ file, rule: 'ambiguous-role', severity: 'info', message: ambiguousHeadline(cs.site.op, counter.key), explanation: { why: `Its part in the reference-count protocol of ${counter.key} is unclear: ${cs.role.why}.`, notes: ['Operations whose role is unclear are not checked.'] }, range: cs.site.range, role: 'unknown', ordering: orderingsOf(cs.site), fix: null, related: [], trace: null });
       }
     }
     // Sites with invalid or unresolved orderings cannot be modelled; their scenarios are skipped.

@@ -60,34 +60,44 @@ function whatGoesWrong(c: HoverContext): string | undefined {
   }).join('\n\n');
 }
 
-/** The other sites of the race, each a link that opens it. */
-function pairsWith(c: HoverContext): string | undefined {
-  const { cs } = c;
-  const items: string[] = [];
+/** Related locations as a list of links, each with its file and line. */
+function locationList(c: HoverContext, title: string, items: { text: string; file: string; range: Range }[]): string | undefined {
   const seen = new Set<string>();
-  const add = (text: string, file: string, range: Range) => {
-    const k = `${file}:${range.start.line}:${range.start.character}:${text}`;
-    if (seen.has(k)) return;
+  const lines: string[] = [];
+  for (const it of items) {
+    const k = `${it.file}:${it.range.start.line}:${it.range.start.character}:${it.text}`;
+    if (seen.has(k)) continue;
     seen.add(k);
-    items.push(`- ${locationLink(c, text, file, range)} (${where(file, range.start.line)})`);
-  };
-  if (cs.findings.length) {
-    for (const f of cs.findings) for (const r of f.related) add(r.message.replace(/^pairs with this /, 'this '), r.file, r.range);
-  } else {
-    for (const s of cs.partners) add(s.role, s.file, s.range);
+    lines.push(`- ${locationLink(c, it.text, it.file, it.range)} (${where(it.file, it.range.start.line)})`);
   }
-  return items.length ? `**Pairs with:**\n${items.join('\n')}` : undefined;
+  return lines.length ? `**${title}:**\n${lines.join('\n')}` : undefined;
 }
 
-/** The verified fix, with its evidence (the quick fix menu has the same title). */
+const PAIRS = /^pairs with this /;
+
+/** The other sides of the race (or, at a clean site, of its scenarios), each a link that opens it. */
+function pairsWith(c: HoverContext): string | undefined {
+  const { cs } = c;
+  if (!cs.findings.length) return locationList(c, 'Pairs with', cs.partners.map(s => ({ text: s.role, file: s.file, range: s.range })));
+  const related = cs.findings.flatMap(f => f.related).filter(r => PAIRS.test(r.message));
+  return locationList(c, 'Pairs with', related.map(r => ({ text: r.message.replace(PAIRS, 'this '), file: r.file, range: r.range })));
+}
+
+/** The other related locations: the racing access to the object, the other sites the fix changes. */
+function seeAlso(c: HoverContext): string | undefined {
+  const related = c.cs.findings.flatMap(f => f.related).filter(r => !PAIRS.test(r.message));
+  return locationList(c, 'See also', related.map(r => ({ text: r.message, file: r.file, range: r.range })));
+}
+
+/** The verified fix, with its evidence (the quick-fix menu has the same title). */
 function verifiedFix(c: HoverContext): string | undefined {
   const lines: string[] = [];
   for (const f of c.cs.findings) {
-    for (const fix of [f.fix, f.protocolFix]) {
-      if (!fix) continue;
-      const v = fix.verified;
-      lines.push(`**Verified fix:** ${fix.title} — clean in ${plural(v.scenarios, 'scenario')}, ${plural(v.executions, 'execution')}`);
-    }
+    // A multi-site change was verified as a whole: its one-site part alone is not clean.
+    const fix = f.protocolFix ?? f.fix;
+    if (!fix) continue;
+    const v = fix.verified;
+    lines.push(`**Verified fix:** ${fix.title} — clean in ${plural(v.scenarios, 'scenario')}, ${plural(v.executions, 'execution')}`);
   }
   return lines.length ? lines.join('\n\n') : undefined;
 }
@@ -109,11 +119,11 @@ function modelUsed(c: HoverContext): string | undefined {
   if (fromFindings.length) return fromFindings.map(m => `**Model:** ${m}`).join('\n\n');
   const model = c.cs.scenarios[0]?.model ?? c.review.model;
   if (!model) return undefined;
-  return `**Model:** checked under the ${modelTitle(model)}${c.review.modelWhy ? ` (${c.review.modelWhy})` : ''}.`;
+  return `**Model:** Checked under the ${modelTitle(model)}${c.review.modelWhy ? ` — ${c.review.modelWhy}` : ''}.`;
 }
 
 /** The sections in display order. Append to add one (a feature's own part of the hover). */
-export const HOVER_SECTIONS: HoverSection[] = [heading, whatGoesWrong, pairsWith, verifiedFix, ruleLink, modelUsed];
+export const HOVER_SECTIONS: HoverSection[] = [heading, whatGoesWrong, pairsWith, seeAlso, verifiedFix, ruleLink, modelUsed];
 
 export function hoverAt(review: FileReview, p: Position, links?: RuleLinks, sections: readonly HoverSection[] = HOVER_SECTIONS): Hover | undefined {
   const hit = siteAtOrdering(review, p);

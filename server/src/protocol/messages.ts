@@ -71,7 +71,7 @@ function reasons(h: HeadlineInput): string[] {
     case 'unique-load-needs-acquire':
       return [`the ${code('&mut')} access after ${code('== 1')} must see other holders' last accesses`, `the ${code('&mut')} access after it races`];
     case 'conjure-needs-acquire':
-      return ["the new reference must see the object's state"];
+      return ["the new reference must see the object's state", 'the new reference must see the object'];
     case 'republish-needs-release':
       return h.role.kind === 'store' && h.role.fromZero
         ? ['this increment from 0 publishes the object and its initialisation', 'it publishes the object']
@@ -107,8 +107,8 @@ export function elsewhereHeadline(call: string, other: Site, fixFiles: string[])
   return `${code(call)} races with ${code(other.op)}${other.fnName ? ` in ${code(other.fnName)}` : ''}; the fix changes ${files}`;
 }
 
-export function invalidHeadline(call: string, ordering: string): string {
-  return `${code(call)} cannot take ${code(ordering)}`;
+export function invalidHeadline(call: string, ordering: string, kernel: boolean, failure = false): string {
+  return `${code(call)}${failure ? ' failure ordering' : ''} cannot be ${code(ordering)}: ${kernel ? 'it does not compile' : 'it panics at run time'}`;
 }
 
 export function ambiguousHeadline(call: string, counter: string): string {

@@ -299,7 +299,7 @@ function fixFindings(file: string, counter: Counter, v: CounterVerdict, fx: Coun
     const alternative = role.kind === 'dec-last' && site.file === file ? fenceAlternative(ch.slot, ch.to, fileText, file, more) : null;
     const { why, notes } = explain(rule, ch.slot, ch.to, role, partner, racyHere);
     if (planned.problem) notes.push(`No quick fix is offered: the change cannot be written here so that it compiles (${planned.problem}).`);
-    if (more > 0) notes.push(`Verified together with ${fx.changed.filter(c2 => c2 !== ch).map(c2 => `\`${callOf(c2.slot)}\` → \`${nameOf(c2.slot, c2.to)}\` (${siteName(c2.slot.site)})`).join(', ')}.`);
+    if (more > 0) notes.push(`The fix was verified together with the change at ${fx.changed.filter(c2 => c2.slot.site !== site).map(c2 => siteName(c2.slot.site)).join(', ')}; applied alone it leaves that finding.`);
     const partnerOrdering = partner ? mainOrdering(racyHere, partner) : undefined;
     // The sides of the race first, then the other sites the fix changes; a site that is both says so once.
     const changedElsewhere = fx.changed.filter(c2 => c2.slot.site !== site);
