@@ -326,6 +326,35 @@ export function buildScenarios(counter: Counter, sitesById: Map<string, Site>, m
   const stores = counter.sites.filter(cs => cs.role.kind === 'store' && cs.role.value !== null && cs.role.value > 0);
   for (const x of counter.sites) {
     const role = x.role;
+    // A drop that may be the last one but whose last path the reader cannot follow (the last
+    // guard reported to callers through a flag), and that does not release: it is checked against
+    // itself, two holders dropping with it, the last one's path given the best case it can have
+    // (an Acquire fence before the object is taken). Even then the first holder's accesses race
+    // with the destroy, so the verdict does not depend on the path the reader could not see.
+    if (role.kind === 'dec' && role.unsure) {
+      const b0 = builder();
+      const build = (b: Builder, assign?: Assignment): Program => {
+        const acquire: Instr = fenceInstr(b, 'acq', undefined, 'acquire on the last-reference path (assumed: the reader does not follow it)');
+        const last = (use: Instr[]): Instr[] => [
+          ...released(b, x.site, assign, use, holderDrop(b, x.site, assign)),
+          { k: 'if', cond: bin('==', r('old'), c(1)), then: [acquire, ...ownerUse(b, 'free', 'last reference')], else: [] },
+        ];
+        return {
+          name: `last drop ${x.site.fnName ?? ''} (last path assumed to acquire)`.trim(),
+          locations: [{ name: RC, init: 2, atomic: true }, { name: DATA, init: 0, atomic: false }],
+          threads: [
+            { name: 'last', body: last([]) },
+            { name: 'holder', body: last([write(1, 'write the object (holder)')]) },
+          ],
+        };
+      };
+      build(b0);
+      out.push({
+        id: `last-drop:${x.site.id}:${x.site.id}`, kind: 'last-drop',
+        title: 'two holders drop; the last one takes the object on a path the reader does not follow, assumed to acquire',
+        counter: counter.key, exclusive: x, holder: x, sites: b0.sites, slots: [...b0.slots.values()], build: assign => build(builder(), assign),
+      });
+    }
     // A conjuring increment has one obligation: to acquire the write that made the count live
     // (a store of a live count, or an increment from 0 as in `new_cyclic`), because the object was
     // written while the count was 0, when no reference existed to order anything. Writes made by
