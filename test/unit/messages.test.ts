@@ -41,7 +41,7 @@ const CASES: { file: string; rule: RuleId; start: RegExp }[] = [
   { file: 'arc_drop_no_acquire.rs', rule: 'last-dec-needs-acquire', start: /^`fetch_sub` should be `AcqRel`: the last reference / },
   { file: 'destroy_flag_handoff_release.rs', rule: 'last-dec-needs-acquire', start: /^`swap` should be `AcqRel`: the side that sets the flag second / },
   { file: 'kernel_atomic_last_drop_release.rs', rule: 'last-dec-needs-acquire', start: /^`fetch_sub` should be `Full`: / },
-  { file: 'conjure_relaxed_upgrade.rs', rule: 'conjure-needs-acquire', start: /^`fetch_update` success ordering should be `Acquire`: the new reference / },
+  { file: 'conjure_relaxed_upgrade.rs', rule: 'conjure-needs-acquire', start: /^`fetch_update` success ordering should be `Acquire`: (the new reference|it) must see the object/ },
   { file: 'arc_weak_pair_option_inner.rs', rule: 'conjure-needs-acquire', start: /^`compare_exchange_weak` success ordering should be `Acquire`: / },
   { file: 'unique_query_relaxed.rs', rule: 'unique-load-needs-acquire', start: /^`load` should be `Acquire`: the `&mut` access after `== 1` / },
   { file: 'republish_store_relaxed.rs', rule: 'republish-needs-release', start: /^`store` should be `Release`: / },
@@ -129,7 +129,7 @@ test('headline: each rule names the call and the ordering, and falls back to a s
   assert.equal(headline({ rule: 'unique-load-needs-acquire', call: 'load', to: 'Acquire', role: { kind: 'unique-load' }, gainsRelease: false }),
     "`load` should be `Acquire`: the `&mut` access after `== 1` must see other holders' last accesses");
   assert.equal(headline({ rule: 'conjure-needs-acquire', call: 'fetch_update', success: true, to: 'Acquire', role: { kind: 'inc-conjure', fromLoad: null }, gainsRelease: false }),
-    "`fetch_update` success ordering should be `Acquire`: the new reference must see the object's state");
+    "`fetch_update` success ordering should be `Acquire`: it must see the object's initialisation");
 });
 
 test('fix titles: short, naming the ordering; what a fix leaves behind is said', () => {

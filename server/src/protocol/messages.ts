@@ -71,7 +71,7 @@ function reasons(h: HeadlineInput): string[] {
     case 'unique-load-needs-acquire':
       return [`the ${code('&mut')} access after ${code('== 1')} must see other holders' last accesses`, `the ${code('&mut')} access after it races`];
     case 'conjure-needs-acquire':
-      return ["the new reference must see the object's state", 'the new reference must see the object'];
+      return ["the new reference must see the object's initialisation", "it must see the object's initialisation", 'the new reference must see the object'];
     case 'republish-needs-release':
       return h.role.kind === 'store' && h.role.fromZero
         ? ['this increment from 0 publishes the object and its initialisation', 'it publishes the object']

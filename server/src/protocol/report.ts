@@ -183,8 +183,8 @@ function explain(rule: RuleId, slot: Slot, to: Ordering, role: Role, partner: Si
       return { why: `The uniqueness test reads the count with ${cur}: another holder may read the object and then drop its reference${where}; seeing 1 does not order that read before the write through \`&mut\` that follows the test${access}, so the two race.`, notes };
     }
     case 'conjure-needs-acquire':
-      if (role.kind === 'feeding-load' || (role.kind === 'inc-conjure' && role.fromLoad)) notes.push('An Acquire load before a Relaxed CAS is not enough: the CAS may succeed on a later write of the same value (ABA).');
-      return { why: `The ${describeRole(role)} takes a new reference with ${cur}: the object's state written before the last Release${where} is not guaranteed visible through it.`, notes };
+      if (role.kind === 'feeding-load' || (role.kind === 'inc-conjure' && role.fromLoad)) notes.push("An Acquire load before a Relaxed CAS is not enough: the load may read the count's previous life and the CAS succeed on the same value after the republish (ABA).");
+      return { why: `The ${describeRole(role)} takes a new reference with ${cur}: the object was written while the count was 0 and made live by a Release write to the count${where}, and that initialisation is not guaranteed visible through the new reference.`, notes };
     case 'republish-needs-release':
       if (role.kind === 'store' && role.fromZero) return { why: `This increment from 0 makes the object live with ${cur}: a thread that then takes a reference may not see its initialisation.`, notes };
       return { why: `The store re-publishes the object through the count with ${cur}: a thread that then takes a reference may not see its initialisation.`, notes };
