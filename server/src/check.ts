@@ -208,7 +208,9 @@ export function formatText(r: CheckResult): string {
     if (f.explanation) for (const n of explanationNotes(f.explanation)) lines.push(`  = note: ${n}`);
     if (f.fix) {
       const e = f.fix.edits[0];
-      lines.push(`  fix: ${f.fix.title}${e ? ` — replace with \`${e.newText.trim()}\`` : ''}`);
+      // The written text only when the title does not already show it (`Ordering::Acquire` for "Use `Acquire`").
+      const written = e?.newText.trim();
+      lines.push(`  fix: ${f.fix.title}${written && !f.fix.title.includes(`\`${written}\``) ? ` — replace with \`${written}\`` : ''}`);
     }
     for (const a of f.alternatives ?? []) lines.push(`  or: ${a.title}`);
     if (f.protocolFix) lines.push(`  or: ${f.protocolFix.title}`);
