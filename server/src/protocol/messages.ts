@@ -57,7 +57,7 @@ function reasons(h: HeadlineInput): string[] {
   switch (h.rule) {
     case 'takeover-needs-acquire': {
       const verb = h.role.kind === 'takeover' && h.role.to ? 'it locks the object against' : 'it takes ownership from';
-      const drop = h.partner?.release ? `the ${code('Release')}` : 'the decrement';
+      const drop = h.partner?.release ? `the ${code('Release')}` : 'the drop';
       return [...(fn ? [`${verb} ${drop} in ${fn}`] : []), `${verb} ${drop} of another holder`, 'it takes ownership of the object'];
     }
     case 'dec-needs-release':

@@ -154,12 +154,13 @@ function explain(rule: RuleId, slot: Slot, to: Ordering, role: Role, partner: Si
   const holderOrdering = mainOrdering(sv, sv.scenario.holder.site);
   const holderDrop = holderOrdering && isReleaseOrStronger(holderOrdering) ? 'its Release decrement' : 'it drops its reference';
   const notes: string[] = [];
-  // An Acquire fence that exists but comes after code that may already use the object.
+  // An Acquire fence that exists but comes after code that may already use the object (said for the steps that take the object).
   const path = sv.scenario.exclusive.site.context.successPath ?? sv.scenario.exclusive.site.context.lastPath;
-  if (path && path.how !== 'unknown' && path.fence?.afterPossibleTouch) {
-    notes.push(`The fence(Acquire) on that path comes after code that may already use the object (line ${path.fence.afterPossibleTouch.start.line + 1}), so it does not protect it.`);
-  }
-  if (isSuccessSlot(slot)) notes.push('The failure ordering may stay Relaxed: a failed attempt takes nothing.');
+  const late = path && path.how !== 'unknown' && path.fence?.afterPossibleTouch
+    ? `The fence(Acquire) on that path comes after code that may already use the object (line ${path.fence.afterPossibleTouch.start.line + 1}), so it does not protect it.`
+    : null;
+  if (late && (rule === 'takeover-needs-acquire' || rule === 'last-dec-needs-acquire')) notes.push(late);
+  if (isSuccessSlot(slot)) notes.push('The failure ordering may stay as it is: a failed attempt changes nothing.');
   switch (rule) {
     case 'takeover-needs-acquire':
       return { why: `The ${describeRole(role)} reads the count with ${cur}: a holder's writes before ${holderDrop}${where} are not visible to the new owner, so reusing the object races with them.`, notes };
