@@ -19,6 +19,9 @@ import { initRustParser } from './rust/parser';
 import type { RustIndex } from './rust/index';
 import { TreeCache } from './rust/trees';
 import type { Problem, Site } from './rust/site';
+import { justifyCounter, staleOrderingComment, type Justification, type JustifyInput } from './protocol/justification';
+import { statementStart } from './rust/syntax';
+import { withRustTree, type Tree } from './rust/parser';
 
 export interface ReviewOptions {
   budget?: Budget;
@@ -43,6 +46,10 @@ export interface ReviewOptions {
   analysis?: FileAnalysis;
   /** Set on the re-review that confirms an alternative fix, so it does not confirm alternatives of its own. */
   confirming?: boolean;
+  /** Derive ORDERING justifications for the clean sites (protocol/justification.ts); costs explorations. */
+  justify?: boolean;
+  /** Report `// ORDERING:` comments that name an ordering the call below no longer has. */
+  orderingCommentLint?: boolean;
 }
 
 export interface FileReview {
@@ -65,6 +72,8 @@ export interface FileReview {
   modelWhy?: string;
   /** Counters whose exploration hit the budget: their verdicts are unknown, not clean. */
   bounded?: string[];
+  /** Why each clean checked site of this file has its ordering (with `justify`). */
+  justifications?: Justification[];
 }
 
 /**
@@ -104,6 +113,7 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
   const cache = opts.cache ?? sharedCache;
   const fileText = (f: string): string | undefined => (f === file ? text : opts.readFile?.(f));
   const findings: Finding[] = [];
+  const toJustify: Omit<JustifyInput, 'flagged' | 'anchor' | 'file'>[] = [];
   const linesOf = new Map<string, string[] | undefined>();
   const fileLines = (f: string): string[] | undefined => {
     if (!linesOf.has(f)) linesOf.set(f, fileText(f)?.split('\n'));
@@ -184,6 +194,14 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
       });
     }
     findings.push(...counterFindings(file, counter, verdict, fileText, contrast));
+    if (opts.justify) {
+      let clones: Scenario[] = [];
+      try { clones = cloneScenarios(counter, sitesById, counterModel).filter(modelable); } catch { /* no clone program: the clone is justified by its role alone */ }
+      toJustify.push({
+        counterSites: counter.sites, clones, cache, budget: counterBudget,
+        scenarios: verdict.verdicts.map(v => ({ scenario: v.scenario, clean: v.result.races.length === 0 && !v.result.bounded })),
+      });
+    }
     if (opts.hints && verdict.racy.length === 0 && !verdict.bounded) {
       // Clone increments carry no obligation, so only the clone programs show what they need.
       let clones: Scenario[] = [];
@@ -200,6 +218,18 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
           related: [], trace: null,
         });
       }
+    }
+  }
+
+  const lines = fileLines(file) ?? [];
+  if (opts.justify || opts.orderingCommentLint) {
+    const anchorOf = withTree(file, text, opts, tree => new Map(analysis.sites.map(s => [s.id, statementStart(tree.rootNode, s.range, lines)])));
+    const anchor = (s: Site) => anchorOf.get(s.id) ?? { line: s.range.start.line, indent: '' };
+    if (opts.orderingCommentLint) findings.push(...staleComments(file, lines, analysis.sites, anchor));
+    if (opts.justify) {
+      // A site with a finding gets its fix; only what the review found clean is justified.
+      const flagged = (s: Site) => findings.some(f => f.file === file && f.rule !== 'stale-ordering-comment' && (intersects(f.range, s.range) || s.orderings.some(o => o.range && !o.file && intersects(f.range, o.range))));
+      review.justifications = toJustify.flatMap(j => justifyCounter({ ...j, file, flagged, anchor }).justified);
     }
   }
 
@@ -271,6 +301,32 @@ function contrastWithC11(counter: Counter, sitesById: Map<string, Site>, racyIds
     const res = cache.run(sc.build(), { ...budget, model: 'rc11' });
     if (res.bounded) continue;
     out.set(id, { c11Races: res.races.map(r => r.race.labels) });
+  }
+  return out;
+}
+
+const before = (p: Range['start'], q: Range['start']): boolean => p.line < q.line || (p.line === q.line && p.character <= q.character);
+/** Two ranges share a position (touching counts). */
+function intersects(a: Range, b: Range): boolean {
+  return before(a.start, b.end) && before(b.start, a.end);
+}
+
+function withTree<T>(file: string, text: string, opts: ReviewOptions, fn: (tree: Tree) => T): T {
+  return opts.trees ? fn(opts.trees.parse(file, text)) : withRustTree(text, fn);
+}
+
+/** `stale-ordering-comment` infos: an `// ORDERING:` comment above a call whose ordering it no longer names. */
+function staleComments(file: string, lines: string[], sites: Site[], anchor: (s: Site) => { line: number }): Finding[] {
+  const out: Finding[] = [];
+  for (const s of sites) {
+    const stale = staleOrderingComment(lines, anchor(s).line, s);
+    if (!stale || out.some(f => f.range.start.line === stale.range.start.line)) continue;
+    out.push({
+      file, rule: 'stale-ordering-comment', severity: 'info',
+      message: `ORDERING comment names ${stale.named}, but \`${s.op}\` below it uses ${stale.has.join('/')}: the justification no longer matches the code.`,
+      range: stale.range, role: 'comment', ordering: orderingsOf(s), fix: null,
+      related: [{ file, range: s.range, message: `the call: ${s.op}(${stale.has.join(', ')})` }], trace: null,
+    });
   }
   return out;
 }
