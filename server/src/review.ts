@@ -19,7 +19,7 @@ import { initRustParser } from './rust/parser';
 import type { RustIndex } from './rust/index';
 import { TreeCache } from './rust/trees';
 import type { Problem, Site } from './rust/site';
-import { justifyCounter, staleOrderingComment, type Justification, type JustifyInput } from './protocol/justification';
+import { justifyCounter, orderingCommentBlock, staleOrderingComment, type Anchor, type Justification, type JustifyInput } from './protocol/justification';
 import { statementStart } from './rust/syntax';
 import { withRustTree, type Tree } from './rust/parser';
 
@@ -224,7 +224,11 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
   const lines = fileLines(file) ?? [];
   if (opts.justify || opts.orderingCommentLint) {
     const anchorOf = withTree(file, text, opts, tree => new Map(analysis.sites.map(s => [s.id, statementStart(tree.rootNode, s.range, lines)])));
-    const anchor = (s: Site) => anchorOf.get(s.id) ?? { line: s.range.start.line, indent: '' };
+    const anchor = (s: Site): Anchor => {
+      const at = anchorOf.get(s.id) ?? { line: s.range.start.line, indent: '' };
+      const block = orderingCommentBlock(lines, at.line);
+      return block ? { ...at, existing: { start: block.start, end: block.end } } : at;
+    };
     if (opts.orderingCommentLint) findings.push(...staleComments(file, lines, analysis.sites, anchor));
     if (opts.justify) {
       // A site with a finding gets its fix; only what the review found clean is justified.
@@ -317,15 +321,18 @@ function withTree<T>(file: string, text: string, opts: ReviewOptions, fn: (tree:
 
 /** `stale-ordering-comment` infos: an `// ORDERING:` comment above a call whose ordering it no longer names. */
 function staleComments(file: string, lines: string[], sites: Site[], anchor: (s: Site) => { line: number }): Finding[] {
+  const byLine = new Map<number, Site[]>();
+  for (const s of sites) byLine.set(anchor(s).line, [...(byLine.get(anchor(s).line) ?? []), s]);
   const out: Finding[] = [];
-  for (const s of sites) {
-    const stale = staleOrderingComment(lines, anchor(s).line, s);
-    if (!stale || out.some(f => f.range.start.line === stale.range.start.line)) continue;
+  for (const [line, here] of byLine) {
+    const stale = staleOrderingComment(lines, line, here);
+    if (!stale) continue;
+    const call = here.map(s => s.op).join('`, `');
     out.push({
       file, rule: 'stale-ordering-comment', severity: 'info',
-      message: `ORDERING comment names ${stale.named}, but \`${s.op}\` below it uses ${stale.has.join('/')}: the justification no longer matches the code.`,
-      range: stale.range, role: 'comment', ordering: orderingsOf(s), fix: null,
-      related: [{ file, range: s.range, message: `the call: ${s.op}(${stale.has.join(', ')})` }], trace: null,
+      message: `ORDERING comment names ${stale.named}, but \`${call}\` below it uses ${stale.has.join('/')}: the justification no longer matches the code.`,
+      range: stale.range, role: 'comment', ordering: here.map(orderingsOf).join(', '), fix: null,
+      related: here.map(s => ({ file, range: s.range, message: `the call: ${s.op} (${orderingsOf(s)})` })), trace: null,
     });
   }
   return out;

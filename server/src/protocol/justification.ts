@@ -60,7 +60,7 @@ export interface Justification {
   /** The ordering as the call writes it (success ordering of a compare-exchange). */
   ordering: string;
   /** The first line of the statement the call is in, and its indentation: where the comment goes. */
-  anchor: { line: number; indent: string };
+  anchor: Anchor;
   claims: HalfClaim[];
   /** For a site without Release or Acquire: why that suffices (engine-backed where scenarios exist). */
   relaxed?: string;
@@ -158,6 +158,19 @@ function pairedSite(sc: Scenario, trace: Trace, race: Race, tag: number, half: H
   };
 }
 
+/** Where a site's comment goes; `existing`: the lines of an `// ORDERING:` comment already directly above. */
+export interface Anchor { line: number; indent: string; existing?: { start: number; end: number } }
+
+/** The `//` comment block directly above `anchorLine`, if it holds an `ORDERING:` line (0-based lines, end exclusive). */
+export function orderingCommentBlock(lines: readonly string[], anchorLine: number): { start: number; end: number; orderingLine: number } | null {
+  let top = anchorLine;
+  while (top > 0 && /^\s*\/\//.test(lines[top - 1] ?? '')) top--;
+  for (let i = top; i < anchorLine; i++) {
+    if (/^\s*\/\/[\s/!]*ORDERING:/.test(lines[i])) return { start: top, end: anchorLine, orderingLine: i };
+  }
+  return null;
+}
+
 export interface JustifyInput {
   file: string;
   counterSites: CounterSite[];
@@ -169,7 +182,7 @@ export interface JustifyInput {
   budget: Budget;
   /** Sites of this file that have a finding: they get a fix, not a justification. */
   flagged: (site: Site) => boolean;
-  anchor: (site: Site) => { line: number; indent: string };
+  anchor: (site: Site) => Anchor;
 }
 
 /** Justifications for the sites of one counter that lie in `file`. */
@@ -243,11 +256,12 @@ function whyRelaxed(site: Site, role: CounterSite['role'] | undefined, scenarios
   const path = site.context.successPath ?? site.context.lastPath ?? site.context.comparedWith?.equalPath;
   const known = path && path.how !== 'unknown' ? path : undefined;
   const barrier = known?.fence ?? known?.acquireLoad;
-  if (barrier && !barrier.afterPossibleTouch) {
-    return `the ${barrier.ordering ?? 'acquiring'} ${known!.fence ? 'fence' : 'load'} at line ${barrier.range.start.line + 1} orders the object's accesses on the path that follows; this operation only has to be atomic${explored}`;
-  }
   const rf = site.context.releaseFence;
-  if (rf && !rf.afterPossibleTouch) return `the ${rf.ordering ?? 'releasing'} fence at line ${rf.range.start.line + 1} releases this thread's accesses before it; this operation only has to be atomic${explored}`;
+  // Fences (or an Acquire load) around it do the ordering; say which, before and after.
+  const parts: string[] = [];
+  if (rf && !rf.afterPossibleTouch) parts.push(`the ${rf.ordering ?? 'releasing'} fence at line ${rf.range.start.line + 1} releases this thread's accesses before it`);
+  if (barrier && !barrier.afterPossibleTouch) parts.push(`the ${barrier.ordering ?? 'acquiring'} ${known!.fence ? 'fence' : 'load'} at line ${barrier.range.start.line + 1} orders the object's accesses on the path that follows`);
+  if (parts.length) return `${parts.join(' and ')}; this operation only has to be atomic${explored}`;
   switch (role?.kind) {
     case 'inc-existing':
       return `no other access is ordered by this operation: the count is only incremented while a reference is held${explored}`;
@@ -307,30 +321,30 @@ export interface StaleComment { range: Range; named: string; has: string[] }
 const ORDERING_WORD = /\b(Relaxed|Acquire|Release|AcqRel|SeqCst|Full)\b/;
 
 /**
- * Checks the comment block directly above `anchorLine` (the call's statement). The comment's
- * subject is the first ordering it names after `ORDERING:`, as in the comments this module writes
- * ("`Release` pairs with the `Acquire` ..."): later names are the paired site's.
+ * Checks the comment block directly above `anchorLine`, the statement of `sites` (usually one
+ * call). The comment's subject is the first ordering it names after `ORDERING:`, as in the
+ * comments this module writes ("`Release` pairs with the `Acquire` ..."): later names are the
+ * paired site's. It is stale when no call of the statement has that ordering.
  */
-export function staleOrderingComment(lines: readonly string[], anchorLine: number, site: Site): StaleComment | null {
-  const has = site.orderings.filter(o => o.which !== 'failure' && o.which !== 'fetch' && o.ordering).map(o => o.ordering!);
-  if (has.length === 0 || has.length < site.orderings.filter(o => o.which !== 'failure' && o.which !== 'fetch').length) return null;
-  let top = anchorLine;
-  while (top > 0 && /^\s*\/\//.test(lines[top - 1])) top--;
-  for (let i = top; i < anchorLine; i++) {
-    const at = lines[i].indexOf('ORDERING:');
-    if (at < 0 || !/^\s*\/\/[\s/!]*ORDERING:/.test(lines[i])) continue;
-    // The subject may wrap onto the next comment lines.
-    for (let k = i; k < anchorLine; k++) {
-      const from = k === i ? at + 'ORDERING:'.length : 0;
-      const m = ORDERING_WORD.exec(lines[k].slice(from));
-      if (!m) continue;
-      const named = m[1] === 'Full' ? 'SeqCst' : m[1];
-      if (has.includes(named as Ordering)) return null;
-      const start = from + m.index;
-      const family: Family = site.api === 'std' ? 'std' : 'kernel';
-      return { range: { start: { line: k, character: start }, end: { line: k, character: start + m[1].length } }, named: m[1], has: has.map(o => rustName(o, family)) };
-    }
-    return null;
+export function staleOrderingComment(lines: readonly string[], anchorLine: number, sites: readonly Site[]): StaleComment | null {
+  const mains = sites.flatMap(s => s.orderings.filter(o => o.which !== 'failure' && o.which !== 'fetch'));
+  // An ordering the reader could not resolve may be the one named: say nothing.
+  if (mains.length === 0 || mains.some(o => !o.ordering)) return null;
+  const has = [...new Set(mains.map(o => o.ordering!))];
+  const block = orderingCommentBlock(lines, anchorLine);
+  if (!block) return null;
+  const i = block.orderingLine;
+  const at = lines[i].indexOf('ORDERING:');
+  // The subject may wrap onto the next comment lines.
+  for (let k = i; k < anchorLine; k++) {
+    const from = k === i ? at + 'ORDERING:'.length : 0;
+    const m = ORDERING_WORD.exec(lines[k].slice(from));
+    if (!m) continue;
+    const named = m[1] === 'Full' ? 'SeqCst' : m[1];
+    if (has.includes(named as Ordering)) return null;
+    const start = from + m.index;
+    const family: Family = sites.every(s => s.api === 'std') ? 'std' : 'kernel';
+    return { range: { start: { line: k, character: start }, end: { line: k, character: start + m[1].length } }, named: m[1], has: has.map(o => rustName(o, family)) };
   }
   return null;
 }
