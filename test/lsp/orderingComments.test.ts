@@ -47,7 +47,9 @@ test('Insert ORDERING comment: above the statement holding the CAS, naming the p
     const lines = after.split('\n');
     // The comment is the line the `if` was on; the `if` moved down by one.
     assert.match(lines[IF_LINE], /^ {8}\/\/ ORDERING: `Acquire` pairs with the `Release` `dec_and_test` in `dec_ref` \(src\/block\/mq\/request\.rs:(\d+)\); as `Relaxed`, "[^"]+" races with "[^"]+"/);
-    assert.equal(Number(/request\.rs:(\d+)/.exec(lines[IF_LINE])![1]), DEC_LINE + 1, 'the paired line is the dec_and_test line');
+    // The paired line is where dec_and_test is once the comment is in (one line further down).
+    assert.equal(Number(/request\.rs:(\d+)/.exec(lines[IF_LINE])![1]), lineOf(after, '.dec_and_test()') + 1);
+    assert.equal(lineOf(after, '.dec_and_test()'), DEC_LINE + 1);
     assert.equal(lines[IF_LINE + 1], TEXT.split('\n')[IF_LINE]);
 
     // Applied as an editor would: the review of the commented file finds nothing, and the

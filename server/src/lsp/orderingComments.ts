@@ -28,11 +28,13 @@ function at(review: FileReview, range: Range): Justification[] {
 export function orderingCommentActions(doc: { uri: string; version: number }, review: FileReview, range: Range, roots: readonly string[]): CodeAction[] {
   const where = siteWhere(roots);
   return at(review, range).map(j => {
-    const text = orderingComment(j, where);
     const old = j.anchor.existing;
-    const edit = old
-      ? { range: { start: { line: old.start, character: 0 }, end: { line: old.end, character: 0 } }, newText: text }
-      : { range: { start: { line: j.anchor.line, character: 0 }, end: { line: j.anchor.line, character: 0 } }, newText: text };
+    const from = old ? old.start : j.anchor.line;
+    const to = old ? old.end : j.anchor.line;
+    // Lines of this file below the comment move by what the edit adds: name them where they will be.
+    const delta = orderingComment(j, where).split('\n').length - 1 - (to - from);
+    const shifted = (file: string, line: number) => where(file, file === review.file && line >= to ? line + delta : line);
+    const edit = { range: { start: { line: from, character: 0 }, end: { line: to, character: 0 } }, newText: orderingComment(j, shifted) };
     return {
       title: old ? UPDATE_ORDERING_COMMENT : INSERT_ORDERING_COMMENT,
       kind: ORDERING_COMMENT_KIND,
