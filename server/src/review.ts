@@ -233,7 +233,8 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
     if (opts.justify) {
       // A site with a finding gets its fix; only what the review found clean is justified.
       const flagged = (s: Site) => findings.some(f => f.file === file && f.rule !== 'stale-ordering-comment' && (intersects(f.range, s.range) || s.orderings.some(o => o.range && !o.file && intersects(f.range, o.range))));
-      review.justifications = toJustify.flatMap(j => justifyCounter({ ...j, file, flagged, anchor }).justified);
+      review.justifications = toJustify.flatMap(j => justifyCounter({ ...j, file, flagged, anchor }).justified)
+        .sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
     }
   }
 

@@ -210,6 +210,8 @@ export function justifyCounter(inp: JustifyInput): { justified: Justification[];
     if (inp.flagged(site)) { unjustified.push({ siteId: site.id, range: site.range, why: 'the site has a finding: the fix is offered instead' }); continue; }
     const through = all.filter(x => x.scenario.kind === 'clone' ? same(x.scenario.holder.site, site) : x.scenario.sites.some(s => same(s, site)));
     if (through.some(x => !x.clean)) { unjustified.push({ siteId: site.id, range: site.range, why: 'a scenario through this site races or was not explored completely' }); continue; }
+    // A site no scenario exercises is justified by its role alone: only once the counter is clean.
+    if (through.length === 0 && inp.scenarios.some(x => !x.clean)) { unjustified.push({ siteId: site.id, range: site.range, why: 'the counter races elsewhere' }); continue; }
     const role = inp.counterSites.find(cs => same(cs.site, site))?.role;
     const slot = through.map(x => mainSlot(x.scenario, site)).find(Boolean);
     const family: Family = slot?.arg?.family ?? (site.api === 'std' ? 'std' : 'kernel');
