@@ -6,7 +6,7 @@ import path from 'node:path';
 import { CodeActionKind, type CodeAction, type Range } from 'vscode-languageserver';
 import type { FileReview } from '../review';
 import { justificationLines, orderingComment, type Justification } from '../protocol/justification';
-import { intersects } from './sites';
+import { intersects, rangeKey } from './sites';
 
 export const ORDERING_COMMENT_KIND = `${CodeActionKind.RefactorRewrite}.orderingComment`;
 export const INSERT_ORDERING_COMMENT = 'Insert ORDERING comment';
@@ -45,7 +45,8 @@ export function orderingCommentActions(doc: { uri: string; version: number }, re
 
 /** "Why `Release`:" and the justification, for the hover over the site's ordering. */
 export function whySection(review: FileReview, siteRange: Range, roots: readonly string[]): string[] {
-  const j = (review.justifications ?? []).find(x => intersects(x.range, siteRange));
+  const all = review.justifications ?? [];
+  const j = all.find(x => rangeKey(x.range) === rangeKey(siteRange)) ?? all.find(x => intersects(x.range, siteRange));
   if (!j) return [];
   const [first, ...rest] = justificationLines(j, siteWhere(roots));
   return ['', `**Why \`${j.ordering}\`:** ${first.replace(/^`[^`]+`:?\s*/, '')}`, ...rest.map(l => `- ${l}`)];
