@@ -133,6 +133,15 @@ test('kernel code under LKMM: the takeover cmpxchg pairs with the dec_and_test o
   await assertCounterexample(file, text, cas, cas.claims[0], 'lkmm');
 });
 
+test('an ordering no scenario exercises is not explained: only Relaxed is, by role', async () => {
+  const { review } = await justify('test/fixtures/rust/packed_lifecycle_guard.rs');
+  assert.ok((review.justifications ?? []).length > 0);
+  for (const j of review.justifications ?? []) {
+    if (j.scenarios === 0) assert.equal(j.ordering, 'Relaxed', `line ${j.range.start.line + 1}: ${j.ordering} without a scenario`);
+    if (j.ordering !== 'Relaxed') assert.ok(j.claims.length > 0, `line ${j.range.start.line + 1}: ${j.ordering} has claims`);
+  }
+});
+
 test('a site with a finding gets no justification (its fix is offered), nor does a site of a racing scenario', async () => {
   const { review } = await justify('examples/arc_done_wrong.rs');
   assert.ok(review.findings.length > 0);

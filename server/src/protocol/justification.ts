@@ -218,6 +218,8 @@ export function justifyCounter(inp: JustifyInput): { justified: Justification[];
     const main = site.orderings.find(o => o.which !== 'failure' && o.which !== 'fetch');
     const ordering = rustName(slot?.current ?? main?.ordering ?? 'Relaxed', family);
     const j: Justification = { file, siteId: site.id, range: site.range, ordering, anchor: inp.anchor(site), claims: [], scenarios: through.length };
+    // Without a scenario there is nothing to take a half away from: only Relaxed is explained (by role).
+    if (!slot && (main?.ordering ?? 'Relaxed') !== 'Relaxed') { unjustified.push({ siteId: site.id, range: site.range, why: 'no scenario exercises its ordering' }); continue; }
     const halves = slot ? halvesOf(slot) : [];
     let incomplete = false;
     for (const half of halves) {
