@@ -11,6 +11,7 @@ import { modelTitle } from '../protocol/memoryModel';
 import { racy } from './codeLens';
 import { locationHref, ruleHref, type RuleLinks } from './diagnostics';
 import { siteAtOrdering, type CheckedSite } from './sites';
+import { whySection } from './orderingComments';
 
 /** What every hover section can read. */
 export interface HoverContext {
@@ -20,6 +21,8 @@ export interface HoverContext {
   which: 'success' | 'failure' | 'single';
   /** How links are written for this client (command: URIs when it registered the commands). */
   links: RuleLinks | undefined;
+  /** Workspace roots, for workspace-relative file names. */
+  roots: readonly string[];
 }
 
 /** One part of the hover, as markdown; undefined leaves it out. */
@@ -89,6 +92,12 @@ function seeAlso(c: HoverContext): string | undefined {
   return locationList(c, 'See also', related.map(r => ({ text: r.message, file: r.file, range: r.range })));
 }
 
+/** Why the site's ordering is what it is (a clean site's justification, see orderingComments.ts). */
+function why(c: HoverContext): string | undefined {
+  const lines = whySection(c.review, c.cs.site.range, c.roots).filter(l => l !== '');
+  return lines.length ? lines.join('\n') : undefined;
+}
+
 /** The verified fix, with its evidence (the quick-fix menu has the same title). */
 function verifiedFix(c: HoverContext): string | undefined {
   const lines: string[] = [];
@@ -123,12 +132,12 @@ function modelUsed(c: HoverContext): string | undefined {
 }
 
 /** The sections in display order. Append to add one (a feature's own part of the hover). */
-export const HOVER_SECTIONS: HoverSection[] = [heading, whatGoesWrong, pairsWith, seeAlso, verifiedFix, ruleLink, modelUsed];
+export const HOVER_SECTIONS: HoverSection[] = [heading, whatGoesWrong, why, pairsWith, seeAlso, verifiedFix, ruleLink, modelUsed];
 
-export function hoverAt(review: FileReview, p: Position, links?: RuleLinks, sections: readonly HoverSection[] = HOVER_SECTIONS): Hover | undefined {
+export function hoverAt(review: FileReview, p: Position, links?: RuleLinks, roots: readonly string[] = [], sections: readonly HoverSection[] = HOVER_SECTIONS): Hover | undefined {
   const hit = siteAtOrdering(review, p);
   if (!hit) return undefined;
-  const c: HoverContext = { review, cs: hit.cs, which: hit.which, links };
+  const c: HoverContext = { review, cs: hit.cs, which: hit.which, links, roots };
   const parts = sections.map(s => s(c)).filter((x): x is string => !!x);
   return { contents: { kind: MarkupKind.Markdown, value: parts.join('\n\n') }, range: hit.range };
 }
