@@ -46,6 +46,8 @@ const CASES: { file: string; rule: RuleId; start: RegExp; note?: RegExp }[] = [
   { file: 'unique_query_relaxed.rs', rule: 'unique-load-needs-acquire', start: /^`load` should be `Acquire`: the `&mut` access after `== 1` / },
   { file: 'republish_store_relaxed.rs', rule: 'republish-needs-release', start: /^`store` should be `Release`: / },
   { file: 'cyclic_publish_increment_relaxed.rs', rule: 'republish-needs-release', start: /^`fetch_add` should be `Release`: this increment from 0 publishes the object/ },
+  // An API that fixes the ordering (the kernel's `Refcount::set` is Relaxed): the line says so instead.
+  { file: 'blockmq_tag_to_rq.rs', rule: 'republish-needs-release', start: /^`set` is `Relaxed` by its API, so it does not publish the object's initialisation$/ },
 ];
 
 for (const c of CASES) {
