@@ -93,6 +93,12 @@ test('code actions: short titles; "Fix the protocol" edits both sites and the re
     const load = diags.find(x => x.code === 'unique-load-needs-acquire')!;
     const dec = diags.find(x => x.code === 'last-dec-needs-acquire')!;
     const actionsAt = (d: Diagnostic) => client.request<CodeAction[]>('textDocument/codeAction', { textDocument: { uri: ARC_URI }, range: d.range, context: { diagnostics: [d] } });
+    // Two holders running the same decrement race with each other: the hover says so, and links the racing access.
+    const decMd = await hoverText(client, ARC_URI, dec.range.start);
+    assert.match(decMd, /\*\*Pairs with:\*\* another thread running this same call/);
+    assert.match(decMd, /\*\*See also:\*\*\n- \[changed with it: `load` → `Acquire`\]\(command:refcountReview\.showLocation\?[^)]+\) \(arc_done_wrong\.rs:23\)/);
+    assert.match(decMd, /\[the racing access to the object\]\(command:/);
+    assert.match(decMd, /\*\*Verified fix:\*\* Fix the protocol: /);
     const atLoad = await actionsAt(load);
     const atDec = await actionsAt(dec);
     const protocolTitle = 'Fix the protocol: `fetch_sub` → `AcqRel`, `load` → `Acquire` (2 sites)';

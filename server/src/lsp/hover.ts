@@ -83,6 +83,10 @@ function pairsWith(c: HoverContext): string | undefined {
   const { cs } = c;
   if (!cs.findings.length) return locationList(c, 'Pairs with', cs.partners.map(s => ({ text: s.role, file: s.file, range: s.range })));
   const related = cs.findings.flatMap(f => f.related).filter(r => PAIRS.test(r.message));
+  if (related.length === 0 && cs.findings.some(f => f.scenario && cs.scenarios.some(sc => sc.id === f.scenario && (sc.races ?? 0) > 0))) {
+    // Two threads running this same call (two holders dropping): the other side is here too.
+    return '**Pairs with:** another thread running this same call';
+  }
   return locationList(c, 'Pairs with', related.map(r => ({ text: r.message.replace(PAIRS, 'this '), file: r.file, range: r.range })));
 }
 
