@@ -190,20 +190,45 @@ function exitPoint(n: PlacedNode, toward: Point): Point {
 
 const r1 = (v: number) => Math.round(v * 10) / 10;
 
+/**
+ * Moves edge labels off each other and off the boxes (two edges crossing near their middles put
+ * their labels on one spot): each label tries small steps along y until it is clear.
+ */
+function separateLabels(edges: PlacedEdge[], nodes: PlacedNode[]): void {
+  const boxes: { x: number; y: number; w: number; h: number }[] = nodes.map(n => ({ x: n.x, y: n.y, w: n.w, h: n.h }));
+  const hits = (r: { x: number; y: number; w: number; h: number }) => boxes.some(b => r.x < b.x + b.w && b.x < r.x + r.w && r.y < b.y + b.h && b.y < r.y + r.h);
+  for (const e of edges) {
+    if (e.kind === 'po') continue;
+    const w = e.kind.length * 7 + 6;
+    const at = (dy: number) => ({ x: e.label.x - w / 2, y: e.label.y + dy - 9, w, h: 15 });
+    const dy = [0, -14, 14, -28, 28, -42, 42].find(d => !hits(at(d))) ?? 0;
+    boxes.push(at(dy));
+    e.label = { x: e.label.x, y: r1(e.label.y + dy) };
+  }
+}
+
 export function layoutGraph(g: ExecGraph): GraphLayout {
   const colX = (t: number) => MARGIN + t * (NODE_W + COL_GAP);
-  const width = MARGIN * 2 + g.threads.length * NODE_W + Math.max(0, g.threads.length - 1) * COL_GAP;
+  // One thread alone has no gap to bow its edges into: room on its right instead.
+  const width = MARGIN * 2 + g.threads.length * NODE_W + (g.threads.length > 1 ? (g.threads.length - 1) * COL_GAP : COL_GAP / 2);
   const rowY = (r: number) => MARGIN + HEAD_H + r * (NODE_H + ROW_GAP);
   const inits = g.nodes.filter(n => n.thread < 0);
   const rows = new Map<number, number>();
   const placed: PlacedNode[] = [];
-  // Initial writes share the top row, spread over the width (herd puts them above the threads).
+  // Initial writes share the top row (herd puts them above the threads), each over the threads
+  // that use its location (the mean column of its edges), so that few of its edges cross.
   const initW = Math.min(NODE_W, (width - MARGIN * 2 - (inits.length - 1) * 16) / Math.max(1, inits.length));
-  inits.forEach((n, i) => {
-    const span = width - MARGIN * 2;
-    const x = MARGIN + (inits.length === 1 ? (span - initW) / 2 : i * (span - initW) / (inits.length - 1));
-    placed.push({ ...n, x, y: rowY(0), w: initW, h: NODE_H });
-  });
+  const wanted = inits.map((n, i) => {
+    const cols = g.edges.filter(e => e.from === n.id || e.to === n.id).map(e => g.nodes.find(m => m.id === (e.from === n.id ? e.to : e.from))?.thread ?? -1).filter(t => t >= 0);
+    const mean = cols.length ? cols.reduce((a, b) => a + b, 0) / cols.length : (i * Math.max(0, g.threads.length - 1)) / Math.max(1, inits.length - 1);
+    return { n, x: colX(mean) + (NODE_W - initW) / 2 };
+  }).sort((a, b) => a.x - b.x);
+  // Left to right without overlaps, then pulled back inside the right margin.
+  let next = MARGIN;
+  for (const w of wanted) { w.x = Math.max(w.x, next); next = w.x + initW + 16; }
+  let limit = width - MARGIN - initW;
+  for (const w of [...wanted].reverse()) { w.x = Math.min(w.x, limit); limit = w.x - initW - 16; }
+  for (const w of wanted) placed.push({ ...w.n, x: w.x, y: rowY(0), w: initW, h: NODE_H });
   for (const n of g.nodes) {
     if (n.thread < 0) continue;
     const r = (rows.get(n.thread) ?? 0) + 1;
@@ -225,8 +250,22 @@ export function layoutGraph(g: ExecGraph): GraphLayout {
     // Within a column anything but the next event bows out to the right of the boxes, clear of po.
     const sameColumn = Math.abs(ca.x - cb.x) < 1;
     const adjacent = sameColumn && Math.abs(ca.y - cb.y) <= NODE_H + ROW_GAP + 1;
-    let bend = BEND[e.kind];
-    if (sameColumn && !(adjacent && e.kind === 'po')) bend = (a.w / 2 + 24 + Math.abs(BEND[e.kind])) * (ca.y < cb.y ? -1 : 1);
+    if (sameColumn && !(adjacent && e.kind === 'po')) {
+      // Into the gap between columns: rightwards, except from the last column (the picture ends
+      // there). From side to side, its apex `bulge` beyond the boxes, clear of the boxes between.
+      const col = a.thread >= 0 ? a.thread : b.thread;
+      const dir = col < g.threads.length - 1 || g.threads.length === 1 ? 1 : -1;
+      const side = (n: PlacedNode) => (dir > 0 ? n.x + n.w : n.x);
+      const bulge = 18 + Math.abs(BEND[e.kind]) / 2;
+      const s = { x: side(a), y: ca.y + (ca.y < cb.y ? 6 : -6) };
+      const t = { x: side(b), y: cb.y + (ca.y < cb.y ? -6 : 6) };
+      const edge = dir > 0 ? Math.max(s.x, t.x) : Math.min(s.x, t.x);
+      const ctrl = { x: edge + dir * bulge * 2, y: (s.y + t.y) / 2 };
+      const d = `M${r1(s.x)},${r1(s.y)} Q${r1(ctrl.x)},${r1(ctrl.y)} ${r1(t.x)},${r1(t.y)}`;
+      edges.push({ ...e, d, label: { x: r1(0.25 * s.x + 0.5 * ctrl.x + 0.25 * t.x), y: r1(ctrl.y) } });
+      continue;
+    }
+    const bend = BEND[e.kind];
     // Perpendicular to the chord; the sign keeps a relation on the same side whichever way it points.
     const nx = -(cb.y - ca.y) / len;
     const ny = (cb.x - ca.x) / len;
@@ -237,6 +276,7 @@ export function layoutGraph(g: ExecGraph): GraphLayout {
     const label = bend === 0 ? { x: (s.x + t.x) / 2, y: (s.y + t.y) / 2 } : { x: 0.25 * s.x + 0.5 * ctrl.x + 0.25 * t.x, y: 0.25 * s.y + 0.5 * ctrl.y + 0.25 * t.y };
     edges.push({ ...e, d, label: { x: r1(label.x), y: r1(label.y) } });
   }
+  separateLabels(edges, placed);
   return { width, height, columns: g.threads.map((title, t) => ({ title, x: colX(t) + NODE_W / 2 })), nodes: placed, edges };
 }
 

@@ -205,6 +205,33 @@ test('the layout puts events in thread columns in program order, without overlap
   assert.ok(l.edges.every(e => /^M[\d.]+,[\d.]+ [LQ]/.test(e.d)), 'every edge has a path');
 });
 
+/** Points along an edge's path (M..L or M..Q). */
+function samples(d: string): { x: number; y: number }[] {
+  const n = (d.match(/-?[\d.]+/g) ?? []).map(Number);
+  if (d.includes('Q')) {
+    const [x0, y0, cx, cy, x1, y1] = n;
+    return Array.from({ length: 11 }, (_, i) => { const t = i / 10; return { x: (1 - t) ** 2 * x0 + 2 * (1 - t) * t * cx + t * t * x1, y: (1 - t) ** 2 * y0 + 2 * (1 - t) * t * cy + t * t * y1 }; });
+  }
+  return [{ x: n[0], y: n[1] }, { x: n[2], y: n[3] }];
+}
+
+test('every edge and label stays inside the picture, one thread or several', () => {
+  const single = { name: 'one', locations: [{ name: 'x', init: 0, atomic: true }], threads: [{ name: 'P0', body: [
+    { k: 'store' as const, loc: 'x', val: { k: 'const' as const, v: 1 }, mo: 'rlx' as const },
+    { k: 'store' as const, loc: 'x', val: { k: 'const' as const, v: 2 }, mo: 'rlx' as const },
+    { k: 'load' as const, reg: 'r0', loc: 'x', mo: 'rlx' as const },
+  ] }] };
+  // A program without a race gives its trace through a condition that always holds.
+  const one = explore({ ...single, condition: { quantifier: 'exists', cond: { k: 'true' } } }).condition!.trace!;
+  for (const trace of [firstRace(takeover('rlx', 'rlx')).trace, firstRace(fenceMp(null, null)).trace, one]) {
+    const l = layoutGraph(executionGraph(trace, {}));
+    for (const e of l.edges) {
+      for (const p of samples(e.d)) assert.ok(p.x >= 0 && p.x <= l.width && p.y >= 0 && p.y <= l.height, `${e.kind} ${e.from}->${e.to} leaves the picture at ${p.x},${p.y} (${l.width}x${l.height})`);
+      assert.ok(e.label.x > 0 && e.label.x < l.width && e.label.y > 0 && e.label.y < l.height);
+    }
+  }
+});
+
 test('DOT export: every node and edge present, grouped by thread, the racing read\'s rf edge included', () => {
   const { trace, race } = firstRace(fenceMp(null, null));
   const g = executionGraph(trace, { race, flavour: 'litmus' });
