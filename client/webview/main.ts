@@ -58,12 +58,15 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string,
 }
 const byId = (id: string) => document.getElementById(id)!;
 
-/** Code text that wraps only at punctuation (before `.`, after `(`, `, ` and `::`), never inside an identifier. */
+/**
+ * Code text that wraps only at punctuation (before `.`, after `(`, `, ` and `::`), never inside an
+ * identifier: each piece is unbreakable (the browser would otherwise break after a leading `…`).
+ */
 function breakable(code: string): (string | Node)[] {
   const out: (string | Node)[] = [];
   for (const part of code.split(/(?=\.)|(?<=\()(?!\))|(?<=, )|(?<=::)/)) {
     if (out.length) out.push(el('wbr'));
-    out.push(part);
+    out.push(el('span', { class: 'seg' }, part));
   }
   return out;
 }

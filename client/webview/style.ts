@@ -78,6 +78,7 @@ button.link:hover:not(:disabled) { background: none; color: var(--vscode-textLin
 .cell { padding: 4px 6px; border: 1px solid transparent; border-radius: 3px; min-width: 0; cursor: pointer; }
 /* Breaks only where the page put <wbr> (after punctuation): never inside an identifier. */
 .cell .code { display: block; white-space: pre-wrap; overflow-wrap: normal; word-break: keep-all; }
+.code .seg { white-space: nowrap; }
 .cell .lineno { margin-right: 6px; font-size: 0.85em; color: var(--vscode-editorLineNumber-foreground, #6e7681); font-variant-numeric: tabular-nums; }
 .cell.current .lineno { color: inherit; }
 .cell.synthetic .code { font-family: var(--vscode-font-family, system-ui, sans-serif); font-style: italic; }

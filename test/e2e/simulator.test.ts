@@ -317,7 +317,13 @@ test('Rust: the execution graph shows the racing read\'s rf edge, follows the st
   await sim().locator('#export-dot').click();
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ timeout: T });
+  // The dialog fills in its default (next to the Rust file, named after the scenario) a moment
+  // after it shows: replace it only then, or the default comes back over the typed path.
+  const deadline = Date.now() + T;
+  while (Date.now() < deadline && !(await input.inputValue()).endsWith('.graph.dot')) await page.waitForTimeout(100);
+  assert.match(await input.inputValue(), /holder-drops-3-2-then-takeover.*\.graph\.dot$/);
   await input.fill(target);
+  assert.equal(await input.inputValue(), target);
   await page.keyboard.press('Enter');
   await page.locator('.notifications-toasts .notification-list-item', { hasText: 'execution graph written to race.graph.dot' }).first().waitFor({ timeout: T });
   const dot = readFileSync(target, 'utf8');
