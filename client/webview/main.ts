@@ -330,7 +330,8 @@ function renderTrace(): void {
       const cell = el('div', { class: `cell${row.inRace ? ' race' : ''}${row.stale ? ' stale' : ''}${row.synthetic ? ' synthetic' : ''}`, id: `cell-${row.step}`, 'data-step': String(row.step), role: 'gridcell' },
         el('span', { class: 'code', title: `${where}${row.label}` },
           ...(row.lineNo !== undefined ? [el('span', { class: 'lineno', 'aria-label': `line ${row.lineNo}` }, `${row.lineNo}`)] : []),
-          ...breakable(row.short)),
+          // The scenario's own steps are prose: they wrap at spaces like any sentence.
+          ...(row.synthetic ? [row.short] : breakable(row.short))),
         el('span', { class: 'detail' }, row.detail));
       cell.addEventListener('click', () => { stopPlay(); setStep(row.step); revealCurrent(); });
       cell.addEventListener('mouseenter', () => setHover(`e${row.step}`));
