@@ -324,7 +324,14 @@ test('Rust: the execution graph shows the racing read\'s rf edge, follows the st
   assert.match(await input.inputValue(), /holder-drops-3-2-then-takeover.*\.graph\.dot$/);
   await input.fill(target);
   assert.equal(await input.inputValue(), target);
-  await page.keyboard.press('Enter');
+  // The dialog checks the typed path before it accepts: an OK during that check is dropped, so
+  // press it until the dialog goes (at most a few times).
+  const ok = page.locator('.quick-input-widget .monaco-button', { hasText: /^OK$/ });
+  for (let attempt = 0; attempt < 6 && await input.isVisible(); attempt++) {
+    await ok.click().catch(() => { /* closed meanwhile */ });
+    await input.waitFor({ state: 'hidden', timeout: 5000 }).catch(() => { /* still checking: press again */ });
+  }
+  assert.equal(await input.isVisible(), false, 'the save dialog accepted the path');
   await page.locator('.notifications-toasts .notification-list-item', { hasText: 'execution graph written to race.graph.dot' }).first().waitFor({ timeout: T });
   const dot = readFileSync(target, 'utf8');
   assert.match(dot, /^digraph execution \{/);
