@@ -316,13 +316,13 @@ svg.execgraph { background: #ffffff; font-family: monospace; font-size: 12px; }
 .node .src { fill: #5c5c5c; font-size: 11px; }
 .edge .line { fill: none; stroke-width: 1.5; }
 .elabel { font-size: 11px; paint-order: stroke; stroke: #ffffff; stroke-width: 3px; }
-.po .line { stroke: #767676; } .po .head { fill: #767676; }
-.rf .line { stroke: #005fb8; } .rf .head, .rf .elabel { fill: #005fb8; }
-.mo .line { stroke: #8a5a00; } .mo .head, .mo .elabel { fill: #8a5a00; }
-.fr .line { stroke: #8a5a00; stroke-dasharray: 5 3; } .fr .head, .fr .elabel { fill: #8a5a00; }
-.sw .line { stroke: #267f26; stroke-width: 2.2; } .sw .head, .sw .elabel { fill: #267f26; }
-.hb .line { stroke: #7a3db8; stroke-dasharray: 4 3; } .hb .head, .hb .elabel { fill: #7a3db8; }
-.race .line { stroke: #b5200d; stroke-width: 2.2; stroke-dasharray: 2 3; } .race .head, .race .elabel { fill: #b5200d; }
+.po .line { stroke: #767676; } .head.po { fill: #767676; }
+.rf .line { stroke: #005fb8; } .head.rf, .rf .elabel { fill: #005fb8; }
+.mo .line { stroke: #8a5a00; } .head.mo, .mo .elabel { fill: #8a5a00; }
+.fr .line { stroke: #8a5a00; stroke-dasharray: 5 3; } .head.fr, .fr .elabel { fill: #8a5a00; }
+.sw .line { stroke: #267f26; stroke-width: 2.2; } .head.sw, .sw .elabel { fill: #267f26; }
+.hb .line { stroke: #7a3db8; stroke-dasharray: 4 3; } .head.hb, .hb .elabel { fill: #7a3db8; }
+.race .line { stroke: #b5200d; stroke-width: 2.2; stroke-dasharray: 2 3; } .head.race, .race .elabel { fill: #b5200d; }
 `;
 
 const xmlEscape = (s: string) => s.replace(/[&<>"']/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);

@@ -260,6 +260,9 @@ test('SVG export: well-formed, one node per event, edges joining the right nodes
   assert.equal(svg.tag, 'svg');
   assert.equal(svg.attrs.xmlns, 'http://www.w3.org/2000/svg');
   assert.equal(all(svg, e => e.tag === 'style').length, 1, 'the file carries its own colours');
+  // Arrowheads live in <defs>, outside the edges' groups: the file's sheet colours them by their own class.
+  const sheet = all(svg, e => e.tag === 'style')[0].text;
+  for (const k of RELATIONS) assert.match(sheet, new RegExp(`\\.head\\.${k}\\b[^}]*\\{ fill: #`), `arrowhead colour of ${k}`);
   const nodes = all(svg, e => e.tag === 'g' && hasClass(e, 'node'));
   const events = nodes.filter(n => Number(n.attrs['data-step']) >= 0);
   assert.equal(events.length, trace.steps.length);
