@@ -7,7 +7,10 @@
 //   2. selecting a step reveals its line in the Rust editor, and moving the editor's cursor to a
 //      site selects its step;
 //   3. "Apply to source" writes the orderings as a normal edit (diagnostics go, Ctrl+Z restores);
-//   4. the litmus path (Open Litmus File in Simulator -> race -> toggles -> no race -> export).
+//   4. the litmus path (Open Litmus File in Simulator -> race -> toggles -> no race -> export);
+//   5. the execution graph: the racing read's rf edge, relation toggles, stepping, DOT export
+//      through the save dialog, and its colours in light, dark and both high-contrast themes
+//      (e2e-graph-<theme>.png, e2e-rust-graph.dot).
 // Screenshots go to test-results/simulator/ (e2e-rust-*.png, e2e-litmus-*.png) and the timings
 // (command/CodeLens -> first paint, re-exploration after each toggle) to
 // test-results/simulator/timings.json. Timings are recorded, never asserted.
