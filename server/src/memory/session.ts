@@ -32,6 +32,9 @@ export interface Completed<P> {
   graph(): ExecutionGraph;
 }
 
+/** Work units (see Session.tick) between two looks at the clock: well under a millisecond of work. */
+const WORK_PER_CHECK = 1 << 16;
+
 /** Thrown to unwind a search when a budget is reached or the caller cancels. */
 export class Stop extends Error {}
 
@@ -39,6 +42,7 @@ export class Session {
   readonly result: ExploreResult;
   private readonly started = Date.now();
   private nodes = 0;
+  private work = 0;
   private stopped: Bounded | undefined;
   private readonly raceIndex = new Map<string, { race: Race; executions: number; trace: Trace }>();
   private condWitnesses = 0;
@@ -60,15 +64,31 @@ export class Session {
       this.stopped = { reason: 'executions', explored: result.explored, message: `bounded: explored ${result.explored} (execution budget reached)` };
       throw new Stop();
     }
-    if ((++this.nodes & 255) === 0) {
-      if (opts.signal?.aborted) {
-        this.stopped = { reason: 'cancelled', explored: result.explored, message: `bounded: explored ${result.explored} (cancelled)` };
-        throw new Stop();
-      }
-      if (opts.maxMillis !== undefined && Date.now() - this.started > opts.maxMillis) {
-        this.stopped = { reason: 'time', explored: result.explored, message: `bounded: explored ${result.explored} (time budget of ${opts.maxMillis} ms reached)` };
-        throw new Stop();
-      }
+    if ((++this.nodes & 255) === 0) this.checkClock();
+  }
+
+  /**
+   * Call inside long stretches of work within one search node (an LKMM consistency check over a
+   * large candidate): `units` of work were done (about one machine word operation each). Time and
+   * cancellation are checked every WORK_PER_CHECK units, so the stretch stops within a bounded
+   * amount of work past the budget.
+   */
+  tick(units: number): void {
+    this.work += units;
+    if (this.work < WORK_PER_CHECK) return;
+    this.work = 0;
+    this.checkClock();
+  }
+
+  private checkClock(): void {
+    const { opts, result } = this;
+    if (opts.signal?.aborted) {
+      this.stopped = { reason: 'cancelled', explored: result.explored, message: `bounded: explored ${result.explored} (cancelled)` };
+      throw new Stop();
+    }
+    if (opts.maxMillis !== undefined && Date.now() - this.started > opts.maxMillis) {
+      this.stopped = { reason: 'time', explored: result.explored, message: `bounded: explored ${result.explored} (time budget of ${opts.maxMillis} ms reached)` };
+      throw new Stop();
     }
   }
 
@@ -101,6 +121,8 @@ export class Session {
   /** Runs a model's search, turning a budget stop into a bounded result. */
   run(search: () => void): ExploreResult {
     try {
+      // A search cancelled before it starts does not start.
+      this.checkClock();
       search();
     } catch (e) {
       if (!(e instanceof Stop)) throw e;
