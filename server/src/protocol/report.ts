@@ -233,6 +233,10 @@ export function counterFindings(file: string, counter: Counter, v: CounterVerdic
     const f = unfixedFinding(file, u, roleOfSite);
     if (f) out.push(f);
   }
+  for (const u of v.unsearched) {
+    const f = unsearchedFinding(file, u);
+    if (f) out.push(f);
+  }
   // A fix that lives entirely in another file still leaves this file's exclusive step racing today.
   if (out.length === 0) {
     const first = v.racy[0];
@@ -376,6 +380,24 @@ function unfixedFinding(file: string, u: ScenarioVerdict, roleOfSite: Map<Site, 
     explanation: { why, notes, model: `${checkedUnder(u.result.model ?? 'rc11')}.` },
     range: at.site.range, role: describeRole(at.role), ordering: orderingsOf(at.site), fix: null,
     related: relatedOf(at.site, [pairsWith(u, other.site, roleOfSite)]), trace: u.result.races[0]?.trace ?? null, scenario: sc.id,
+  };
+}
+
+/**
+ * A race whose fix search stopped at its budget. The race stands (it was found exhaustively); only
+ * the fix is missing, and nothing is claimed about whether one exists.
+ */
+function unsearchedFinding(file: string, u: ScenarioVerdict): Finding | null {
+  const sc = u.scenario;
+  const at = sc.kind === 'republish' ? sc.holder : sc.exclusive;
+  if (at.site.file !== file) return null;
+  const other = at === sc.holder ? sc.exclusive : sc.holder;
+  const rule: RuleId = sc.kind === 'republish' ? 'republish-needs-release' : ruleOfExclusive(at.role);
+  return {
+    file, rule, severity: 'warning',
+    message: `This ${describeRole(at.role)} (${orderingsOf(at.site)}) races with ${siteName(other.site)}; the fix search stopped at its budget before finding a verified change of orderings, so no fix is offered (a larger time budget may find one).`,
+    range: at.site.range, role: describeRole(at.role), ordering: orderingsOf(at.site), fix: null,
+    related: relatedOf(at.site, [other.site]), trace: u.result.races[0]?.trace ?? null, scenario: sc.id,
   };
 }
 
