@@ -37,6 +37,11 @@ const CONFIRMATIONS_LIMIT = 512;
 export interface ConfirmationCounts { rereviewed: number; reused: number }
 const counts: ConfirmationCounts = { rereviewed: 0, reused: 0 };
 
+/** Forgets every confirmation kept for reuse (tests compare a review with one that reuses nothing). */
+export function forgetConfirmations(): void {
+  confirmations.clear();
+}
+
 /** Confirmation counts so far in this process (tests read the difference across a review). */
 export function confirmationCounts(): ConfirmationCounts {
   return { ...counts };

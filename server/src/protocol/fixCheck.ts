@@ -164,6 +164,11 @@ export function fixCheckCounts(): FixCheckCounts {
   return { ...counts };
 }
 
+/** Forgets every answer kept for reuse (tests compare a review with one that reuses nothing). */
+export function forgetFixChecks(): void {
+  memo.clear();
+}
+
 /**
  * Answers of earlier checks, by what they read. A fix whose edits all lie inside one function of
  * a file that parses cleanly reads only that function's text and the names the file's `use`
