@@ -55,7 +55,7 @@ test('an edit in one function re-checks only the fixes near it; the findings are
   const cache = new ScenarioCache();
   const first = await reviewText(file, text, { trees, cache });
   const fixes = first.findings.flatMap(fixesOf);
-  assert.ok(first.findings.filter(f => f.fix).length >= 3, 'the module has findings with fixes');
+  assert.ok(first.findings.filter(f => f.fix).length >= 2, 'the module has findings with fixes');
   assert.ok(first.findings.some(f => f.alternatives?.length), 'and an alternative fix');
 
   // A comment line inside the function of a finding with an alternative: everything below it moves.
