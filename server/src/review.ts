@@ -229,7 +229,7 @@ async function reviewParsed(file: string, text: string, opts: ReviewOptions, par
     // With the buffer's tree at hand (the language server), an answer from an earlier text of the
     // file is reused when nothing the re-review reads has changed since.
     const memo = parsed ? {
-      key: confirmationKeys({ file, text, scope: parsed.scope, counters, setting: JSON.stringify([model, opts.model, opts.inKernelTree, budget.maxExplored, budget.maxMillis, opts.index?.generation, opts.index ? 'index' : '']) }),
+      key: confirmationKeys({ file, text, scope: parsed.scope, counters, setting: JSON.stringify([model, opts.model, opts.inKernelTree, budget.maxExplored, budget.maxMillis]) }),
       totals: { scenarios: review.scenarios.length, executions: review.executions ?? 0 },
     } : undefined;
     await confirmAlternatives(merged, text, async edited => {

@@ -1,9 +1,12 @@
 // What the re-review that confirms an alternative fix reads, as a key for reusing its answer on
 // the next text of the file (alternatives.ts). The alternative edits one function; the re-review
 // can only change what the counters with a site in that function report. Those counters' answer
-// reads: that function's text, the items that hold their sites (as read, sites and roles, made
-// independent of where in the file they sit), the names the file declares (imports, consts) and
-// the settings. An edit elsewhere in the file leaves all of that as it was.
+// reads: that function's text, the items that hold their sites, the sites and roles as the
+// reader saw them (made independent of where in the file they sit), the names the file declares
+// (imports, consts) and the settings. An edit elsewhere in the file leaves all of that as it was.
+// Facts from other files (the workspace index: field types, helpers, callers) reach the answer
+// only through how the counters' sites are read, which is in the key; a counter with a site in
+// another file is not keyed at all.
 
 import { createHash } from 'node:crypto';
 import type { Finding, Fix, Position } from './finding';
@@ -21,7 +24,7 @@ export interface KeyInput {
   /** The scope of `text` (its items in document order, its names). */
   scope: FileScope;
   counters: Counter[];
-  /** Everything else the review's answer depends on (model, budget, index generation). */
+  /** Everything else the review's answer depends on (the model chosen and asked for, the budget). */
   setting: string;
 }
 

@@ -63,11 +63,8 @@ export class RustIndex {
   /** While reading `exclude`, its own (fresher) local facts take precedence over the index. */
   private exclude: string | null = null;
 
-  /** Bumped on every change: what was read with the index holds while this stays the same. */
-  generation = 0;
-
-  update(summary: FileSummary): void { this.files.set(summary.file, summary); this.refStructs = null; this.tables = null; this.generation++; }
-  remove(file: string): void { this.files.delete(file); this.refStructs = null; this.tables = null; this.generation++; }
+  update(summary: FileSummary): void { this.files.set(summary.file, summary); this.refStructs = null; this.tables = null; }
+  remove(file: string): void { this.files.delete(file); this.refStructs = null; this.tables = null; }
   get(file: string): FileSummary | undefined { return this.files.get(file); }
   get size(): number { return this.files.size; }
 
