@@ -14,4 +14,5 @@ export const RULES: Record<RuleId, { title: string; severity: Severity; summary:
   'unresolved-ordering': { title: 'Ordering could not be resolved', severity: 'info', summary: 'The ordering argument is not a constant the reader can resolve (a parameter, a call); the site was not checked.' },
   'ambiguous-role': { title: 'Role in the protocol is unclear', severity: 'info', summary: 'An operation on a reference count whose role (increment, decrement, takeover, ...) could not be decided; it was not checked.' },
   'stronger-than-needed': { title: 'Ordering stronger than needed', severity: 'hint', summary: 'The protocol is race-free with a weaker ordering here (off by default).' },
+  'stale-ordering-comment': { title: 'ORDERING comment out of date', severity: 'info', summary: 'An `// ORDERING:` comment directly above a call names an ordering the call no longer has (off by default: `refcountReview.orderingComments.lint`).' },
 };
