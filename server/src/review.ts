@@ -21,7 +21,6 @@ import { initRustParser } from './rust/parser';
 import type { RustIndex } from './rust/index';
 import { TreeCache } from './rust/trees';
 import { fileScopeOf, type FileScope } from './rust/scope';
-import type { Tree } from './rust/parser';
 import type { Problem, Site } from './rust/site';
 import { justifyCounter, orderingCommentBlock, staleOrderingComment, type Anchor, type Justification, type JustifyInput } from './protocol/justification';
 import { statementStart } from './rust/syntax';
