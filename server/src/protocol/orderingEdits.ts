@@ -14,7 +14,7 @@ import type { Ordering } from '../rust/site';
 import {
   isOrderingModule, isOrderingName, isStdAtomicModule, kernelOrderingModule, rustName, stdAtomicModule, stdOrderingModule, type Family,
 } from './orderings';
-import { bindingOf, leavesAt, useDecls, type UseDecl } from './useTrees';
+import { bindingOf, leavesAt, useDecls, useDeclsAfterEdit, type UseDecl } from './useTrees';
 
 export interface OrderingChange {
   range: Range;
@@ -68,9 +68,15 @@ function prepare(source: string): Prepared {
  * `Ordering::X` path (the usual fix) needs none, and on a big file reading them is most of a plan.
  */
 function usesOf(p: Prepared): UseDecl[] {
-  p.uses ??= useDecls(p.source);
+  if (!p.uses) {
+    p.uses = (lastUses && useDeclsAfterEdit(lastUses.source, lastUses.uses, p.source)) ?? useDecls(p.source);
+    lastUses = { source: p.source, uses: p.uses };
+  }
   return p.uses;
 }
+
+/** The last text whose `use` items were read: the next text (one edit later, as typing goes) starts from them. */
+let lastUses: { source: string; uses: UseDecl[] } | null = null;
 
 const kernelGlob = (m: string[]): boolean => isOrderingModule(m, 'kernel');
 const stdGlob = (m: string[]): boolean => isOrderingModule(m, 'std');
