@@ -267,7 +267,7 @@ async function reviewParsed(file: string, text: string, opts: ReviewOptions, par
       totals: { scenarios: review.scenarios.length, executions: review.executions ?? 0 },
     } : undefined;
     await confirmAlternatives(merged, text, async edited => {
-      const again = await reviewText(file, edited, { ...opts, trees: copies, analysis: undefined, hints: false, severity: undefined, confirming: true });
+      const again = await reviewText(file, edited, { ...opts, trees: copies, analysis: undefined, hints: false, severity: undefined, justify: false, confirming: true });
       return { findings: again.findings, scenarios: again.scenarios.length, executions: again.executions ?? 0, bounded: !!again.bounded?.length || !!opts.budget?.signal?.aborted };
     }, MAX_CONFIRMED_ALTERNATIVES, memo);
     copies.clear();

@@ -70,6 +70,11 @@ test('the benchmark\'s typing edits carry the use items over', () => {
   const i = text.indexOf('.compare_exchange(2, 0, Ordering::') + '.compare_exchange(2, 0, Ordering::'.length;
   const word = /^\w+/.exec(text.slice(i))![0];
   const flipped = text.slice(0, i) + (word === 'Relaxed' ? 'Acquire' : 'Relaxed') + text.slice(i + word.length);
+  // The next comment typed at the same place lands above the first: the texts differ mid-line.
+  const again = [...lines.slice(0, 1000), '// reviewed: edit 3', '// reviewed: edit 1', ...lines.slice(1000)].join('\n');
+  const carried = useDeclsAfterEdit(comment, useDecls(comment), again);
+  assert.ok(carried, 'carried over');
+  assert.deepEqual(carried, useDecls(again));
   for (const next of [comment, flipped]) {
     const after = useDeclsAfterEdit(text, before, next);
     assert.ok(after, 'carried over');

@@ -13,7 +13,7 @@ import type { Finding, Fix, Position } from './finding';
 import type { Counter } from './roles';
 import type { FileScope } from '../rust/scope';
 import type { Site } from '../rust/site';
-import { lineStarts } from './fixCheck';
+import { lineStarts, scopeNames } from './fixCheck';
 
 /** A declaration or a block edge: an alternative or function with one may change more than its function. */
 const DECLARES = /\b(?:use|const|static)\b/;
@@ -33,11 +33,7 @@ export function confirmationKeys(input: KeyInput): (finding: Finding, alt: Fix) 
   const { file, text, scope, counters } = input;
   const starts = lineStarts(text);
   const offset = (p: Position): number => Math.min((starts[p.line] ?? text.length) + p.character, text.length);
-  const names = JSON.stringify([
-    [...scope.imports].map(([k, v]) => [k, v.path]),
-    scope.globs.map(g => g.path),
-    [...scope.consts].map(([k, c]) => [k, c.type, c.value.text]),
-  ]);
+  const names = scopeNames(scope);
   /** The innermost span of `kind` around [from, to), strictly inside it for a function. */
   const around = (from: number, to: number, kind: 'fn' | 'top'): { start: number; end: number } | null => {
     let best: { start: number; end: number; outer: number } | null = null;

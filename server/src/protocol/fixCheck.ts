@@ -197,13 +197,13 @@ function functionAround(scope: FileScope, ranges: { from: number; to: number }[]
   return best;
 }
 
-function namesOf(base: Baseline): string {
-  base.names ??= JSON.stringify([
-    [...base.scope.imports].map(([k, v]) => [k, v.path]),
-    base.scope.globs.map(g => g.path),
-    [...base.scope.consts].map(([k, c]) => [k, c.type, c.value.text]),
+/** What a file's names resolve to (imports, globs, consts), as text: a key part for answers that read only those. */
+export function scopeNames(scope: FileScope): string {
+  return JSON.stringify([
+    [...scope.imports].map(([k, v]) => [k, v.path]),
+    scope.globs.map(g => g.path),
+    [...scope.consts].map(([k, c]) => [k, c.type, c.value.text]),
   ]);
-  return base.names;
 }
 
 /**
@@ -233,7 +233,7 @@ export function fixProblem(before: string, edits: TextEdit[], writes: WrittenOrd
   if (fn !== null) {
     const { start } = fn;
     key = createHash('sha1').update(JSON.stringify([
-      namesOf(base), fn.text,
+      (base.names ??= scopeNames(base.scope)), fn.text,
       applied.spans.map(s => [s.from - start, s.to - start, s.newText]),
       at.map(x => [x.from - start, x.to - start, x.w.to, x.w.family]),
       fences.map(f => f.to),

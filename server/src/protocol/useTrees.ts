@@ -223,9 +223,15 @@ export function useDeclsAfterEdit(prev: string, decls: UseDecl[], next: string):
   while (p < min && prev.charCodeAt(p) === next.charCodeAt(p)) p++;
   let sfx = 0;
   while (sfx < min - p && prev.charCodeAt(prev.length - 1 - sfx) === next.charCodeAt(next.length - 1 - sfx)) sfx++;
-  const oldEnd = prev.length - sfx;
+  let oldEnd = prev.length - sfx;
   const was = prev.slice(p, oldEnd);
-  const now = next.slice(p, next.length - sfx);
+  let now = next.slice(p, next.length - sfx);
+  // An insertion can be placed anywhere the text around it repeats it: slide it back to a line
+  // start (a comment line typed above another that starts alike).
+  if (was === '') {
+    while (p > 0 && prev[p - 1] !== '\n' && prev[p - 1] === now[now.length - 1]) { now = prev[p - 1] + now.slice(0, -1); p--; }
+    oldEnd = p;
+  }
   const delta = now.length - was.length;
   const inert = (c: string | undefined): boolean => c === undefined || !/[\w'"#]/.test(c);
   const insertion = was === '' && (p === 0 || prev[p - 1] === '\n') && /^(?:[ \t]*\/\/[^\n]*\n)+$/.test(now) && !/["\\]|\/\*|\*\//.test(now);
