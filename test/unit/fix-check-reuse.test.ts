@@ -133,7 +133,7 @@ test('a fix whose edit would not compile is refused when checked and when its an
   assert.ok(first.checked >= 1);
   const refused = lastDrop(first.result);
   assert.equal(refused.fix, null);
-  assert.match(refused.message, /No quick fix is offered: .*`AcqRel` would not resolve to an ordering/);
+  assert.ok(refused.explanation?.notes.some(n => /No quick fix is offered: .*`AcqRel` would not resolve to an ordering/.test(n)), JSON.stringify(refused.explanation));
 
   // Editing another function reuses the refusal: no check runs, the answer is the same.
   const edited = SHADOWED.replace('    let _ = level;\n', '    // levels above 2 are traced\n    let _ = level;\n');
@@ -144,6 +144,7 @@ test('a fix whose edit would not compile is refused when checked and when its an
   const still = lastDrop(second.result);
   assert.equal(still.fix, null);
   assert.equal(still.message, refused.message);
+  assert.deepEqual(still.explanation, refused.explanation);
   const actions = codeActions({ uri: 'file:///w/slot.rs', version: 2 }, second.result, parseSettings({}).settings, still.range, { diagnostics: [] }, true);
   assert.ok(!actions.some(a => a.isPreferred || a.title.includes('AcqRel')), `no action writes the refused fix: ${JSON.stringify(actions.map(a => a.title))}`);
   trees.clear();
