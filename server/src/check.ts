@@ -14,8 +14,10 @@ import { initRustParser } from './rust/parser';
 import type { Site } from './rust/site';
 import { TreeCache } from './rust/trees';
 import { RULES } from './protocol/rules';
+import { explanationNotes, explanationText } from './protocol/messages';
 import type { ModelChoice } from './protocol/memoryModel';
 import { inKernelTree } from './kernelTree';
+import { justificationLines, type Justification } from './protocol/justification';
 import { readSourceSync, walkSources } from './sourceFiles';
 
 export interface CheckIo { out(s: string): void; err(s: string): void }
@@ -45,10 +47,13 @@ export interface CheckResult {
   problems: { file: string; message: string }[];
   /** Files whose exploration stopped at the budget: for them, no finding does not mean no race. */
   bounded: { file: string; message: string }[];
+  /** With `justify`: why each clean checked site has its ordering (protocol/justification.ts). */
+  justifications?: Justification[];
 }
 
 export interface CheckOptions {
   hints?: boolean;
+  justify?: boolean;
   model?: ModelChoice;
   /** Scenario cache (default: the process-wide one); benchmarks pass a fresh one per run. */
   cache?: ScenarioCache;
@@ -127,8 +132,9 @@ export async function checkTexts(files: { file: string; text: string }[], budget
     // Without an analysis (the file could not be read), the review reads it again and says why it failed.
     const analysis = analyses.get(f.file);
     try {
-      const rv = await reviewText(f.file, f.text, { index, analysis, otherSites: sites.pairableWith(f.file, analysis?.sites ?? []), readFile: p => texts.get(p), budget, hints: opts.hints, model: opts.model, inKernelTree: inKernelTree(f.file), cache: opts.cache });
+      const rv = await reviewText(f.file, f.text, { index, analysis, otherSites: sites.pairableWith(f.file, analysis?.sites ?? []), readFile: p => texts.get(p), budget, hints: opts.hints, justify: opts.justify, model: opts.model, inKernelTree: inKernelTree(f.file), cache: opts.cache });
       result.findings.push(...rv.findings);
+      if (opts.justify) (result.justifications ??= []).push(...(rv.justifications ?? []));
       for (const b of rv.bounded ?? []) result.bounded.push({ file: f.file, message: b });
       for (const p of rv.problems) result.problems.push({ file: f.file, message: p.range ? `${p.range.start.line + 1}:${p.range.start.character + 1}: ${p.message}` : p.message });
     } catch (e) {
@@ -185,29 +191,48 @@ class WorkspaceSites {
 
 // ---- output formats -----------------------------------------------------------------------------
 
+/** A paired site as the terminal shows it: relative to the working directory when below it. */
+function displayWhere(file: string, line: number): string {
+  const rel = path.relative(process.cwd(), file);
+  return `${rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file}:${line + 1}`;
+}
+
 /** Said wherever a file's exploration stopped at the budget: its missing findings prove nothing. */
 const BOUNDED_WARNING = 'exploration bounded, verdict unknown (not clean); raise --max-executions/--timeout-ms';
 
 export function formatJson(r: CheckResult): string {
   const findings = r.findings.map(f => ({
-    file: f.file, rule: f.rule, severity: f.severity, message: f.message, range: f.range, role: f.role, ordering: f.ordering,
+    file: f.file, rule: f.rule, severity: f.severity, message: f.message,
+    ...(f.explanation ? { explanation: f.explanation } : {}),
+    range: f.range, role: f.role, ordering: f.ordering,
     fix: f.fix ? { title: f.fix.title, edits: f.fix.edits } : null,
     ...(f.alternatives ? { alternatives: f.alternatives.map(a => ({ title: a.title, edits: a.edits })) } : {}),
+    ...(f.protocolFix ? { protocolFix: { title: f.protocolFix.title, edits: f.protocolFix.edits } } : {}),
     related: f.related, trace: f.trace,
   }));
-  return JSON.stringify({ version: 1, files: r.files, findings, skipped: r.skipped, problems: r.problems, bounded: r.bounded }, null, 2);
+  const justifications = r.justifications?.map(j => ({ ...j, text: justificationLines(j, displayWhere).join(' ') }));
+  return JSON.stringify({ version: 1, files: r.files, findings, skipped: r.skipped, problems: r.problems, bounded: r.bounded, ...(justifications ? { justifications } : {}) }, null, 2);
 }
 
 export function formatText(r: CheckResult): string {
   const lines: string[] = [];
   for (const f of r.findings) {
     lines.push(`${f.file}:${f.range.start.line + 1}:${f.range.start.character + 1}: ${f.severity} [${f.rule}] ${f.message}`);
+    // The reasoning under the headline, as rustc prints its notes.
+    if (f.explanation) for (const n of explanationNotes(f.explanation)) lines.push(`  = note: ${n}`);
     if (f.fix) {
       const e = f.fix.edits[0];
-      lines.push(`  fix: ${f.fix.title}${e ? ` — replace with \`${e.newText.trim()}\`` : ''}`);
+      // The written text only when the title does not already show it (`Ordering::Acquire` for "Use `Acquire`").
+      const written = e?.newText.trim();
+      lines.push(`  fix: ${f.fix.title}${written && !f.fix.title.includes(`\`${written}\``) ? ` — replace with \`${written}\`` : ''}`);
     }
     for (const a of f.alternatives ?? []) lines.push(`  or: ${a.title}`);
+    if (f.protocolFix) lines.push(`  or: ${f.protocolFix.title}`);
     for (const rel of f.related) lines.push(`  related: ${rel.file}:${rel.range.start.line + 1}:${rel.range.start.character + 1}: ${rel.message}`);
+  }
+  for (const j of r.justifications ?? []) {
+    const [first, ...rest] = justificationLines(j, displayWhere);
+    lines.push(`${j.file}:${j.range.start.line + 1}:${j.range.start.character + 1}: ORDERING: ${first}`, ...rest.map(l => `  ${l}`));
   }
   for (const s of r.skipped) lines.push(`${s.file}: skipped: ${s.reason}`);
   for (const p of r.problems) lines.push(`${p.file}: note: ${p.message}`);
@@ -241,10 +266,13 @@ export function formatSarif(r: CheckResult, version: string): string {
         ],
       }],
       results: r.findings.map(f => ({
+        // message.text is the one-line headline; the reasoning goes in the result's property bag
+        // (SARIF 2.1.0 has no long description on a result, and message.markdown must say the same as text).
         ruleId: f.rule, ruleIndex: ruleIds.indexOf(f.rule), level: SARIF_LEVEL[f.severity], message: { text: f.message },
+        ...(f.explanation ? { properties: { explanation: explanationText(f.explanation), notes: explanationNotes(f.explanation) } } : {}),
         locations: [{ physicalLocation: { artifactLocation: { uri: uri(f.file) }, region: region(f.range) } }],
         relatedLocations: f.related.map((rel, i) => ({ id: i, message: { text: rel.message }, physicalLocation: { artifactLocation: { uri: uri(rel.file) }, region: region(rel.range) } })),
-        ...(f.fix ? { fixes: [f.fix, ...(f.alternatives ?? [])].map(fix => ({ description: { text: fix.title }, artifactChanges: groupEdits(f, fix).map(([file, edits]) => ({ artifactLocation: { uri: uri(file) }, replacements: edits.map(e => ({ deletedRegion: region(e.range), insertedContent: { text: e.newText } })) })) })) } : {}),
+        ...(f.fix ? { fixes: [f.fix, ...(f.alternatives ?? []), ...(f.protocolFix ? [f.protocolFix] : [])].map(fix => ({ description: { text: fix.title }, artifactChanges: groupEdits(f, fix).map(([file, edits]) => ({ artifactLocation: { uri: uri(file) }, replacements: edits.map(e => ({ deletedRegion: region(e.range), insertedContent: { text: e.newText } })) })) })) } : {}),
       })),
     }],
   };

@@ -8,17 +8,24 @@ import type { ModelName } from './memory/ir';
 import { fileModel, kernelEvidence, modelTitle, type ModelChoice } from './protocol/memoryModel';
 import type { Finding, Fix, RuleId, ScenarioView, Severity, Range, TextEdit } from './protocol/finding';
 import { confirmAlternatives } from './protocol/alternatives';
+import { confirmationKeys } from './protocol/confirmationKeys';
+import { lendTree } from './protocol/fixCheck';
 import { classify, describeRole, type Counter } from './protocol/roles';
 import { buildScenarios, cloneScenarios, ScenarioError, slotsOf, type Scenario } from './protocol/scenarios';
 import { apiFamily, invalidWhy, validOrderings, type Access } from './protocol/orderings';
 import { judgeCounter, ScenarioCache, weakenings } from './protocol/fixes';
 import { counterFindings, orderingsOf, slotEdits, type ModelContrast } from './protocol/report';
 import { mergeSiteFindings } from './protocol/mergeFindings';
+import { ambiguousHeadline, invalidHeadline, weakerHeadline } from './protocol/messages';
 import { analyzeRustFile, type FileAnalysis } from './rust/extract';
 import { initRustParser } from './rust/parser';
 import type { RustIndex } from './rust/index';
 import { TreeCache } from './rust/trees';
+import { fileScopeOf, type FileScope } from './rust/scope';
 import type { Problem, Site } from './rust/site';
+import { justifyCounter, orderingCommentBlock, staleOrderingComment, type Anchor, type Justification, type JustifyInput } from './protocol/justification';
+import { statementStart } from './rust/syntax';
+import { withRustTree, type Tree } from './rust/parser';
 
 export interface ReviewOptions {
   budget?: Budget;
@@ -43,6 +50,10 @@ export interface ReviewOptions {
   analysis?: FileAnalysis;
   /** Set on the re-review that confirms an alternative fix, so it does not confirm alternatives of its own. */
   confirming?: boolean;
+  /** Derive ORDERING justifications for the clean sites (protocol/justification.ts); costs explorations. */
+  justify?: boolean;
+  /** Report `// ORDERING:` comments that name an ordering the call below no longer has. */
+  orderingCommentLint?: boolean;
 }
 
 export interface FileReview {
@@ -65,6 +76,8 @@ export interface FileReview {
   modelWhy?: string;
   /** Counters whose exploration hit the budget: their verdicts are unknown, not clean. */
   bounded?: string[];
+  /** Why each clean checked site of this file has its ordering (with `justify`). */
+  justifications?: Justification[];
 }
 
 /**
@@ -85,7 +98,7 @@ export function skipReason(text: string): string | undefined {
 }
 
 function hintFix(to: string, edits: TextEdit[], verified: Fix['verified']): Fix | null {
-  return edits.length ? { title: `Relax to ${to}`, edits, verified } : null;
+  return edits.length ? { title: `Relax to \`${to}\``, edits, verified } : null;
 }
 
 /** What an ordering slot applies to, for the validity tables: a CAS failure ordering is its own kind. */
@@ -94,16 +107,29 @@ function accessOf(slot: { which: string; access: Access }): Access {
 }
 
 export async function reviewText(file: string, text: string, opts: ReviewOptions = {}): Promise<FileReview> {
-  const review: FileReview = { file, findings: [], scenarios: [], problems: [], sites: [], counters: [] };
   const skipped = skipReason(text);
-  if (skipped) { review.skipped = skipped; return review; }
+  if (skipped) return { file, findings: [], scenarios: [], problems: [], sites: [], counters: [], skipped };
   await initRustParser();
-  const analysis = opts.analysis ?? analyzeRustFile(file, text, opts.trees?.parse(file, text), { index: opts.index });
+  // The language server keeps the buffer's tree: fix checks and re-reviews start from it.
+  const tree = opts.trees?.parse(file, text);
+  const scope = tree && fileScopeOf(tree, text);
+  const giveBack = tree && scope ? lendTree(text, tree, scope) : null;
+  try {
+    return await reviewParsed(file, text, opts, tree && scope ? { tree, scope } : null);
+  } finally {
+    giveBack?.();
+  }
+}
+
+async function reviewParsed(file: string, text: string, opts: ReviewOptions, parsed: { tree: Tree; scope: FileScope } | null): Promise<FileReview> {
+  const review: FileReview = { file, findings: [], scenarios: [], problems: [], sites: [], counters: [] };
+  const analysis = opts.analysis ?? analyzeRustFile(file, text, parsed?.tree, { index: opts.index });
   review.sites = analysis.sites;
   const budget = { ...DEFAULT_BUDGET, ...opts.budget };
   const cache = opts.cache ?? sharedCache;
   const fileText = (f: string): string | undefined => (f === file ? text : opts.readFile?.(f));
   const findings: Finding[] = [];
+  const toJustify: Omit<JustifyInput, 'flagged' | 'anchor' | 'file'>[] = [];
   const linesOf = new Map<string, string[] | undefined>();
   const fileLines = (f: string): string[] | undefined => {
     if (!linesOf.has(f)) linesOf.set(f, fileText(f)?.split('\n'));
@@ -122,7 +148,7 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
       const family = apiFamily(s.api);
       if (!validOrderings(access, family).includes(o)) {
         const why = invalidWhy(access, family);
-        findings.push({ file, rule: 'invalid-ordering', severity: 'error', message: `Invalid ordering ${o}: ${why}.`, range: slot.arg.range ?? s.range, role: slot.access, ordering: o, fix: null, related: [], trace: null });
+        findings.push({ file, rule: 'invalid-ordering', severity: 'error', message: invalidHeadline(s.op === 'fence' ? 'fence' : s.op, o, family === 'kernel', slot.which === 'failure' || slot.which === 'fetch'), explanation: { why: `${why.charAt(0).toUpperCase()}${why.slice(1)}.`, notes: [] }, range: slot.arg.range ?? s.range, role: slot.access, ordering: o, fix: null, related: [], trace: null });
       }
     }
   }
@@ -140,7 +166,7 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
     if (!counter.isRefcount) continue;
     for (const cs of counter.sites) {
       if (cs.role.kind === 'other' && cs.site.file === file) {
-        findings.push({ file, rule: 'ambiguous-role', severity: 'info', message: `Refcount Review cannot tell what this ${cs.site.op} does in the reference-count protocol of ${counter.key} (${cs.role.why}); it was not checked.`, range: cs.site.range, role: 'unknown', ordering: orderingsOf(cs.site), fix: null, related: [], trace: null });
+        findings.push({ file, rule: 'ambiguous-role', severity: 'info', message: ambiguousHeadline(cs.site.op, counter.key), explanation: { why: `Its part in the reference-count protocol of ${counter.key} is unclear: ${cs.role.why}.`, notes: ['Operations whose role is unclear are not checked.'] }, range: cs.site.range, role: 'unknown', ordering: orderingsOf(cs.site), fix: null, related: [], trace: null });
       }
     }
     // Sites with invalid or unresolved orderings cannot be modelled; their scenarios are skipped.
@@ -184,6 +210,14 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
       });
     }
     findings.push(...counterFindings(file, counter, verdict, fileText, contrast));
+    if (opts.justify) {
+      let clones: Scenario[] = [];
+      try { clones = cloneScenarios(counter, sitesById, counterModel).filter(modelable); } catch { /* no clone program: the clone is justified by its role alone */ }
+      toJustify.push({
+        counterSites: counter.sites, clones, cache, budget: counterBudget,
+        scenarios: verdict.verdicts.map(v => ({ scenario: v.scenario, clean: v.result.races.length === 0 && !v.result.bounded })),
+      });
+    }
     if (opts.hints && verdict.racy.length === 0 && !verdict.bounded) {
       // Clone increments carry no obligation, so only the clone programs show what they need.
       let clones: Scenario[] = [];
@@ -193,7 +227,12 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
         if (site.file !== file || !w.slot.arg?.range) continue;
         findings.push({
           file, rule: 'stronger-than-needed', severity: 'hint',
-          message: `${w.slot.current} is stronger than this reference count needs here: with only this ordering weakened to ${w.to}, every scenario stays race-free (${w.executions} executions explored; other hints were checked on their own, not together). Only the refcount protocol is modelled; keep the stronger ordering if other code relies on it.`,
+          message: weakerHeadline(w.slot.access === 'fence' ? 'fence' : site.op, w.slot.current, w.to),
+          explanation: {
+            why: `With only this ordering weakened to ${w.to}, every scenario stays race-free (${w.executions} executions explored; other hints were checked on their own, not together).`,
+            notes: ['Only the refcount protocol is modelled; keep the stronger ordering if other code relies on it.'],
+            model: `Checked under the ${modelTitle(counterModel)}.`,
+          },
           range: w.slot.arg.range, role: describeRole(counter.sites.find(cs => cs.site === site)?.role ?? { kind: 'other', why: site.op }),
           ordering: orderingsOf(site),
           fix: hintFix(w.to, slotEdits(w.slot, w.to, fileText), { scenarios: scenarios.length, executions: w.executions }),
@@ -203,16 +242,40 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
     }
   }
 
+  const lines = fileLines(file) ?? [];
+  if (opts.justify || opts.orderingCommentLint) {
+    const anchorOf = withTree(file, text, opts, tree => new Map(analysis.sites.map(s => [s.id, statementStart(tree.rootNode, s.range, lines)])));
+    const anchor = (s: Site): Anchor => {
+      const at = anchorOf.get(s.id) ?? { line: s.range.start.line, indent: '' };
+      const block = orderingCommentBlock(lines, at.line);
+      return block ? { ...at, existing: { start: block.start, end: block.end } } : at;
+    };
+    if (opts.orderingCommentLint) findings.push(...staleComments(file, lines, analysis.sites, anchor));
+    if (opts.justify) {
+      // A site with a finding gets its fix; only what the review found clean is justified.
+      const flagged = (s: Site) => findings.some(f => f.file === file && f.rule !== 'stale-ordering-comment' && (intersects(f.range, s.range) || s.orderings.some(o => o.range && !o.file && intersects(f.range, o.range))));
+      review.justifications = toJustify.flatMap(j => justifyCounter({ ...j, file, flagged, anchor }).justified)
+        .sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+    }
+  }
+
   // Merged first, so an alternative fix is confirmed once per site, not once per scenario.
   const merged = mergeSiteFindings(findings);
   if (!opts.confirming) {
     // Each confirmation re-reviews an edited copy of the file; the copies differ from the text by
     // one small edit, so they are parsed incrementally from its tree, and their number is bounded.
     const copies = new TreeCache(1);
+    if (parsed) copies.adopt(file, text, parsed.tree);
+    // With the buffer's tree at hand (the language server), an answer from an earlier text of the
+    // file is reused when nothing the re-review reads has changed since.
+    const memo = parsed ? {
+      key: confirmationKeys({ file, text, scope: parsed.scope, counters, setting: JSON.stringify([model, opts.model, opts.inKernelTree, budget.maxExplored, budget.maxMillis]) }),
+      totals: { scenarios: review.scenarios.length, executions: review.executions ?? 0 },
+    } : undefined;
     await confirmAlternatives(merged, text, async edited => {
-      const again = await reviewText(file, edited, { ...opts, trees: copies, analysis: undefined, hints: false, severity: undefined, confirming: true });
-      return { findings: again.findings, scenarios: again.scenarios.length, executions: again.executions ?? 0 };
-    }, MAX_CONFIRMED_ALTERNATIVES);
+      const again = await reviewText(file, edited, { ...opts, trees: copies, analysis: undefined, hints: false, severity: undefined, justify: false, confirming: true });
+      return { findings: again.findings, scenarios: again.scenarios.length, executions: again.executions ?? 0, bounded: !!again.bounded?.length || !!opts.budget?.signal?.aborted };
+    }, MAX_CONFIRMED_ALTERNATIVES, memo);
     copies.clear();
   }
   review.findings = applySeverity(merged, opts);
@@ -250,7 +313,7 @@ function unresolvedFindings(file: string, problems: Problem[], sites: Site[], al
     const key = `${p.range.start.line}:${p.range.start.character}:${p.message}`;
     if (!matters || seen.has(key)) continue;
     seen.add(key);
-    out.push({ file, rule: 'unresolved-ordering', severity: 'info', message: p.message, range: p.range, role: 'unknown', ordering: 'unresolved', fix: null, related: [], trace: null });
+    out.push({ file, rule: 'unresolved-ordering', severity: 'info', message: p.message, ...(p.detail ? { explanation: { why: `${p.detail.charAt(0).toUpperCase()}${p.detail.slice(1)}; the site was not checked.`, notes: [] } } : {}), range: p.range, role: 'unknown', ordering: 'unresolved', fix: null, related: [], trace: null });
   }
   return out;
 }
@@ -271,6 +334,35 @@ function contrastWithC11(counter: Counter, sitesById: Map<string, Site>, racyIds
     const res = cache.run(sc.build(), { ...budget, model: 'rc11' });
     if (res.bounded) continue;
     out.set(id, { c11Races: res.races.map(r => r.race.labels) });
+  }
+  return out;
+}
+
+const before = (p: Range['start'], q: Range['start']): boolean => p.line < q.line || (p.line === q.line && p.character <= q.character);
+/** Two ranges share a position (touching counts). */
+function intersects(a: Range, b: Range): boolean {
+  return before(a.start, b.end) && before(b.start, a.end);
+}
+
+function withTree<T>(file: string, text: string, opts: ReviewOptions, fn: (tree: Tree) => T): T {
+  return opts.trees ? fn(opts.trees.parse(file, text)) : withRustTree(text, fn);
+}
+
+/** `stale-ordering-comment` infos: an `// ORDERING:` comment above a call whose ordering it no longer names. */
+function staleComments(file: string, lines: string[], sites: Site[], anchor: (s: Site) => { line: number }): Finding[] {
+  const byLine = new Map<number, Site[]>();
+  for (const s of sites) byLine.set(anchor(s).line, [...(byLine.get(anchor(s).line) ?? []), s]);
+  const out: Finding[] = [];
+  for (const [line, here] of byLine) {
+    const stale = staleOrderingComment(lines, line, here);
+    if (!stale) continue;
+    const call = here.map(s => s.op).join('`, `');
+    out.push({
+      file, rule: 'stale-ordering-comment', severity: 'info',
+      message: `ORDERING comment names ${stale.named}, but \`${call}\` below it uses ${stale.has.join('/')}: the justification no longer matches the code.`,
+      range: stale.range, role: 'comment', ordering: here.map(orderingsOf).join(', '), fix: null,
+      related: here.map(s => ({ file, range: s.range, message: `the call: ${s.op} (${orderingsOf(s)})` })), trace: null,
+    });
   }
   return out;
 }
