@@ -5,9 +5,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { reviewText } from '../../server/src/review';
+import { initRustParser } from '../../server/src/rust/parser';
+import { ScenarioCache } from '../../server/src/protocol/fixes';
 import { cheapestChanges, type SlotOptions } from '../../server/src/protocol/fixCandidates';
 import { atLeast, STRENGTH, validOrderings, type Access } from '../../server/src/protocol/orderings';
 import type { Ordering } from '../../server/src/rust/site';
@@ -143,4 +146,19 @@ test('check: a counter with 255 Relaxed uniqueness tests ends with a bounded fix
   assert.ok(tests.some(f => !f.fix), 'the search stops before every race has its fix');
   // ... and none is declared beyond any change of orderings.
   for (const f of report.findings) assert.doesNotMatch(f.message, /no change of the orderings|needs another look/);
+});
+
+// A remembered fix search is stored by slot key: several scenarios hold their own Slot object for
+// one site, and a lookup by object identity once stored -1 and crashed the next review of the same
+// protocol shape (typing above the counter in the editor reuses one cache across edits).
+test('a remembered fix search survives a re-review of the same shape with shifted lines', async () => {
+  await initRustParser();
+  const file = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'rust', 'four_drop_paths_relaxed.rs');
+  const text = readFileSync(file, 'utf8');
+  const cache = new ScenarioCache();
+  const first = await reviewText(file, text, { cache });
+  const second = await reviewText(file, `// moved down one line\n${text}`, { cache });
+  assert.ok(first.findings.length > 0);
+  assert.deepEqual(second.findings.map(f => [f.rule, f.range.start.line - 1, f.fix?.edits.map(e => e.newText)]),
+    first.findings.map(f => [f.rule, f.range.start.line, f.fix?.edits.map(e => e.newText)]));
 });

@@ -135,6 +135,8 @@ export function judgeCounter(scenarios: Scenario[], cache: ScenarioCache, budget
   // The same protocol shape (programs and slots, not positions) gets the same answer: typing in a
   // file re-reviews it on every edit, and the search tries many candidate programs.
   const slotList = [...new Map(scenarios.flatMap(sc => sc.slots).map(sl => [sl.key, sl])).values()];
+  // Several scenarios carry their own Slot object for one site: the key, not the object, names it.
+  const slotIndex = new Map(slotList.map((sl, i) => [sl.key, i]));
   const shape = JSON.stringify([budget.model ?? 'rc11', keys, slotList.map(sl => [scenarios.findIndex(sc => sc.slots.includes(sl)), sl.access, sl.which, sl.current, sl.editable, sl.arg?.family ?? null])]);
   const known = cache.judged.get(shape);
   if (known) {
@@ -153,7 +155,7 @@ export function judgeCounter(scenarios: Scenario[], cache: ScenarioCache, budget
   if (!out.bounded) {
     if (cache.judged.size >= JUDGED_LIMIT) cache.judged.delete(cache.judged.keys().next().value!);
     cache.judged.set(shape, {
-      fixes: out.fixes.map(f => ({ changed: f.changed.map(ch => [slotList.indexOf(ch.slot), ch.to] as [number, Ordering]), executions: f.executions, fixes: f.fixes.map(v => verdicts.indexOf(v)) })),
+      fixes: out.fixes.map(f => ({ changed: f.changed.map(ch => [slotIndex.get(ch.slot.key)!, ch.to] as [number, Ordering]), executions: f.executions, fixes: f.fixes.map(v => verdicts.indexOf(v)) })),
       unfixed: out.unfixed.map(v => verdicts.indexOf(v)),
     });
   }
