@@ -83,7 +83,8 @@ test('a decrement 10,000 blocks deep is reviewed: Release then an Acquire fence 
   assert.ok(dec && dec.context.lastPath?.how === 'then-block' && dec.context.lastPath.fence, 'the last-reference branch and its fence are found');
   assert.deepEqual(ok.findings.map(f => f.rule), []);
   const bad = await reviewText('/deep.rs', file('Relaxed'));
-  assert.ok(bad.findings.some(f => /decrement uses Relaxed/.test(f.message) && /Use Release/.test(f.message)), JSON.stringify(bad.findings.map(f => f.message)));
+  assert.deepEqual(bad.findings.map(f => [f.rule, f.ordering, f.range.start.line]), [[bad.findings[0]?.rule, 'Relaxed', 2]], JSON.stringify(bad.findings.map(f => f.message)));
+  assert.ok(/fetch_sub/.test(bad.findings[0].message) && /Release/.test(bad.findings[0].message), bad.findings[0].message);
 });
 
 // Each load is bound to a name never used again: finding the first use scanned every later
