@@ -138,6 +138,9 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
   for (const counter of counters) {
     review.counters!.push({ key: counter.key, isRefcount: counter.isRefcount, why: counter.why, sites: counter.sites.filter(cs => cs.site.file === file).map(cs => ({ id: cs.site.id, role: describeRole(cs.role) })) });
     if (!counter.isRefcount) continue;
+    // Stopped (superseded, or past the file's time cap): the counters left are not judged at all,
+    // and say so, rather than each starting an exploration that stops at once.
+    if (budget.signal?.aborted) { (review.bounded ??= []).push(`${counter.key}: not checked (the review was stopped)`); continue; }
     for (const cs of counter.sites) {
       if (cs.role.kind === 'other' && cs.site.file === file) {
         findings.push({ file, rule: 'ambiguous-role', severity: 'info', message: `Refcount Review cannot tell what this ${cs.site.op} does in the reference-count protocol of ${counter.key} (${cs.role.why}); it was not checked.`, range: cs.site.range, role: 'unknown', ordering: orderingsOf(cs.site), fix: null, related: [], trace: null });

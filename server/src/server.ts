@@ -252,7 +252,8 @@ connection.onCodeActionResolve(async (action: CodeAction) => {
     (t, edits) => TextDocument.applyEdits(TextDocument.create(doc.uri, doc.languageId, 0, t), edits),
     async fixed => {
       const o = await pool.review(`${normalizeUri(doc.uri)}#fix-all`, uriToFile(doc.uri), fixed, reviewOpts(settings));
-      return o.kind === 'done' ? o.review : undefined;
+      // A review cut short by the time cap cannot vouch for the fixed text.
+      return o.kind === 'done' && !o.capped ? o.review : undefined;
     }, log);
 });
 
@@ -279,7 +280,7 @@ connection.onRequest(scenariosMethod, async (params: ScenariosParams): Promise<S
     const r = await readSource(uriToFile(params.uri));
     if ('skipped' in r) return { scenarios: [], findings: [], reason: r.skipped };
     const o = await pool.review(`${normalizeUri(params.uri)}#scenarios`, r.file, r.text, reviewOpts(settings));
-    if (o.kind !== 'done') return { scenarios: [], findings: [], reason: o.kind === 'failed' ? o.message : 'cancelled' };
+    if (o.kind !== 'done') return { scenarios: [], findings: [], reason: o.kind === 'cancelled' ? 'cancelled' : o.message };
     review = o.review;
   }
   if (!review) return { scenarios: [], findings: [], reason: 'the review of this document has not finished', pending: true };
@@ -325,7 +326,7 @@ async function checkWorkspace(workDoneToken: string | number | undefined, token:
         const r = await readSource(file);
         if ('skipped' in r) { result.skipped.push({ file, reason: r.skipped }); return; }
         const o = await pool.review(`${normalizeUri(uri)}#workspace`, file, r.text, reviewOpts(settings), 'background');
-        if (o.kind !== 'done') { result.skipped.push({ file, reason: o.kind === 'failed' ? o.message : 'cancelled' }); return; }
+        if (o.kind !== 'done') { result.skipped.push({ file, reason: o.kind === 'cancelled' ? 'cancelled' : o.message }); return; }
         review = o.review;
         docs.setWorkspaceReview(uri, review);
       }

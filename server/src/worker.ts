@@ -102,8 +102,18 @@ async function review(m: Extract<ToWorker, { type: 'review' }>): Promise<void> {
   reviewing = true;
   if (needSummary.size || needSites.size) reviewedWhileIndexing = true;
   const flag = new Int32Array(m.abort);
-  const signal = { get aborted() { return Atomics.load(flag, 0) === 1; } };
   const started = performance.now();
+  // The file's time cap: every exploration of this review polls the signal, so past the cap the
+  // rest of the review runs without exploring and ends soon, saying what it could not check.
+  const capAt = started + m.opts.budget.maxMillis;
+  let capped = false;
+  const signal = {
+    get aborted() {
+      if (Atomics.load(flag, 0) === 1) return true;
+      if (!capped && performance.now() > capAt) capped = true;
+      return capped;
+    },
+  };
   try {
     // The buffer being reviewed is the newest text of that file. Its own review never reads its
     // index entry (the index hides the file under review), so re-indexing it waits until another
@@ -116,7 +126,7 @@ async function review(m: Extract<ToWorker, { type: 'review' }>): Promise<void> {
       // Untitled buffers have no place on disk, so no kernel tree around them.
       inKernelTree: path.isAbsolute(m.file) && inKernelTree(m.file),
     });
-    post({ type: 'result', id: m.id, review, elapsedMs: performance.now() - started });
+    post({ type: 'result', id: m.id, review, elapsedMs: performance.now() - started, ...(capped ? { capped } : {}) });
   } catch (err) {
     post({ type: 'error', id: m.id, message: err instanceof Error ? err.message : String(err), stack: err instanceof Error ? err.stack : undefined });
   } finally {
