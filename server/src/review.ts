@@ -14,6 +14,7 @@ import { apiFamily, invalidWhy, validOrderings, type Access } from './protocol/o
 import { judgeCounter, ScenarioCache, weakenings } from './protocol/fixes';
 import { counterFindings, orderingsOf, slotEdits, type ModelContrast } from './protocol/report';
 import { mergeSiteFindings } from './protocol/mergeFindings';
+import { callText as siteCallText, textAt } from './protocol/siteText';
 import { analyzeRustFile, type FileAnalysis } from './rust/extract';
 import { initRustParser } from './rust/parser';
 import type { RustIndex } from './rust/index';
@@ -182,7 +183,10 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
         sites: v.scenario.sites.map(s => ({
           file: s.file, range: s.range, text: callText(s, fileLines(s.file)),
           role: describeRole(counter.sites.find(cs => cs.site === s)?.role ?? { kind: 'other', why: s.op }),
-          orderingRanges: s.orderings.filter(o => o.range && !o.implied).map(o => ({ range: o.range!, which: o.which === 'success' || o.which === 'set' ? 'success' as const : o.which === 'failure' || o.which === 'fetch' ? 'failure' as const : 'single' as const })),
+          orderingRanges: s.orderings.filter(o => o.range && !o.implied).map(o => ({
+            range: o.range!, which: o.which === 'success' || o.which === 'set' ? 'success' as const : o.which === 'failure' || o.which === 'fetch' ? 'failure' as const : 'single' as const,
+            ...(fileLines(s.file) ? { text: textAt(fileLines(s.file)!, o.range!) } : {}),
+          })),
         })),
       });
     }
@@ -291,13 +295,5 @@ function applySeverity(findings: Finding[], opts: ReviewOptions): Finding[] {
 
 /** The site's call as one line (multi-line receiver chains joined), for the simulator's rows. */
 function callText(s: Site, lines: string[] | undefined): string {
-  if (!lines) return s.receiverText;
-  const { start, end } = s.range;
-  const parts: string[] = [];
-  for (let l = start.line; l <= end.line && l < lines.length; l++) {
-    const line = lines[l];
-    parts.push(l === start.line && l === end.line ? line.slice(start.character, end.character) : l === start.line ? line.slice(start.character) : l === end.line ? line.slice(0, end.character) : line);
-  }
-  const text = parts.map(p => p.trim()).join('').replace(/\s+/g, ' ');
-  return text.length > 160 ? text.slice(0, 157) + '...' : text;
+  return lines ? siteCallText(lines, s.range) : s.receiverText;
 }
