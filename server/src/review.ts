@@ -218,8 +218,9 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
     const copies = new TreeCache(1);
     await confirmAlternatives(merged, text, async edited => {
       const again = await reviewText(file, edited, { ...opts, trees: copies, analysis: undefined, hints: false, severity: undefined, confirming: true });
-      return { findings: again.findings, scenarios: again.scenarios.length, executions: again.executions ?? 0 };
-    }, MAX_CONFIRMED_ALTERNATIVES);
+      const incomplete = !!again.bounded?.length || !!budget.signal?.aborted;
+      return { findings: again.findings, scenarios: again.scenarios.length, executions: again.executions ?? 0, incomplete };
+    }, budget.signal?.aborted ? 0 : MAX_CONFIRMED_ALTERNATIVES);
     copies.clear();
   }
   review.findings = applySeverity(merged, opts);

@@ -11,7 +11,11 @@ import { applyTextEdits } from './fixCheck';
 export const unconfirmed = new WeakSet<Fix>();
 
 /** What a re-review of an edited text reports back. */
-export interface Rereview { findings: Finding[]; scenarios: number; executions: number }
+export interface Rereview {
+  findings: Finding[]; scenarios: number; executions: number;
+  /** The re-review stopped early (a budget, the time cap, a cancel): its silence proves nothing. */
+  incomplete?: boolean;
+}
 
 /**
  * Re-reviews the file with each unconfirmed alternative applied; keeps those after which the
@@ -33,6 +37,7 @@ export async function confirmAlternatives(findings: Finding[], text: string, rer
       const applied = applyTextEdits(text, alt.edits);
       if (!applied || alt.edits.some(e => e.file)) continue;
       const again = await rereview(applied.text);
+      if (again.incomplete) continue;
       const line = lineOf(applied.text, applied.map(offsetOf(text, f.range.start.line, f.range.start.character), 'before'));
       const left = again.findings.filter(g => g.range.start.line === line && (g.severity === 'warning' || g.severity === 'error'));
       const errors = again.findings.filter(g => g.severity === 'error').length;
