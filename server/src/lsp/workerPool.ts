@@ -54,9 +54,13 @@ export interface PoolOptions {
   /** How long a job may wait with every worker busy before the pool grows (ms). */
   growAfterMs?: number;
   log: (message: string) => void;
-  /** Grace beyond a job's own maxMillis before its worker is presumed hung (ms). */
+  /**
+   * Grace beyond a job's time cap before its worker is presumed hung (ms). A review stops itself at
+   * the cap but still writes up what it found; on a loaded machine that alone can take seconds, and
+   * a terminated worker loses the result and must index the workspace again.
+   */
   graceMs?: number;
-  /** How long an aborted job may take to stop before its worker is terminated (ms). */
+  /** How long an aborted job may take to stop before its worker is terminated (ms); parsing a big file is not abortable. */
   abortGraceMs?: number;
 }
 
@@ -124,7 +128,7 @@ export class ReviewPool {
         Atomics.store(job.abort, 0, 1);
         this.settle(job, { kind: 'cancelled' });
         // The engine polls the flag; if it does not stop in time, the worker is replaced.
-        this.arm(slot, this.o.abortGraceMs ?? 3000, `an aborted review of ${job.file} did not stop`, { kind: 'cancelled' });
+        this.arm(slot, this.o.abortGraceMs ?? 10_000, `an aborted review of ${job.file} did not stop`, { kind: 'cancelled' });
       }
     }
     this.onLoadChange(this.pending);
@@ -211,7 +215,7 @@ export class ReviewPool {
       const msg: ToWorker = { type: 'review', id: job.id, file: job.file, text: job.text, opts: job.opts, abort: job.abort.buffer as SharedArrayBuffer };
       slot.worker.postMessage(msg);
       const cap = job.opts.budget.maxMillis;
-      this.arm(slot, cap + (this.o.graceMs ?? 5000), `the review of ${job.file} overran its ${cap} ms time cap`,
+      this.arm(slot, cap + (this.o.graceMs ?? 15_000), `the review of ${job.file} overran its ${cap} ms time cap`,
         { kind: 'capped', capMs: cap, message: `the review did not stop at its ${cap} ms time cap and was terminated` });
     }
     this.maybeGrow();
