@@ -95,8 +95,8 @@ function getDoc(uri: string): TextDocument | undefined {
 
 pool.onIndexed = (files, stale) => {
   // Reviews that ran while a big workspace was still being indexed may have missed cross-file
-  // helpers or paired sites: review the open files again now that the index is complete.
-  if (stale) { log(`index complete (${files} file(s)); reviewing open files again`); docs.reviewAll(); }
+  // helpers or paired sites: review those open files again now that the index is complete.
+  if (stale.length) { log(`index complete (${files} file(s)); reviewing open files again`); docs.reviewFiles(stale); }
 };
 
 const docs = new Documents({

@@ -37,7 +37,8 @@ const needSites = new Set<string>();
 const staleIndex = new Set<string>();
 let draining = false;
 let reviewing = false;
-let reviewedWhileIndexing = false;
+/** Files reviewed while the index was still filling: they may have missed cross-file facts. */
+const reviewedWhileIndexing = new Set<string>();
 let drainedFiles = 0;
 
 function log(message: string): void {
@@ -68,9 +69,9 @@ function drain(): void {
     if (!t.done) { needSites.delete(t.value); readSites(t.value); continue; }
     draining = false;
     if (drainedFiles > 1) log(`index: ${drainedFiles} file(s) indexed (${index.size} in the index)`);
-    post({ type: 'indexed', files: drainedFiles, reviewedWhileIndexing });
+    post({ type: 'indexed', files: drainedFiles, reviewedWhileIndexing: [...reviewedWhileIndexing] });
     drainedFiles = 0;
-    reviewedWhileIndexing = false;
+    reviewedWhileIndexing.clear();
     return;
   }
   setImmediate(drain);
@@ -100,7 +101,7 @@ port.on('message', (m: ToWorker) => {
 
 async function review(m: Extract<ToWorker, { type: 'review' }>): Promise<void> {
   reviewing = true;
-  if (needSummary.size || needSites.size) reviewedWhileIndexing = true;
+  if (needSummary.size || needSites.size) reviewedWhileIndexing.add(m.file);
   const flag = new Int32Array(m.abort);
   const started = performance.now();
   // The file's time cap: every exploration of this review polls the signal, so past the cap the

@@ -84,6 +84,15 @@ export class Documents {
     }
   }
 
+  /** Re-reviews the open documents of these files (paths as the pool has them). */
+  reviewFiles(files: readonly string[]): void {
+    const wanted = new Set(files);
+    for (const st of this.states.values()) {
+      const doc = wanted.has(uriToFile(st.uri)) ? this.d.get(st.uri) : undefined;
+      if (doc) this.schedule(doc, 0);
+    }
+  }
+
   /** Re-publishes from the reviews at hand (settings that only change presentation). */
   republishAll(): void {
     for (const st of this.states.values()) if (st.done) this.publish(st.uri, st.done.review, st.done.cap);

@@ -78,8 +78,11 @@ export class ReviewPool {
   private readonly maxSize: number;
   /** Called whenever the number of queued + running jobs changes. */
   onLoadChange: (pending: number) => void = () => {};
-  /** Called when a worker's index caught up; `stale`: reviews ran against a partial index meanwhile. */
-  onIndexed: (files: number, stale: boolean) => void = () => {};
+  /**
+   * Called when a worker's index caught up; `stale`: the files it reviewed against a partial index
+   * meanwhile (each worker has its own index: a worker the pool grew by starts with an empty one).
+   */
+  onIndexed: (files: number, stale: string[]) => void = () => {};
 
   constructor(private readonly o: PoolOptions) {
     this.maxSize = Math.max(1, o.size, o.maxSize ?? Math.max(1, o.size) + 2);
