@@ -1,5 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { reviewText } from '../../server/src/review';
 import { planOrderingEdits } from '../../client/src/simulator/sourceEdits';
 import { planOrderingEdits as planRaw } from '../../server/src/protocol/orderingEdits';
 import type { Range, ScenarioView } from '../../server/src/protocol/finding';
@@ -253,4 +256,29 @@ test('a scenario recorded without argument texts still needs the call to read th
   const plan = planOrderingEdits(edited, [old], [{ site: 0, which: 'success', mode: 'acq' }]);
   assert.deepEqual(plan.stale, []);
   assert.equal(applied(edited, plan.edits).split('\n')[CAS_LINE + 1], lines[CAS_LINE].replace('0, Ordering::Relaxed', '0, Ordering::Acquire'));
+});
+
+test('the scenario a review records is what Apply checks: unchanged and shifted sources apply, an edited call refuses', async () => {
+  const file = path.join(__dirname, '..', '..', '..', 'test', 'e2e', 'workspace', 'src', 'block', 'mq', 'request.rs');
+  const text = readFileSync(file, 'utf8');
+  const review = await reviewText(file, text);
+  const view = review.scenarios.find(sc => (sc.races ?? 0) > 0 && sc.sites.some(st => st.orderingRanges.some(r => r.which === 'success')));
+  assert.ok(view, 'the seed file has a racing scenario through the takeover CAS');
+  const cas = view.sites.findIndex(st => st.orderingRanges.some(r => r.which === 'success'));
+  assert.ok(view.sites[cas].orderingRanges.every(r => r.text === 'Ordering::Relaxed'), JSON.stringify(view.sites[cas].orderingRanges));
+  const choice = [{ site: cas, which: 'success' as const, mode: 'acq' as const }];
+
+  const same = planOrderingEdits(text, view.sites, choice);
+  assert.deepEqual([same.stale, same.problems], [[], []]);
+  assert.match(applied(text, same.edits), /compare_exchange\(2, 0, Ordering::Acquire, Ordering::Relaxed\)/);
+
+  const shifted = text.replace('use core::{', '// A note added above.\n\nuse core::{');
+  const moved = planOrderingEdits(shifted, view.sites, choice);
+  assert.deepEqual(moved.stale, []);
+  assert.equal(applied(shifted, moved.edits), applied(text, same.edits).replace('use core::{', '// A note added above.\n\nuse core::{'));
+
+  const edited = text.replace('.compare_exchange(2, 0, Ordering::Relaxed', '.compare_exchange(2, 1, Ordering::Relaxed');
+  const refused = planOrderingEdits(edited, view.sites, choice);
+  assert.deepEqual(refused.edits, []);
+  assert.equal(refused.stale.length, 1);
 });
