@@ -18,5 +18,6 @@ export function rawSettings(): unknown {
     budget: c.get('budget'),
     severity: c.get('severity'),
     hints: c.get('hints'),
+    orderingComments: c.get('orderingComments'),
   };
 }

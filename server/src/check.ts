@@ -16,6 +16,7 @@ import { TreeCache } from './rust/trees';
 import { RULES } from './protocol/rules';
 import type { ModelChoice } from './protocol/memoryModel';
 import { inKernelTree } from './kernelTree';
+import { justificationLines, type Justification } from './protocol/justification';
 import { readSourceSync, walkSources } from './sourceFiles';
 
 export interface CheckIo { out(s: string): void; err(s: string): void }
@@ -45,10 +46,13 @@ export interface CheckResult {
   problems: { file: string; message: string }[];
   /** Files whose exploration stopped at the budget: for them, no finding does not mean no race. */
   bounded: { file: string; message: string }[];
+  /** With `justify`: why each clean checked site has its ordering (protocol/justification.ts). */
+  justifications?: Justification[];
 }
 
 export interface CheckOptions {
   hints?: boolean;
+  justify?: boolean;
   model?: ModelChoice;
   /** Scenario cache (default: the process-wide one); benchmarks pass a fresh one per run. */
   cache?: ScenarioCache;
@@ -127,8 +131,9 @@ export async function checkTexts(files: { file: string; text: string }[], budget
     // Without an analysis (the file could not be read), the review reads it again and says why it failed.
     const analysis = analyses.get(f.file);
     try {
-      const rv = await reviewText(f.file, f.text, { index, analysis, otherSites: sites.pairableWith(f.file, analysis?.sites ?? []), readFile: p => texts.get(p), budget, hints: opts.hints, model: opts.model, inKernelTree: inKernelTree(f.file), cache: opts.cache });
+      const rv = await reviewText(f.file, f.text, { index, analysis, otherSites: sites.pairableWith(f.file, analysis?.sites ?? []), readFile: p => texts.get(p), budget, hints: opts.hints, justify: opts.justify, model: opts.model, inKernelTree: inKernelTree(f.file), cache: opts.cache });
       result.findings.push(...rv.findings);
+      if (opts.justify) (result.justifications ??= []).push(...(rv.justifications ?? []));
       for (const b of rv.bounded ?? []) result.bounded.push({ file: f.file, message: b });
       for (const p of rv.problems) result.problems.push({ file: f.file, message: p.range ? `${p.range.start.line + 1}:${p.range.start.character + 1}: ${p.message}` : p.message });
     } catch (e) {
@@ -183,6 +188,12 @@ class WorkspaceSites {
 
 // ---- output formats -----------------------------------------------------------------------------
 
+/** A paired site as the terminal shows it: relative to the working directory when below it. */
+function displayWhere(file: string, line: number): string {
+  const rel = path.relative(process.cwd(), file);
+  return `${rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file}:${line + 1}`;
+}
+
 /** Said wherever a file's exploration stopped at the budget: its missing findings prove nothing. */
 const BOUNDED_WARNING = 'exploration bounded, verdict unknown (not clean); raise --max-executions/--timeout-ms';
 
@@ -193,7 +204,8 @@ export function formatJson(r: CheckResult): string {
     ...(f.alternatives ? { alternatives: f.alternatives.map(a => ({ title: a.title, edits: a.edits })) } : {}),
     related: f.related, trace: f.trace,
   }));
-  return JSON.stringify({ version: 1, files: r.files, findings, skipped: r.skipped, problems: r.problems, bounded: r.bounded }, null, 2);
+  const justifications = r.justifications?.map(j => ({ ...j, text: justificationLines(j, displayWhere).join(' ') }));
+  return JSON.stringify({ version: 1, files: r.files, findings, skipped: r.skipped, problems: r.problems, bounded: r.bounded, ...(justifications ? { justifications } : {}) }, null, 2);
 }
 
 export function formatText(r: CheckResult): string {
@@ -206,6 +218,10 @@ export function formatText(r: CheckResult): string {
     }
     for (const a of f.alternatives ?? []) lines.push(`  or: ${a.title}`);
     for (const rel of f.related) lines.push(`  related: ${rel.file}:${rel.range.start.line + 1}:${rel.range.start.character + 1}: ${rel.message}`);
+  }
+  for (const j of r.justifications ?? []) {
+    const [first, ...rest] = justificationLines(j, displayWhere);
+    lines.push(`${j.file}:${j.range.start.line + 1}:${j.range.start.character + 1}: ORDERING: ${first}`, ...rest.map(l => `  ${l}`));
   }
   for (const s of r.skipped) lines.push(`${s.file}: skipped: ${s.reason}`);
   for (const p of r.problems) lines.push(`${p.file}: note: ${p.message}`);

@@ -238,10 +238,12 @@ function isStackOverflow(e: unknown): boolean {
 
 // ------------------------------------------------------------------ check
 
-const CHECK_USAGE = `usage: refcount-review check <file-or-dir>... [--format text|json|sarif] [--model auto|c11|lkmm] [--hints] [--max-executions N] [--timeout-ms N]
+const CHECK_USAGE = `usage: refcount-review check <file-or-dir>... [--format text|json|sarif] [--model auto|c11|lkmm] [--hints] [--justify] [--max-executions N] [--timeout-ms N]
 
 Reviews the atomic reference counts in Rust files (directories are walked, skipping target/,
 .git/ and node_modules/). --hints also reports orderings stronger than the protocol needs.
+--justify also prints, for each clean checked site, the ORDERING justification the explored
+scenarios support (what its ordering pairs with, and the race without it).
 --model auto (the default) checks kernel code (it uses the kernel crate, or lies in a tree with
 rust/kernel/) under the Linux kernel memory model (LKMM) and other Rust under C11/RC11.
 Only regular files are read (FIFOs, devices and files over 2 MB are skipped with the reason);
@@ -250,7 +252,7 @@ its verdict is unknown, not clean.
 Exit 0: no findings; 1: findings; 2: usage error, or nothing at all could be read.`;
 
 async function checkCommand(args: string[], io: Io): Promise<number> {
-  const { opts, positional } = parseArgs(args, ['--format', '--model', '--max-executions', '--timeout-ms'], ['--help', '-h', '--hints']);
+  const { opts, positional } = parseArgs(args, ['--format', '--model', '--max-executions', '--timeout-ms'], ['--help', '-h', '--hints', '--justify']);
   if (opts.has('--help') || opts.has('-h')) { io.out(CHECK_USAGE + '\n'); return 0; }
   const format = opts.get('--format') ?? 'text';
   if (!['text', 'json', 'sarif'].includes(format)) throw new UsageError(`--format expects text, json or sarif, got '${format}'`);
@@ -258,7 +260,7 @@ async function checkCommand(args: string[], io: Io): Promise<number> {
   if (!(MODEL_CHOICES as readonly string[]).includes(model)) throw new UsageError(`--model expects auto, c11 or lkmm, got '${model}'`);
   if (positional.length === 0) throw new UsageError('check needs at least one file or directory');
   const budget = { maxExplored: positiveInt('--max-executions', opts.get('--max-executions')), maxMillis: positiveInt('--timeout-ms', opts.get('--timeout-ms')) };
-  const result = await runCheck(positional, Object.fromEntries(Object.entries(budget).filter(([, v]) => v !== undefined)), { hints: opts.has('--hints'), model: model as ModelChoice });
+  const result = await runCheck(positional, Object.fromEntries(Object.entries(budget).filter(([, v]) => v !== undefined)), { hints: opts.has('--hints'), justify: opts.has('--justify'), model: model as ModelChoice });
   if (format === 'json') io.out(formatJson(result) + '\n');
   else if (format === 'sarif') io.out(formatSarif(result, version()) + '\n');
   else io.out(formatText(result) + '\n');

@@ -20,6 +20,9 @@ import { initRustParser } from './rust/parser';
 import type { RustIndex } from './rust/index';
 import { TreeCache } from './rust/trees';
 import type { Problem, Site } from './rust/site';
+import { justifyCounter, orderingCommentBlock, staleOrderingComment, type Anchor, type Justification, type JustifyInput } from './protocol/justification';
+import { statementStart } from './rust/syntax';
+import { withRustTree, type Tree } from './rust/parser';
 
 export interface ReviewOptions {
   budget?: Budget;
@@ -44,6 +47,10 @@ export interface ReviewOptions {
   analysis?: FileAnalysis;
   /** Set on the re-review that confirms an alternative fix, so it does not confirm alternatives of its own. */
   confirming?: boolean;
+  /** Derive ORDERING justifications for the clean sites (protocol/justification.ts); costs explorations. */
+  justify?: boolean;
+  /** Report `// ORDERING:` comments that name an ordering the call below no longer has. */
+  orderingCommentLint?: boolean;
 }
 
 export interface FileReview {
@@ -66,6 +73,8 @@ export interface FileReview {
   modelWhy?: string;
   /** Counters whose exploration hit the budget: their verdicts are unknown, not clean. */
   bounded?: string[];
+  /** Why each clean checked site of this file has its ordering (with `justify`). */
+  justifications?: Justification[];
 }
 
 /**
@@ -105,6 +114,7 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
   const cache = opts.cache ?? sharedCache;
   const fileText = (f: string): string | undefined => (f === file ? text : opts.readFile?.(f));
   const findings: Finding[] = [];
+  const toJustify: Omit<JustifyInput, 'flagged' | 'anchor' | 'file'>[] = [];
   const linesOf = new Map<string, string[] | undefined>();
   const fileLines = (f: string): string[] | undefined => {
     if (!linesOf.has(f)) linesOf.set(f, fileText(f)?.split('\n'));
@@ -191,6 +201,14 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
       });
     }
     findings.push(...counterFindings(file, counter, verdict, fileText, contrast));
+    if (opts.justify) {
+      let clones: Scenario[] = [];
+      try { clones = cloneScenarios(counter, sitesById, counterModel).filter(modelable); } catch { /* no clone program: the clone is justified by its role alone */ }
+      toJustify.push({
+        counterSites: counter.sites, clones, cache, budget: counterBudget,
+        scenarios: verdict.verdicts.map(v => ({ scenario: v.scenario, clean: v.result.races.length === 0 && !v.result.bounded })),
+      });
+    }
     if (opts.hints && verdict.racy.length === 0 && !verdict.bounded) {
       // Clone increments carry no obligation, so only the clone programs show what they need.
       let clones: Scenario[] = [];
@@ -207,6 +225,23 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
           related: [], trace: null,
         });
       }
+    }
+  }
+
+  const lines = fileLines(file) ?? [];
+  if (opts.justify || opts.orderingCommentLint) {
+    const anchorOf = withTree(file, text, opts, tree => new Map(analysis.sites.map(s => [s.id, statementStart(tree.rootNode, s.range, lines)])));
+    const anchor = (s: Site): Anchor => {
+      const at = anchorOf.get(s.id) ?? { line: s.range.start.line, indent: '' };
+      const block = orderingCommentBlock(lines, at.line);
+      return block ? { ...at, existing: { start: block.start, end: block.end } } : at;
+    };
+    if (opts.orderingCommentLint) findings.push(...staleComments(file, lines, analysis.sites, anchor));
+    if (opts.justify) {
+      // A site with a finding gets its fix; only what the review found clean is justified.
+      const flagged = (s: Site) => findings.some(f => f.file === file && f.rule !== 'stale-ordering-comment' && (intersects(f.range, s.range) || s.orderings.some(o => o.range && !o.file && intersects(f.range, o.range))));
+      review.justifications = toJustify.flatMap(j => justifyCounter({ ...j, file, flagged, anchor }).justified)
+        .sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
     }
   }
 
@@ -279,6 +314,35 @@ function contrastWithC11(counter: Counter, sitesById: Map<string, Site>, racyIds
     const res = cache.run(sc.build(), { ...budget, model: 'rc11' });
     if (res.bounded) continue;
     out.set(id, { c11Races: res.races.map(r => r.race.labels) });
+  }
+  return out;
+}
+
+const before = (p: Range['start'], q: Range['start']): boolean => p.line < q.line || (p.line === q.line && p.character <= q.character);
+/** Two ranges share a position (touching counts). */
+function intersects(a: Range, b: Range): boolean {
+  return before(a.start, b.end) && before(b.start, a.end);
+}
+
+function withTree<T>(file: string, text: string, opts: ReviewOptions, fn: (tree: Tree) => T): T {
+  return opts.trees ? fn(opts.trees.parse(file, text)) : withRustTree(text, fn);
+}
+
+/** `stale-ordering-comment` infos: an `// ORDERING:` comment above a call whose ordering it no longer names. */
+function staleComments(file: string, lines: string[], sites: Site[], anchor: (s: Site) => { line: number }): Finding[] {
+  const byLine = new Map<number, Site[]>();
+  for (const s of sites) byLine.set(anchor(s).line, [...(byLine.get(anchor(s).line) ?? []), s]);
+  const out: Finding[] = [];
+  for (const [line, here] of byLine) {
+    const stale = staleOrderingComment(lines, line, here);
+    if (!stale) continue;
+    const call = here.map(s => s.op).join('`, `');
+    out.push({
+      file, rule: 'stale-ordering-comment', severity: 'info',
+      message: `ORDERING comment names ${stale.named}, but \`${call}\` below it uses ${stale.has.join('/')}: the justification no longer matches the code.`,
+      range: stale.range, role: 'comment', ordering: here.map(orderingsOf).join(', '), fix: null,
+      related: here.map(s => ({ file, range: s.range, message: `the call: ${s.op} (${orderingsOf(s)})` })), trace: null,
+    });
   }
   return out;
 }

@@ -22,6 +22,7 @@ import { DEFAULT_SETTINGS, parseSettings, type Settings } from './lsp/config';
 import type { RuleLinks } from './lsp/diagnostics';
 import { Documents, reviewOpts } from './lsp/documents';
 import { hoverAt } from './lsp/hover';
+import { ORDERING_COMMENT_KIND } from './lsp/orderingComments';
 import { isReviewable } from './lsp/limits';
 import { dropMalformedCancels, LifecycleGuard, REJECT_METHOD, rejectHandler, watchFraming } from './lsp/rpcGuard';
 import {
@@ -157,7 +158,7 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
   return {
     capabilities: {
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
-      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND], resolveProvider: true },
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND, ORDERING_COMMENT_KIND], resolveProvider: true },
       hoverProvider: true,
       codeLensProvider: { resolveProvider: false },
       workspace: { workspaceFolders: { supported: true } },
@@ -237,7 +238,7 @@ connection.onCodeAction(async params => {
   if (!doc || !settings.enable) return [];
   const review = await docs.current(doc.uri, 2000);
   if (!review) return [];
-  return codeActions({ uri: doc.uri, version: doc.version }, review, settings, params.range, params.context, canResolveActions);
+  return codeActions({ uri: doc.uri, version: doc.version }, review, settings, params.range, params.context, canResolveActions, workspaceRoots);
 });
 
 connection.onCodeActionResolve(async (action: CodeAction) => {
@@ -260,7 +261,7 @@ connection.onCodeActionResolve(async (action: CodeAction) => {
 connection.onHover(async params => {
   if (!settings.enable) return null;
   const review = await docs.current(params.textDocument.uri, 1000);
-  return (review && hoverAt(review, params.position)) ?? null;
+  return (review && hoverAt(review, params.position, workspaceRoots)) ?? null;
 });
 
 connection.onCodeLens(async params => {

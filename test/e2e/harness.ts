@@ -18,7 +18,9 @@ export const CODE_SERVER = path.join(E2E_DIR, 'code-server', 'node_modules', '.b
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const RESULTS = path.join(ROOT, 'test-results', 'e2e');
 export const FIXTURE_WS = path.join(ROOT, 'test', 'e2e', 'workspace');
-export const VSIX = path.join(E2E_DIR, 'refcount-review.vsix');
+// The package lives in this checkout's out/ (not in .e2e/, which worktrees may share), so a test
+// run always installs the build of the tree it runs from.
+export const VSIX = path.join(ROOT, 'out', 'e2e', 'refcount-review.vsix');
 export const EXTENSION_ID = 'refcount-review.refcount-review';
 
 /** Installs code-server and Chromium when missing (idempotent; ~1.5 min the first time). */
@@ -41,8 +43,8 @@ function newest(paths: string[]): number {
 export function ensureVsix(): string {
   const inputs = ['dist/extension.js', 'dist/server.js', 'dist/worker.js', 'dist/webview.js', 'package.json', 'docs/rules.md', 'LICENSE', '.vscodeignore'].map(p => path.join(ROOT, p));
   if (existsSync(VSIX) && statSync(VSIX).mtimeMs > newest(inputs)) return VSIX;
-  mkdirSync(E2E_DIR, { recursive: true });
-  const tmp = path.join(E2E_DIR, `pkg-${process.pid}.vsix`);
+  mkdirSync(path.dirname(VSIX), { recursive: true });
+  const tmp = path.join(path.dirname(VSIX), `pkg-${process.pid}.vsix`);
   if (!existsSync(path.join(ROOT, 'dist', 'extension.js')) || !existsSync(path.join(ROOT, 'dist', 'server.js'))) {
     const b = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, stdio: 'inherit' });
     if (b.status !== 0) throw new Error(`build failed (${b.status})`);

@@ -23,7 +23,7 @@ test('initialize advertises incremental sync, code actions (quickfix + fix all),
     assert.equal(caps.hoverProvider, true);
     assert.deepEqual(caps.codeLensProvider, { resolveProvider: false });
     const ca = caps.codeActionProvider as { codeActionKinds: string[]; resolveProvider: boolean };
-    assert.deepEqual(ca.codeActionKinds, ['quickfix', 'source.fixAll.refcountReview']);
+    assert.deepEqual(ca.codeActionKinds, ['quickfix', 'source.fixAll.refcountReview', 'refactor.rewrite.orderingComment']);
     assert.equal(ca.resolveProvider, true);
     assert.equal(init.serverInfo?.name, 'refcount-review');
     // The workspace index is built at start-up from the workspace folder's .rs files.
@@ -62,7 +62,7 @@ test('invalid settings fall back to defaults with a warning per bad value', asyn
   try {
     const settingsLog = await client.waitFor('settings log', () => client.logs.find(l => l.startsWith('settings (initialized)')));
     const applied = JSON.parse(settingsLog.slice(settingsLog.indexOf(':') + 1));
-    assert.deepEqual(applied, { enable: true, model: 'auto', budget: { maxExecutions: 100000, timeoutMs: 5000 }, severity: {}, hints: false });
+    assert.deepEqual(applied, { enable: true, model: 'auto', budget: { maxExecutions: 100000, timeoutMs: 5000 }, severity: {}, hints: false, orderingComments: { lint: false } });
     for (const re of [/refcountReview\.enable/, /refcountReview\.model: "tso"/, /budget\.maxExecutions: -3/, /budget\.timeoutMs: "soon"/, /severity\.takeover-needs-acquire: "fatal"/, /unknown rule "no-such-rule"/, /refcountReview\.hints: 1/]) {
       assert.ok(client.logs.some(l => re.test(l)), `warning matching ${re}`);
     }

@@ -157,3 +157,16 @@ test('check: an alternative fix is listed in text, JSON and SARIF after the pref
   const sarif = JSON.parse(run(['check', file, '--format', 'sarif']).out) as { runs: { results: { fixes?: { description: { text: string } }[] }[] }[] };
   assert.deepEqual(sarif.runs[0].results[0].fixes?.map(f => f.description.text), [json.findings[0].fix!.title, alt.title]);
 });
+
+test('check --justify prints an ORDERING justification per clean checked site, none where a finding is', () => {
+  const r = run(['check', '--justify', 'examples/arc_done_right.rs']);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^examples\/arc_done_right\.rs:52:12: ORDERING: `Release` pairs with .*the `Acquire` fence in `drop` \(examples\/arc_done_right\.rs:55\); as `Relaxed`, /m);
+  assert.match(r.out, /^examples\/arc_done_right\.rs:45:9: ORDERING: `Relaxed` suffices: no other access is ordered by this operation/m);
+  const wrong = run(['check', '--justify', '--format', 'json', 'examples/block_mq_request.rs']);
+  const report = JSON.parse(wrong.out) as { findings: JsonFinding[]; justifications: { range: { start: { line: number } }; text: string }[] };
+  const flagged = new Set(report.findings.map(f => f.range.start.line));
+  assert.ok(report.justifications.every(j => !flagged.has(j.range.start.line)), JSON.stringify(report.justifications.map(j => j.text)));
+  // Without the flag, nothing of the kind is printed.
+  assert.doesNotMatch(run(['check', 'examples/arc_done_right.rs']).out, /ORDERING:/);
+});

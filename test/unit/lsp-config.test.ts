@@ -11,7 +11,7 @@ test('no settings: defaults, no warnings', () => {
 test('valid settings are taken as given, nested or dotted', () => {
   const { settings, warnings } = parseSettings({ enable: false, model: 'c11', budget: { maxExecutions: 10, timeoutMs: 250 }, severity: { 'dec-needs-release': 'error', 'ambiguous-role': 'off' }, hints: true });
   assert.deepEqual(warnings, []);
-  assert.deepEqual(settings, { enable: false, model: 'c11', budget: { maxExecutions: 10, timeoutMs: 250 }, severity: { 'dec-needs-release': 'error', 'ambiguous-role': 'off' }, hints: true });
+  assert.deepEqual(settings, { enable: false, model: 'c11', budget: { maxExecutions: 10, timeoutMs: 250 }, severity: { 'dec-needs-release': 'error', 'ambiguous-role': 'off' }, hints: true, orderingComments: { lint: false } });
   const dotted = parseSettings({ 'budget.maxExecutions': 7, 'budget.timeoutMs': 9 });
   assert.deepEqual(dotted.settings.budget, { maxExecutions: 7, timeoutMs: 9 });
 });
@@ -42,4 +42,13 @@ test('effective severity: override, off, and the opt-in hint rule', () => {
   assert.equal(effectiveSeverity(s, 'takeover-needs-acquire', 'warning'), 'warning');
   assert.equal(effectiveSeverity(s, 'stronger-than-needed', 'hint'), undefined);
   assert.equal(effectiveSeverity(parseSettings({ hints: true }).settings, 'stronger-than-needed', 'hint'), 'hint');
+});
+
+test('the ORDERING comment lint is off by default; on nested or dotted, and a bad value warns', () => {
+  assert.equal(effectiveSeverity(parseSettings({}).settings, 'stale-ordering-comment', 'info'), undefined);
+  assert.equal(effectiveSeverity(parseSettings({ orderingComments: { lint: true } }).settings, 'stale-ordering-comment', 'info'), 'info');
+  assert.equal(parseSettings({ 'orderingComments.lint': true }).settings.orderingComments.lint, true);
+  const bad = parseSettings({ orderingComments: { lint: 'yes' } });
+  assert.equal(bad.settings.orderingComments.lint, false);
+  assert.match(bad.warnings[0], /orderingComments\.lint/);
 });

@@ -11,6 +11,7 @@ import type { FileReview } from '../review';
 import { effectiveSeverity, type Settings } from './config';
 import { DIAGNOSTIC_SOURCE, type DiagnosticData } from './diagnostics';
 import { intersects, rangeKey } from './sites';
+import { ORDERING_COMMENT_KIND, orderingCommentActions } from './orderingComments';
 
 export const FIX_ALL_KIND = `${CodeActionKind.SourceFixAll}.refcountReview`;
 export const FIX_ALL_TITLE = 'Fix all Refcount Review issues in this file';
@@ -77,7 +78,7 @@ export function combineFixes(findings: Finding[]): { edits: TextEdit[]; included
 
 export function codeActions(
   doc: Doc, review: FileReview, settings: Settings, range: Range,
-  context: { diagnostics: readonly Diagnostic[]; only?: string[] }, canResolve: boolean,
+  context: { diagnostics: readonly Diagnostic[]; only?: string[] }, canResolve: boolean, roots: readonly string[] = [],
 ): CodeAction[] {
   const wants = (kind: string) => !context.only || context.only.some(o => kind === o || kind.startsWith(`${o}.`));
   const all = fixable(review, settings);
@@ -111,6 +112,7 @@ export function codeActions(
       });
     });
   }
+  if (wants(ORDERING_COMMENT_KIND)) out.push(...orderingCommentActions(doc, review, range, roots));
   if (all.length === 0) return out;
   const fixAll = (kind: string): CodeAction | undefined => {
     const action: CodeAction = { title: FIX_ALL_TITLE, kind };

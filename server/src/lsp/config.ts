@@ -12,12 +12,14 @@ export interface Settings {
   budget: { maxExecutions: number; timeoutMs: number };
   severity: Partial<Record<RuleId, SeveritySetting>>;
   hints: boolean;
+  /** `// ORDERING:` comments: report the ones naming an ordering their call no longer has. */
+  orderingComments: { lint: boolean };
 }
 
 export const RULE_IDS: readonly RuleId[] = [
   'takeover-needs-acquire', 'dec-needs-release', 'last-dec-needs-acquire', 'conjure-needs-acquire',
   'unique-load-needs-acquire', 'republish-needs-release', 'invalid-ordering', 'unresolved-ordering',
-  'ambiguous-role', 'stronger-than-needed',
+  'ambiguous-role', 'stronger-than-needed', 'stale-ordering-comment',
 ];
 
 export const DEFAULT_SETTINGS: Settings = Object.freeze({
@@ -28,6 +30,7 @@ export const DEFAULT_SETTINGS: Settings = Object.freeze({
   budget: Object.freeze({ maxExecutions: 100_000, timeoutMs: 5_000 }),
   severity: Object.freeze({}),
   hints: false,
+  orderingComments: Object.freeze({ lint: false }),
 }) as Settings;
 
 const SEVERITIES: readonly SeveritySetting[] = ['error', 'warning', 'info', 'hint', 'off'];
@@ -98,12 +101,15 @@ export function parseSettings(raw: unknown): { settings: Settings; warnings: str
     },
     severity,
     hints: bool(raw.hints, 'hints', DEFAULT_SETTINGS.hints, warnings),
+    orderingComments: {
+      lint: bool(pick(isObject(raw.orderingComments) ? raw.orderingComments.lint : undefined, 'orderingComments.lint'), 'orderingComments.lint', DEFAULT_SETTINGS.orderingComments.lint, warnings),
+    },
   };
   return { settings, warnings };
 }
 
 function clone(s: Settings): Settings {
-  return { ...s, budget: { ...s.budget }, severity: { ...s.severity } };
+  return { ...s, budget: { ...s.budget }, severity: { ...s.severity }, orderingComments: { ...s.orderingComments } };
 }
 
 /** The severity a finding of `rule` is shown with, or undefined when the rule is off. */
@@ -113,5 +119,6 @@ export function effectiveSeverity(settings: Settings, rule: RuleId, fromReview: 
   if (s) return s;
   // The "stronger than needed" hint is opt-in: it is advice, not a bug.
   if (rule === 'stronger-than-needed' && !settings.hints) return undefined;
+  if (rule === 'stale-ordering-comment' && !settings.orderingComments.lint) return undefined;
   return fromReview;
 }

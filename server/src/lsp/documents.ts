@@ -40,7 +40,9 @@ export interface DocumentsDeps {
 }
 
 export function reviewOpts(s: Settings): ReviewOpts {
-  return { model: s.model, hints: s.hints, budget: { maxExplored: s.budget.maxExecutions, maxMillis: s.budget.timeoutMs } };
+  // Justifications back the hover and the ORDERING comment action; comment lint results are
+  // always computed and shown per the setting, so turning it on needs no new review.
+  return { model: s.model, hints: s.hints, justify: true, orderingCommentLint: true, budget: { maxExplored: s.budget.maxExecutions, maxMillis: s.budget.timeoutMs } };
 }
 
 export class Documents {

@@ -6,12 +6,13 @@ import type { FileReview } from '../review';
 import type { Position } from '../protocol/finding';
 import { racy } from './codeLens';
 import { siteAtOrdering } from './sites';
+import { whySection } from './orderingComments';
 
 function where(file: string, line: number): string {
   return `${file.split(/[\\/]/).pop()}:${line + 1}`;
 }
 
-export function hoverAt(review: FileReview, p: Position): Hover | undefined {
+export function hoverAt(review: FileReview, p: Position, roots: readonly string[] = []): Hover | undefined {
   const hit = siteAtOrdering(review, p);
   if (!hit) return undefined;
   const { cs, which, range } = hit;
@@ -38,5 +39,6 @@ export function hoverAt(review: FileReview, p: Position): Hover | undefined {
     }
     for (const f of cs.findings) lines.push(`- **Verdict:** ⚠ \`${f.rule}\` (found ${f.ordering}): ${f.message}`);
   }
+  lines.push(...whySection(review, cs.site.range, roots));
   return { contents: { kind: MarkupKind.Markdown, value: lines.join('\n') }, range };
 }

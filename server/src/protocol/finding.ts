@@ -20,7 +20,8 @@ export type RuleId =
   | 'invalid-ordering'           // an ordering Rust rejects at run time (Release load, Acquire store, Release/AcqRel CAS failure)
   | 'unresolved-ordering'        // an ordering argument the reader could not resolve
   | 'ambiguous-role'             // a counter site whose role in the protocol could not be decided
-  | 'stronger-than-needed';      // hint, off by default
+  | 'stronger-than-needed'       // hint, off by default
+  | 'stale-ordering-comment';    // an `// ORDERING:` comment naming an ordering the call no longer has (off by default)
 
 /** A text edit; `file` is set when it applies to another file than the finding's (a helper's ordering). */
 export interface TextEdit { range: Range; newText: string; file?: string }

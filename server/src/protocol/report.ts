@@ -173,7 +173,7 @@ function message(rule: RuleId, slot: Slot, to: Ordering, role: Role, partner: Si
       return `This uniqueness test reads the count with ${cur}: another holder may read the object and then drop its reference${where}; seeing 1 does not order that read before the write through \`&mut\` that follows the test${access}, so the two race. ${cap(how)}. ${proof}`;
     }
     case 'conjure-needs-acquire':
-      return `This ${describeRole(role)} takes a new reference with ${cur}: the object's state written before the last Release${where} is not guaranteed visible through it${role.kind === 'feeding-load' || (role.kind === 'inc-conjure' && role.fromLoad) ? ' (an Acquire load before a Relaxed CAS is not enough: the CAS may succeed on a later write of the same value — ABA)' : ''}. ${cap(how)}. ${proof}`;
+      return `This ${describeRole(role)} takes a new reference with ${cur}: the object was written while the count was 0 and made live by a Release write to the count${where}, and that initialisation is not guaranteed visible through the new reference${role.kind === 'feeding-load' || (role.kind === 'inc-conjure' && role.fromLoad) ? ' (an Acquire load before a Relaxed CAS is not enough: the load may read the count\'s previous life and the CAS succeed on the same value after the republish — ABA)' : ''}. ${cap(how)}. ${proof}`;
     case 'republish-needs-release':
       return `This store re-publishes the object through the count with ${cur}: a thread that then takes a reference may not see its initialisation. ${cap(how)}. ${proof}`;
     default:

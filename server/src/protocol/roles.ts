@@ -121,7 +121,13 @@ export function roleOf(s: Site, sameCounter: Site[]): Role {
       const load = sameCounter.find(o => o.op === 'load' && o.fnName === s.fnName && o.file === s.file && before(o, s)) ?? null;
       return { kind: 'inc-conjure', fromLoad: load };
     }
-    if (step?.delta === -1) return step.lastWhen ? { kind: 'dec-last', zero: `the last guard is reported through \`${step.lastWhen}\` to callers the reader does not follow` } : { kind: 'dec' };
+    if (step?.delta === -1) {
+      if (!step.lastWhen) return { kind: 'dec' };
+      // The flag returned to callers of this file that test it: their branch is the last path.
+      const lp = s.context.lastPath;
+      if (lp && lp.how !== 'unknown') return zeroRole(s, lp);
+      return { kind: 'dec-last', zero: `the last guard is reported through \`${step.lastWhen}\` to callers the reader does not follow` };
+    }
     const expected = argValue(s, 0), desired = argValue(s, 1);
     if (desired === 0 && expected !== null && expected > 0) return { kind: 'takeover', from: expected };
     // `compare_exchange(1, usize::MAX, ..)`: the count is locked at a sentinel (std's is_unique

@@ -1,7 +1,8 @@
 // Scenarios: the small concurrent programs a counter's protocol implies. Each pairs a holder that
 // touches the protected object and then drops its reference with a site that then takes the
-// object exclusively (takeover CAS, last drop, uniqueness test) or conjures a reference; the
-// obligation is that the holder's accesses happen-before the new owner's. The programs use the
+// object exclusively (takeover CAS, last drop, uniqueness test), the obligation being that the
+// holder's accesses happen-before the new owner's; or pairs the write that makes the count live
+// (publication) with an increment that conjures a reference from it. The programs use the
 // orderings found in the source, looked up through `Slot`s so that fix search can try others.
 
 import type { Expr, Instr, Mode, ModelName, Program } from '../memory/ir';
@@ -27,7 +28,7 @@ export type Assignment = ReadonlyMap<string, Ordering>;
 
 export interface Scenario {
   id: string;
-  kind: 'takeover' | 'last-drop' | 'unique' | 'conjure' | 'conjure-aba' | 'republish' | 'clone';
+  kind: 'takeover' | 'last-drop' | 'unique' | 'republish' | 'clone';
   title: string;
   counter: string;
   exclusive: CounterSite;
@@ -322,16 +323,50 @@ export function buildScenarios(counter: Counter, sitesById: Map<string, Site>, m
   const builder = (): Builder => newBuilder(sitesById, model);
   const out: Scenario[] = [];
   const drops = counter.sites.filter(cs => cs.role.kind === 'dec' || cs.role.kind === 'dec-last' || cs.role.kind === 'dec-notify');
-  // The cloner of the ABA program: an increment the code shows to be a clone; another increment
-  // may be a publication (`new_cyclic`'s Release 0 -> 1), which a cloner would misrepresent.
-  const clone = counter.sites.find(cs => cs.role.kind === 'inc-existing' && cs.site.context.fromHeld);
   const stores = counter.sites.filter(cs => cs.role.kind === 'store' && cs.role.value !== null && cs.role.value > 0);
   for (const x of counter.sites) {
     const role = x.role;
-    // A store of a live count that a conjuring increment can then observe re-publishes the object.
-    // An increment from 0 publishes the same way; a load-then-CAS conjurer is modelled by its CAS,
-    // whose success ordering is what must acquire the publication.
-    if (role.kind === 'inc-conjure') for (const y of stores.filter(st => !role.fromLoad || (st.role.kind === 'store' && st.role.fromZero))) {
+    // A drop that may be the last one but whose last path the reader cannot follow (the last
+    // guard reported to callers through a flag), and that does not release: it is checked against
+    // itself, two holders dropping with it, the last one's path given the best case it can have
+    // (an Acquire fence before the object is taken). Even then the first holder's accesses race
+    // with the destroy, so the verdict does not depend on the path the reader could not see.
+    if (role.kind === 'dec' && role.unsure) {
+      const b0 = builder();
+      const build = (b: Builder, assign?: Assignment): Program => {
+        const acquire: Instr = fenceInstr(b, 'acq', undefined, 'acquire on the last-reference path (assumed: the reader does not follow it)');
+        const last = (use: Instr[]): Instr[] => [
+          ...released(b, x.site, assign, use, holderDrop(b, x.site, assign)),
+          { k: 'if', cond: bin('==', r('old'), c(1)), then: [acquire, ...ownerUse(b, 'free', 'last reference')], else: [] },
+        ];
+        return {
+          name: `last drop ${x.site.fnName ?? ''} (last path assumed to acquire)`.trim(),
+          locations: [{ name: RC, init: 2, atomic: true }, { name: DATA, init: 0, atomic: false }],
+          threads: [
+            { name: 'last', body: last([]) },
+            { name: 'holder', body: last([write(1, 'write the object (holder)')]) },
+          ],
+        };
+      };
+      build(b0);
+      out.push({
+        id: `last-drop:${x.site.id}:${x.site.id}`, kind: 'last-drop',
+        title: 'two holders drop; the last one takes the object on a path the reader does not follow, assumed to acquire',
+        counter: counter.key, exclusive: x, holder: x, sites: b0.sites, slots: [...b0.slots.values()], build: assign => build(builder(), assign),
+      });
+    }
+    // A conjuring increment has one obligation: to acquire the write that made the count live
+    // (a store of a live count, or an increment from 0 as in `new_cyclic`), because the object was
+    // written while the count was 0, when no reference existed to order anything. Writes made by
+    // holders while the count is live need nothing from it: a conjurer may take its reference at
+    // any moment the count is not 0, so such a write races with the new reference's reads whatever
+    // the orderings, unless something else (a lock, the handover of the Weak) orders them, and
+    // that then orders them for the conjurer too. That is why std's Weak::upgrade acquires only
+    // for `new_cyclic`, and a Relaxed upgrade without such a publication is sound. A
+    // load-then-CAS conjurer is modelled by its CAS alone: after a republish the load may have
+    // read the previous life of the count, and a CAS that then succeeds on the same value (ABA)
+    // must acquire by itself.
+    if (role.kind === 'inc-conjure') for (const y of stores) {
       const v = (y.role as { value: number }).value;
       const b0 = builder();
       const build = (b: Builder, assign?: Assignment): Program => {
@@ -420,45 +455,6 @@ export function buildScenarios(counter: Counter, sitesById: Map<string, Site>, m
             threads: [
               { name: 'owner', body: [...xI, guarded(b, bin('==', r('old'), c(1)), pathBarrier(x.site, x.site.context.comparedWith?.equalPath, sitesById), ownerUse(b, 'write through `&mut` to', 'unique owner'), assign)] },
               { name: 'holder', body: released(b, y.site, assign, [readObj('v', 'read the object (holder)')], yI) },
-            ],
-          };
-        });
-      } else if (role.kind === 'inc-conjure' && !role.fromLoad) {
-        make('conjure', 'a holder drops 2 -> 1, then a reference is conjured from the count', (b, assign) => {
-          const yI = holderDrop(b, y.site, assign);
-          const xI = opInstrs(b, x.site, assign, 'old', 'ok', isCasOp(x.site) ? 1 : undefined);
-          return {
-            name: `conjure ${x.site.fnName ?? ''}`.trim(),
-            locations: [{ name: RC, init: 2, atomic: true }, { name: DATA, init: 0, atomic: false }],
-            threads: [
-              // Only executions where the new reference was taken after the holder's drop carry the obligation.
-              { name: 'conjurer', body: [...xI, { k: 'assume', cond: bin('&&', r('ok'), bin('==', r('old'), c(1))) }, referenceUse(b, 'use the object (new reference)')] },
-              { name: 'holder', body: released(b, y.site, assign, [write(1, 'write the object (holder)')], yI) },
-            ],
-          };
-        });
-      } else if (role.kind === 'inc-conjure' && role.fromLoad) {
-        const load = role.fromLoad;
-        make('conjure-aba', 'a holder drops 2 -> 1 and another clones 1 -> 2; the load-then-CAS increment sees 2 twice (ABA)', (b, assign) => {
-          const yI = holderDrop(b, y.site, assign);
-          const loadSlot = (b.tag(load), b.slots.get(slotsOf(load)[0].key)!);
-          const cloneI: Instr[] = clone
-            ? opInstrs(b, clone.site, assign, 'old', 'ok')
-            : [{ k: 'rmw', reg: 'old', loc: RC, op: 'add', val: c(1), mo: 'rlx', label: 'clone a reference (Relaxed increment)' }];
-          const xI = opInstrs(b, x.site, assign, 'old', 'ok', 2);
-          return {
-            name: `conjure (load + CAS) ${x.site.fnName ?? ''}`.trim(),
-            locations: [{ name: RC, init: 2, atomic: true }, { name: DATA, init: 0, atomic: false }],
-            threads: [
-              { name: 'conjurer', body: [
-                { k: 'load', reg: 'seen', loc: RC, mo: b.mode(loadSlot, assign), site: b.tag(load), label: label(load) },
-                { k: 'assume', cond: bin('==', r('seen'), c(2)) },
-                ...xI,
-                { k: 'assume', cond: r('ok') },
-                referenceUse(b, 'use the object (new reference)'),
-              ] },
-              { name: 'holder', body: released(b, y.site, assign, [write(1, 'write the object (holder)')], yI) },
-              { name: 'cloner', body: [...cloneI, { k: 'assume', cond: bin('==', r('old'), c(1)) }] },
             ],
           };
         });

@@ -123,6 +123,15 @@ export class ContextReader {
     if (op === 'compare_exchange' || op === 'compare_exchange_weak') {
       const step = packedStep(node);
       if (step) ctx.packedStep = step;
+      // The last-guard flag returned when the CAS succeeds (`Ok(_) => return dropping`): its
+      // callers in this file test it (`if slot.release() { clear }`), and that branch is the
+      // last guard's path. Only this file's callers: the function's name (`release`) is too
+      // common to be matched by name in other files.
+      const fnItem = step?.lastWhen ? enclosingFnItem(node) : null;
+      if (fnItem && returnsFlagOnSuccess(node, step!.lastWhen!)) {
+        const path = this.callerPath(fnItem, true, inp.receiver, true);
+        if (path.how !== 'unknown') ctx.lastPath = path;
+      }
     }
     if (RESULT_OPS.has(op) || op === 'try_cmpxchg') {
       ctx.successPath = this.finish(returns === 'bool' ? truthPath(node, true) : returns === 'result' ? resultOkPath(node) : unknown('the helper does not return the operation\'s result'), inp.receiver);
@@ -238,7 +247,7 @@ export class ContextReader {
    * `if fn() { here }`. Of several callers, the one that takes the object without a barrier
    * decides (the verdict must hold for every caller).
    */
-  private callerPath(fn: SyntaxNode, want: boolean, receiver: string): ControlPath | UnknownPath {
+  private callerPath(fn: SyntaxNode, want: boolean, receiver: string, thisFileOnly = false): ControlPath | UnknownPath {
     const paths: ControlPath[] = [];
     for (const call of this.callsOf(fn)) {
       const got = this.finish(truthPath(call, want), receiver, true);
@@ -247,7 +256,7 @@ export class ContextReader {
     }
     // No caller here: callers in other files whose true branch takes the object (an acquire load
     // of this counter there cannot be told from another counter's, so only fences count).
-    if (paths.length === 0) paths.push(...this.external(fn.childForFieldName('name')?.text ?? '').map(p => { const { acquireLoad: _, ...rest } = p; return rest; }));
+    if (paths.length === 0 && !thisFileOnly) paths.push(...this.external(fn.childForFieldName('name')?.text ?? '').map(p => { const { acquireLoad: _, ...rest } = p; return rest; }));
     if (paths.length === 0) return unknown(`the test is returned by \`${fn.childForFieldName('name')?.text ?? '?'}\` and no caller in this file tests it`);
     return worstPath(paths);
   }
@@ -912,6 +921,20 @@ function inCaller(p: ControlPath, call: SyntaxNode): ControlPath {
 function worstPath(paths: ControlPath[]): ControlPath {
   const taking = paths.filter(p => p.effect?.kind === 'exclusive');
   return taking.find(p => !p.fence && !p.acquireLoad) ?? taking[0] ?? paths[0];
+}
+
+/**
+ * The success arm of a compare-exchange returns the flag that names the last guard
+ * (`Ok(_) => return dropping`, or `dropping` as the arm's value at the end of the function).
+ */
+function returnsFlagOnSuccess(cas: SyntaxNode, flag: string): boolean {
+  if (!/^\w+$/.test(flag)) return false;
+  const ok = resultOkPath(cas);
+  if (isUnknown(ok) || !ok.region || !('type' in ok.region)) return false;
+  const region = ok.region as SyntaxNode;
+  const returned = (e: SyntaxNode | null | undefined): boolean => !!e && peel(e).type === 'identifier' && peel(e).text === flag;
+  if (region.descendantsOfType('return_expression').some(r => returned(r.namedChildren.find(c => !isComment(c))))) return true;
+  return returned(region.type === 'block' ? blockTail(region) : region);
 }
 
 function enclosingFnItem(n: SyntaxNode): SyntaxNode | null {

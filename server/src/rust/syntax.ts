@@ -117,3 +117,14 @@ export function baseTypeName(typeText: string): string {
   const segs = t.split('::');
   return segs[segs.length - 1];
 }
+
+/**
+ * The first line of the statement that contains `range` (an item or expression directly in a
+ * block or the file), and that line's indentation: where a comment about the statement goes.
+ */
+export function statementStart(root: SyntaxNode, range: Range, lines: readonly string[]): { line: number; indent: string } {
+  let n: SyntaxNode | null = root.descendantForPosition({ row: range.start.line, column: range.start.character }, { row: range.end.line, column: range.end.character });
+  while (n && n.parent && n.parent.type !== 'block' && n.parent.type !== 'source_file' && n.parent.type !== 'declaration_list') n = n.parent;
+  const line = n && n.parent ? n.startPosition.row : range.start.line;
+  return { line, indent: /^\s*/.exec(lines[line] ?? '')![0] };
+}
