@@ -9,6 +9,7 @@ import {
 import type { InitializationOptions } from '../../server/src/lsp/requests';
 import { MAX_RESTARTS, RESTART_WINDOW_MS, rawSettings, SECTION } from './config';
 import { OPEN_RULE_COMMAND } from './rules';
+import { SHOW_LOCATION_COMMAND } from './locations';
 
 export function createClient(context: vscode.ExtensionContext, output: vscode.LogOutputChannel, onGiveUp: (why: string) => void): LanguageClient {
   const serverModule = vscode.Uri.joinPath(context.extensionUri, 'dist', 'server.js').fsPath;
@@ -21,6 +22,8 @@ export function createClient(context: vscode.ExtensionContext, output: vscode.Lo
     rulesDocUri: vscode.Uri.joinPath(context.extensionUri, 'docs', 'rules.md').toString(),
     // Diagnostic links run this command: the rule's section rendered beside the editor.
     ruleCommand: OPEN_RULE_COMMAND,
+    // Sites named in hovers link through this command (it opens the site with its range selected).
+    locationCommand: SHOW_LOCATION_COMMAND,
     settings: rawSettings(),
   };
   const restarts: number[] = [];
@@ -35,6 +38,8 @@ export function createClient(context: vscode.ExtensionContext, output: vscode.Lo
       fileEvents: vscode.workspace.createFileSystemWatcher('**/*.rs'),
     },
     initializationOptions,
+    // Hover links are command: URIs; the markdown is trusted for these two commands and no other.
+    markdown: { isTrusted: { enabledCommands: [OPEN_RULE_COMMAND, SHOW_LOCATION_COMMAND] } },
     outputChannel: output,
     errorHandler: {
       error: (_error, _message, count): ErrorHandlerResult => ({ action: (count ?? 0) <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown }),

@@ -12,6 +12,7 @@ import type { OpenArgs, SimulatorHost } from './simulator/api';
 import { createSimulatorHost } from './simulator/panel';
 import { registerLitmusLens } from './litmusLens';
 import { registerRuleDocs } from './rules';
+import { registerShowLocation } from './locations';
 
 export function registerCommands(context: vscode.ExtensionContext, client: LanguageClient, output: vscode.OutputChannel): void {
   // Created at activation, not on first use: it registers the panel serializer (restore after a
@@ -22,6 +23,7 @@ export function registerCommands(context: vscode.ExtensionContext, client: Langu
 
   reg('refcountReview.showOutput', () => output.show(true));
   registerRuleDocs(context);
+  registerShowLocation(context);
   registerLitmusLens(context);
 
   reg('refcountReview.simulate', async (args?: OpenArgs) => {

@@ -9,7 +9,8 @@ import type { ExploreResult } from '../../server/src/memory/result';
 import { counterexamples, memoryAt, traceView, verdict, stepNumber, type Arrow, type Counterexample, type TraceView } from './model';
 import { applyChoices, changedSiteOrderings, togglesOf, type Choices, type Toggle } from './toggles';
 import { cModeName, modeName } from './orderings';
-import { parseSavedState, parseToWebview, type FromWebview, type SavedState, type SimScenario } from './messages';
+import { parseSavedState, parseToWebview, type FromWebview, type GraphFormat, type SavedState, type SimScenario } from './messages';
+import { DEFAULT_RELATIONS, edgeVisibleAt, executionGraph, graphSvgTree, layoutGraph, RELATION_TITLES, RELATIONS, type Relation, type SvgEl } from './graph';
 
 interface VsCodeApi { postMessage(m: unknown): void; getState(): unknown; setState(s: unknown): void }
 declare function acquireVsCodeApi(): VsCodeApi;
@@ -39,9 +40,13 @@ interface State {
   exploreMs?: number;
   /** Set when the host says the scenario is no longer in the source. */
   gone?: string;
+  /** Relations the execution graph shows. */
+  relations: Set<Relation>;
+  /** The graph node under the pointer (its edges and step row are highlighted). */
+  hover?: string;
 }
 
-const st: State = { toggles: [], choices: {}, cxs: [], cx: 0, step: -1, linkedSites: new Set(), painted: false };
+const st: State = { toggles: [], choices: {}, cxs: [], cx: 0, step: -1, linkedSites: new Set(), painted: false, relations: new Set(DEFAULT_RELATIONS) };
 
 // ---------------------------------------------------------------- DOM helpers
 
@@ -53,12 +58,15 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string,
 }
 const byId = (id: string) => document.getElementById(id)!;
 
-/** Code text that wraps only at punctuation (before `.`, after `(`, `, ` and `::`), never inside an identifier. */
+/**
+ * Code text that wraps only at punctuation (before `.`, after `(`, `, ` and `::`), never inside an
+ * identifier: each piece is unbreakable (the browser would otherwise break after a leading `…`).
+ */
 function breakable(code: string): (string | Node)[] {
   const out: (string | Node)[] = [];
   for (const part of code.split(/(?=\.)|(?<=\()(?!\))|(?<=, )|(?<=::)/)) {
     if (out.length) out.push(el('wbr'));
-    out.push(part);
+    out.push(el('span', { class: 'seg' }, part));
   }
   return out;
 }
@@ -66,6 +74,13 @@ const SVG = 'http://www.w3.org/2000/svg';
 function svg(tag: string, attrs: Record<string, string>): SVGElement {
   const e = document.createElementNS(SVG, tag);
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  return e;
+}
+
+/** Elements from the graph module's SVG tree: createElementNS and text nodes only, nothing parsed. */
+function svgTree(n: SvgEl): SVGElement {
+  const e = svg(n.tag, n.attrs);
+  for (const c of n.children) e.append(typeof c === 'string' ? document.createTextNode(c) : svgTree(c));
   return e;
 }
 
@@ -87,15 +102,26 @@ function layout(): void {
         button('prev', '\u25c0 Prev', 'p', 'Previous counterexample'),
         button('next', 'Next \u25b6', 'n', 'Next counterexample'),
         el('span', { id: 'position', class: 'muted' })),
+      el('div', { id: 'gloss' }),
       el('div', { id: 'explanation' })),
     el('div', { id: 'error', role: 'alert' }),
     el('div', { id: 'cxtitle', class: 'muted' }),
     el('div', { id: 'empty', class: 'muted' }, 'Loading the scenario…'),
     el('div', { id: 'ordernote', class: 'muted' }),
-    el('div', { id: 'gridwrap' }, el('div', { id: 'grid', role: 'grid', 'aria-label': 'Trace: threads as columns, steps as rows' })),
-    el('div', { id: 'legend', class: 'muted' },
-      el('span', { class: 'rf-key' }, '\u2192 reads-from'), el('span', { class: 'sw-key' }, '\u2192 synchronizes-with'),
-      el('span', { class: 'hb-key' }, '\u21e2 happens-before'), el('span', { class: 'race-key' }, '\u21e2 race')),
+    el('div', { id: 'tracebox' },
+      el('div', { id: 'tablecol' },
+        el('div', { id: 'gridwrap' }, el('div', { id: 'grid', role: 'grid', 'aria-label': 'Trace: threads as columns, steps as rows' })),
+        el('div', { id: 'legend', class: 'muted' },
+          el('span', { class: 'rf-key' }, '\u2192 reads-from'), el('span', { class: 'sw-key' }, '\u2192 synchronizes-with'),
+          el('span', { class: 'hb-key' }, '\u21e2 happens-before'), el('span', { class: 'race-key' }, '\u21e2 race'))),
+      el('section', { id: 'graph', 'aria-label': 'Execution graph' },
+        el('div', { id: 'graph-controls' },
+          el('span', { class: 'graph-title' }, 'Execution graph'),
+          ...RELATIONS.map(r => el('label', { class: `rel-toggle ${r}-key`, title: RELATION_TITLES[r] },
+            el('input', { type: 'checkbox', id: `rel-${r}`, 'data-relation': r }), ` ${r}`)),
+          button('export-svg', 'Export SVG', '', 'Save the execution graph (the relations shown) as an SVG image'),
+          button('export-dot', 'Export DOT', '', 'Save the execution graph (the relations shown) as a Graphviz DOT file')),
+        el('div', { id: 'graph-svg' }))),
     el('h2', { id: 'memory-head' }, 'Memory at this step: each location\u2019s values, oldest first, and the reads that saw them'),
     el('div', { id: 'memory' }),
     el('h2', {}, 'Orderings'),
@@ -107,6 +133,15 @@ function layout(): void {
       button('litmus', 'Open scenario as litmus test', '', 'Print this program (with the chosen orderings) in herd C syntax')),
   );
   for (const [id, fn] of Object.entries(ACTIONS)) byId(id).addEventListener('click', fn);
+  for (const r of RELATIONS) {
+    const box = byId(`rel-${r}`) as HTMLInputElement;
+    box.checked = st.relations.has(r);
+    box.addEventListener('change', () => {
+      if (box.checked) st.relations.add(r); else st.relations.delete(r);
+      applyRelations();
+      save();
+    });
+  }
 }
 
 function button(id: string, text: string, key: string, title: string, cls = ''): HTMLButtonElement {
@@ -170,7 +205,15 @@ const ACTIONS: Record<string, () => void> = {
   apply: () => post({ type: 'apply', orderings: changedSiteOrderings(st.toggles, st.choices) }),
   revert: () => { st.choices = {}; reexplore(); },
   litmus: () => post({ type: 'openLitmus', choices: st.choices }),
+  'export-svg': () => exportGraph('svg'),
+  'export-dot': () => exportGraph('dot'),
 };
+
+function exportGraph(format: GraphFormat): void {
+  const cx = st.cxs[st.cx];
+  if (!cx) return;
+  post({ type: 'exportGraph', format, trace: cx.trace, ...(cx.race ? { race: cx.race } : {}), relations: RELATIONS.filter(r => st.relations.has(r)) });
+}
 
 document.addEventListener('keydown', e => {
   const t = e.target as HTMLElement | null;
@@ -214,7 +257,7 @@ function reexplore(): void {
 
 function buildView(): void {
   const cx = st.cxs[st.cx];
-  st.view = cx && st.scenario ? traceView(cx.trace, st.scenario.flavour, cx.race, st.scenario.refcount) : undefined;
+  st.view = cx && st.scenario ? traceView(cx.trace, st.scenario.flavour, cx.race, st.scenario.refcount, st.scenario.sites) : undefined;
 }
 
 // ---------------------------------------------------------------- rendering
@@ -262,15 +305,17 @@ function renderTrace(): void {
   byId('cxtitle').textContent = cx && !st.gone ? `Counterexample ${st.cx + 1} of ${st.cxs.length}: ${cx.title} (seen in ${cx.executions} execution${cx.executions === 1 ? '' : 's'})` : '';
   byId('ordernote').textContent = view && cx?.trace.orderNote ? cx.trace.orderNote : '';
   byId('explanation').textContent = view?.race?.explanation ?? '';
+  byId('gloss').textContent = view?.race?.gloss ?? '';
   for (const id of ['prev', 'next']) (byId(id) as HTMLButtonElement).disabled = st.cxs.length < 2;
   for (const id of ['reset', 'back', 'forward', 'play']) (byId(id) as HTMLButtonElement).disabled = !view;
   (byId('race') as HTMLButtonElement).disabled = !view?.race;
   byId('empty').textContent = st.gone ? 'Undo the edit to bring it back, or open the simulator again from a CodeLens.' : view || !st.result ? ''
     : `Nothing to replay: in all ${st.result.executions} executions every pair of conflicting accesses is ordered by happens-before${st.result.bounded ? ' (as far as the bounded search went)' : ''}.`;
-  for (const id of ['legend', 'memory-head', 'controls']) byId(id).classList.toggle('hidden', !view);
+  for (const id of ['legend', 'memory-head', 'controls', 'graph']) byId(id).classList.toggle('hidden', !view);
   if (!view) {
     grid.replaceChildren();
     grid.style.gridTemplateColumns = '';
+    byId('graph-svg').replaceChildren();
     renderStep();
     return;
   }
@@ -281,14 +326,80 @@ function renderTrace(): void {
     kids.push(el('div', { class: 'stepno', 'data-step': String(row.step), role: 'rowheader' }, String(row.step + 1)));
     for (let t = 0; t < view.threads.length; t++) {
       if (t !== row.thread) { kids.push(el('div', { 'data-step': String(row.step), class: 'filler' })); continue; }
-      const cell = el('div', { class: `cell${row.inRace ? ' race' : ''}${row.stale ? ' stale' : ''}`, id: `cell-${row.step}`, 'data-step': String(row.step), role: 'gridcell' },
-        el('span', { class: 'code', title: row.label }, ...breakable(row.label)), el('span', { class: 'detail' }, row.detail));
+      const where = row.lineNo !== undefined ? `line ${row.lineNo}: ` : '';
+      const cell = el('div', { class: `cell${row.inRace ? ' race' : ''}${row.stale ? ' stale' : ''}${row.synthetic ? ' synthetic' : ''}`, id: `cell-${row.step}`, 'data-step': String(row.step), role: 'gridcell' },
+        el('span', { class: 'code', title: `${where}${row.label}` },
+          ...(row.lineNo !== undefined ? [el('span', { class: 'lineno', 'aria-label': `line ${row.lineNo}` }, `${row.lineNo}`)] : []),
+          // The scenario's own steps are prose: they wrap at spaces like any sentence.
+          ...(row.synthetic ? [row.short] : breakable(row.short))),
+        el('span', { class: 'detail' }, row.detail));
       cell.addEventListener('click', () => { stopPlay(); setStep(row.step); revealCurrent(); });
+      cell.addEventListener('mouseenter', () => setHover(`e${row.step}`));
+      cell.addEventListener('mouseleave', () => setHover(undefined));
       kids.push(cell);
     }
   }
   grid.replaceChildren(...kids);
+  renderGraph();
   renderStep();
+}
+
+/** The counterexample's execution graph, rebuilt when the counterexample changes (stepping only restyles it). */
+function renderGraph(): void {
+  const cx = st.cxs[st.cx];
+  const box = byId('graph-svg');
+  if (!cx || !st.scenario) { box.replaceChildren(); return; }
+  const g = executionGraph(cx.trace, { race: cx.race, flavour: st.scenario.flavour, siteTexts: st.scenario.sites.map(s => s.text) });
+  const root = svgTree(graphSvgTree(layoutGraph(g), `Execution graph of counterexample ${st.cx + 1}`));
+  for (const node of Array.from(root.querySelectorAll<SVGGElement>('g.node'))) {
+    const id = node.dataset.node!;
+    const step = Number(node.dataset.step);
+    node.addEventListener('mouseenter', () => setHover(id));
+    node.addEventListener('mouseleave', () => setHover(undefined));
+    if (step >= 0) node.addEventListener('click', () => { stopPlay(); setStep(step); revealCurrent(); });
+  }
+  box.replaceChildren(root);
+  applyRelations();
+}
+
+/** Hidden relations are a class on the graph, so that restyling after a step keeps them hidden. */
+function applyRelations(): void {
+  const root = document.querySelector('#graph-svg svg');
+  for (const r of RELATIONS) {
+    root?.classList.toggle(`hide-${r}`, !st.relations.has(r));
+    (byId(`rel-${r}`) as HTMLInputElement).checked = st.relations.has(r);
+  }
+}
+
+/** Events after the current step are dimmed and their edges hidden; the current one is marked. */
+function graphStep(): void {
+  const root = document.querySelector('#graph-svg svg');
+  if (!root) return;
+  for (const n of Array.from(root.querySelectorAll<SVGGElement>('g.node'))) {
+    const s = Number(n.dataset.step);
+    n.classList.toggle('future', s > st.step);
+    n.classList.toggle('current', s === st.step && s >= 0);
+  }
+  for (const e of Array.from(root.querySelectorAll<SVGGElement>('g.edge'))) {
+    e.classList.toggle('future', !edgeVisibleAt({ kind: e.dataset.kind as Relation, from: e.dataset.from!, to: e.dataset.to!, fromStep: Number(e.dataset.fromStep), toStep: Number(e.dataset.toStep) }, st.step));
+  }
+  showHover();
+}
+
+function setHover(id: string | undefined): void {
+  st.hover = id;
+  showHover();
+}
+
+/** The hovered event's edges and its step row stand out; the rest of the graph steps back. */
+function showHover(): void {
+  const id = st.hover;
+  const root = document.querySelector('#graph-svg svg');
+  root?.classList.toggle('hovering', !!id);
+  for (const n of Array.from(document.querySelectorAll<SVGGElement>('#graph-svg g.node'))) n.classList.toggle('hl', n.dataset.node === id);
+  for (const e of Array.from(document.querySelectorAll<SVGGElement>('#graph-svg g.edge'))) e.classList.toggle('hl', !!id && (e.dataset.from === id || e.dataset.to === id));
+  const step = id?.startsWith('e') ? Number(id.slice(1)) : NaN;
+  for (const c of Array.from(document.querySelectorAll<HTMLElement>('#grid .cell'))) c.classList.toggle('hover', Number(c.dataset.step) === step);
 }
 
 function renderStep(): void {
@@ -309,6 +420,7 @@ function renderStep(): void {
   }
   document.getElementById(`cell-${st.step}`)?.scrollIntoView({ block: 'nearest' });
   renderMemory();
+  graphStep();
   requestAnimationFrame(drawArrows);
 }
 
@@ -433,7 +545,7 @@ function renderToggles(): void {
 function save(): void {
   const sc = st.scenario;
   if (!sc) return;
-  const s: SavedState = { uri: sc.uri, id: sc.id, choices: st.choices, counterexample: st.cx, step: st.step };
+  const s: SavedState = { uri: sc.uri, id: sc.id, choices: st.choices, counterexample: st.cx, step: st.step, relations: RELATIONS.filter(r => st.relations.has(r)) };
   vscode.setState(s);
 }
 
@@ -448,6 +560,7 @@ function onScenario(sc: SimScenario): void {
   const keep = prev && prev.uri === sc.uri && prev.id === sc.id ? st.choices
     : saved && saved.uri === sc.uri && saved.id === sc.id ? saved.choices : {};
   st.choices = Object.fromEntries(Object.entries(keep).filter(([k, m]) => keys.has(k) && st.toggles.find(t => t.key === k)?.original !== m));
+  if (!prev && saved?.relations) st.relations = new Set(saved.relations);
   reexplore();
   if (!prev && saved && saved.uri === sc.uri && saved.id === sc.id && saved.counterexample < st.cxs.length) {
     st.cx = saved.counterexample;

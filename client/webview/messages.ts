@@ -4,8 +4,10 @@
 
 import { MODES, MODEL_NAMES, type Mode, type ModelName, type Program } from '../../server/src/memory/ir';
 import { MAX_NESTING } from '../../server/src/litmus/limits';
+import type { EventKind, Race, Trace, TraceStep } from '../../server/src/memory/result';
 import type { SiteInfo, Which } from './toggles';
 import type { Flavour } from './orderings';
+import { isRelation, type Relation } from './graph';
 
 /** What the webview needs of a scenario. */
 export interface SimScenario {
@@ -44,7 +46,14 @@ export type FromWebview =
   | { type: 'openLitmus'; choices: Record<string, Mode> }
   /** Open another scenario of the same document (one the panel lists as racing at the same sites). */
   | { type: 'openScenario'; id: string }
-  | { type: 'timing'; name: string; ms: number };
+  | { type: 'timing'; name: string; ms: number }
+  /**
+   * Save the shown counterexample's execution graph (the relations the panel shows) as a file.
+   * The host draws it itself from the trace (validated here), so what it writes is its own output.
+   */
+  | { type: 'exportGraph'; format: GraphFormat; trace: Trace; race?: Race; relations: Relation[] };
+
+export type GraphFormat = 'svg' | 'dot';
 
 // ---------------------------------------------------------------- primitive checks
 
@@ -88,10 +97,72 @@ export function parseFromWebview(x: unknown): FromWebview | undefined {
     }
     case 'openScenario':
       return isStr(x.id) && x.id.length <= 500 ? { type: 'openScenario', id: x.id } : undefined;
+    case 'exportGraph': {
+      if (x.format !== 'svg' && x.format !== 'dot') return undefined;
+      if (!Array.isArray(x.relations) || x.relations.length > 20 || !x.relations.every(isRelation)) return undefined;
+      const trace = parseTrace(x.trace);
+      if (!trace) return undefined;
+      if (x.race !== undefined && !isRace(x.race, trace.steps.length)) return undefined;
+      return { type: 'exportGraph', format: x.format, trace, ...(x.race !== undefined ? { race: x.race as Race } : {}), relations: [...new Set(x.relations as Relation[])] };
+    }
     case 'timing':
       return isStr(x.name) && typeof x.ms === 'number' && Number.isFinite(x.ms) ? { type: 'timing', name: x.name.slice(0, 100), ms: x.ms } : undefined;
     default: return undefined;
   }
+}
+
+// ---------------------------------------------------------------- traces (for exports)
+
+/** Bounds well above what the page's exploration budget can produce. */
+const MAX_STEPS = 5000;
+const MAX_TEXT = 2000;
+const KINDS: readonly EventKind[] = ['R', 'W', 'U', 'F'];
+const isText = (x: unknown): x is string => isStr(x) && x.length <= MAX_TEXT;
+/** A step reference: -1 is the initial value. */
+const isStepRef = (n: number) => (x: unknown): x is number => isInt(x) && x >= -1 && x < n;
+
+function isStep(x: unknown, i: number, n: number, threads: number): x is TraceStep {
+  if (!isObj(x) || x.step !== i || !isNat(x.thread) || (x.thread as number) >= threads || !isNat(x.index)) return false;
+  if (!KINDS.includes(x.kind as EventKind) || !isMode(x.mode) || !isText(x.label)) return false;
+  if (!optional(x.loc, isText) || !optional(x.site, isNat) || !optional(x.line, isNat)) return false;
+  if (x.read !== undefined && !(isObj(x.read) && isInt(x.read.value) && isStepRef(n)(x.read.from) && typeof x.read.newest === 'boolean')) return false;
+  if (x.wrote !== undefined && !(isObj(x.wrote) && isInt(x.wrote.value))) return false;
+  if (!optional(x.cas, c => c === 'success' || c === 'failure')) return false;
+  if (!optional(x.mo, m => Array.isArray(m) && m.length <= n + 1 && m.every(isStepRef(n)))) return false;
+  return Array.isArray(x.sw) && x.sw.length <= n && x.sw.every(isStepRef(n)) && Array.isArray(x.hb) && x.hb.length <= n && x.hb.every(isStepRef(n));
+}
+
+function isRace(x: unknown, n: number): x is Race {
+  return isObj(x) && isText(x.loc) && isNat(x.a) && isNat(x.b) && (x.a as number) < n && (x.b as number) < n && isText(x.explanation)
+    && Array.isArray(x.threads) && x.threads.length === 2 && x.threads.every(isNat)
+    && Array.isArray(x.labels) && x.labels.length === 2 && x.labels.every(isText)
+    && Array.isArray(x.sites) && x.sites.length === 2 && x.sites.every(s => s === undefined || s === null || isNat(s));
+}
+
+/** A trace as the engine makes it (result.ts), rebuilt from its checked fields only. */
+export function parseTrace(x: unknown): Trace | undefined {
+  if (!isObj(x) || !Array.isArray(x.threads) || x.threads.length === 0 || x.threads.length > 64 || !x.threads.every(isText)) return undefined;
+  if (!Array.isArray(x.locations) || x.locations.length > 256 || !x.locations.every(l => isObj(l) && isText(l.name) && isInt(l.init) && typeof l.atomic === 'boolean')) return undefined;
+  if (!Array.isArray(x.steps) || x.steps.length > MAX_STEPS) return undefined;
+  const n = x.steps.length;
+  const threads = x.threads.length;
+  if (!x.steps.every((s, i) => isStep(s, i, n, threads))) return undefined;
+  if (!isObj(x.mo) || !Object.values(x.mo).every(m => Array.isArray(m) && m.length <= n + 1 && m.every(isStepRef(n)))) return undefined;
+  if (!optional(x.model, (m: unknown) => (MODEL_NAMES as readonly unknown[]).includes(m)) || !optional(x.orderNote, isText)) return undefined;
+  const steps = (x.steps as TraceStep[]).map(s => ({
+    step: s.step, thread: s.thread, index: s.index, kind: s.kind, mode: s.mode, label: s.label, sw: [...s.sw], hb: [...s.hb],
+    ...(s.loc !== undefined ? { loc: s.loc } : {}), ...(s.site !== undefined ? { site: s.site } : {}), ...(s.line !== undefined ? { line: s.line } : {}),
+    ...(s.read ? { read: { value: s.read.value, from: s.read.from, newest: s.read.newest } } : {}),
+    ...(s.wrote ? { wrote: { value: s.wrote.value } } : {}), ...(s.cas ? { cas: s.cas } : {}), ...(s.mo ? { mo: [...s.mo] } : {}),
+  }));
+  return {
+    ...(x.model ? { model: x.model as Trace['model'] } : {}),
+    threads: [...(x.threads as string[])],
+    locations: (x.locations as Trace['locations']).map(l => ({ name: l.name, init: l.init, atomic: l.atomic })),
+    steps,
+    final: {}, registers: [],
+    mo: Object.fromEntries(Object.entries(x.mo as Record<string, number[]>).map(([k, v]) => [k, [...v]])),
+  };
 }
 
 // ---------------------------------------------------------------- to the webview (webview side)
@@ -196,11 +267,14 @@ export interface SavedState {
   choices: Record<string, Mode>;
   counterexample: number;
   step: number;
+  /** The relations the execution graph shows (the defaults when absent). */
+  relations?: Relation[];
 }
 
 export function parseSavedState(x: unknown): SavedState | undefined {
   if (!isObj(x) || !isStr(x.uri) || !isStr(x.id) || !isObj(x.choices) || !isInt(x.counterexample) || !isInt(x.step)) return undefined;
   const choices: Record<string, Mode> = {};
   for (const [k, v] of Object.entries(x.choices)) if (isMode(v)) choices[k] = v;
-  return { uri: x.uri, id: x.id, choices, counterexample: x.counterexample, step: x.step };
+  const relations = Array.isArray(x.relations) ? [...new Set(x.relations.filter(isRelation))] : undefined;
+  return { uri: x.uri, id: x.id, choices, counterexample: x.counterexample, step: x.step, ...(relations ? { relations } : {}) };
 }

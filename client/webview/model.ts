@@ -5,6 +5,7 @@
 import { isAcquire, isRelease } from '../../server/src/memory/ir';
 import type { ExploreResult, ModelName, Race, Trace, TraceStep } from '../../server/src/memory/result';
 import { modeName, type Flavour } from './orderings';
+import type { SiteInfo } from './toggles';
 
 // ---------------------------------------------------------------- counterexamples and verdict
 
@@ -56,8 +57,14 @@ export function verdict(res: ExploreResult): string {
 export interface Row {
   step: number;
   thread: number;
-  /** Source text: the Rust line or the litmus instruction. */
+  /** Source text as written: the Rust call (site text) or the litmus instruction; else the scenario's description of the step. */
   label: string;
+  /** The label shortened at punctuation for a narrow cell (the full label goes in the tooltip). */
+  short: string;
+  /** 1-based source line, when the step comes from one. */
+  lineNo?: number;
+  /** The step is the scenario's own (the object's use, a clone), not a line of the source. */
+  synthetic: boolean;
   /** One line of what happened: ordering, value read and from where, value written. */
   detail: string;
   site?: number;
@@ -68,12 +75,48 @@ export interface Row {
 }
 
 export interface TraceView {
+  /** Column titles: `T1 owner` (Rust roles) or the litmus names as written (`P0`). */
   threads: string[];
   rows: Row[];
   arrows: Arrow[];
-  race?: { a: number; b: number; loc: string; explanation: string };
+  race?: { a: number; b: number; loc: string; explanation: string; gloss: string };
   /** The location whose value heads the panel. */
   refcount?: string;
+}
+
+/** How the panel names a thread in prose: litmus names as written (P0), others by number (T1). */
+export function threadTag(threads: readonly string[], t: number): string {
+  const name = threads[t] ?? '';
+  return /^P\d+$/.test(name) ? name : `T${t + 1}`;
+}
+
+/** A column title: the tag and, when the thread has one, its role (`T1 owner`). */
+export function threadTitle(threads: readonly string[], t: number): string {
+  const tag = threadTag(threads, t);
+  const name = threads[t] ?? '';
+  return name === '' || name === tag ? tag : `${tag} ${name}`;
+}
+
+/**
+ * A call shortened to about `max` characters by dropping leading receivers at their `.` (never
+ * inside an identifier or an argument list): `this.data().refcount().fetch_sub(1, Ordering::Relaxed)`
+ * keeps `…refcount().fetch_sub(1, Ordering::Relaxed)`. The last call is always kept whole.
+ */
+export function shortenCall(text: string, max = 48): string {
+  if (text.length <= max) return text;
+  const cuts: number[] = [];
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '(' || ch === '[' || ch === '{') depth++;
+    else if (ch === ')' || ch === ']' || ch === '}') depth = Math.max(0, depth - 1);
+    else if (ch === '.' && depth === 0 && i > 0) cuts.push(i);
+  }
+  for (const c of cuts) {
+    const rest = text.slice(c + 1);
+    if (rest.length + 1 <= max || c === cuts[cuts.length - 1]) return `\u2026${rest}`;
+  }
+  return text;
 }
 
 export function stepNumber(s: number): string {
@@ -117,16 +160,23 @@ export function refcountLocation(trace: Trace, preferred?: string): string | und
   return trace.locations.find(l => l.atomic)?.name;
 }
 
-export function traceView(trace: Trace, flavour: Flavour, race?: Race, refcount?: string): TraceView {
+export function traceView(trace: Trace, flavour: Flavour, race?: Race, refcount?: string, sites?: readonly SiteInfo[]): TraceView {
   const r = race ?? trace.race;
-  const rows: Row[] = trace.steps.map(s => ({
-    step: s.step, thread: s.thread, label: s.label, detail: detailOf(s, flavour, trace.threads, trace.steps, trace.model),
-    site: s.site, line: s.line, stale: !!s.read && !s.read.newest,
-    inRace: !!r && (s.step === r.a || s.step === r.b),
-  }));
+  const rows: Row[] = trace.steps.map(s => {
+    const site = s.site !== undefined ? sites?.[s.site] : undefined;
+    const label = site?.text ?? s.label;
+    // Rust sites carry their 0-based line; litmus instructions their 1-based one.
+    const lineNo = site ? site.line + 1 : flavour === 'litmus' ? s.line : undefined;
+    return {
+      step: s.step, thread: s.thread, label, short: shortenCall(label), lineNo, synthetic: flavour === 'rust' && !site,
+      detail: detailOf(s, flavour, trace.threads, trace.steps, trace.model),
+      site: s.site, line: s.line, stale: !!s.read && !s.read.newest,
+      inRace: !!r && (s.step === r.a || s.step === r.b),
+    };
+  });
   return {
-    threads: trace.threads, rows, arrows: arrowsOf(trace, r),
-    race: r ? { a: r.a, b: r.b, loc: r.loc, explanation: explainRace(trace, r, flavour) } : undefined,
+    threads: trace.threads.map((_, t) => threadTitle(trace.threads, t)), rows, arrows: arrowsOf(trace, r),
+    race: r ? { a: r.a, b: r.b, loc: r.loc, explanation: explainRace(trace, r, flavour), gloss: glossRace(trace, r, flavour) } : undefined,
     refcount: refcountLocation(trace, refcount),
   };
 }
@@ -226,19 +276,12 @@ interface Link { head: TraceStep; write: TraceStep; read: TraceStep; released: b
  * (directly or through a release sequence) are the only ways hb could have been created, so the
  * explanation names the one closest to the second access and the half of synchronization it lacks.
  */
-export function explainRace(trace: Trace, race: Race, flavour: Flavour): string {
+/** The racing pair in trace order and the read that could have ordered them (none when the later thread read nothing from the earlier). */
+function raceLink(trace: Trace, race: Race): { first: TraceStep; second: TraceStep; link?: Link } | undefined {
   const steps = trace.steps;
   const [first, second] = race.a <= race.b ? [steps[race.a], steps[race.b]] : [steps[race.b], steps[race.a]];
-  if (!first || !second) return `race on ${race.loc}`;
-  const who = (s: TraceStep) => trace.threads[s.thread] ?? `thread ${s.thread}`;
-  const verb = (s: TraceStep) => (s.wrote ? 'wrote' : 'read');
-  const mode = (s: TraceStep) => modeName(s.mode, flavour, trace.model);
-  const acq = modeName('acq', flavour, trace.model);
-  const rel = modeName('rel', flavour, trace.model);
-  const what = `${who(first)} ${verb(first)} ${race.loc} at ${stepNumber(first.step)}; ${who(second)} ${verb(second)} it at ${stepNumber(second.step)}`;
-  const unordered = `nothing orders ${stepNumber(first.step)} before ${stepNumber(second.step)}`;
-  if (first.thread === second.thread) return `${what}; ${unordered}`;
-
+  if (!first || !second) return undefined;
+  if (first.thread === second.thread) return { first, second };
   const links: Link[] = [];
   for (const read of steps) {
     if (read.thread !== second.thread || read.index >= second.index || !read.read || read.read.from < 0 || read.mode === 'na') continue;
@@ -250,13 +293,34 @@ export function explainRace(trace: Trace, race: Race, flavour: Flavour): string 
       links.push({ head, write, read, released, acquired });
     }
   }
-  if (links.length === 0) {
-    return `${what}; ${unordered} because ${who(second)} read nothing that ${who(first)} wrote after ${stepNumber(first.step)}`;
-  }
+  if (links.length === 0) return { first, second };
   // Prefer a link that lacks something (a complete one would have ordered them; if one exists the
   // edge was broken elsewhere, e.g. an intervening write outside the release sequence).
   const broken = links.filter(l => !l.released || !l.acquired);
-  const l = (broken.length ? broken : links).reduce((best, x) => (x.read.index > best.read.index ? x : best));
+  return { first, second, link: (broken.length ? broken : links).reduce((best, x) => (x.read.index > best.read.index ? x : best)) };
+}
+
+/**
+ * One plain sentence saying what raced and why nothing ordered it, derived from the trace: the
+ * later thread's reads that took a value from the earlier thread's writes after the first access
+ * (directly or through a release sequence) are the only ways hb could have been created, so the
+ * explanation names the one closest to the second access and the half of synchronization it lacks.
+ */
+export function explainRace(trace: Trace, race: Race, flavour: Flavour): string {
+  const found = raceLink(trace, race);
+  if (!found) return `race on ${race.loc}`;
+  const { first, second, link: l } = found;
+  const who = (s: TraceStep) => trace.threads[s.thread] ?? `thread ${s.thread}`;
+  const verb = (s: TraceStep) => (s.wrote ? 'wrote' : 'read');
+  const mode = (s: TraceStep) => modeName(s.mode, flavour, trace.model);
+  const acq = modeName('acq', flavour, trace.model);
+  const rel = modeName('rel', flavour, trace.model);
+  const what = `${who(first)} ${verb(first)} ${race.loc} at ${stepNumber(first.step)}; ${who(second)} ${verb(second)} it at ${stepNumber(second.step)}`;
+  const unordered = `nothing orders ${stepNumber(first.step)} before ${stepNumber(second.step)}`;
+  if (first.thread === second.thread) return `${what}; ${unordered}`;
+  if (!l) {
+    return `${what}; ${unordered} because ${who(second)} read nothing that ${who(first)} wrote after ${stepNumber(first.step)}`;
+  }
   const tr = (s: TraceStep) => `${who(s)}'s ${noun(s)}${transition(s)}`;
   const headTr = `${who(l.head)}'s ${noun(l.head)}${transition(l.head)}`;
   // What the read took: the head itself, or a later RMW continuing the head's release sequence.
@@ -268,4 +332,25 @@ export function explainRace(trace: Trace, race: Race, flavour: Flavour): string 
   else if (!l.released) why = `${who(l.read)}'s ${mode(l.read)} ${noun(l.read)}${transition(l.read)} read ${took(headTr)}, but ${headNotRelease}`;
   else why = `the only edge, ${tr(l.read)} reading ${took(headTr)}, does not reach ${stepNumber(second.step)}`;
   return `${what}; ${unordered} because ${why}`;
+}
+
+/**
+ * The race in one line of plain English, threads by number: what the later thread read from the
+ * earlier one (the only place hb could have come from) and the ordering that is missing, e.g.
+ * "T2 read the count from T1's Relaxed decrement; nothing makes T1's write to the object happen
+ * before T2's read of the object".
+ */
+export function glossRace(trace: Trace, race: Race, flavour: Flavour): string {
+  const found = raceLink(trace, race);
+  if (!found) return '';
+  const { first, second, link } = found;
+  const tag = (s: TraceStep) => threadTag(trace.threads, s.thread);
+  const the = (loc: string | undefined) => (flavour === 'rust' ? `the ${loc}` : `${loc}`);
+  const access = (s: TraceStep) => (s.wrote ? `write to ${the(race.loc)}` : `read of ${the(race.loc)}`);
+  const missing = `nothing makes ${tag(first)}'s ${access(first)} happen before ${tag(second)}'s ${access(second)}`;
+  if (first.thread === second.thread) return missing;
+  if (!link) return `${tag(second)} read nothing ${tag(first)} wrote after its ${access(first)}; ${missing}`;
+  const w = link.write;
+  const mode = w.mode === 'na' ? 'plain' : modeName(w.mode, flavour, trace.model);
+  return `${tag(link.read)} read ${the(link.read.loc)} from ${tag(w)}'s ${mode} ${noun(w)}; ${missing}`;
 }

@@ -14,6 +14,7 @@ import { initRustParser } from './rust/parser';
 import type { Site } from './rust/site';
 import { TreeCache } from './rust/trees';
 import { RULES } from './protocol/rules';
+import { explanationNotes, explanationText } from './protocol/messages';
 import type { ModelChoice } from './protocol/memoryModel';
 import { inKernelTree } from './kernelTree';
 import { justificationLines, type Justification } from './protocol/justification';
@@ -199,9 +200,12 @@ const BOUNDED_WARNING = 'exploration bounded, verdict unknown (not clean); raise
 
 export function formatJson(r: CheckResult): string {
   const findings = r.findings.map(f => ({
-    file: f.file, rule: f.rule, severity: f.severity, message: f.message, range: f.range, role: f.role, ordering: f.ordering,
+    file: f.file, rule: f.rule, severity: f.severity, message: f.message,
+    ...(f.explanation ? { explanation: f.explanation } : {}),
+    range: f.range, role: f.role, ordering: f.ordering,
     fix: f.fix ? { title: f.fix.title, edits: f.fix.edits } : null,
     ...(f.alternatives ? { alternatives: f.alternatives.map(a => ({ title: a.title, edits: a.edits })) } : {}),
+    ...(f.protocolFix ? { protocolFix: { title: f.protocolFix.title, edits: f.protocolFix.edits } } : {}),
     related: f.related, trace: f.trace,
   }));
   const justifications = r.justifications?.map(j => ({ ...j, text: justificationLines(j, displayWhere).join(' ') }));
@@ -212,11 +216,16 @@ export function formatText(r: CheckResult): string {
   const lines: string[] = [];
   for (const f of r.findings) {
     lines.push(`${f.file}:${f.range.start.line + 1}:${f.range.start.character + 1}: ${f.severity} [${f.rule}] ${f.message}`);
+    // The reasoning under the headline, as rustc prints its notes.
+    if (f.explanation) for (const n of explanationNotes(f.explanation)) lines.push(`  = note: ${n}`);
     if (f.fix) {
       const e = f.fix.edits[0];
-      lines.push(`  fix: ${f.fix.title}${e ? ` — replace with \`${e.newText.trim()}\`` : ''}`);
+      // The written text only when the title does not already show it (`Ordering::Acquire` for "Use `Acquire`").
+      const written = e?.newText.trim();
+      lines.push(`  fix: ${f.fix.title}${written && !f.fix.title.includes(`\`${written}\``) ? ` — replace with \`${written}\`` : ''}`);
     }
     for (const a of f.alternatives ?? []) lines.push(`  or: ${a.title}`);
+    if (f.protocolFix) lines.push(`  or: ${f.protocolFix.title}`);
     for (const rel of f.related) lines.push(`  related: ${rel.file}:${rel.range.start.line + 1}:${rel.range.start.character + 1}: ${rel.message}`);
   }
   for (const j of r.justifications ?? []) {
@@ -255,10 +264,13 @@ export function formatSarif(r: CheckResult, version: string): string {
         ],
       }],
       results: r.findings.map(f => ({
+        // message.text is the one-line headline; the reasoning goes in the result's property bag
+        // (SARIF 2.1.0 has no long description on a result, and message.markdown must say the same as text).
         ruleId: f.rule, ruleIndex: ruleIds.indexOf(f.rule), level: SARIF_LEVEL[f.severity], message: { text: f.message },
+        ...(f.explanation ? { properties: { explanation: explanationText(f.explanation), notes: explanationNotes(f.explanation) } } : {}),
         locations: [{ physicalLocation: { artifactLocation: { uri: uri(f.file) }, region: region(f.range) } }],
         relatedLocations: f.related.map((rel, i) => ({ id: i, message: { text: rel.message }, physicalLocation: { artifactLocation: { uri: uri(rel.file) }, region: region(rel.range) } })),
-        ...(f.fix ? { fixes: [f.fix, ...(f.alternatives ?? [])].map(fix => ({ description: { text: fix.title }, artifactChanges: groupEdits(f, fix).map(([file, edits]) => ({ artifactLocation: { uri: uri(file) }, replacements: edits.map(e => ({ deletedRegion: region(e.range), insertedContent: { text: e.newText } })) })) })) } : {}),
+        ...(f.fix ? { fixes: [f.fix, ...(f.alternatives ?? []), ...(f.protocolFix ? [f.protocolFix] : [])].map(fix => ({ description: { text: fix.title }, artifactChanges: groupEdits(f, fix).map(([file, edits]) => ({ artifactLocation: { uri: uri(file) }, replacements: edits.map(e => ({ deletedRegion: region(e.range), insertedContent: { text: e.newText } })) })) })) } : {}),
       })),
     }],
   };

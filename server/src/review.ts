@@ -14,6 +14,7 @@ import { apiFamily, invalidWhy, validOrderings, type Access } from './protocol/o
 import { judgeCounter, ScenarioCache, weakenings } from './protocol/fixes';
 import { counterFindings, orderingsOf, slotEdits, type ModelContrast } from './protocol/report';
 import { mergeSiteFindings } from './protocol/mergeFindings';
+import { ambiguousHeadline, invalidHeadline, weakerHeadline } from './protocol/messages';
 import { callText as siteCallText, textAt } from './protocol/siteText';
 import { analyzeRustFile, type FileAnalysis } from './rust/extract';
 import { initRustParser } from './rust/parser';
@@ -95,7 +96,7 @@ export function skipReason(text: string): string | undefined {
 }
 
 function hintFix(to: string, edits: TextEdit[], verified: Fix['verified']): Fix | null {
-  return edits.length ? { title: `Relax to ${to}`, edits, verified } : null;
+  return edits.length ? { title: `Relax to \`${to}\``, edits, verified } : null;
 }
 
 /** What an ordering slot applies to, for the validity tables: a CAS failure ordering is its own kind. */
@@ -133,7 +134,7 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
       const family = apiFamily(s.api);
       if (!validOrderings(access, family).includes(o)) {
         const why = invalidWhy(access, family);
-        findings.push({ file, rule: 'invalid-ordering', severity: 'error', message: `Invalid ordering ${o}: ${why}.`, range: slot.arg.range ?? s.range, role: slot.access, ordering: o, fix: null, related: [], trace: null });
+        findings.push({ file, rule: 'invalid-ordering', severity: 'error', message: invalidHeadline(s.op === 'fence' ? 'fence' : s.op, o, family === 'kernel', slot.which === 'failure' || slot.which === 'fetch'), explanation: { why: `${why.charAt(0).toUpperCase()}${why.slice(1)}.`, notes: [] }, range: slot.arg.range ?? s.range, role: slot.access, ordering: o, fix: null, related: [], trace: null });
       }
     }
   }
@@ -154,7 +155,7 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
     if (budget.signal?.aborted) { (review.bounded ??= []).push(`${counter.key}: not checked (the review was stopped)`); continue; }
     for (const cs of counter.sites) {
       if (cs.role.kind === 'other' && cs.site.file === file) {
-        findings.push({ file, rule: 'ambiguous-role', severity: 'info', message: `Refcount Review cannot tell what this ${cs.site.op} does in the reference-count protocol of ${counter.key} (${cs.role.why}); it was not checked.`, range: cs.site.range, role: 'unknown', ordering: orderingsOf(cs.site), fix: null, related: [], trace: null });
+        findings.push({ file, rule: 'ambiguous-role', severity: 'info', message: ambiguousHeadline(cs.site.op, counter.key), explanation: { why: `Its part in the reference-count protocol of ${counter.key} is unclear: ${cs.role.why}.`, notes: ['Operations whose role is unclear are not checked.'] }, range: cs.site.range, role: 'unknown', ordering: orderingsOf(cs.site), fix: null, related: [], trace: null });
       }
     }
     // Sites with invalid or unresolved orderings cannot be modelled; their scenarios are skipped.
@@ -218,7 +219,12 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
         if (site.file !== file || !w.slot.arg?.range) continue;
         findings.push({
           file, rule: 'stronger-than-needed', severity: 'hint',
-          message: `${w.slot.current} is stronger than this reference count needs here: with only this ordering weakened to ${w.to}, every scenario stays race-free (${w.executions} executions explored; other hints were checked on their own, not together). Only the refcount protocol is modelled; keep the stronger ordering if other code relies on it.`,
+          message: weakerHeadline(w.slot.access === 'fence' ? 'fence' : site.op, w.slot.current, w.to),
+          explanation: {
+            why: `With only this ordering weakened to ${w.to}, every scenario stays race-free (${w.executions} executions explored; other hints were checked on their own, not together).`,
+            notes: ['Only the refcount protocol is modelled; keep the stronger ordering if other code relies on it.'],
+            model: `Checked under the ${modelTitle(counterModel)}.`,
+          },
           range: w.slot.arg.range, role: describeRole(counter.sites.find(cs => cs.site === site)?.role ?? { kind: 'other', why: site.op }),
           ordering: orderingsOf(site),
           fix: hintFix(w.to, slotEdits(w.slot, w.to, fileText), { scenarios: scenarios.length, executions: w.executions }),
@@ -293,7 +299,7 @@ function unresolvedFindings(file: string, problems: Problem[], sites: Site[], al
     const key = `${p.range.start.line}:${p.range.start.character}:${p.message}`;
     if (!matters || seen.has(key)) continue;
     seen.add(key);
-    out.push({ file, rule: 'unresolved-ordering', severity: 'info', message: p.message, range: p.range, role: 'unknown', ordering: 'unresolved', fix: null, related: [], trace: null });
+    out.push({ file, rule: 'unresolved-ordering', severity: 'info', message: p.message, ...(p.detail ? { explanation: { why: `${p.detail.charAt(0).toUpperCase()}${p.detail.slice(1)}; the site was not checked.`, notes: [] } } : {}), range: p.range, role: 'unknown', ordering: 'unresolved', fix: null, related: [], trace: null });
   }
   return out;
 }

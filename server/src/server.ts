@@ -145,6 +145,7 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
   ruleLinks = {
     docUri: typeof init.rulesDocUri === 'string' ? init.rulesDocUri : findRulesDoc(),
     command: typeof init.ruleCommand === 'string' && /^[\w.-]+$/.test(init.ruleCommand) ? init.ruleCommand : undefined,
+    locationCommand: typeof init.locationCommand === 'string' && /^[\w.-]+$/.test(init.locationCommand) ? init.locationCommand : undefined,
   };
   if (typeof init.debounceMs === 'number' && init.debounceMs >= 0) docs.d.debounceMs = init.debounceMs;
   const caps = params.capabilities;
@@ -261,7 +262,7 @@ connection.onCodeActionResolve(async (action: CodeAction) => {
 connection.onHover(async params => {
   if (!settings.enable) return null;
   const review = await docs.current(params.textDocument.uri, 1000);
-  return (review && hoverAt(review, params.position, workspaceRoots)) ?? null;
+  return (review && hoverAt(review, params.position, ruleLinks, workspaceRoots)) ?? null;
 });
 
 connection.onCodeLens(async params => {

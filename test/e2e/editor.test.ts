@@ -4,6 +4,8 @@
 //   2. typing in the editor and undo refresh an open panel (no stale "no race");
 //   3. Apply of one ordering while a finding remains: the panel shows the race that remains;
 //   4. the rule link in Problems opens the rendered rules page at the rule's section, beside the code;
+//   4b. the hover on the CAS explains the finding without repeating its message, and its
+//       "pairs with" link (a trusted command: link) opens the paired decrement;
 //   5. a .litmus file has a "Simulate" lens; the status bar opens Problems;
 //   6. a reload restores an open panel with its scenario;
 //   7. a site in two racing scenarios: its lens counts them, and the pick lists both with verdicts;
@@ -228,6 +230,32 @@ test('the rule link in Problems opens the rendered rules page at the rule\'s sec
     window.addEventListener('scroll', function on() { if (ok()) { clearTimeout(t); window.removeEventListener('scroll', on); resolve(); } });
   }));
   await s.screenshot('6-rule-docs');
+}));
+
+test('the hover explains the finding once, and its pairs-with link opens the paired decrement', { timeout: 180_000 }, step('hover-link', async () => {
+  await revertIfDirty();
+  await runCommand(page, 'View: Close All Editors');
+  await quickOpen(page, RUST_FILE);
+  await focusRustEditor();
+  const col = relaxedColumn(CAS_ARGS_LINE, 0);
+  await page.keyboard.press('Control+G');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: T });
+  await input.fill(`:${CAS_ARGS_LINE}:${col + 2}`);
+  await page.keyboard.press('Enter');
+  await page.locator('.statusbar-item', { hasText: `Ln ${CAS_ARGS_LINE}, Col ${col + 2}` }).waitFor({ timeout: T });
+  await runCommand(page, 'Show or Focus Hover');
+  const hover = page.locator('.monaco-hover:visible');
+  await hover.filter({ hasText: 'What goes wrong' }).first().waitFor({ timeout: T });
+  const text = (await hover.allTextContents()).join('\n');
+  // The diagnostic's headline is shown once (by the editor's marker hover); the hover explains, it does not repeat.
+  assert.equal(text.split('success ordering should be `Acquire`').length, 2, text);
+  for (const part of ['Pairs with:', 'Rule:', 'Model:']) assert.ok(text.includes(part), `hover has ${part}: ${text}`);
+  await s.screenshot('6b-hover');
+  // The paired decrement is a command link the client registered and the hover trusts.
+  await hover.locator('a', { hasText: /this `?Relaxed`? decrement/ }).first().click();
+  await page.locator('.statusbar-item', { hasText: new RegExp(`^Ln ${DEC_LINE}, Col \\d+ \\(\\d+ selected\\)`) }).waitFor({ timeout: T });
+  await s.screenshot('6c-hover-link-followed');
 }));
 
 test('a .litmus file has a "Simulate" lens; the status bar item opens Problems', { timeout: 180_000 }, step('litmus-status', async () => {

@@ -7,13 +7,16 @@
 //   2. selecting a step reveals its line in the Rust editor, and moving the editor's cursor to a
 //      site selects its step;
 //   3. "Apply to source" writes the orderings as a normal edit (diagnostics go, Ctrl+Z restores);
-//   4. the litmus path (Open Litmus File in Simulator -> race -> toggles -> no race -> export).
+//   4. the litmus path (Open Litmus File in Simulator -> race -> toggles -> no race -> export);
+//   5. the execution graph: the racing read's rf edge, relation toggles, stepping, DOT export
+//      through the save dialog, and its colours in light, dark and both high-contrast themes
+//      (e2e-graph-<theme>.png, e2e-rust-graph.dot).
 // Screenshots go to test-results/simulator/ (e2e-rust-*.png, e2e-litmus-*.png) and the timings
 // (command/CodeLens -> first paint, re-exploration after each toggle) to
 // test-results/simulator/timings.json. Timings are recorded, never asserted.
 
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test, type TestContext } from 'node:test';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
@@ -220,9 +223,16 @@ test('Rust: the CodeLens "Simulate" opens the seed counterexample; `r` jumps to 
   assert.match(explanation, /^holder wrote object at step \d+; owner (wrote|read) it at step \d+; nothing orders step \d+ before step \d+ because /);
   assert.match(explanation, /owner's CAS \(2→0\) read holder's Relaxed decrement \(3→2\) without Acquire/);
   assert.match(explanation, /the decrement is not Release either/);
-  // The source text of each step is shown: the decrement's and the CAS's Rust lines.
-  await sim().locator('.cell .code', { hasText: `this.data().refcount().${DEC_RELAXED}` }).waitFor();
-  await sim().locator('.cell .code', { hasText: `this.data().refcount().${CAS_RELAXED}` }).waitFor();
+  // The source text of each step is shown as written, with its line: shortened at a dot in the
+  // cell, whole in the tooltip.
+  const decCode = sim().locator('.cell .code', { hasText: `refcount().${DEC_RELAXED}` });
+  assert.equal(await decCode.getAttribute('title'), `line ${DEC_LINE}: this.data().refcount().${DEC_RELAXED}`);
+  assert.equal(await decCode.locator('.lineno').textContent(), String(DEC_LINE));
+  const casCode = sim().locator('.cell .code', { hasText: CAS_RELAXED });
+  assert.equal(await casCode.getAttribute('title'), `line ${CAS_SITE_LINE}: this.data().refcount().${CAS_RELAXED}`);
+  // Threads by number with their role, and the race in one line.
+  assert.deepEqual(await sim().locator('#grid .colhead').allTextContents(), ['#', 'T1 owner', 'T2 holder']);
+  assert.match(await text(sim().locator('#gloss')), /^T1 read the count from T2's Relaxed decrement; nothing makes T2's write to the object happen before T1's (write to|read of) the object$/);
   await shot('rust-4-race');
   timings.rust = {
     codeLensClickToFirstPaintMs: clickToFirstPaintMs,
@@ -230,6 +240,167 @@ test('Rust: the CodeLens "Simulate" opens the seed counterexample; `r` jumps to 
     firstExploreMs,
   };
 }));
+
+/** Endpoints of an edge's path and the boxes of the nodes it names, in the graph's coordinates. */
+async function edgeGeometry(edge: Locator) {
+  return edge.evaluate(g => {
+    const path = g.querySelector('path')!;
+    const box = (id: string) => ((g as SVGGElement).ownerSVGElement!.querySelector(`#gn-${id} rect`) as SVGRectElement).getBBox();
+    const a = path.getPointAtLength(0);
+    const b = path.getPointAtLength(path.getTotalLength());
+    const from = box((g as SVGGElement).dataset.from!);
+    const to = box((g as SVGGElement).dataset.to!);
+    return { start: { x: a.x, y: a.y }, end: { x: b.x, y: b.y }, from: { x: from.x, y: from.y, w: from.width, h: from.height }, to: { x: to.x, y: to.y, w: to.width, h: to.height } };
+  });
+}
+
+function onBorder(p: { x: number; y: number }, r: { x: number; y: number; w: number; h: number }): boolean {
+  const inside = p.x >= r.x - 2 && p.x <= r.x + r.w + 2 && p.y >= r.y - 2 && p.y <= r.y + r.h + 2;
+  const nearEdge = Math.min(Math.abs(p.x - r.x), Math.abs(p.x - r.x - r.w), Math.abs(p.y - r.y), Math.abs(p.y - r.y - r.h)) <= 2;
+  return inside && nearEdge;
+}
+
+/** A key for the panel: its title takes the focus first (a checkbox or the editor may hold it). */
+async function panelKey(key: string): Promise<void> {
+  await sim().locator('#title').click();
+  await sim().locator('body').press(key);
+}
+
+test('Rust: the execution graph shows the racing read\'s rf edge, follows the stepper, hides relations, exports DOT', { timeout: 180_000 }, step('rust-graph', async () => {
+  const graph = sim().locator('#graph-svg svg.execgraph');
+  await graph.waitFor({ timeout: T });
+  // At the race: the racing read and the write it read from.
+  const race = graph.locator('g.edge.race');
+  assert.equal(await race.count(), 1);
+  const ends = [await race.getAttribute('data-from'), await race.getAttribute('data-to')];
+  const readId = (await Promise.all(ends.map(async id => ((await text(graph.locator(`#gn-${id} .ev`))).includes(': R ') ? id : null)))).find(Boolean);
+  assert.ok(readId, `one racing access is a read: ${ends.join(', ')}`);
+  const rf = graph.locator(`g.edge.rf[data-to="${readId}"]`);
+  assert.equal(await rf.count(), 1, 'the racing read has one rf edge');
+  assert.equal(await rf.isVisible(), true);
+  const fromId = (await rf.getAttribute('data-from'))!;
+  // It read the value that write wrote: both boxes end in "object=<v>".
+  const readEv = await text(graph.locator(`#gn-${readId} .ev`));
+  const fromEv = await text(graph.locator(`#gn-${fromId} .ev`));
+  const value = /object=(\d+)$/.exec(readEv)?.[1];
+  assert.ok(value !== undefined, readEv);
+  assert.match(fromEv, new RegExp(`object=${value}$`), `${fromEv} -> ${readEv}`);
+  const geo = await edgeGeometry(rf);
+  assert.ok(onBorder(geo.start, geo.from), `the rf line leaves ${fromId}'s box: ${JSON.stringify(geo)}`);
+  assert.ok(onBorder(geo.end, geo.to), `the rf line ends on ${readId}'s box: ${JSON.stringify(geo)}`);
+  await shot('rust-graph-1-race');
+
+  // Toggles: rf off hides the edge, on brings it back.
+  await sim().locator('#rel-rf').uncheck();
+  assert.equal(await rf.isVisible(), false);
+  assert.equal(await graph.locator('g.edge.race').isVisible(), true, 'the other relations stay');
+  await sim().locator('#rel-rf').check();
+  assert.equal(await rf.isVisible(), true);
+
+  // Stepping: one step back the read has not run (dimmed, no rf edge into it); forward again it has.
+  const position = await text(sim().locator('#position'));
+  await panelKey('ArrowLeft');
+  await sim().locator('#position', { hasText: /^(start|step \d+) of/ }).waitFor();
+  assert.notEqual(await text(sim().locator('#position')), position);
+  assert.equal(await rf.isVisible(), false);
+  assert.equal(await graph.locator(`#gn-${readId}`).evaluate(n => n.classList.contains('future')), true);
+  await panelKey('ArrowRight');
+  assert.equal(await text(sim().locator('#position')), position);
+  assert.equal(await rf.isVisible(), true);
+  assert.equal(await graph.locator(`#gn-${readId}`).evaluate(n => n.classList.contains('future')), false);
+
+  // Hover: the node's edges and its step row stand out.
+  await graph.locator(`#gn-${readId}`).hover();
+  await sim().locator(`#cell-${readId!.slice(1)}.hover`).waitFor({ timeout: T });
+  assert.equal(await rf.evaluate(e => e.classList.contains('hl')), true);
+  await sim().locator('#title').hover();
+
+  // Export DOT: the host asks where (the save dialog is a quick input in the browser) and writes the file.
+  const target = path.join(s.workspace, 'race.graph.dot');
+  await sim().locator('#export-dot').click();
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: T });
+  // The dialog fills in its default (next to the Rust file, named after the scenario) a moment
+  // after it shows: replace it only then, or the default comes back over the typed path.
+  const deadline = Date.now() + T;
+  while (Date.now() < deadline && !(await input.inputValue()).endsWith('.graph.dot')) await page.waitForTimeout(100);
+  assert.match(await input.inputValue(), /holder-drops-3-2-then-takeover.*\.graph\.dot$/);
+  await input.fill(target);
+  assert.equal(await input.inputValue(), target);
+  // The dialog checks the typed path before it accepts: an OK during that check is dropped, so
+  // press it until the dialog goes (at most a few times).
+  const ok = page.locator('.quick-input-widget .monaco-button', { hasText: /^OK$/ });
+  for (let attempt = 0; attempt < 6 && await input.isVisible(); attempt++) {
+    await ok.click().catch(() => { /* closed meanwhile */ });
+    await input.waitFor({ state: 'hidden', timeout: 5000 }).catch(() => { /* still checking: press again */ });
+  }
+  assert.equal(await input.isVisible(), false, 'the save dialog accepted the path');
+  await page.locator('.notifications-toasts .notification-list-item', { hasText: 'execution graph written to race.graph.dot' }).first().waitFor({ timeout: T });
+  const dot = readFileSync(target, 'utf8');
+  assert.match(dot, /^digraph execution \{/);
+  assert.ok(dot.includes(`  ${fromId} -> ${readId} [label="rf"`), `the rf edge ${fromId} -> ${readId} is in the file:\n${dot}`);
+  assert.ok(dot.includes(`label="T1 owner"`) && dot.includes(`label="T2 holder"`));
+  copyFileSync(target, path.join(RESULTS, 'e2e-rust-graph.dot'));
+}));
+
+test('Rust: the graph in light, dark and high-contrast themes: lines 3:1, text 4.5:1 against the page', { timeout: 240_000 }, step('rust-graph-themes', async () => {
+  const themes: [string, string, string][] = [
+    ['Dark Modern', 'vs-dark', 'vscode-dark'],
+    ['Dark High Contrast', 'hc-black', 'vscode-high-contrast'],
+    ['Light High Contrast', 'hc-light', 'vscode-high-contrast-light'],
+    ['Light Modern', 'vs', 'vscode-light'],
+  ];
+  for (const [theme, workbenchClass, bodyClass] of themes) {
+    await focusRustEditor();
+    await page.keyboard.press('Control+K');
+    await page.keyboard.press('Control+T');
+    const input = page.locator('.quick-input-widget input');
+    await page.locator('.quick-input-widget input[placeholder^="Select Color Theme"]').waitFor({ timeout: T });
+    await input.fill(theme);
+    await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: theme }).first().waitFor({ timeout: T });
+    await page.keyboard.press('Enter');
+    await page.locator(`.monaco-workbench.${workbenchClass}`).waitFor({ timeout: T });
+    await sim().locator(`body.${bodyClass}`).waitFor({ timeout: T });
+    const colours = await sim().locator('#graph-svg svg').evaluate(svg => {
+      const page = getComputedStyle(document.body).backgroundColor;
+      const lines: Record<string, string> = {};
+      for (const g of Array.from(svg.querySelectorAll<SVGGElement>('g.edge'))) {
+        if (getComputedStyle(g).display === 'none') continue;
+        lines[g.dataset.kind!] = getComputedStyle(g.querySelector('path')!).stroke;
+      }
+      const text = getComputedStyle(svg.querySelector('g.node .ev')!).fill;
+      return { page, lines, text };
+    });
+    for (const [kind, stroke] of Object.entries(colours.lines)) {
+      if (kind === 'po') continue; // the columns already say program order; its line is a guide
+      const c = contrastOf(stroke, colours.page);
+      assert.ok(c >= 3, `${theme}: ${kind} line ${stroke} on ${colours.page} is ${c.toFixed(2)}:1`);
+    }
+    assert.ok(Object.keys(colours.lines).includes('rf') && Object.keys(colours.lines).includes('race'), JSON.stringify(colours));
+    const t = contrastOf(colours.text, colours.page);
+    assert.ok(t >= 4.5, `${theme}: box text ${colours.text} on ${colours.page} is ${t.toFixed(2)}:1`);
+    timings[`graphColours ${theme}`] = colours;
+    // The graph at the bottom of the panel, clear of the sticky header and of notifications.
+    await runCommand(page, 'Notifications: Clear All Notifications');
+    await page.locator('.notifications-toasts .notification-list-item').first().waitFor({ state: 'detached', timeout: T });
+    await sim().locator('#graph').evaluate(e => e.scrollIntoView({ block: 'end' }));
+    await sim().locator('#graph').screenshot({ path: path.join(RESULTS, `e2e-graph-${workbenchClass}.png`) });
+    await shot(`graph-theme-${workbenchClass}`);
+  }
+}));
+
+/** WCAG contrast of two computed CSS colours (rgb()/rgba(), alpha ignored: the page background is opaque). */
+function contrastOf(a: string, b: string): number {
+  const lum = (css: string) => {
+    const [r, g, bl] = (css.match(/[\d.]+/g) ?? []).slice(0, 3).map(Number).map(v => {
+      const x = v / 255;
+      return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+  };
+  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}
 
 test('Rust: selecting a step reveals its line in the editor, and the editor cursor selects the step', { timeout: 120_000 }, step('rust-reveal', async () => {
   // Step 2 is the holder's decrement (site 0), step 3 the owner's CAS (site 1).

@@ -57,7 +57,7 @@ test('seed: the preferred quick fix sets Acquire and, applied as an incremental 
     assert.equal(preferred.length, 1, JSON.stringify(actions, null, 1));
     const fix = preferred[0];
     assert.equal(fix.kind, 'quickfix');
-    assert.match(fix.title, /^Use Ordering::Acquire/);
+    assert.equal(fix.title, 'Use `Acquire` (success ordering)');
     assert.equal(fix.diagnostics?.[0].code, 'takeover-needs-acquire');
     const change = fix.edit!.documentChanges![0] as TextDocumentEdit;
     assert.equal(change.textDocument.version, 1, 'the edit is tied to the reviewed version');
@@ -99,14 +99,14 @@ test('seed: source.fixAll returns the same verified edit', async () => {
   }
 });
 
-test('seed: hover on the success ordering gives role, pairing, need and verdict', async () => {
+test('seed: hover on the success ordering gives role, what goes wrong, pairing, fix, rule and model', async () => {
   const { client } = await TestClient.start();
   try {
     await openSeed(client);
     const h = await client.request<Hover | null>('textDocument/hover', { textDocument: { uri: URI }, position: { line: SUCCESS.line, character: SUCCESS.character + 3 } });
     assert.ok(h, 'a hover on the ordering argument');
     const md = (h.contents as { value: string }).value;
-    for (const part of ['**Role:**', '**Pairs with:**', '**Needs:**', '**Verdict:**', 'takeover-needs-acquire', 'Acquire']) assert.ok(md.includes(part), `hover has ${part}:\n${md}`);
+    for (const part of ['takeover CAS 2 -> 0', '**What goes wrong:**', '**Pairs with:**', '**Verified fix:**', '**Rule:**', '**Model:**', 'takeover-needs-acquire', 'Acquire']) assert.ok(md.includes(part), `hover has ${part}:\n${md}`);
     // Not on an ordering argument: no hover.
     const none = await client.request<Hover | null>('textDocument/hover', { textDocument: { uri: URI }, position: { line: 0, character: 0 } });
     assert.equal(none, null);

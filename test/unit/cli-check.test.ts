@@ -36,8 +36,29 @@ test('check: clean file exits 0; text format shows file:line:col, rule and fix',
   assert.equal(run(['check', 'examples/arc_done_right.rs']).code, 0);
   const r = run(['check', 'examples/block_mq_request.rs']);
   assert.equal(r.code, 1);
-  assert.match(r.out, /examples\/block_mq_request\.rs:47:37: warning \[takeover-needs-acquire\]/);
-  assert.match(r.out, /fix: Use Ordering::Acquire/);
+  // rustc style: the headline on the location line, the reasoning as indented notes, then the fix.
+  assert.match(r.out, /^examples\/block_mq_request\.rs:47:37: warning \[takeover-needs-acquire\] `compare_exchange` success ordering should be `Acquire`: [^\n]+\n/);
+  const headline = r.out.split('\n')[0].replace(/^.*\] /, '');
+  assert.ok(headline.replace(/`/g, '').length <= 100, headline);
+  assert.match(r.out, /\n {2}= note: The takeover CAS 2 -> 0 reads the count with Relaxed[^\n]*\n/);
+  assert.match(r.out, /\n {2}= note: Checked under the Linux kernel memory model \(LKMM\)[^\n]*\n/);
+  assert.match(r.out, /\n {2}fix: Use `Acquire` \(success ordering\) — replace with `Ordering::Acquire`\n/);
+  assert.match(r.out, /\n {2}related: examples\/block_mq_request\.rs:76:12: pairs with this `Release` decrement\n/);
+});
+
+test('check --format json carries the headline and the explanation; a multi-site fix is one protocol fix', () => {
+  const r = run(['check', 'examples', '--format', 'json']);
+  const report = JSON.parse(r.out) as { findings: (JsonFinding & { message: string; explanation?: { why: string; notes: string[]; model?: string }; protocolFix?: { title: string; edits: unknown[] } })[] };
+  const takeover = report.findings.find(f => f.rule === 'takeover-needs-acquire')!;
+  assert.match(takeover.message, /^`compare_exchange` success ordering should be `Acquire`/);
+  assert.match(takeover.explanation?.why ?? '', /not visible to the new owner/);
+  assert.match(takeover.explanation?.model ?? '', /LKMM/);
+  const wrong = report.findings.filter(f => f.file.endsWith('arc_done_wrong.rs'));
+  for (const f of wrong) {
+    assert.equal(f.protocolFix?.title, 'Fix the protocol: `fetch_sub` → `AcqRel`, `load` → `Acquire` (2 sites)');
+    assert.equal(f.protocolFix?.edits.length, 2);
+    assert.match(f.fix!.title, /\(1 more finding remains\)$/);
+  }
 });
 
 test('check --format sarif is SARIF 2.1.0 with rule metadata', () => {
@@ -50,6 +71,11 @@ test('check --format sarif is SARIF 2.1.0 with rule metadata', () => {
   const res = run0.results.find((x: { ruleId: string }) => x.ruleId === 'takeover-needs-acquire');
   assert.equal(res.locations[0].physicalLocation.region.startLine, 47);
   assert.ok(res.fixes[0].artifactChanges[0].replacements[0].insertedContent.text.includes('Acquire'));
+  // The short headline is the message; the reasoning rides in the result's property bag.
+  assert.match(res.message.text, /^`compare_exchange` success ordering should be `Acquire`: [^.]*$/);
+  assert.match(res.properties.explanation, /not visible to the new owner.*Checked under the Linux kernel memory model/);
+  assert.ok(res.properties.notes.length >= 2);
+  assert.deepEqual(res.relatedLocations.map((x: { message: { text: string } }) => x.message.text), ['pairs with this `Release` decrement']);
 });
 
 test('check: usage and I/O errors exit 2 with a message', () => {
@@ -150,7 +176,7 @@ test('check --hints reports orderings stronger than the protocol needs, verified
 
 test('check: an alternative fix is listed in text, JSON and SARIF after the preferred one', () => {
   const file = 'test/fixtures/rust/arc_drop_fence_alternative.rs';
-  assert.match(run(['check', file]).out, /\n {2}fix: Use Ordering::AcqRel[^\n]*\n {2}or: Add fence\(Acquire\) at the start of the last-reference path\n/);
+  assert.match(run(['check', file]).out, /\n {2}fix: Use `AcqRel` — [^\n]*\n {2}or: Add `fence\(Acquire\)` on the last-reference path\n/);
   const json = JSON.parse(run(['check', file, '--format', 'json']).out) as { findings: (JsonFinding & { alternatives?: { title: string; edits: { newText: string }[] }[] })[] };
   const alt = json.findings[0].alternatives?.[0];
   assert.ok(alt && alt.edits.some(e => /fence\(Ordering::Acquire\);/.test(e.newText)), JSON.stringify(json.findings[0]));

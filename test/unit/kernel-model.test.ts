@@ -28,10 +28,12 @@ test('auto: kernel Rust (v6.18 Refcount form) is checked under LKMM, and the ver
   assert.match(rv.modelWhy ?? '', /kernel/);
   const f = rv.findings.find(x => x.rule === 'takeover-needs-acquire');
   assert.ok(f, 'the Relaxed takeover is still a race under LKMM');
-  assert.match(f.message, /Checked under the Linux kernel memory model \(LKMM\)/);
+  // The headline names the call and the ordering; the model and its contrast with C11 are explained.
+  assert.match(f.message, /^`cmpxchg` should be `Acquire`/);
+  assert.match(f.explanation?.model ?? '', /Checked under the Linux kernel memory model \(LKMM\)/);
   // The owner's write is ordered by the control dependency, its read is not; C11 sees both.
-  assert.match(f.message, /orders the stores on the path that follows it .*but not its loads/);
-  assert.match(f.message, /C11 reports the write as racing too/);
+  assert.match(f.explanation?.model ?? '', /orders the stores on the path that follows it .*but not its loads/);
+  assert.match(f.explanation?.model ?? '', /C11 reports the write as racing too/);
   const racing = f.trace?.race?.labels.join(' | ') ?? '';
   assert.match(racing, /read the object/, `the counterexample's race is the owner's read: ${racing}`);
   assert.ok(f.fix, 'a verified fix is offered');
@@ -43,7 +45,7 @@ test('auto: the v6.11 AtomicU64 form (core atomics in a kernel file) is kernel c
   assert.equal(rv.model, 'lkmm');
   const rules = rv.findings.map(f => f.rule).sort();
   assert.deepEqual(rules, ['dec-needs-release', 'takeover-needs-acquire']);
-  for (const f of rv.findings) assert.match(f.message, /LKMM/);
+  for (const f of rv.findings) assert.match(f.explanation?.model ?? '', /LKMM/);
 });
 
 test('the model setting overrides auto: c11 on kernel code, lkmm on std code', async () => {
@@ -51,8 +53,8 @@ test('the model setting overrides auto: c11 on kernel code, lkmm on std code', a
   assert.equal(c11.model, 'rc11');
   const f = c11.findings.find(x => x.rule === 'takeover-needs-acquire');
   assert.ok(f);
-  assert.match(f.message, /Checked under the C11\/Rust memory model \(RC11\)/);
-  assert.doesNotMatch(f.message, /LKMM/);
+  assert.match(f.explanation?.model ?? '', /Checked under the C11\/Rust memory model \(RC11\)/);
+  assert.doesNotMatch(JSON.stringify(f.explanation), /LKMM/);
   const std = await review('arc_drop_no_acquire.rs');
   assert.equal(std.model, 'rc11', 'ordinary Rust stays under C11');
   assert.match(std.modelWhy ?? '', /ordinary Rust/);
@@ -70,7 +72,8 @@ test('a kernel Atomic last drop with Release only: LKMM wants Full (no AcqRel), 
   assert.equal(rv.model, 'lkmm');
   const f = rv.findings.find(x => x.rule === 'last-dec-needs-acquire');
   assert.ok(f);
-  assert.match(f.message, /Use Full/);
+  assert.match(f.message, /should be `Full`/);
+  assert.equal(f.fix?.title, 'Use `Full`');
   assert.equal(f.fix?.edits.map(e => e.newText).join(' ').match(/\bFull\b/)?.[0], 'Full');
   // refcount_dec_and_test (Release + acquire after the control dependency) needs nothing more.
   const clean = await review('kernel_refcount_clean.rs');
@@ -101,7 +104,7 @@ test('check --model: auto picks LKMM inside a kernel tree even for std atomics; 
   const file = path.join(dir, 'drivers', 'block', 'arc.rs');
   copyFileSync(fixture('arc_drop_no_acquire.rs'), file);
   const run = (...args: string[]) => spawnSync(process.execPath, [path.join(root, 'bin/refcount-review.js'), 'check', file, '--format', 'json', ...args], { encoding: 'utf8' });
-  const msgs = (r: ReturnType<typeof run>) => (JSON.parse(r.stdout) as { findings: { message: string; severity: string }[] }).findings.filter(f => f.severity === 'warning').map(f => f.message);
+  const msgs = (r: ReturnType<typeof run>) => (JSON.parse(r.stdout) as { findings: { explanation?: { model?: string }; severity: string }[] }).findings.filter(f => f.severity === 'warning').map(f => f.explanation?.model ?? '');
   const auto = run();
   assert.equal(auto.status, 1, auto.stderr);
   assert.ok(msgs(auto).length > 0 && msgs(auto).every(m => /LKMM/.test(m)), msgs(auto).join('\n'));

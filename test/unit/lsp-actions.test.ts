@@ -113,3 +113,26 @@ test('alternative fixes follow the preferred one as quick fixes that are not pre
   assert.deepEqual(acts[1].edit?.documentChanges?.[0], { textDocument: { uri: 'file:///w/a.rs', version: 2 }, edits: f.alternatives[0].edits });
   assert.equal(acts[1].diagnostics?.length, 1);
 });
+
+test('"Fix the protocol": one preferred action editing every site, in other files through their URIs; the per-site fix is not preferred', () => {
+  const f = finding('last-dec-needs-acquire', 5, 'Ordering::AcqRel');
+  f.fix!.title = 'Use `AcqRel` (1 more finding remains)';
+  f.protocolFix = {
+    title: 'Fix the protocol: `fetch_sub` → `AcqRel`, `load` → `Acquire` (2 sites)',
+    edits: [{ range: r(5, 10, 27), newText: 'Ordering::AcqRel' }, { range: r(3, 20, 37), newText: 'Ordering::Acquire', file: '/w/b.rs' }],
+    verified: { scenarios: 2, executions: 4 },
+  };
+  // A second finding on the same line shares the protocol fix: it is offered once.
+  const g: Finding = { ...finding('last-dec-needs-acquire', 5, 'Ordering::AcqRel'), protocolFix: f.protocolFix };
+  const rv = review([f, g]);
+  const acts = codeActions({ uri: 'file:///w/a.rs', version: 7 }, rv, S, r(5, 12, 12), { diagnostics: toDiagnostics(rv.findings, S, undefined) }, true);
+  const protocol = acts.filter(a => a.title.startsWith('Fix the protocol'));
+  assert.equal(protocol.length, 1, JSON.stringify(acts.map(a => a.title)));
+  assert.equal(protocol[0].isPreferred, true);
+  assert.deepEqual(protocol[0].edit?.documentChanges, [
+    { textDocument: { uri: 'file:///w/a.rs', version: 7 }, edits: [{ range: r(5, 10, 27), newText: 'Ordering::AcqRel' }] },
+    { textDocument: { uri: 'file:///w/b.rs', version: null }, edits: [{ range: r(3, 20, 37), newText: 'Ordering::Acquire' }] },
+  ]);
+  const single = acts.find(a => a.title === 'Use `AcqRel` (1 more finding remains)');
+  assert.ok(single && !single.isPreferred, 'applying one site alone is offered, but not preferred');
+});

@@ -31,7 +31,7 @@ test('four drop paths: one warning per decrement, every other drop related, and 
   assert.equal(new Set(lines).size, lines.length, `one finding per site: ${warnings.map(f => `${f.range.start.line + 1} ${f.rule}`).join(', ')}`);
   assert.equal(warnings.length, 4);
   for (const w of warnings) {
-    const partners = new Set(w.related.filter(r => /paired site/.test(r.message)).map(r => r.range.start.line));
+    const partners = new Set(w.related.filter(r => /^pairs with this /.test(r.message)).map(r => r.range.start.line));
     assert.equal(partners.size, 3, `each drop names the other three: ${w.related.map(r => r.message).join('; ')}`);
     assert.ok(w.fix, 'each keeps its verified fix');
   }

@@ -183,7 +183,8 @@ test('orderings from callers: each call is read with its argument; one unresolve
   // `peek` and `peek_again` pass their own parameter: one note at each argument. The helper's own
   // `order` gets none (its calls are resolved), nor does `stat` (`seen` is not a reference count).
   assert.deepEqual(notes.map(f => [f.range.start.line, f.range.start.character]), [[12, 71], [13, 77]]);
-  assert.ok(notes.every(f => /passed to `load`'s ordering parameter/.test(f.message)), notes.map(f => f.message).join('\n'));
+  assert.ok(notes.every(f => /^cannot resolve the ordering `\w+` of `[\w:]+`$/.test(f.message)), notes.map(f => f.message).join('\n'));
+  assert.ok(notes.every(f => /passed to `load`'s ordering parameter/.test(f.explanation?.why ?? '')), notes.map(f => f.explanation?.why).join('\n'));
 });
 
 test('a call that looks atomic but is a forwarding method of a workspace type is read through that method', () => {

@@ -79,3 +79,16 @@ test('the colours the verdict text used before fail in Light Modern (why the tex
   assert.ok(contrast('#f85149', '#ffffff') < 4.5);
   assert.ok(contrast('#73c991', '#ffffff') < 3);
 });
+
+// The execution graph's relation lines are graphics (3:1), their labels and the boxes' text are
+// text in the foreground colour (covered by the verdict checks above).
+const GRAPH_LINES = ['rf', 'mo', 'fr', 'sw', 'hb', 'race'].map(r => `.execgraph .${r} .line`);
+
+test('the execution graph\'s relation lines have 3:1 against the page with the stylesheet fallbacks', () => {
+  const bg = declaration('body', 'background').fallback;
+  for (const sel of GRAPH_LINES) {
+    const fg = declaration(sel, 'stroke').fallback;
+    assert.ok(contrast(fg, bg) >= 3, `${sel}: ${fg} on ${bg} is ${contrast(fg, bg).toFixed(2)}:1`);
+  }
+  assert.equal(declaration('.execgraph .elabel', 'stroke').variable, '--vscode-editor-background', 'labels sit on a halo of the page colour');
+});

@@ -100,7 +100,7 @@ test('renders the seed counterexample, steps with the keyboard, explains the rac
   const { page, errors } = await openPage('light');
   await send(page, { type: 'scenario', scenario });
   await page.waitForSelector('#cell-0');
-  assert.deepEqual(await page.locator('.colhead').allTextContents(), ['#', 'A', 'B']);
+  assert.deepEqual(await page.locator('#grid .colhead').allTextContents(), ['#', 'T1 A', 'T2 B']);
   assert.match(await page.locator('#verdict').textContent() ?? '', /^1 race in 3 executions/);
   assert.equal(await page.locator('#refcount-value').textContent(), '3');
   assert.equal(await page.locator('#position').textContent(), 'start of 4');
@@ -216,6 +216,55 @@ test('an LKMM witness whose steps are not a timeline says so in the panel', { sk
   await send(page, { type: 'scenario', scenario: { uri: 'file:///lb.litmus', id: 'litmus', title: 'LB', flavour: 'litmus', program: lb, sites: [], model: 'lkmm' } });
   await page.waitForSelector('#cell-0');
   assert.match(await page.locator('#ordernote').textContent() ?? '', /not a timeline/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('the execution graph follows the stepper, hides relations on request, highlights on hover and asks the host to export', { skip }, async () => {
+  const { page, errors } = await openPage('light', 1100);
+  await send(page, { type: 'scenario', scenario });
+  await page.waitForSelector('#graph-svg svg.execgraph');
+  // One box per event plus one per location's initial value.
+  assert.equal(await page.locator('#graph-svg g.node[data-step]:not(.init)').count(), 4);
+  assert.equal(await page.locator('#graph-svg g.node.init').count(), 2);
+  // Before the first step every event is dimmed and no edge between events is drawn.
+  assert.equal(await page.locator('#graph-svg g.node.future').count(), 4);
+  const casRf = page.locator('#graph-svg g.edge.rf[data-to="e2"][data-from="e1"]');
+  assert.equal(await casRf.count(), 1, 'the CAS reads the decrement');
+  assert.equal(await casRf.isVisible(), false);
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await casRf.isVisible(), false, 'the CAS has not run yet');
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await casRf.isVisible(), true);
+  assert.equal(await page.locator('#graph-svg g.node.current').getAttribute('data-node'), 'e2');
+  // Toggles: rf off hides it, on shows it again.
+  await page.uncheck('#rel-rf');
+  assert.equal(await casRf.isVisible(), false);
+  await page.check('#rel-rf');
+  assert.equal(await casRf.isVisible(), true);
+  // Hover over the CAS's box: its edges and its step row stand out.
+  await page.hover('#gn-e2');
+  assert.equal(await page.locator('#cell-2.hover').count(), 1);
+  assert.equal(await casRf.evaluate(e => e.classList.contains('hl')), true);
+  await page.screenshot({ path: path.join(shots, 'dom-graph-hover-light.png'), fullPage: true });
+  await page.mouse.move(0, 0);
+  assert.equal(await page.locator('#grid .cell.hover').count(), 0);
+  // The checkbox keeps the keyboard: take it back to the page before the shortcut.
+  await page.click('#title');
+  await page.keyboard.press('r');
+  assert.equal(await page.locator('#graph-svg g.edge.race').isVisible(), true);
+  assert.match(await page.locator('#gloss').textContent() ?? '', /^T1 read the refcount from T2's Relaxed decrement; nothing makes T2's write to the payload happen before T1's write to the payload$/);
+  await page.uncheck('#rel-mo');
+  await page.click('#export-dot');
+  const exp = (await posted(page)).filter(m => m.type === 'exportGraph');
+  assert.equal(exp.length, 1);
+  assert.equal(exp[0].format, 'dot');
+  assert.deepEqual(exp[0].relations, ['po', 'rf', 'sw', 'hb', 'race']);
+  assert.equal((exp[0].trace as { steps: unknown[] }).steps.length, 4);
+  const state = await page.evaluate(() => (window as unknown as { __state: { relations: string[] } }).__state);
+  assert.deepEqual(state.relations, ['po', 'rf', 'sw', 'hb', 'race']);
+  await page.screenshot({ path: path.join(shots, 'dom-graph-race-light.png'), fullPage: true });
   assert.deepEqual(errors, []);
   await page.close();
 });

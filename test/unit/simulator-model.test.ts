@@ -21,7 +21,7 @@ function firstRace(p: Program) {
 test('the seed counterexample becomes rows in thread columns with the racing pair marked', () => {
   const { trace, race } = firstRace(takeover('rlx', 'rlx'));
   const v = traceView(trace, 'rust', race);
-  assert.deepEqual(v.threads, ['A', 'B']);
+  assert.deepEqual(v.threads, ['T1 A', 'T2 B']);
   assert.equal(v.rows.length, trace.steps.length);
   assert.deepEqual(v.rows.map(r => r.thread), trace.steps.map(s => s.thread));
   assert.deepEqual(v.rows.filter(r => r.inRace).map(r => r.step).sort(), [race.a, race.b].sort());

@@ -73,13 +73,16 @@ suite('Refcount Review in the extension host', () => {
     assert.ok((d.relatedInformation ?? []).length >= 1);
   });
 
-  test('hover on the success ordering explains role and verdict', async () => {
+  test('hover on the success ordering explains role and what goes wrong, with links', async () => {
     const doc = await vscode.workspace.openTextDocument(requestUri());
     const at = doc.positionAt(doc.getText().indexOf(CAS_RELAXED) + 'compare_exchange(2, 0, Ordering::'.length);
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, at);
     const text = hovers.flatMap(h => h.contents.map(c => (typeof c === 'string' ? c : (c as vscode.MarkdownString).value))).join('\n');
-    assert.match(text, /\*\*Role:\*\*/);
-    assert.match(text, /\*\*Verdict:\*\*/);
+    assert.match(text, /takeover CAS 2 -> 0/);
+    assert.match(text, /\*\*What goes wrong:\*\*/);
+    // Sites and the rule are command links the client registered and trusts.
+    assert.match(text, /\]\(command:refcountReview\.showLocation\?/);
+    assert.match(text, /\]\(command:refcountReview\.openRule\?/);
   });
 
   test('code lens "Simulate" runs refcountReview.simulate', async () => {
@@ -96,7 +99,7 @@ suite('Refcount Review in the extension host', () => {
     const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, d.range, vscode.CodeActionKind.QuickFix.value);
     const fix = actions.find(a => a.isPreferred);
     assert.ok(fix, JSON.stringify(actions.map(a => a.title)));
-    assert.match(fix.title, /^Use Ordering::Acquire/);
+    assert.equal(fix.title, 'Use `Acquire` (success ordering)');
     assert.ok(fix.edit);
     assert.ok(await vscode.workspace.applyEdit(fix.edit));
     assert.ok(doc.getText().includes(CAS_FIXED));

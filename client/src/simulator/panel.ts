@@ -11,6 +11,7 @@ import { parseFromWebview, parseSavedState, type FromWebview } from '../../webvi
 import { applyOrderings } from './applyEdits';
 import { linkCursorToPanels } from './cursorLink';
 import { exportLitmus } from './litmusExport';
+import { saveGraph } from './graphExport';
 import { messageHtml, simulatorHtml } from './panelHtml';
 import { SourceHighlight, toUri } from './reveal';
 import { findAgain, othersRacing, scenarioVerdict, stillRacingAtSites } from './scenarioList';
@@ -77,6 +78,7 @@ export function createSimulatorHost(context: vscode.ExtensionContext, client: La
         return;
       }
       case 'openScenario': return open({ uri: p.uri, scenarioId: msg.id });
+      case 'exportGraph': return saveGraph(p, msg, log);
     }
   }
 

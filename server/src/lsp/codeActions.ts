@@ -1,6 +1,7 @@
 // Code actions: only the fixes the review verified (Finding.fix comes from the pipeline, which
-// re-explores the fixed program before offering it). Each is a preferred quickfix; "fix all in
-// file" combines them, and when it combines more than one it is re-reviewed before its edit is
+// re-explores the fixed program before offering it). Each is a preferred quickfix, unless the
+// verified change spans several sites: then "Fix the protocol" (all of them, in one workspace
+// edit) is the preferred one. "Fix all in file" combines them, and when it combines more than one it is re-reviewed before its edit is
 // handed out (codeAction/resolve), because the fixes were verified one at a time.
 
 import { CodeActionKind, type CodeAction, type Diagnostic, type Range, type TextDocumentEdit, type TextEdit, type WorkspaceEdit } from 'vscode-languageserver';
@@ -84,18 +85,29 @@ export function codeActions(
   const all = fixable(review, settings);
   const out: CodeAction[] = [];
   if (wants(CodeActionKind.QuickFix)) {
+    const protocolFixes = new Set<string>();
     for (const { f, index } of all) {
       if (!intersects(f.range, range)) continue;
+      const diagnostics = matchingDiagnostics(f, index, context.diagnostics);
+      // When the verified change spans several sites, applying all of them is what was verified:
+      // that one is preferred, and the per-site fix says what it leaves behind.
+      if (f.protocolFix) {
+        const key = `${f.protocolFix.title}\n${JSON.stringify(f.protocolFix.edits)}`;
+        if (!protocolFixes.has(key)) {
+          protocolFixes.add(key);
+          out.push({ title: f.protocolFix.title, kind: CodeActionKind.QuickFix, isPreferred: true, diagnostics, edit: workspaceEdit(doc, f.protocolFix.edits) });
+        }
+      }
       out.push({
         title: f.fix!.title,
         kind: CodeActionKind.QuickFix,
-        isPreferred: true,
-        diagnostics: matchingDiagnostics(f, index, context.diagnostics),
+        ...(f.protocolFix ? {} : { isPreferred: true }),
+        diagnostics,
         edit: workspaceEdit(doc, f.fix!.edits),
       });
       // Other verified ways to the same end, after the preferred one.
       for (const alt of f.alternatives ?? []) {
-        out.push({ title: alt.title, kind: CodeActionKind.QuickFix, diagnostics: matchingDiagnostics(f, index, context.diagnostics), edit: workspaceEdit(doc, alt.edits) });
+        out.push({ title: alt.title, kind: CodeActionKind.QuickFix, diagnostics, edit: workspaceEdit(doc, alt.edits) });
       }
     }
   }

@@ -3,7 +3,7 @@
 // docs/rules.md (through a client command when the client names one, else a file: URI).
 
 import { DiagnosticSeverity, type Diagnostic, type DiagnosticRelatedInformation } from 'vscode-languageserver';
-import type { Finding, Severity } from '../protocol/finding';
+import type { Finding, Range, Severity } from '../protocol/finding';
 import { effectiveSeverity, type Settings } from './config';
 import { fileToUri } from './uris';
 
@@ -20,12 +20,28 @@ const SEVERITY: Record<Severity, DiagnosticSeverity> = {
  * Where a rule's documentation is. A client that can show it rendered (VS Code: the markdown
  * preview at the rule's section) names a command; others get the file URI with the rule's anchor.
  */
-export interface RuleLinks { docUri?: string; command?: string }
+export interface RuleLinks {
+  docUri?: string;
+  command?: string;
+  /** A client command that opens a location (its argument is an LSP Location), for links in hovers. */
+  locationCommand?: string;
+}
 
 /** The link for one rule: a command: URI (its argument is the rule id) or the doc URI with the anchor. */
 export function ruleHref(links: RuleLinks | undefined, rule: string): string | undefined {
   if (links?.command) return `command:${links.command}?${encodeURIComponent(JSON.stringify([rule]))}`;
   return links?.docUri ? `${links.docUri}#${rule}` : undefined;
+}
+
+/**
+ * A link that opens `range` of `file`: a command: URI with the Location as its encoded argument
+ * (the way rust-analyzer links locations in hovers), or else the file URI with a `#L<line>,<col>`
+ * fragment, which VS Code and most markdown viewers resolve.
+ */
+export function locationHref(links: RuleLinks | undefined, file: string, range: Range): string {
+  const uri = fileToUri(file);
+  if (links?.locationCommand) return `command:${links.locationCommand}?${encodeURIComponent(JSON.stringify([{ uri, range }]))}`;
+  return `${uri}#L${range.start.line + 1},${range.start.character + 1}`;
 }
 
 /** What a diagnostic carries back to the server in code-action requests. */

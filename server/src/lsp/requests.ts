@@ -46,6 +46,11 @@ export interface InitializationOptions {
    * diagnostics link to `command:<it>?["rule"]` instead of the file (VS Code: the rendered preview).
    */
   ruleCommand?: string;
+  /**
+   * A client command that opens a location (one argument: an LSP Location). When set, the sites a
+   * hover names link to `command:<it>?[{"uri":..,"range":..}]`; otherwise to the file URI.
+   */
+  locationCommand?: string;
   /** Settings for clients that do not support workspace/configuration. */
   settings?: unknown;
   /** Debounce between an edit and its review, ms (default 150). The benchmark sets 0. */

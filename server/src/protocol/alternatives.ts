@@ -45,7 +45,8 @@ export async function confirmAlternatives(findings: Finding[], text: string, rer
     }
     if (kept.length) {
       f.alternatives = kept;
-      if (!/fence\(Acquire\)/.test(f.message)) f.message += ` Alternatively: ${kept[0].title.charAt(0).toLowerCase()}${kept[0].title.slice(1)} (a second quick fix, verified the same way).`;
+      const notes = (f.explanation ??= { why: f.message, notes: [] }).notes;
+      if (!notes.some(n => /fence\(Acquire\)/.test(n))) notes.push(`Alternatively: ${kept[0].title.charAt(0).toLowerCase()}${kept[0].title.slice(1)} (a second quick fix, verified the same way).`);
     } else delete f.alternatives;
   }
 }

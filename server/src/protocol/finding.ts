@@ -36,11 +36,21 @@ export interface Fix {
 
 export interface Related { file: string; range: Range; message: string }
 
+/**
+ * The reasoning behind a finding's one-line message: what goes wrong (one or two sentences),
+ * further notes (a fence that comes too late, ABA, a fix that cannot be written), and the model
+ * the verdict and the fix were checked under, with how C11 and LKMM differ when they do.
+ */
+export interface Explanation { why: string; notes: string[]; model?: string }
+
 export interface Finding {
   file: string;
   rule: RuleId;
   severity: Severity;
+  /** One line, rustc style: the call and the ordering it should have, and why in a few words. */
   message: string;
+  /** The full reasoning (hover, CLI notes, JSON and SARIF). */
+  explanation?: Explanation;
   range: Range;
   /** The site's role in the protocol, e.g. "takeover CAS 2 -> 0". */
   role: string;
@@ -52,6 +62,11 @@ export interface Finding {
    * fence(Acquire) on the last-reference path, instead of AcqRel).
    */
   alternatives?: Fix[];
+  /**
+   * When the verified fix changes several sites together: one fix that edits all of them (edits
+   * in other files carry their `file`). Applying `fix` alone leaves the other sites' findings.
+   */
+  protocolFix?: Fix;
   related: Related[];
   trace: Trace | null;
   /** Id of the scenario (within the file's review) that produced it, for the simulator. */

@@ -10,6 +10,7 @@ import { isAcquireOrStronger, isReleaseOrStronger } from '../rust/site';
 import type { Finding, Fix, Related, RuleId, TextEdit } from './finding';
 import type { CounterFix, CounterVerdict, ScenarioVerdict } from './fixes';
 import { describeRole, type Counter, type Role } from './roles';
+import { elsewhereHeadline, fenceAlternativeTitle, fixTitle, headline, protocolFixTitle, roleNoun, unfixedHeadline, unpublishedHeadline } from './messages';
 import type { Slot } from './scenarios';
 import { checkedUnder } from '../memory/result';
 import { kernelEvidence } from './memoryModel';
@@ -52,20 +53,13 @@ export function slotEdits(slot: Slot, to: Ordering, fileText: (file: string) => 
   return plannedEdits([{ slot, to }], fileText, slot.site.file).edits;
 }
 
-/** The text a fix writes into the slot's argument, as the file spells it (`Acquire`, `O::Acquire`, `atomic::Acquire`). */
-function writtenAs(edits: TextEdit[], slot: Slot): string | undefined {
-  const r = slot.arg?.range;
-  const e = r && edits.find(x => x.range.start.line === r.start.line && x.range.start.character === r.start.character && x.range.end.character === r.end.character);
-  return e?.newText.trim();
-}
-
 /**
  * std's other way to give a last decrement its Acquire half: Release on the decrement and
  * `fence(Acquire)` at the start of the last-reference path, instead of AcqRel on every decrement.
  * Offered only where the path is a block or a run of statements the fence can open, and only once
  * a re-review of the edited file confirms it (alternatives.ts); until then it is unconfirmed.
  */
-function fenceAlternative(slot: Slot, to: Ordering, fileText: (f: string) => string | undefined, file: string): Fix | null {
+function fenceAlternative(slot: Slot, to: Ordering, fileText: (f: string) => string | undefined, file: string, more: number): Fix | null {
   const site = slot.site;
   if (slot.access !== 'rmw' || site.api !== 'std' || slot.arg?.family !== 'std' || !slot.editable) return null;
   if (!isAcquireOrStronger(to) || isAcquireOrStronger(slot.current)) return null;
@@ -77,7 +71,7 @@ function fenceAlternative(slot: Slot, to: Ordering, fileText: (f: string) => str
   const planned = plannedEdits(changes, fileText, file, [{ region: path.range, to: 'Acquire' }]);
   if (planned.problem || planned.edits.some(e => e.file)) return null;
   const fix: Fix = {
-    title: changes.length ? 'Use Ordering::Release for the decrement and fence(Acquire) on the last-reference path' : 'Add fence(Acquire) at the start of the last-reference path',
+    title: fenceAlternativeTitle(changes.length > 0, more),
     edits: planned.edits,
     verified: { scenarios: 0, executions: 0 },
   };
@@ -138,68 +132,105 @@ function collectLabels(body: import('../memory/ir').Instr[]): string[] {
   return out;
 }
 
-function message(rule: RuleId, slot: Slot, to: Ordering, role: Role, partner: Site | null, executions: number, sv: ScenarioVerdict, contrast?: Map<string, ModelContrast>): string {
+/** The orderings of the std success slot of a compare-exchange or update: the titles say "success ordering". */
+const isSuccessSlot = (slot: Slot): boolean => (slot.which === 'success' || slot.which === 'set') && slot.site.api === 'std';
+
+/** The ordering `slot` should have, as its argument's vocabulary names it. */
+const nameOf = (slot: Slot, to: Ordering): string => rustName(to, slot.arg?.family ?? 'std');
+
+/** The call a slot belongs to, as a message names it. */
+const callOf = (slot: Slot): string => (slot.access === 'fence' ? 'fence' : slot.site.op);
+
+/** The ordering a scenario's site has on its main (success or only) slot. */
+function mainOrdering(sv: ScenarioVerdict, site: Site): Ordering | undefined {
+  return sv.scenario.slots.find(sl => sl.site === site && sl.which !== 'failure' && sl.which !== 'fetch' && sl.access !== 'fence')?.current;
+}
+
+/** What goes wrong, in one or two sentences, and the notes that qualify it. */
+function explain(rule: RuleId, slot: Slot, to: Ordering, role: Role, partner: Site | null, sv: ScenarioVerdict): { why: string; notes: string[] } {
   const cur = slot.current;
   const where = partner ? ` (${siteName(partner)})` : '';
   // The holder's drop as the scenario has it: say "Release decrement" only when it is one.
-  const holderSlot = sv.scenario.slots.find(sl => sl.site === sv.scenario.holder.site && sl.which !== 'failure' && sl.which !== 'fetch');
-  const holderDrop = holderSlot && isReleaseOrStronger(holderSlot.current) ? 'its Release decrement' : 'it drops its reference';
-  // An Acquire fence that exists but comes after code that may already use the object.
+  const holderOrdering = mainOrdering(sv, sv.scenario.holder.site);
+  const holderDrop = holderOrdering && isReleaseOrStronger(holderOrdering) ? 'its Release decrement' : 'it drops its reference';
+  const notes: string[] = [];
+  // An Acquire fence that exists but comes after code that may already use the object (said for the steps that take the object).
   const path = sv.scenario.exclusive.site.context.successPath ?? sv.scenario.exclusive.site.context.lastPath;
   const late = path && path.how !== 'unknown' && path.fence?.afterPossibleTouch
-    ? ` The fence(Acquire) on that path comes after code that may already use the object (line ${path.fence.afterPossibleTouch.start.line + 1}), so it does not protect it.`
-    : '';
-  // Name the ordering the way the site writes it: the kernel says `Full` where std says SeqCst.
-  const family = slot.arg?.family ?? 'std';
-  const name = rustName(to, family);
-  const how = slot.access === 'fence' ? `make this fence ${name}` : (slot.which === 'success' || slot.which === 'set') && slot.site.api === 'std' ? `use ${name} for the success ordering (the failure ordering may stay Relaxed)` : `use ${name}`;
-  const proof = `${checkedUnder(sv.result.model ?? 'rc11')}: the fix makes all ${executions} executions of the scenarios race-free.${lkmmNote(sv, contrast)}`;
+    ? `The fence(Acquire) on that path comes after code that may already use the object (line ${path.fence.afterPossibleTouch.start.line + 1}), so it does not protect it.`
+    : null;
+  if (late && (rule === 'takeover-needs-acquire' || rule === 'last-dec-needs-acquire')) notes.push(late);
+  if (isSuccessSlot(slot)) notes.push('The failure ordering may stay as it is: a failed attempt changes nothing.');
   switch (rule) {
     case 'takeover-needs-acquire':
-      return `${cap(describeRole(role))} reads the count with ${cur}: a holder's writes before ${holderDrop}${where} are not visible to the new owner, so reusing the object races with them.${late} ${cap(how)}. ${proof}`;
+      return { why: `The ${describeRole(role)} reads the count with ${cur}: a holder's writes before ${holderDrop}${where} are not visible to the new owner, so reusing the object races with them.`, notes };
     case 'dec-needs-release':
-      return `This decrement uses ${cur}: writes this thread made to the object before dropping its reference can race with the thread that later takes it exclusively${where}. ${cap(how)}. ${proof}`;
-    case 'last-dec-needs-acquire':
+      if (role.kind === 'dec-last' && role.flag) return { why: `The flag swap is ${cur}: this side's accesses to the object are not released to the side that sets the flag second and frees it${where}.`, notes };
+      return { why: `The decrement is ${cur}: writes this thread made to the object before dropping its reference can race with the thread that later takes it exclusively${where}.`, notes };
+    case 'last-dec-needs-acquire': {
+      const what = role.kind === 'dec-last' && role.flag ? 'flag swap' : 'decrement';
       if (isReleaseOrStronger(to) && !isReleaseOrStronger(cur) && slot.access !== 'fence') {
-        return `This decrement is ${cur}: it neither releases this thread's accesses to the object nor acquires the other holders' before the last reference destroys it${where}. ${cap(how)}${family === 'std' && sv.result.model !== 'lkmm' ? ' (or Release here plus fence(Acquire) on the last-reference path)' : ''}. ${proof}`;
+        if (slot.site.api === 'std' && sv.result.model !== 'lkmm') notes.push('Release here plus fence(Acquire) on the last-reference path works too.');
+        return { why: `The ${what} is ${cur}: it neither releases this thread's accesses to the object nor acquires the other ${role.kind === 'dec-last' && role.flag ? "side's" : "holders'"} before the last reference destroys it${where}.`, notes };
       }
-      return `The last reference is dropped without Acquire before the object is destroyed: other holders' accesses before their decrements${where} may not have happened-before the destroy.${late} ${cap(how)}. ${proof}`;
+      return { why: `The last reference is dropped without Acquire before the object is destroyed: other holders' accesses before their decrements${where} may not have happened-before the destroy.`, notes };
+    }
     case 'unique-load-needs-acquire': {
       // Name the exclusive access the test guards, wherever it is (a query's caller).
       const eq = sv.scenario.exclusive.site.context.comparedWith?.equalPath;
       const access = eq && eq.how !== 'unknown'
         ? ` (${eq.effect?.kind === 'exclusive' ? eq.effect.evidence : 'the exclusive access'}${eq.caller ? ` in \`${eq.caller}\`` : ''}, line ${(eq.effect?.at ?? eq.range).start.line + 1})`
         : '';
-      return `This uniqueness test reads the count with ${cur}: another holder may read the object and then drop its reference${where}; seeing 1 does not order that read before the write through \`&mut\` that follows the test${access}, so the two race. ${cap(how)}. ${proof}`;
+      return { why: `The uniqueness test reads the count with ${cur}: another holder may read the object and then drop its reference${where}; seeing 1 does not order that read before the write through \`&mut\` that follows the test${access}, so the two race.`, notes };
     }
     case 'conjure-needs-acquire':
-      return `This ${describeRole(role)} takes a new reference with ${cur}: the object was written while the count was 0 and made live by a Release write to the count${where}, and that initialisation is not guaranteed visible through the new reference${role.kind === 'feeding-load' || (role.kind === 'inc-conjure' && role.fromLoad) ? ' (an Acquire load before a Relaxed CAS is not enough: the load may read the count\'s previous life and the CAS succeed on the same value after the republish — ABA)' : ''}. ${cap(how)}. ${proof}`;
+      if (role.kind === 'feeding-load' || (role.kind === 'inc-conjure' && role.fromLoad)) notes.push("An Acquire load before a Relaxed CAS is not enough: the load may read the count's previous life and the CAS succeed on the same value after the republish (ABA).");
+      return { why: `The ${describeRole(role)} takes a new reference with ${cur}: the object was written while the count was 0 and made live by a Release write to the count${where}, and that initialisation is not guaranteed visible through the new reference.`, notes };
     case 'republish-needs-release':
-      return `This store re-publishes the object through the count with ${cur}: a thread that then takes a reference may not see its initialisation. ${cap(how)}. ${proof}`;
+      if (role.kind === 'store' && role.fromZero) return { why: `This increment from 0 makes the object live with ${cur}: a thread that then takes a reference may not see its initialisation.`, notes };
+      return { why: `The store re-publishes the object through the count with ${cur}: a thread that then takes a reference may not see its initialisation.`, notes };
     default:
-      return `${cap(how)}. ${proof}`;
+      return { why: `The protocol races with ${cur} here.`, notes };
   }
 }
 
-const cap = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+/** The model line of an explanation: what was checked, under which model, and how C11 differs. */
+function modelLine(sv: ScenarioVerdict, executions: number, contrast?: Map<string, ModelContrast>): string {
+  return `${checkedUnder(sv.result.model ?? 'rc11')}: the fix makes all ${executions} executions of the scenarios race-free.${lkmmNote(sv, contrast)}`;
+}
 
-function relatedOf(site: Site, others: Site[]): Related[] {
-  const out: Related[] = others.filter(o => o !== site).map(o => ({ file: o.file, range: o.range, message: `paired site: ${siteName(o)}` }));
+function relatedOf(site: Site, others: { site: Site; message: string }[]): Related[] {
+  const out: Related[] = others.filter(o => o.site !== site).map(o => ({ file: o.site.file, range: o.site.range, message: o.message }));
   // An operation done by a helper is reported at the helper's ordering; point back at the call, and the other way round.
   if (site.via) {
-    out.unshift({ file: site.file, range: site.range, message: `called from ${siteName(site)} through helper ${site.via.helperFn}` });
-    out.push({ file: site.via.helperFile, range: site.via.helperSite.range, message: `the operation inside helper ${site.via.helperFn}` });
+    out.unshift({ file: site.file, range: site.range, message: `called here through \`${site.via.helperFn}\`` });
+    out.push({ file: site.via.helperFile, range: site.via.helperSite.range, message: `the operation inside \`${site.via.helperFn}\`` });
   }
   return out;
+}
+
+/** "pairs with this `Release` decrement". */
+function pairsWith(sv: ScenarioVerdict, site: Site, roleOfSite: Map<Site, Role>): { site: Site; message: string } {
+  const o = mainOrdering(sv, site);
+  return { site, message: `pairs with this ${o ? `\`${o}\` ` : ''}${roleNoun(roleOfSite.get(site), site)}` };
+}
+
+/** Where the exclusive step uses the object, when the reader found it: the owner's side of the race. */
+function racingAccess(sv: ScenarioVerdict): Related | null {
+  const x = sv.scenario.exclusive.site;
+  const path = x.context.successPath ?? x.context.lastPath ?? x.context.comparedWith?.equalPath;
+  if (!path || path.how === 'unknown' || path.effect?.kind !== 'exclusive' || !path.effect.at) return null;
+  return { file: path.file ?? x.file, range: path.effect.at, message: 'the racing access to the object' };
 }
 
 /** Findings for one counter (only those located in `file`). */
 export function counterFindings(file: string, counter: Counter, v: CounterVerdict, fileText: (f: string) => string | undefined, contrast?: Map<string, ModelContrast>): Finding[] {
   if (v.racy.length === 0) return [];
+  const roleOfSite = new Map(counter.sites.map(cs => [cs.site, cs.role]));
   const out: Finding[] = [];
   for (const fix of v.fixes) out.push(...fixFindings(file, counter, v, fix, fileText, contrast));
   for (const u of v.unfixed) {
-    const f = unfixedFinding(file, u);
+    const f = unfixedFinding(file, u, roleOfSite);
     if (f) out.push(f);
   }
   // A fix that lives entirely in another file still leaves this file's exclusive step racing today.
@@ -207,11 +238,21 @@ export function counterFindings(file: string, counter: Counter, v: CounterVerdic
     const first = v.racy[0];
     const x = first.scenario.exclusive;
     if (x.site.file === file) {
+      const fixFiles = [...new Set(v.fixes.flatMap(f => f.changed.map(ch => ch.slot.arg?.file ?? ch.slot.site.file)))];
+      const holder = first.scenario.holder.site;
       out.push({
         file, rule: ruleOfExclusive(x.role), severity: 'warning',
-        message: `This ${describeRole(x.role)} races with ${siteName(first.scenario.holder.site)}; the verified fix changes orderings in another file (see related information).`,
+        message: elsewhereHeadline(x.site.op, holder, fixFiles),
+        explanation: {
+          why: `The ${describeRole(x.role)} races with ${siteName(holder)}; the verified fix changes orderings in ${fixFiles.join(', ')} (see related information).`,
+          notes: [],
+          model: `${checkedUnder(first.result.model ?? 'rc11')}.`,
+        },
         range: x.site.range, role: describeRole(x.role), ordering: orderingsOf(x.site), fix: null,
-        related: relatedOf(x.site, [first.scenario.holder.site, ...v.fixes.flatMap(f => f.changed.map(ch => ch.slot.site))]),
+        related: relatedOf(x.site, [
+          pairsWith(first, holder, roleOfSite),
+          ...v.fixes.flatMap(f => f.changed.map(ch => ({ site: ch.slot.site, message: `the fix changes this to \`${nameOf(ch.slot, ch.to)}\`` }))),
+        ]),
         trace: first.result.races[0]?.trace ?? null, scenario: first.scenario.id,
       });
     }
@@ -235,6 +276,7 @@ function fixFindings(file: string, counter: Counter, v: CounterVerdict, fx: Coun
   const first = racy[0];
   const out: Finding[] = [];
   const changedSites = fx.changed.map(ch => ch.slot.site);
+  const protocolFix = protocolFixOf(v, fx, fileText, file);
   for (const ch of fx.changed) {
     const site = ch.slot.site;
     // A fence belongs to the protocol step it guards; report it with that step's role.
@@ -248,23 +290,42 @@ function fixFindings(file: string, counter: Counter, v: CounterVerdict, fx: Coun
     const reportAt = site.file === file ? site : owner.file === file ? owner : null;
     if (!reportAt) continue;
     const planned = plannedEdits(fx.changed.filter(c2 => c2.slot.site === site), fileText, file);
-    const together = fx.changed.length > 1 ? ` (verified together with ${fx.changed.filter(c2 => c2 !== ch).map(c2 => `${c2.to} at ${siteName(c2.slot.site)}`).join(', ')})` : '';
+    // The other sites the verified fix changes: each is its own finding, left behind by this fix alone.
+    const more = new Set(changedSites.filter(o => o !== site)).size;
     const fix: Fix | null = planned.problem ? null : {
-      title: `Use ${writtenAs(planned.edits, ch.slot) ?? (ch.slot.arg?.family === 'kernel' ? rustName(ch.to, 'kernel') : 'Ordering::' + ch.to)} for ${ch.slot.access === 'fence' ? 'this fence' : ch.slot.which === 'success' || ch.slot.which === 'set' ? `the ${describeRole(role).replace(/ \(.*\)$/, '')}'s success ordering` : `the ${describeRole(role)}`}${together}`,
+      title: fixTitle(nameOf(ch.slot, ch.to), { success: isSuccessSlot(ch.slot), fence: ch.slot.access === 'fence', more }),
       edits: planned.edits,
       verified: { scenarios: v.verdicts.length, executions: fx.executions },
     };
-    const alternative = role.kind === 'dec-last' && site.file === file ? fenceAlternative(ch.slot, ch.to, fileText, file) : null;
-    const unwritten = planned.problem ? ` No quick fix is offered: the change cannot be written here so that it compiles (${planned.problem}).` : '';
+    const alternative = role.kind === 'dec-last' && site.file === file ? fenceAlternative(ch.slot, ch.to, fileText, file, more) : null;
+    const { why, notes } = explain(rule, ch.slot, ch.to, role, partner, racyHere);
+    if (planned.problem) notes.push(`No quick fix is offered: the change cannot be written here so that it compiles (${planned.problem}).`);
+    if (more > 0) notes.push(`The fix was verified together with the change at ${fx.changed.filter(c2 => c2.slot.site !== site).map(c2 => siteName(c2.slot.site)).join(', ')}; applied alone it leaves that finding.`);
+    const partnerOrdering = partner ? mainOrdering(racyHere, partner) : undefined;
+    // The sides of the race first, then the other sites the fix changes; a site that is both says so once.
+    const changedElsewhere = fx.changed.filter(c2 => c2.slot.site !== site);
+    const fixNote = (o: Site): string => changedElsewhere.filter(c2 => c2.slot.site === o).map(c2 => ` (the fix makes it \`${nameOf(c2.slot, c2.to)}\`)`).join('');
+    const sides = [...new Set([partner, racyHere.scenario.exclusive.site, racyHere.scenario.holder.site])].filter((o): o is Site => !!o && o !== owner && o !== site);
+    const related = [
+      ...sides.map(o => { const p = pairsWith(racyHere, o, roleOfSite); return { site: o, message: p.message + fixNote(o) }; }),
+      ...changedElsewhere.filter(c2 => !sides.includes(c2.slot.site)).map(c2 => ({ site: c2.slot.site, message: `changed with it: \`${callOf(c2.slot)}\` → \`${nameOf(c2.slot, c2.to)}\`` })),
+    ];
+    const access = racingAccess(racyHere);
     out.push({
       file, rule, severity: 'warning',
-      message: message(rule, ch.slot, ch.to, role, partner, fx.executions, racyHere, contrast) + unwritten,
+      message: headline({
+        rule, call: callOf(ch.slot), success: isSuccessSlot(ch.slot), to: nameOf(ch.slot, ch.to), role,
+        gainsRelease: isReleaseOrStronger(ch.to) && !isReleaseOrStronger(ch.slot.current),
+        ...(partner ? { partner: { fn: partner.fnName, release: !!partnerOrdering && isReleaseOrStronger(partnerOrdering) } } : {}),
+      }),
+      explanation: { why, notes, model: modelLine(racyHere, fx.executions, contrast) },
       ...(alternative ? { alternatives: [alternative] } : {}),
+      ...(protocolFix ? { protocolFix } : {}),
       range: ch.slot.arg?.range && (ch.slot.arg.file ?? site.file) === file ? ch.slot.arg.range : reportAt.range,
       role: describeRole(role),
       ordering: orderingsOf(site),
       fix,
-      related: relatedOf(site, [...new Set([...changedSites, racyHere.scenario.exclusive.site, racyHere.scenario.holder.site])]),
+      related: [...relatedOf(site, related), ...(access && !(access.file === site.file && access.range.start.line === site.range.start.line) ? [access] : [])],
       trace: racyHere.result.races[0]?.trace ?? null,
       scenario: racyHere.scenario.id,
     });
@@ -273,11 +334,26 @@ function fixFindings(file: string, counter: Counter, v: CounterVerdict, fx: Coun
 }
 
 /**
+ * One fix for all the sites a verified change touches together, so a reviewer can apply what was
+ * verified in one step (the per-site fixes each leave the others' findings behind).
+ */
+function protocolFixOf(v: CounterVerdict, fx: CounterFix, fileText: (f: string) => string | undefined, file: string): Fix | undefined {
+  if (new Set(fx.changed.map(ch => ch.slot.site)).size < 2) return undefined;
+  const planned = plannedEdits(fx.changed, fileText, file);
+  if (planned.problem) return undefined;
+  return {
+    title: protocolFixTitle(fx.changed.map(ch => ({ call: callOf(ch.slot), to: nameOf(ch.slot, ch.to) }))),
+    edits: planned.edits,
+    verified: { scenarios: v.verdicts.length, executions: fx.executions },
+  };
+}
+
+/**
  * A race no ordering change within reach removes. When an API fixes the ordering that would
  * (kernel `Refcount::set` is Relaxed by contract), say so; the verdict rests on the scenario's
  * assumption, so it is informational.
  */
-function unfixedFinding(file: string, u: ScenarioVerdict): Finding | null {
+function unfixedFinding(file: string, u: ScenarioVerdict, roleOfSite: Map<Site, Role>): Finding | null {
   const sc = u.scenario;
   const fixedByApi = sc.slots.filter(sl => !sl.editable && sl.arg?.implied && sl.which !== 'failure' && sl.which !== 'fetch');
   const at = sc.kind === 'republish' ? sc.holder : sc.exclusive;
@@ -285,13 +361,21 @@ function unfixedFinding(file: string, u: ScenarioVerdict): Finding | null {
   const other = at === sc.holder ? sc.exclusive : sc.holder;
   const rule: RuleId = sc.kind === 'republish' ? 'republish-needs-release' : ruleOfExclusive(at.role);
   const api = fixedByApi.map(sl => `${siteName(sl.site)} is ${sl.current} by its API's contract`).join('; ');
+  const own = mainOrdering(u, at.site) ?? orderingsOf(at.site);
   const message = sc.kind === 'republish'
-    ? `If ${siteName(other.site)} can find the object through this count after this store, it may not see the object's initialisation: the store is ${orderingsOf(at.site)}${api ? ` (${api})` : ''} and nothing else orders them. Publish with a Release store (e.g. \`as_atomic().store(n, Release)\`) or make sure the object is published to such lookups by other synchronisation.`
-    : `This ${describeRole(at.role)} races with ${siteName(other.site)}, and no change of the orderings that can be edited (up to 3 at a time) removes the race${api ? ` (${api})` : ''}: the protocol itself needs another look.`;
+    ? unpublishedHeadline(at.site.op, own, fixedByApi.some(sl => sl.site === at.site))
+    : unfixedHeadline(at.site.op, other.site);
+  const why = sc.kind === 'republish'
+    ? `If ${siteName(other.site)} can find the object through this count after this store, it may not see the object's initialisation: the store is ${orderingsOf(at.site)}${api ? ` (${api})` : ''} and nothing else orders them.`
+    : `The ${describeRole(at.role)} races with ${siteName(other.site)}, and no change of the orderings that can be edited (up to 3 at a time) removes the race${api ? ` (${api})` : ''}.`;
+  const notes = [sc.kind === 'republish'
+    ? 'Publish with a Release store (e.g. `as_atomic().store(n, Release)`) or make sure the object is published to such lookups by other synchronisation.'
+    : 'The protocol itself needs another look.'];
   return {
     file, rule, severity: api || sc.kind === 'republish' ? 'info' : 'warning', message,
+    explanation: { why, notes, model: `${checkedUnder(u.result.model ?? 'rc11')}.` },
     range: at.site.range, role: describeRole(at.role), ordering: orderingsOf(at.site), fix: null,
-    related: relatedOf(at.site, [other.site]), trace: u.result.races[0]?.trace ?? null, scenario: sc.id,
+    related: relatedOf(at.site, [pairsWith(u, other.site, roleOfSite)]), trace: u.result.races[0]?.trace ?? null, scenario: sc.id,
   };
 }
 

@@ -446,10 +446,10 @@ class FileReader {
       const which = o.which === 'single' ? '' : o.which + ' ';
       if (o.file && o.file !== this.file) {
         // Written in the helper's file: said once here, at the call.
-        this.problems.push({ kind: 'unresolved-ordering', range: site.methodRange, siteId: site.id, message: `cannot resolve the ${which}ordering \`${o.text}\` of \`${site.op}\` in helper \`${site.via?.helperFn ?? '?'}\` (${o.file}:${o.range.start.line + 1}): ${o.how}` });
+        this.problems.push({ kind: 'unresolved-ordering', range: site.methodRange, siteId: site.id, message: `cannot resolve the ${which}ordering \`${o.text}\` of \`${site.op}\` in helper \`${site.via?.helperFn ?? '?'}\``, detail: `${o.how} (${o.file}:${o.range.start.line + 1})` });
         continue;
       }
-      this.problems.push({ kind: 'unresolved-ordering', range: o.range, siteId: site.id, message: `cannot resolve the ${which}ordering \`${o.text}\` of \`${site.via ? site.via.helperFn : site.op}\`: ${o.how}` });
+      this.problems.push({ kind: 'unresolved-ordering', range: o.range, siteId: site.id, message: `cannot resolve the ${which}ordering \`${o.text}\` of \`${site.via ? site.via.helperFn : site.op}\``, detail: o.how });
     }
   }
 

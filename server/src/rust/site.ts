@@ -279,7 +279,10 @@ export type ProblemKind = 'unresolved-ordering' | 'syntax' | 'unsupported';
 export interface Problem {
   kind: ProblemKind;
   range: Range;
+  /** One line: what could not be done. */
   message: string;
+  /** Why, when it takes more words (the reader's reason for an unresolved ordering). */
+  detail?: string;
   siteId?: string;
 }
 
