@@ -113,6 +113,30 @@ export function storeBufferRing(mode: 'rlx' | 'sc'): Family {
 }
 
 /**
+ * Store buffering on a ring of n threads with relaxed accesses and an SC fence between each
+ * store and load: the fences forbid "every load reads 0", as SeqCst accesses do (RC11's psc_F).
+ */
+export const storeBufferRingScFences: Family = {
+  name: 'SB ring rlx + SC fences',
+  sizes: [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+  quickSizes: [2, 3, 4],
+  expected: n => 2 ** n - 1,
+  build: n => ({
+    name: `sb-ring-fenced-${n}`,
+    locations: Array.from({ length: n }, (_, i) => ({ name: `x${i}`, init: 0, atomic: true })),
+    threads: Array.from({ length: n }, (_, i) => ({
+      name: `T${i}`,
+      body: [
+        { k: 'store', loc: `x${i}`, val: c(1), mo: 'rlx' },
+        { k: 'fence', mo: 'sc' },
+        { k: 'load', reg: 'r', loc: `x${(i + 1) % n}`, mo: 'rlx' },
+      ] as Instr[],
+    })),
+    condition: { quantifier: 'exists', cond: allRegsZero(n, () => ['r']) },
+  }),
+};
+
+/**
  * IRIW generalised: n writers each set their own x_i = 1; two readers load every location, one in
  * order x_0..x_{n-1}, the other in reverse. The condition asks whether the readers can disagree on
  * the order of the first and last writes (reader A sees x_0 but not x_{n-1}, reader B the opposite),
@@ -294,6 +318,7 @@ export const FAMILIES: Family[] = [
   refcountTakeover('rel', 'rlx'),
   storeBufferRing('rlx'),
   storeBufferRing('sc'),
+  storeBufferRingScFences,
   iriw('rlx'),
   iriw('sc'),
   lkmmAtomicInc,

@@ -8,6 +8,8 @@ import type { ModelName } from './memory/ir';
 import { fileModel, kernelEvidence, modelTitle, type ModelChoice } from './protocol/memoryModel';
 import type { Finding, Fix, RuleId, ScenarioView, Severity, Range, TextEdit } from './protocol/finding';
 import { confirmAlternatives } from './protocol/alternatives';
+import { confirmationKeys } from './protocol/confirmationKeys';
+import { lendTree } from './protocol/fixCheck';
 import { classify, describeRole, type Counter } from './protocol/roles';
 import { buildScenarios, cloneScenarios, ScenarioError, slotsOf, type Scenario } from './protocol/scenarios';
 import { apiFamily, invalidWhy, validOrderings, type Access } from './protocol/orderings';
@@ -20,6 +22,7 @@ import { analyzeRustFile, type FileAnalysis } from './rust/extract';
 import { initRustParser } from './rust/parser';
 import type { RustIndex } from './rust/index';
 import { TreeCache } from './rust/trees';
+import { fileScopeOf, type FileScope } from './rust/scope';
 import type { Problem, Site } from './rust/site';
 import { justifyCounter, orderingCommentBlock, staleOrderingComment, type Anchor, type Justification, type JustifyInput } from './protocol/justification';
 import { statementStart } from './rust/syntax';
@@ -105,11 +108,23 @@ function accessOf(slot: { which: string; access: Access }): Access {
 }
 
 export async function reviewText(file: string, text: string, opts: ReviewOptions = {}): Promise<FileReview> {
-  const review: FileReview = { file, findings: [], scenarios: [], problems: [], sites: [], counters: [] };
   const skipped = skipReason(text);
-  if (skipped) { review.skipped = skipped; return review; }
+  if (skipped) return { file, findings: [], scenarios: [], problems: [], sites: [], counters: [], skipped };
   await initRustParser();
-  const analysis = opts.analysis ?? analyzeRustFile(file, text, opts.trees?.parse(file, text), { index: opts.index });
+  // The language server keeps the buffer's tree: fix checks and re-reviews start from it.
+  const tree = opts.trees?.parse(file, text);
+  const scope = tree && fileScopeOf(tree, text);
+  const giveBack = tree && scope ? lendTree(text, tree, scope) : null;
+  try {
+    return await reviewParsed(file, text, opts, tree && scope ? { tree, scope } : null);
+  } finally {
+    giveBack?.();
+  }
+}
+
+async function reviewParsed(file: string, text: string, opts: ReviewOptions, parsed: { tree: Tree; scope: FileScope } | null): Promise<FileReview> {
+  const review: FileReview = { file, findings: [], scenarios: [], problems: [], sites: [], counters: [] };
+  const analysis = opts.analysis ?? analyzeRustFile(file, text, parsed?.tree, { index: opts.index });
   review.sites = analysis.sites;
   const budget = { ...DEFAULT_BUDGET, ...opts.budget };
   const cache = opts.cache ?? sharedCache;
@@ -257,11 +272,17 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
     // Each confirmation re-reviews an edited copy of the file; the copies differ from the text by
     // one small edit, so they are parsed incrementally from its tree, and their number is bounded.
     const copies = new TreeCache(1);
+    if (parsed) copies.adopt(file, text, parsed.tree);
+    // With the buffer's tree at hand (the language server), an answer from an earlier text of the
+    // file is reused when nothing the re-review reads has changed since.
+    const memo = parsed ? {
+      key: confirmationKeys({ file, text, scope: parsed.scope, counters, setting: JSON.stringify([model, opts.model, opts.inKernelTree, budget.maxExplored, budget.maxMillis]) }),
+      totals: { scenarios: review.scenarios.length, executions: review.executions ?? 0 },
+    } : undefined;
     await confirmAlternatives(merged, text, async edited => {
-      const again = await reviewText(file, edited, { ...opts, trees: copies, analysis: undefined, hints: false, severity: undefined, confirming: true });
-      const incomplete = !!again.bounded?.length || !!budget.signal?.aborted;
-      return { findings: again.findings, scenarios: again.scenarios.length, executions: again.executions ?? 0, incomplete };
-    }, budget.signal?.aborted ? 0 : MAX_CONFIRMED_ALTERNATIVES);
+      const again = await reviewText(file, edited, { ...opts, trees: copies, analysis: undefined, hints: false, severity: undefined, justify: false, confirming: true });
+      return { findings: again.findings, scenarios: again.scenarios.length, executions: again.executions ?? 0, bounded: !!again.bounded?.length || !!opts.budget?.signal?.aborted };
+    }, budget.signal?.aborted ? 0 : MAX_CONFIRMED_ALTERNATIVES, memo);
     copies.clear();
   }
   review.findings = applySeverity(merged, opts);

@@ -63,7 +63,7 @@ test('the seed bug shows in the Problems panel and as a squiggle', { timeout: 12
 test('the quick fix from Ctrl+. sets Acquire and the diagnostic goes away', { timeout: 120_000 }, async () => {
   // The cursor is on the diagnostic (previous step): open the quick-fix menu there.
   await page.keyboard.press('Control+.');
-  const fix = page.locator('.action-widget .monaco-list-row', { hasText: 'Use Ordering::Acquire' }).first();
+  const fix = page.locator('.action-widget .monaco-list-row', { hasText: 'Use `Acquire`' }).first();
   await fix.waitFor({ timeout: T });
   await s.screenshot('3-quickfix-menu');
   // The preferred fix is first and focused; Enter applies it (a plain click is intercepted, guide pitfall 9).

@@ -44,7 +44,7 @@ test('the ORDERING comment action names the paired site once the CAS is clean', 
 
     // With the finding, Ctrl+. offers the fix and no comment.
     await page.keyboard.press('Control+.');
-    const fix = actionRow('Use Ordering::Acquire');
+    const fix = actionRow('Use `Acquire`');
     await fix.waitFor({ timeout: T });
     assert.equal(await page.locator('.action-widget .monaco-list-row', { hasText: 'ORDERING comment' }).count(), 0);
     await s.screenshot('1-finding-menu');

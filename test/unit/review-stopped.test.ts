@@ -39,6 +39,6 @@ test('an alternative is confirmed only by a complete re-review', async () => {
   assert.deepEqual(complete[0].alternatives?.[0].verified, { scenarios: 2, executions: 9 });
 
   const cut = [finding()];
-  await confirmAlternatives(cut, text, async () => ({ findings: [], scenarios: 2, executions: 9, incomplete: true }));
+  await confirmAlternatives(cut, text, async () => ({ findings: [], scenarios: 2, executions: 9, bounded: true }));
   assert.equal(cut[0].alternatives?.length ?? 0, 0, 'a re-review that stopped early confirms nothing');
 });

@@ -39,7 +39,8 @@ test('every spelling of an ordering resolves, with how it was resolved', () => {
     ['unresolved-ordering', 'dynamic'],
     ['unresolved-ordering', 'pick_ordering()'],
   ]);
-  assert.match(problems[0].message, /parameter/);
+  assert.match(problems[0].message, /cannot resolve the ordering `dynamic` of `load`/);
+  assert.match(problems[0].detail ?? '', /parameter/);
 });
 
 test('kernel markers: imported, by module path, glob, Full -> SeqCst', () => {

@@ -10,7 +10,7 @@ import { exploreRc11, type ScCheck } from '../../server/src/memory/rc11';
 import { Session } from '../../server/src/memory/session';
 import type { ExploreResult } from '../../server/src/memory/result';
 import { explore } from '../../server/src/memory/explore';
-import { iriw, storeBufferRing } from '../../bench/engineFamilies';
+import { iriw, storeBufferRing, storeBufferRingScFences } from '../../bench/engineFamilies';
 import { generateProgram } from './oracle/generate';
 
 function run(p: Program, scCheck: ScCheck): ExploreResult {
@@ -39,6 +39,20 @@ test('SC store-buffering rings: 2^n - 1 executions, and no partial graph the SC 
   }
 });
 
+test('store-buffering rings with SC fences: 2^n - 1 executions, and the forbidden graph is cut where its psc cycle closes', () => {
+  for (const n of [2, 3, 4, 6, 8]) {
+    const p = storeBufferRingScFences.build(n);
+    const r = run(p, 'incremental');
+    assert.equal(r.executions, 2 ** n - 1, `n=${n}`);
+    assert.equal(r.explored, r.executions, `n=${n}: every search leaf is an execution`);
+    assert.equal(r.condition!.outcome, 'never');
+    // Checked on complete graphs only, the forbidden graph is built and then rejected.
+    const complete = run(p, 'complete-graphs');
+    assert.deepEqual(verdict(r), verdict(complete), `n=${n}`);
+    assert.equal(complete.explored, complete.executions + 1, `n=${n}`);
+  }
+});
+
 test('SC IRIW with n writers: (n+3)·3^(n-1) executions, explored = executions', () => {
   for (const n of [2, 3, 4, 5, 6]) {
     const r = explore(iriw('sc').build(n));
@@ -49,19 +63,23 @@ test('SC IRIW with n writers: (n+3)·3^(n-1) executions, explored = executions',
 });
 
 test('checking psc as events are added gives the same verdicts as checking complete graphs (generated programs)', () => {
-  let withSc = 0, fewer = 0;
+  let withSc = 0, fewer = 0, withFence = 0, fewerFenced = 0;
   for (let seed = 1; seed <= 1500; seed++) {
     const p = generateProgram(seed);
     const incremental = run(p, 'incremental');
     const complete = run(p, 'complete-graphs');
     assert.deepEqual(verdict(incremental), verdict(complete), `seed ${seed}`);
     assert.ok(incremental.explored <= complete.explored, `seed ${seed}: pruning never explores more`);
+    const fenced = p.threads.some(t => t.body.some(i => i.k === 'fence' && i.mo === 'sc'));
     if (compile(p).hasSc) withSc++;
-    if (incremental.explored < complete.explored) fewer++;
+    if (fenced) withFence++;
+    if (incremental.explored < complete.explored) { fewer++; if (fenced) fewerFenced++; }
   }
-  // The generator must exercise the tracker, and the tracker must actually cut something.
+  // The generator must exercise the tracker and the fence check, and both must actually cut something.
   assert.ok(withSc > 300, `only ${withSc} generated programs use SeqCst`);
   assert.ok(fewer >= 10, `pruning cut graphs in only ${fewer} programs`);
+  assert.ok(withFence > 100, `only ${withFence} generated programs have an SC fence`);
+  assert.ok(fewerFenced >= 5, `pruning cut graphs in only ${fewerFenced} programs with SC fences`);
 });
 
 /** Each of n threads: SC store to its own location, then SC loads of the others' (all of them). */

@@ -11,7 +11,7 @@
 // `barrier()` (it only feeds the mixed-accesses flag).
 
 import type { KernelFence, Mode } from './ir';
-import { Rel } from './relation';
+import { Rel, type Tick } from './relation';
 
 /** Spinlock event classes of lock.cat: lock read/write, unlock, failed trylock read. */
 export type LockClass = 'LKR' | 'LKW' | 'UL' | 'LF';
@@ -55,7 +55,10 @@ export interface Verdict {
   races: [number, number][];
 }
 
-/** What does not depend on rf/co: computed once per combination of thread paths. */
+/**
+ * What does not depend on rf/co: computed once per combination of thread paths. Every relation
+ * made here, and in checkCandidate from these, reports its work to `tick` (see relation.ts).
+ */
 export class StaticRels {
   readonly n: number;
   readonly po: Rel;
@@ -89,7 +92,7 @@ export class StaticRels {
   readonly plain: (i: number) => boolean;
   readonly hasPlain: boolean;
 
-  constructor(readonly ev: LkEvent[]) {
+  constructor(readonly ev: LkEvent[], readonly tick: Tick | null = null) {
     const n = (this.n = ev.length);
     const isR = (this.isR = i => ev[i].kind === 'R');
     const isW = (this.isW = i => ev[i].kind === 'W');
@@ -103,11 +106,11 @@ export class StaticRels {
     const acquire = (i: number): boolean => (isR(i) && ev[i].mode === 'acq') || ev[i].lock === 'LKR';
     const release = (i: number): boolean => (isW(i) && ev[i].mode === 'rel') || ev[i].lock === 'UL';
 
-    const po = (this.po = Rel.from(n, (a, b) => ev[a].thread >= 0 && ev[a].thread === ev[b].thread && a < b));
-    this.int = Rel.from(n, (a, b) => ev[a].thread >= 0 && ev[a].thread === ev[b].thread);
-    this.ext = Rel.from(n, (a, b) => ev[a].thread < 0 || ev[b].thread < 0 || ev[a].thread !== ev[b].thread);
+    const po = (this.po = Rel.from(n, (a, b) => ev[a].thread >= 0 && ev[a].thread === ev[b].thread && a < b, tick));
+    this.int = Rel.from(n, (a, b) => ev[a].thread >= 0 && ev[a].thread === ev[b].thread, tick);
+    this.ext = Rel.from(n, (a, b) => ev[a].thread < 0 || ev[b].thread < 0 || ev[a].thread !== ev[b].thread, tick);
     const fromList = (pick: (e: LkEvent) => number[]): Rel => {
-      const r = new Rel(n);
+      const r = new Rel(n, tick);
       ev.forEach((e, b) => { for (const a of pick(e)) r.add(a, b); });
       return r;
     };
@@ -118,7 +121,7 @@ export class StaticRels {
     // fencerel(F) = po ; [F] ; po
     const fencerel = (f: KernelFence): Rel => po.restrict(null, i => isF(i, f)).seq(po);
     const has = (f: KernelFence): boolean => ev.some((_, i) => isF(i, f));
-    const empty = new Rel(n);
+    const empty = new Rel(n, tick);
     const poOpt = po.opt();
     let mb = has('mb') ? fencerel('mb').restrict(isM, isM) : empty;
     if (has('before_atomic')) mb = mb.union(fencerel('before_atomic').restrict(isM, inRmw).seq(poOpt).restrict(null, isM));
@@ -129,7 +132,7 @@ export class StaticRels {
     if (has('after_unlock_lock')) {
       // [M] ; po ; [UL] ; (co | po) ; [LKW] ; fencerel(After-unlock-lock) ; [M]: the po half here, the co half per candidate.
       const mPoUL = po.restrict(isM, i => ev[i].lock === 'UL');
-      const lkwAfter = Rel.identity(n, i => ev[i].lock === 'LKW').seq(fencerel('after_unlock_lock')).restrict(null, isM);
+      const lkwAfter = Rel.identity(n, i => ev[i].lock === 'LKW', tick).seq(fencerel('after_unlock_lock')).restrict(null, isM);
       mb = mb.union(mPoUL.seq(po).seq(lkwAfter));
       this.mPoUL = mPoUL;
       this.lkwAfterUL = lkwAfter;
@@ -151,7 +154,7 @@ export class StaticRels {
     this.rscsi = null;
     this.syncRcu = null;
     if (has('rcu_read_lock') || has('synchronize_rcu')) {
-      const rscsi = new Rel(n);
+      const rscsi = new Rel(n, tick);
       const open = new Map<number, number[]>();
       ev.forEach((e, i) => {
         if (e.kind !== 'F') return;
@@ -161,7 +164,7 @@ export class StaticRels {
         else if (e.fence === 'rcu_read_unlock' && stack.length > 0) rscsi.add(i, stack.pop()!);
       });
       this.rscsi = rscsi;
-      this.syncRcu = Rel.identity(n, i => isF(i, 'synchronize_rcu'));
+      this.syncRcu = Rel.identity(n, i => isF(i, 'synchronize_rcu'), tick);
     }
   }
 }
@@ -170,11 +173,15 @@ export class StaticRels {
 export function checkCandidate(S: StaticRels, cand: Candidate): Verdict {
   const { n, ev } = { n: S.n, ev: S.ev };
   const { isW, isM, marked, plain } = S;
-  const rf = new Rel(n);
+  const tick = S.tick;
+  const rf = new Rel(n, tick);
   for (let r = 0; r < n; r++) if (cand.rf[r] >= 0) rf.add(cand.rf[r], r);
-  const co = new Rel(n);
-  for (const list of cand.co) for (let i = 0; i < list.length; i++) for (let j = i + 1; j < list.length; j++) co.add(list[i], list[j]);
-  const id = Rel.identity(n);
+  const co = new Rel(n, tick);
+  for (const list of cand.co) for (let i = 0; i < list.length; i++) {
+    tick?.(list.length);
+    for (let j = i + 1; j < list.length; j++) co.add(list[i], list[j]);
+  }
+  const id = Rel.identity(n, undefined, tick);
   const fr = rf.inverse().seq(co).minus(id);
   const rfe = rf.inter(S.ext), rfi = rf.inter(S.int);
   const overwrite = co.union(fr);
@@ -246,13 +253,13 @@ export function checkCandidate(S: StaticRels, cand: Candidate): Verdict {
     const wrVis = wPostBounded.seq(vis).seq(rPreBounded);
     const rwXbstar = rPostBounded.seq(xbstar).seq(wPreBounded);
     const init = (i: number): boolean => ev[i].thread < 0;
-    const preRace = Rel.from(n, (a, b) => isM(a) && isM(b) && S.ext.has(a, b) && (plain(a) || (!init(a) && plain(b))));
+    const preRace = Rel.from(n, (a, b) => isM(a) && isM(b) && S.ext.has(a, b) && (plain(a) || (!init(a) && plain(b))), tick);
     const wrIncoh = preRace.inter(rf).inter(rwXbstar.inverse());
     const rwIncoh = preRace.inter(fr).inter(wrVis.inverse());
     const wwIncoh = preRace.inter(co).inter(wwVis.inverse());
     if (!wrIncoh.isEmpty() || !rwIncoh.isEmpty() || !wwIncoh.isEmpty()) return { consistent: false, failed: 'plain-coherence', races };
-    const markedW = Rel.from(n, (a, b) => marked(a) && isW(b));
-    const wMarked = Rel.from(n, (a, b) => isW(a) && marked(b));
+    const markedW = Rel.from(n, (a, b) => marked(a) && isW(b), tick);
+    const wMarked = Rel.from(n, (a, b) => isW(a) && marked(b), tick);
     const wwNonrace = wwVis.inter(markedW.union(rwXbstar)).inter(wMarked.union(wrVis));
     const wwRace = preRace.inter(co).minus(wwNonrace);
     const wrRace = preRace.inter(co.opt().seq(rf)).minus(wrVis);

@@ -23,7 +23,7 @@ import { checkCandidate, StaticRels, type Candidate, type LkEvent, type LockClas
 import { locationAt, type KernelFence, type Mode } from './ir';
 import { applyRmw, ProgramError, type Compiled, type EventOp } from './program';
 import { MODEL_TITLES, type Race, type Trace, type TraceStep } from './result';
-import type { Rel } from './relation';
+import type { Rel, Tick } from './relation';
 import { registerRecord, regValueOf, type Completed, type ExecutionGraph, type Session } from './session';
 
 /** An event of one thread's path; indices in `addr`/`data`/`ctrl`/`rmw` are local to the path. */
@@ -76,15 +76,19 @@ function threadPaths(c: Compiled, t: number, domain: number[][], session: Sessio
   const ops = code.ops;
   const L = c.locNames.length;
   const out: Path[] = [];
-  interface St { pc: number; regs: number[]; taint: number[][]; ctrl: number[]; events: PathEvent[]; nodes: number }
-  const clone = (s: St): St => ({ pc: s.pc, regs: s.regs.slice(), taint: s.taint.slice(), ctrl: s.ctrl, events: s.events.slice(), nodes: s.nodes });
+  /** A path being run; `fuel` bounds the thread-local steps until its next fork. */
+  interface St { pc: number; regs: number[]; taint: number[][]; ctrl: number[]; events: PathEvent[]; nodes: number; fuel: number }
+  const clone = (s: St): St => ({ pc: s.pc, regs: s.regs.slice(), taint: s.taint.slice(), ctrl: s.ctrl, events: s.events.slice(), nodes: s.nodes, fuel: FUEL });
   const taintOf = (s: St, slots: number[]): number[] => slots.reduce((acc, r) => union(acc, s.taint[r] ?? []), [] as number[]);
 
+  // Paths still to run, the next on top: a fork pushes its branches in reverse, so paths come out
+  // in the order a depth-first walk takes them. (A walk that recursed per read would run out of
+  // stack on a long thread.)
+  const pending: St[] = [];
+  /** Runs s until it ends (recorded) or forks (its branches pushed). */
   const run = (s: St): void => {
-    session.checkBudget();
-    let fuel = FUEL;
     while (s.pc < ops.length) {
-      if (--fuel === 0) throw new ProgramError(`thread ${code.name} does not reach its next memory access (unbounded local loop)`);
+      if (--s.fuel === 0) throw new ProgramError(`thread ${code.name} does not reach its next memory access (unbounded local loop)`);
       const op = ops[s.pc];
       switch (op.k) {
         case 'let': s.regs[op.slot] = op.val(s.regs); s.taint[op.slot] = taintOf(s, op.regs); s.pc++; continue;
@@ -92,7 +96,13 @@ function threadPaths(c: Compiled, t: number, domain: number[][], session: Sessio
         case 'jz': {
           const deps = taintOf(s, op.regs);
           s.ctrl = union(s.ctrl, deps);
-          if (anyBranch && deps.length > 0) { const other = clone(s); other.pc = op.target; run(other); s.pc++; continue; }
+          if (anyBranch && deps.length > 0) {
+            const other = clone(s);
+            other.pc = op.target;
+            s.pc++;
+            pending.push(s, other);
+            return;
+          }
           s.pc = op.cond(s.regs) === 0 ? op.target : s.pc + 1;
           continue;
         }
@@ -125,14 +135,15 @@ function threadPaths(c: Compiled, t: number, domain: number[][], session: Sessio
         continue;
       }
       // Read-like: branch on every value the location can hold.
+      const branches: St[] = [];
       for (const v of domain[loc]) {
         const n = clone(s);
+        branches.push(n);
         n.pc++;
         const ri = n.events.length;
         if (e.kind === 'load') {
           n.events.push({ ...base, kind: 'R', mode: e.mo, readVal: v });
           if (e.oldSlot >= 0) { n.regs[e.oldSlot] = v; n.taint[e.oldSlot] = [ri]; }
-          run(n);
           continue;
         }
         let ok = true;
@@ -147,7 +158,6 @@ function threadPaths(c: Compiled, t: number, domain: number[][], session: Sessio
         if (!ok) {
           // A failed compare is an unordered read (lock.cat's LF for a failed trylock).
           n.events.push({ ...base, kind: 'R', mode: 'rlx', readVal: v, lock: e.lock ? 'LF' : undefined, cas: 'failure', failedRmw: !e.lock });
-          run(n);
           continue;
         }
         const full = e.mo === 'sc';
@@ -160,13 +170,17 @@ function threadPaths(c: Compiled, t: number, domain: number[][], session: Sessio
         // Registers the RMW fills depend on its read, not on the fence before it.
         if (e.oldSlot >= 0) n.taint[e.oldSlot] = [r];
         if (e.okSlot >= 0) n.taint[e.okSlot] = [r];
-        run(n);
       }
+      for (let i = branches.length - 1; i >= 0; i--) pending.push(branches[i]);
       return;
     }
     out.push({ events: s.events, regs: s.regs, blocked: false, nodes: s.nodes });
   };
-  run({ pc: 0, regs: new Array(code.regNames.length).fill(0), taint: [], ctrl: [], events: [], nodes: 0 });
+  pending.push({ pc: 0, regs: new Array(code.regNames.length).fill(0), taint: [], ctrl: [], events: [], nodes: 0, fuel: FUEL });
+  while (pending.length > 0) {
+    session.checkBudget();
+    run(pending.pop()!);
+  }
   return out;
 }
 
@@ -215,6 +229,9 @@ interface Execution {
 
 export function exploreLkmm(c: Compiled, session: Session): void {
   const result = session.result;
+  // Work inside one candidate (building it, its axioms, its trace) reports here, so one large
+  // candidate cannot outlast the time budget or a cancellation.
+  const tick: Tick = units => session.tick(units);
   const L = c.locNames.length;
   const T = c.threads.length;
   const domain = valueDomains(c, session);
@@ -257,17 +274,35 @@ export function exploreLkmm(c: Compiled, session: Session): void {
     return true;
   };
   const bump = (m: Map<string, number>, k: string, n: number): void => { const v = (m.get(k) ?? 0) + n; if (v === 0) m.delete(k); else m.set(k, v); };
-  const combine = (t: number): void => {
-    if (t === T) { candidates(chosen.slice()); return; }
-    paths[t].forEach((p, i) => {
-      const { reads, writes } = tallies[t][i];
-      for (const [k, n] of writes) bump(written, k, n);
-      for (const [k, n] of reads) { bump(rmwReads, k, n); bump(needed, k, 1); }
-      if (feasible(t + 1)) { chosen[t] = p; combine(t + 1); }
-      else { session.checkBudget(); result.explored++; }
-      for (const [k, n] of writes) bump(written, k, -n);
-      for (const [k, n] of reads) { bump(rmwReads, k, -n); bump(needed, k, -1); }
-    });
+  const take = (t: number, i: number, sign: 1 | -1): void => {
+    const { reads, writes } = tallies[t][i];
+    for (const [k, n] of writes) bump(written, k, sign * n);
+    for (const [k, n] of reads) { bump(rmwReads, k, sign * n); bump(needed, k, sign); }
+  };
+  /** Every combination of one path per thread, thread 0's choice outermost (an odometer, not a recursion). */
+  const combine = (): void => {
+    const at = new Int32Array(T).fill(-1);
+    let t = 0;
+    for (;;) {
+      if (t === T) {
+        candidates(chosen.slice());
+        if (--t < 0) return;
+        take(t, at[t], -1);
+        continue;
+      }
+      const i = ++at[t];
+      if (i >= paths[t].length) {
+        at[t] = -1;
+        if (--t < 0) return;
+        take(t, at[t], -1);
+        continue;
+      }
+      take(t, i, 1);
+      if (feasible(t + 1)) { chosen[t] = paths[t][i]; t++; continue; }
+      session.checkBudget();
+      result.explored++;
+      take(t, i, -1);
+    }
   };
 
   function candidates(ps: Path[]): void {
@@ -296,47 +331,60 @@ export function exploreLkmm(c: Compiled, session: Session): void {
     for (let loc = 0; loc < L; loc++) {
       const writes: number[] = [], reads: number[] = [];
       events.forEach((e, i) => { if (e.loc === loc && e.kind !== 'F') (e.kind === 'W' ? writes : reads).push(i); });
-      const choices = locationChoices(events, loc, writes, reads, value, writeValue);
+      const choices = locationChoices(events, loc, writes, reads, value, writeValue, tick);
       if (choices.length === 0) { result.explored++; return; }
       perLoc.push(choices);
     }
 
-    const S = new StaticRels(events);
+    const S = new StaticRels(events, tick);
     const rf = new Int32Array(events.length).fill(-1);
     const co: number[][] = new Array(L);
     const blocked = ps.some(p => p.blocked);
-    const pick = (loc: number): void => {
-      if (loc === L) {
-        session.checkBudget();
-        result.explored++;
-        const cand: Candidate = { events, rf: rf.slice(), co: co.slice() };
-        if (!valuesFlowAcyclic(events, cand.rf)) return;
-        const v = checkCandidate(S, cand);
-        if (!v.consistent) return;
-        if (blocked) { result.blocked++; return; }
-        session.execution(completed(c, { events, source, paths: ps, cand, hb: v.hb!, races: v.races }));
-        return;
-      }
-      for (const ch of perLoc[loc]) {
-        for (const [r, w] of ch.rf) rf[r] = w;
-        co[loc] = ch.co;
-        pick(loc + 1);
-      }
+    const check = (): void => {
+      session.checkBudget();
+      result.explored++;
+      const cand: Candidate = { events, rf: rf.slice(), co: co.slice() };
+      if (!valuesFlowAcyclic(events, cand.rf, tick)) return;
+      const v = checkCandidate(S, cand);
+      if (!v.consistent) return;
+      if (blocked) { result.blocked++; return; }
+      session.execution(completed(c, { events, source, paths: ps, cand, hb: v.hb!, races: v.races }, tick));
     };
-    pick(0);
+    // Every combination of one choice per location, location 0's outermost (an odometer).
+    const at = new Int32Array(L);
+    const apply = (loc: number): void => {
+      const ch = perLoc[loc][at[loc]];
+      for (const [r, w] of ch.rf) rf[r] = w;
+      co[loc] = ch.co;
+    };
+    for (let loc = 0; loc < L; loc++) apply(loc);
+    for (;;) {
+      check();
+      let loc = L - 1;
+      while (loc >= 0 && at[loc] + 1 === perLoc[loc].length) at[loc--] = 0;
+      if (loc < 0) return;
+      at[loc]++;
+      for (let k = loc; k < L; k++) apply(k);
+    }
   }
 
-  combine(0);
+  combine();
 }
 
 /** rf and coherence orders of one location that satisfy sc-per-location and atomicity. */
-function locationChoices(events: LkEvent[], loc: number, writes: number[], reads: number[], value: (i: number) => number, writeValue: (i: number) => number): { rf: [number, number][]; co: number[] }[] {
+/**
+ * rf and coherence orders of one location that satisfy sc-per-location and atomicity. Both
+ * enumerations keep their choices on explicit stacks: a location may have thousands of reads and
+ * writes, more than the call stack has frames.
+ */
+function locationChoices(events: LkEvent[], loc: number, writes: number[], reads: number[], value: (i: number) => number, writeValue: (i: number) => number, tick: Tick | null = null): { rf: [number, number][]; co: number[] }[] {
   const out: { rf: [number, number][]; co: number[] }[] = [];
   const init = writes[0];
   const others = writes.slice(1);
   const po = (a: number, b: number): boolean => events[a].thread >= 0 && events[a].thread === events[b].thread && a < b;
   // rf options per read: writes of the value read that are not po-after it.
   const options = reads.map(r => writes.filter(w => writeValue(w) === value(r) && !po(r, w) && w !== r));
+  tick?.(reads.length * writes.length);
   if (options.some(o => o.length === 0)) return out;
   const rf: [number, number][] = reads.map(r => [r, -1]);
   /** RMW write -> the write its read took; and the reverse (atomicity: one RMW per write). */
@@ -347,55 +395,84 @@ function locationChoices(events: LkEvent[], loc: number, writes: number[], reads
   const orders = (emit: (order: number[]) => void): void => {
     const order = [init];
     const left = new Set(others);
-    const step = (): void => {
+    // One frame per write placed: the writes that may come next (fixed when the frame is made) and
+    // how far through them the search is.
+    const frames: { next: number[]; i: number }[] = [];
+    const open = (): void => {
       if (left.size === 0) { emit(order); return; }
+      const forced = rmwAfter.get(order[order.length - 1]);
+      frames.push({ next: forced !== undefined ? [forced] : [...left], i: 0 });
+    };
+    open();
+    while (frames.length > 0) {
+      const f = frames[frames.length - 1];
       const last = order[order.length - 1];
-      const forced = rmwAfter.get(last);
-      for (const w of forced !== undefined ? [forced] : [...left]) {
+      let placed = false;
+      while (f.i < f.next.length && !placed) {
+        const w = f.next[f.i++];
         if (!left.has(w)) continue;
         const src = sourceOf.get(w);
         if (src !== undefined && src !== last) continue;
+        tick?.(left.size);
         let blocked = false;
         for (const x of left) if (x !== w && po(x, w)) { blocked = true; break; }
         if (blocked) continue;
         left.delete(w); order.push(w);
-        step();
-        order.pop(); left.add(w);
+        const depth = frames.length;
+        open();
+        if (frames.length > depth) placed = true;
+        else { order.pop(); left.add(w); }
       }
-    };
-    step();
+      if (placed) continue;
+      frames.pop();
+      // Take back the write that opened this frame.
+      if (frames.length > 0) left.add(order.pop()!);
+    }
   };
-  const go = (k: number): void => {
+  const emitOrder = (order: number[]): void => {
+    const pos = new Map<number, number>();
+    order.forEach((w, i) => pos.set(w, i));
+    if (coherent(events, order, pos, rf, po, tick)) out.push({ rf: rf.map(x => [x[0], x[1]]), co: order.slice() });
+  };
+  // rf choices read by read: at[k] is the option read k takes (−1: none yet).
+  const at = new Int32Array(reads.length).fill(-1);
+  const release = (k: number): void => {
+    const partner = events[reads[k]].rmw;
+    if (partner >= 0) { rmwAfter.delete(options[k][at[k]]); sourceOf.delete(partner); }
+  };
+  let k = 0;
+  for (;;) {
     if (k === reads.length) {
-      orders(order => {
-        const pos = new Map<number, number>();
-        order.forEach((w, i) => pos.set(w, i));
-        if (coherent(events, order, pos, rf, po)) out.push({ rf: rf.map(x => [x[0], x[1]]), co: order.slice() });
-      });
-      return;
+      orders(emitOrder);
+      if (--k < 0) return out;
+      release(k);
+      continue;
     }
-    const r = reads[k];
-    const partner = events[r].rmw;
-    for (const w of options[k]) {
-      if (partner >= 0) {
-        if (rmwAfter.has(w)) continue; // another RMW already read w
-        rmwAfter.set(w, partner); sourceOf.set(partner, w);
-      }
-      rf[k][1] = w;
-      go(k + 1);
-      if (partner >= 0) { rmwAfter.delete(w); sourceOf.delete(partner); }
+    const partner = events[reads[k]].rmw;
+    let i = at[k] + 1;
+    // Another RMW already read that write.
+    while (i < options[k].length && partner >= 0 && rmwAfter.has(options[k][i])) i++;
+    if (i === options[k].length) {
+      at[k] = -1;
+      if (--k < 0) return out;
+      release(k);
+      continue;
     }
-  };
-  go(0);
-  return out;
+    at[k] = i;
+    const w = options[k][i];
+    if (partner >= 0) { rmwAfter.set(w, partner); sourceOf.set(partner, w); }
+    rf[k][1] = w;
+    k++;
+  }
 }
 
 /** acyclic (po-loc ∪ rf ∪ co ∪ fr) on one location. */
-function coherent(events: LkEvent[], order: number[], pos: Map<number, number>, rf: [number, number][], po: (a: number, b: number) => boolean): boolean {
+function coherent(events: LkEvent[], order: number[], pos: Map<number, number>, rf: [number, number][], po: (a: number, b: number) => boolean, tick: Tick | null): boolean {
   const nodes = [...order, ...rf.map(x => x[0])];
   const idx = new Map<number, number>();
   nodes.forEach((e, i) => idx.set(e, i));
   const n = nodes.length;
+  tick?.(n * n);
   const adj: number[][] = Array.from({ length: n }, () => []);
   const edge = (a: number, b: number): void => { adj[idx.get(a)!].push(idx.get(b)!); };
   for (let i = 0; i + 1 < order.length; i++) edge(order[i], order[i + 1]);
@@ -408,24 +485,30 @@ function coherent(events: LkEvent[], order: number[], pos: Map<number, number>, 
   return acyclic(n, adj);
 }
 
+/** Whether the graph has no cycle: a depth-first search with an explicit stack (graphs can be long chains). */
 function acyclic(n: number, adj: number[][]): boolean {
-  const state = new Uint8Array(n); // 0 new, 1 on stack, 2 done
-  const visit = (u: number): boolean => {
-    state[u] = 1;
-    for (const v of adj[u]) {
+  const state = new Uint8Array(n); // 0 new, 1 on the current path, 2 done
+  const stack: number[] = [];
+  const edgeAt = new Int32Array(n);
+  for (let root = 0; root < n; root++) {
+    if (state[root] !== 0) continue;
+    state[root] = 1;
+    stack.push(root);
+    while (stack.length > 0) {
+      const u = stack[stack.length - 1];
+      if (edgeAt[u] === adj[u].length) { state[u] = 2; stack.pop(); continue; }
+      const v = adj[u][edgeAt[u]++];
       if (state[v] === 1) return false;
-      if (state[v] === 0 && !visit(v)) return false;
+      if (state[v] === 0) { state[v] = 1; stack.push(v); }
     }
-    state[u] = 2;
-    return true;
-  };
-  for (let u = 0; u < n; u++) if (state[u] === 0 && !visit(u)) return false;
+  }
   return true;
 }
 
 /** No value justified only by itself: rf ∪ data ∪ addr ∪ rmw (read to write of an RMW) acyclic. */
-function valuesFlowAcyclic(events: LkEvent[], rf: Int32Array): boolean {
+function valuesFlowAcyclic(events: LkEvent[], rf: Int32Array, tick: Tick | null): boolean {
   const n = events.length;
+  tick?.(n);
   const adj: number[][] = Array.from({ length: n }, () => []);
   events.forEach((e, i) => {
     if (rf[i] >= 0) adj[rf[i]].push(i);
@@ -448,7 +531,7 @@ interface Node {
 
 const NOT_A_TIMELINE = 'Under the Linux kernel memory model these steps are not a timeline: some read takes its value from a write shown after it (load buffering). Nothing orders that read before the write, so the hardware or compiler may perform the write first.';
 
-function completed(c: Compiled, x: Execution): Completed<[number, number]> {
+function completed(c: Compiled, x: Execution, tick: Tick | null = null): Completed<[number, number]> {
   const { events, source, cand } = x;
   const nInit = c.locNames.length;
   // Instruction nodes per thread.
@@ -511,6 +594,7 @@ function completed(c: Compiled, x: Execution): Completed<[number, number]> {
       return true;
     };
     while (steps.length < nodes.length) {
+      tick?.(events.length);
       let chosenNode = -1;
       for (const strict of [true, false]) {
         for (let t = 0; t < c.threads.length && chosenNode < 0; t++) {
@@ -559,6 +643,7 @@ function completed(c: Compiled, x: Execution): Completed<[number, number]> {
     const hbLatest = (k: number): Int32Array => {
       // Per thread, the latest instruction with an event hb-before some event of node k.
       const v = new Int32Array(c.threads.length).fill(-1);
+      tick?.(nodes[k].evs.length * events.length);
       for (const e of nodes[k].evs) for (let i = nInit; i < events.length; i++) {
         if (nodeOf[i] < 0 || !x.hb.has(i, e)) continue;
         const nd = nodes[nodeOf[i]];

@@ -2,7 +2,7 @@
 // events stay as they are; registers become slots; `if` and bounded `while` become jumps. Running a
 // thread between two memory events is deterministic, so the explorer only branches at events.
 
-import type { Expr, Instr, KernelFence, LockRole, ModelName, Mode, Program, RmwOp } from './ir';
+import type { BinOp, Expr, Instr, KernelFence, LockRole, ModelName, Mode, Program, RmwOp } from './ir';
 
 export type Eval = (regs: number[]) => number;
 
@@ -70,13 +70,39 @@ export interface Compiled {
 
 export class ProgramError extends Error {}
 
-export function evalExpr(e: Expr, regs: (name: string) => number): number {
-  switch (e.k) {
-    case 'const': return e.v;
-    case 'reg': return regs(e.r);
-    case 'not': return evalExpr(e.a, regs) === 0 ? 1 : 0;
-    case 'bin': return applyBin(e.op, evalExpr(e.a, regs), evalExpr(e.b, regs));
+/**
+ * The nodes of an expression, operands before operators (left before right). The litmus reader
+ * limits nesting, but programs built in code need not be: walks over expressions use this, or an
+ * explicit stack of their own, rather than recursing once per level.
+ */
+function postorder(e: Expr): Expr[] {
+  const out: Expr[] = [];
+  const stack: [Expr, boolean][] = [[e, false]];
+  while (stack.length > 0) {
+    const [x, opened] = stack.pop()!;
+    if (opened || x.k === 'const' || x.k === 'reg') { out.push(x); continue; }
+    stack.push([x, true]);
+    if (x.k === 'bin') stack.push([x.b, false], [x.a, false]);
+    else stack.push([x.a, false]);
   }
+  return out;
+}
+
+/** Folds an expression bottom-up with a value stack. */
+function foldExpr<T>(e: Expr, leaf: (x: Expr & { k: 'const' | 'reg' }) => T, not: (a: T) => T, bin: (op: BinOp, a: T, b: T) => T): T {
+  const vals: T[] = [];
+  for (const x of postorder(e)) {
+    switch (x.k) {
+      case 'const': case 'reg': vals.push(leaf(x)); break;
+      case 'not': vals.push(not(vals.pop()!)); break;
+      case 'bin': { const b = vals.pop()!; const a = vals.pop()!; vals.push(bin(x.op, a, b)); break; }
+    }
+  }
+  return vals[0];
+}
+
+export function evalExpr(e: Expr, regs: (name: string) => number): number {
+  return foldExpr(e, x => (x.k === 'const' ? x.v : regs(x.r)), a => (a === 0 ? 1 : 0), applyBin);
 }
 
 function applyBin(op: string, a: number, b: number): number {
@@ -172,8 +198,18 @@ export function compile(program: Program, model: ModelName = 'rc11'): Compiled {
       k: 'ev', oldSlot: -1, okSlot: -1, weak: false, fail: partial.mo, addrRegs: [], valRegs: [], noreturn: false, ...partial,
       pc: pcCounter++, label: i.label ?? describe(i), site: i.site, line: i.line,
     });
+    // Statement lists still to emit, and fix-ups to run once what precedes them is emitted, on an
+    // explicit stack (the next on top): nested if/while in a program built in code can be deeper
+    // than the call stack.
+    const work: ({ list: Instr[]; next: number } | (() => void))[] = [];
+    const block = (list: Instr[]) => ({ list, next: 0 });
     const emit = (body: Instr[]): void => {
-      for (const i of body) {
+      work.push(block(body));
+      while (work.length > 0) {
+        const top = work[work.length - 1];
+        if (typeof top === 'function') { work.pop(); top(); continue; }
+        if (top.next === top.list.length) { work.pop(); continue; }
+        const i = top.list[top.next++];
         switch (i.k) {
           case 'load': {
             const tg = target(i); check('load', i.mo, lk ? LK_LOAD : VALID_LOAD, tg.loc < 0 ? undefined : tg.loc);
@@ -224,14 +260,12 @@ export function compile(program: Program, model: ModelName = 'rc11'): Compiled {
           case 'if': {
             const jz: Op = { k: 'jz', cond: ex(i.cond), target: -1, regs: regsOf(i.cond) };
             ops.push(jz);
-            emit(i.then);
+            // then; [jmp END; ELSE: else;] END:
             if (i.else.length > 0) {
               const jmp: Op = { k: 'jmp', target: -1 };
-              ops.push(jmp);
-              jz.target = ops.length;
-              emit(i.else);
-              jmp.target = ops.length;
-            } else jz.target = ops.length;
+              work.push(() => { jmp.target = ops.length; }, block(i.else), () => { ops.push(jmp); jz.target = ops.length; });
+            } else work.push(() => { jz.target = ops.length; });
+            work.push(block(i.then));
             break;
           }
           case 'while': {
@@ -244,9 +278,7 @@ export function compile(program: Program, model: ModelName = 'rc11'): Compiled {
             ops.push(jz);
             ops.push({ k: 'assume', cond: regs => (regs[counter] < i.bound ? 1 : 0), regs: [] });
             ops.push({ k: 'let', slot: counter, val: regs => regs[counter] + 1, regs: [] });
-            emit(i.body);
-            ops.push({ k: 'jmp', target: head });
-            jz.target = ops.length;
+            work.push(() => { ops.push({ k: 'jmp', target: head }); jz.target = ops.length; }, block(i.body));
             break;
           }
           default: throw new ProgramError(`unsupported instruction ${(i as { k: string }).k}`);
@@ -285,37 +317,46 @@ function mayWriteFrom(ops: Op[]): number[] {
 /** Register slots an expression reads (syntactically, as herd counts dependencies). */
 function readRegs(e: Expr, slot: (name: string) => number): number[] {
   const out = new Set<number>();
-  const walk = (x: Expr): void => {
-    switch (x.k) {
-      case 'reg': out.add(slot(x.r)); break;
-      case 'not': walk(x.a); break;
-      case 'bin': walk(x.a); walk(x.b); break;
-      default: break;
-    }
-  };
-  walk(e);
+  for (const x of postorder(e)) if (x.k === 'reg') out.add(slot(x.r));
   return [...out];
 }
 
+/** Expressions up to this deep compile to nested closures (the common, fast case); deeper ones run on a value stack. */
+const CLOSURE_DEPTH = 64;
+
 function compileExpr(e: Expr, slot: (name: string) => number): Eval {
+  if (foldExpr(e, () => 1, a => a + 1, (_, a, b) => Math.max(a, b) + 1) <= CLOSURE_DEPTH) return closures(e, slot);
+  // Operands before operators: a constant or register pushes a value, an operator replaces its operands.
+  const code = postorder(e).map(x => (x.k === 'reg' ? { ...x, s: slot(x.r) } : x));
+  return regs => {
+    const vals: number[] = [];
+    for (const x of code) {
+      switch (x.k) {
+        case 'const': vals.push(x.v); break;
+        case 'reg': vals.push(regs[(x as { s: number }).s] ?? 0); break;
+        case 'not': vals.push(vals.pop()! === 0 ? 1 : 0); break;
+        case 'bin': { const b = vals.pop()!; const a = vals.pop()!; vals.push(applyBin(x.op, a, b)); break; }
+      }
+    }
+    return vals[0];
+  };
+}
+
+/** Nested closures; only for expressions at most CLOSURE_DEPTH deep, so the recursion is bounded. */
+function closures(e: Expr, slot: (name: string) => number): Eval {
   switch (e.k) {
     case 'const': { const v = e.v; return () => v; }
     case 'reg': { const s = slot(e.r); return regs => regs[s] ?? 0; }
-    case 'not': { const a = compileExpr(e.a, slot); return regs => (a(regs) === 0 ? 1 : 0); }
+    case 'not': { const a = closures(e.a, slot); return regs => (a(regs) === 0 ? 1 : 0); }
     case 'bin': {
-      const a = compileExpr(e.a, slot), b = compileExpr(e.b, slot), op = e.op;
+      const a = closures(e.a, slot), b = closures(e.b, slot), op = e.op;
       return regs => applyBin(op, a(regs), b(regs));
     }
   }
 }
 
 export function describeExpr(e: Expr): string {
-  switch (e.k) {
-    case 'const': return String(e.v);
-    case 'reg': return e.r;
-    case 'not': return `!${describeExpr(e.a)}`;
-    case 'bin': return `(${describeExpr(e.a)} ${e.op} ${describeExpr(e.b)})`;
-  }
+  return foldExpr(e, x => (x.k === 'const' ? String(x.v) : x.r), a => `!${a}`, (op, a, b) => `(${a} ${op} ${b})`);
 }
 
 /** A compact, language-neutral rendering of an instruction, used when it has no label. */

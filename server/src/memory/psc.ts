@@ -9,8 +9,9 @@
 //
 // Only the psc edges between SC accesses are tracked here (psc_base restricted to E_sc, which is
 // scb itself). That is all of psc for programs without SC fences; with SC fences psc also has edges
-// through the events around each fence, and the complete check (consistency.ts) still runs on
-// finished graphs — the tracker only ever removes graphs that check would reject.
+// through the events around each fence, and the explorer checks the whole axiom (consistency.ts)
+// on every partial graph that holds an SC fence — the tracker only ever removes graphs that check
+// would reject.
 //
 // When an SC access e is added, every psc edge between it and the present SC accesses touches e:
 //   into e:   sb, hb|loc, sb|≠loc; hb; sb|≠loc, and for a write e also mo and fr;

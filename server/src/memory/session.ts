@@ -32,6 +32,9 @@ export interface Completed<P> {
   graph(): ExecutionGraph;
 }
 
+/** Work units (see Session.tick) between two looks at the clock: well under a millisecond of work. */
+const WORK_PER_CHECK = 1 << 16;
+
 /** Thrown to unwind a search when a budget is reached or the caller cancels. */
 export class Stop extends Error {}
 
@@ -39,6 +42,7 @@ export class Session {
   readonly result: ExploreResult;
   private readonly started = Date.now();
   private nodes = 0;
+  private work = 0;
   private stopped: Bounded | undefined;
   private readonly raceIndex = new Map<string, { race: Race; executions: number; trace: Trace }>();
   private condWitnesses = 0;
@@ -60,15 +64,31 @@ export class Session {
       this.stopped = { reason: 'executions', explored: result.explored, message: `bounded: explored ${result.explored} (execution budget reached)` };
       throw new Stop();
     }
-    if ((++this.nodes & 255) === 0) {
-      if (opts.signal?.aborted) {
-        this.stopped = { reason: 'cancelled', explored: result.explored, message: `bounded: explored ${result.explored} (cancelled)` };
-        throw new Stop();
-      }
-      if (opts.maxMillis !== undefined && Date.now() - this.started > opts.maxMillis) {
-        this.stopped = { reason: 'time', explored: result.explored, message: `bounded: explored ${result.explored} (time budget of ${opts.maxMillis} ms reached)` };
-        throw new Stop();
-      }
+    if ((++this.nodes & 255) === 0) this.checkClock();
+  }
+
+  /**
+   * Call inside long stretches of work within one search node (an LKMM consistency check over a
+   * large candidate): `units` of work were done (about one machine word operation each). Time and
+   * cancellation are checked every WORK_PER_CHECK units, so the stretch stops within a bounded
+   * amount of work past the budget.
+   */
+  tick(units: number): void {
+    this.work += units;
+    if (this.work < WORK_PER_CHECK) return;
+    this.work = 0;
+    this.checkClock();
+  }
+
+  private checkClock(): void {
+    const { opts, result } = this;
+    if (opts.signal?.aborted) {
+      this.stopped = { reason: 'cancelled', explored: result.explored, message: `bounded: explored ${result.explored} (cancelled)` };
+      throw new Stop();
+    }
+    if (opts.maxMillis !== undefined && Date.now() - this.started > opts.maxMillis) {
+      this.stopped = { reason: 'time', explored: result.explored, message: `bounded: explored ${result.explored} (time budget of ${opts.maxMillis} ms reached)` };
+      throw new Stop();
     }
   }
 
@@ -101,6 +121,8 @@ export class Session {
   /** Runs a model's search, turning a budget stop into a bounded result. */
   run(search: () => void): ExploreResult {
     try {
+      // A search cancelled before it starts does not start.
+      this.checkClock();
       search();
     } catch (e) {
       if (!(e instanceof Stop)) throw e;
@@ -125,29 +147,48 @@ export class Session {
   }
 }
 
+/**
+ * The condition's truth in one execution. Conditions built in code can nest deeper than the call
+ * stack (the litmus reader balances long chains and limits nesting; other callers need not), so
+ * this folds the tree with explicit stacks: nodes to visit, and values of finished subtrees.
+ */
 function evalCond(cond: Cond, x: Completed<unknown>, c: Compiled): boolean {
-  switch (cond.k) {
-    case 'true': return true;
-    case 'eqReg': return x.regValue(cond.thread, cond.reg) === cond.v;
-    case 'eqLoc': return x.finalValue(c.locIndex.get(cond.loc)!) === cond.v;
-    case 'and': return evalCond(cond.a, x, c) && evalCond(cond.b, x, c);
-    case 'or': return evalCond(cond.a, x, c) || evalCond(cond.b, x, c);
-    case 'not': return !evalCond(cond.a, x, c);
+  const vals: boolean[] = [];
+  const stack: [Cond, boolean][] = [[cond, false]];
+  while (stack.length > 0) {
+    const [n, opened] = stack.pop()!;
+    switch (n.k) {
+      case 'true': vals.push(true); break;
+      case 'eqReg': vals.push(x.regValue(n.thread, n.reg) === n.v); break;
+      case 'eqLoc': vals.push(x.finalValue(c.locIndex.get(n.loc)!) === n.v); break;
+      case 'not':
+        if (opened) vals.push(!vals.pop()!);
+        else stack.push([n, true], [n.a, false]);
+        break;
+      case 'and': case 'or':
+        if (opened) {
+          const b = vals.pop()!, a = vals.pop()!;
+          vals.push(n.k === 'and' ? a && b : a || b);
+        } else stack.push([n, true], [n.b, false], [n.a, false]);
+        break;
+    }
   }
+  return vals[0];
 }
 
 function conditionVars(cond: Cond): { thread?: number; name: string }[] {
   const out = new Map<string, { thread?: number; name: string }>();
-  const walk = (x: Cond): void => {
+  const stack: Cond[] = [cond];
+  while (stack.length > 0) {
+    const x = stack.pop()!;
     switch (x.k) {
       case 'eqReg': out.set(`${x.thread}:${x.reg}`, { thread: x.thread, name: x.reg }); break;
       case 'eqLoc': out.set(x.loc, { name: x.loc }); break;
-      case 'and': case 'or': walk(x.a); walk(x.b); break;
-      case 'not': walk(x.a); break;
+      case 'and': case 'or': stack.push(x.b, x.a); break;
+      case 'not': stack.push(x.a); break;
       default: break;
     }
-  };
-  walk(cond);
+  }
   return [...out.values()].sort((a, b) => (a.thread ?? -1) - (b.thread ?? -1) || a.name.localeCompare(b.name));
 }
 

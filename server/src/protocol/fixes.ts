@@ -10,6 +10,7 @@ import type { ModelName, Program } from '../memory/ir';
 import type { Budget, ExploreResult } from '../memory/result';
 import type { Ordering } from '../rust/site';
 import { apiFamily, atLeast, STRENGTH, validOrderings } from './orderings';
+import { cheapestChanges } from './fixCandidates';
 import type { Assignment, Scenario, Slot } from './scenarios';
 import { expressible } from './memoryModel';
 
@@ -68,12 +69,20 @@ export interface CounterVerdict {
   fixes: CounterFix[];
   /** Racy scenarios no change of the orderings involved (within reach) makes clean. */
   unfixed: ScenarioVerdict[];
+  /** Racy scenarios whose fix search stopped at its budget: neither a fix nor its absence is known. */
+  unsearched: ScenarioVerdict[];
   /** Set when some exploration hit its budget: the verdict is then incomplete. */
   bounded?: string;
 }
 
-const MAX_CHANGED = 3;
+/** Candidate changes tried per search (one search for the whole counter, then one per racy scenario). */
 const MAX_CANDIDATES = 400;
+/**
+ * Candidate programs (a scenario built with a candidate change, then explored) per counter: a
+ * counter with hundreds of sites has hundreds of scenarios, each search may try each of them.
+ */
+export const MAX_FIX_PROGRAMS = 10_000;
+/** Time for one counter's fix search when the budget sets none. */
 const FIX_SEARCH_MILLIS = 10_000;
 
 type Change = { slot: Slot; to: Ordering };
@@ -83,28 +92,14 @@ function writable(sl: Slot, model: ModelName): Ordering[] {
   return validOrderings(sl.access, apiFamily(sl.site.api)).filter(o => (sl.arg?.family !== 'kernel' || o !== 'AcqRel') && expressible(model, sl.access, o));
 }
 
-/** Candidate changes over these slots, cheapest first (fewer and weaker changes; fences before operations). */
-function candidatesOver(slots: Slot[], model: ModelName): Change[][] {
-  const options = slots.map(sl => ({
+/** Candidate changes over these slots, cheapest first (fewer and weaker changes; fences before operations), generated as tried. */
+function candidatesOver(slots: Slot[], model: ModelName): Generator<Change[]> {
+  return cheapestChanges(slots.map(sl => ({
     slot: sl,
+    current: sl.current,
+    fence: sl.access === 'fence',
     to: writable(sl, model).filter(o => o !== sl.current && atLeast(o, sl.current)),
-  })).filter(o => o.to.length > 0);
-  const out: { changed: Change[]; cost: number }[] = [];
-  const walk = (i: number, acc: Change[]): void => {
-    if (acc.length > 0) {
-      const cost = acc.reduce((n, ch) => n + STRENGTH[ch.to] - STRENGTH[ch.slot.current] + (ch.slot.access === 'fence' ? 0 : 0.25), 0) + acc.length;
-      out.push({ changed: acc.slice(), cost });
-    }
-    if (acc.length === MAX_CHANGED) return;
-    for (let j = i; j < options.length; j++) for (const to of options[j].to) {
-      acc.push({ slot: options[j].slot, to });
-      walk(j + 1, acc);
-      acc.pop();
-    }
-  };
-  walk(0, []);
-  out.sort((a, b) => a.cost - b.cost || a.changed.length - b.changed.length);
-  return out.slice(0, MAX_CANDIDATES).map(c => c.changed);
+  })));
 }
 
 /** Slots a fix may change: editable success-side orderings. */
@@ -135,11 +130,13 @@ export function judgeCounter(scenarios: Scenario[], cache: ScenarioCache, budget
   });
   let bounded = verdicts.find(v => v.result.bounded)?.result.bounded?.message;
   const racy = verdicts.filter(v => v.result.races.length > 0);
-  if (racy.length === 0) return { verdicts, racy, fixes: [], unfixed: [], bounded };
+  if (racy.length === 0) return { verdicts, racy, fixes: [], unfixed: [], unsearched: [], bounded };
 
   // The same protocol shape (programs and slots, not positions) gets the same answer: typing in a
   // file re-reviews it on every edit, and the search tries many candidate programs.
   const slotList = [...new Map(scenarios.flatMap(sc => sc.slots).map(sl => [sl.key, sl])).values()];
+  // Several scenarios carry their own Slot object for one site: the key, not the object, names it.
+  const slotIndex = new Map(slotList.map((sl, i) => [sl.key, i]));
   const shape = JSON.stringify([budget.model ?? 'rc11', keys, slotList.map(sl => [scenarios.findIndex(sc => sc.slots.includes(sl)), sl.access, sl.which, sl.current, sl.editable, sl.arg?.family ?? null])]);
   const known = cache.judged.get(shape);
   if (known) {
@@ -151,45 +148,82 @@ export function judgeCounter(scenarios: Scenario[], cache: ScenarioCache, budget
         executions: f.executions, fixes: f.fixes.map(i => verdicts[i]),
       })),
       unfixed: known.unfixed.map(i => verdicts[i]),
+      unsearched: [],
     };
   }
   const out = searchFixes(scenarios, verdicts, racy, cache, budget);
   if (!out.bounded) {
     if (cache.judged.size >= JUDGED_LIMIT) cache.judged.delete(cache.judged.keys().next().value!);
     cache.judged.set(shape, {
-      fixes: out.fixes.map(f => ({ changed: f.changed.map(ch => [slotList.indexOf(ch.slot), ch.to] as [number, Ordering]), executions: f.executions, fixes: f.fixes.map(v => verdicts.indexOf(v)) })),
+      fixes: out.fixes.map(f => ({ changed: f.changed.map(ch => [slotIndex.get(ch.slot.key)!, ch.to] as [number, Ordering]), executions: f.executions, fixes: f.fixes.map(v => verdicts.indexOf(v)) })),
       unfixed: out.unfixed.map(v => verdicts.indexOf(v)),
     });
   }
   return { ...out, bounded: out.bounded ?? bounded };
 }
 
-function searchFixes(scenarios: Scenario[], verdicts: ScenarioVerdict[], racy: ScenarioVerdict[], cache: ScenarioCache, budget: Budget): CounterVerdict {
-  let bounded: string | undefined;
-  const started = Date.now();
-  const outOfTime = (): boolean => !!budget.signal?.aborted || Date.now() - started > FIX_SEARCH_MILLIS;
+type Found = { changed: Change[]; executions: number };
 
-  /** The cheapest change over `slots` that makes every scenario in `mustClean` race-free. */
-  const search = (slots: Slot[], mustClean: Scenario[]): { changed: Change[]; executions: number } | null => {
+/**
+ * A counter's fix search (or hint search) within the review's budget: its time, its cancellation,
+ * and a number of candidate programs. Once stopped, it stays stopped.
+ */
+class SearchBudget {
+  private readonly started = Date.now();
+  private readonly millis: number;
+  private programs = 0;
+  /** Why the search stopped, once it has. */
+  stopped: string | undefined;
+
+  constructor(private readonly budget: Budget, private readonly cache: ScenarioCache) {
+    this.millis = budget.maxMillis ?? FIX_SEARCH_MILLIS;
+  }
+
+  private stop(): boolean {
+    if (this.stopped) return true;
+    const ms = Date.now() - this.started;
+    if (this.budget.signal?.aborted) this.stopped = 'bounded: fix search cancelled';
+    else if (this.programs >= MAX_FIX_PROGRAMS) this.stopped = `bounded: fix search stopped after ${this.programs} candidate programs`;
+    else if (ms > this.millis) this.stopped = `bounded: fix search stopped after ${ms} ms`;
+    return !!this.stopped;
+  }
+
+  /** The scenario built with `assign`, explored; null when the search has to stop first. */
+  run(s: Scenario, assign: Assignment): ExploreResult | null {
+    if (this.stop()) return null;
+    this.programs++;
+    return this.cache.run(s.build(assign), this.budget);
+  }
+}
+
+function searchFixes(scenarios: Scenario[], verdicts: ScenarioVerdict[], racy: ScenarioVerdict[], cache: ScenarioCache, budget: Budget): CounterVerdict {
+  const spend = new SearchBudget(budget, cache);
+  /**
+   * The cheapest change over `slots` that makes every scenario in `mustClean` race-free;
+   * 'none' when every candidate was tried, 'capped' when MAX_CANDIDATES were, 'stopped' at the budget.
+   */
+  const search = (slots: Slot[], mustClean: Scenario[]): Found | 'none' | 'capped' | 'stopped' => {
+    let tried = 0;
     for (const changed of candidatesOver(slots, budget.model ?? 'rc11')) {
-      // The search as a whole is bounded too: a cancelled review or a slow counter stops it.
-      if (outOfTime()) { bounded ??= `bounded: fix search stopped after ${Date.now() - started} ms`; return null; }
+      if (tried++ === MAX_CANDIDATES) return 'capped';
       const assign: Assignment = new Map(changed.map(ch => [ch.slot.key, ch.to]));
       let executions = 0;
-      const clean = mustClean.every(s => {
-        const res = cache.run(s.build(assign), budget);
+      let clean = true;
+      for (const s of mustClean) {
+        const res = spend.run(s, assign);
+        if (!res) return 'stopped';
         executions += res.executions;
-        return res.races.length === 0 && !res.bounded;
-      });
+        if (res.races.length > 0 || res.bounded) { clean = false; break; }
+      }
       if (clean) return { changed, executions };
     }
-    return null;
+    return 'none';
   };
-  const toFix = (found: { changed: Change[]; executions: number }, fixes: ScenarioVerdict[]): CounterFix =>
+  const toFix = (found: Found, fixes: ScenarioVerdict[]): CounterFix =>
     ({ assign: new Map(found.changed.map(ch => [ch.slot.key, ch.to])), changed: found.changed, executions: found.executions, fixes });
 
   const all = search(editableSlots(scenarios), scenarios);
-  if (all) return { verdicts, racy, fixes: [toFix(all, racy)], unfixed: [], bounded };
+  if (typeof all === 'object') return { verdicts, racy, fixes: [toFix(all, racy)], unfixed: [], unsearched: [], bounded: spend.stopped };
 
   // No single change fixes everything (some race is out of reach of the orderings, e.g. fixed by
   // an API's contract): fix what can be fixed, one racy scenario at a time, without breaking the
@@ -197,16 +231,21 @@ function searchFixes(scenarios: Scenario[], verdicts: ScenarioVerdict[], racy: S
   const clean = verdicts.filter(v => v.result.races.length === 0).map(v => v.scenario);
   const fixes: CounterFix[] = [];
   const unfixed: ScenarioVerdict[] = [];
+  const unsearched: ScenarioVerdict[] = [];
+  let capped = false;
   for (const v of racy) {
     if (fixes.some(f => f.fixes.includes(v))) continue;
     const found = search(editableSlots([v.scenario]), [v.scenario, ...clean]);
-    if (!found) { unfixed.push(v); continue; }
-    // The same change may also fix other racy scenarios; credit it with them.
+    if (found === 'none') { unfixed.push(v); continue; }
+    // Not every candidate was tried: whether this race can be fixed is not known.
+    if (found === 'capped' || found === 'stopped') { capped ||= found === 'capped'; unsearched.push(v); continue; }
+    // The same change may also fix other racy scenarios; credit it with them (as far as the budget goes).
     const assign: Assignment = new Map(found.changed.map(ch => [ch.slot.key, ch.to]));
-    const also = racy.filter(o => o !== v && !fixes.some(f => f.fixes.includes(o)) && cache.run(o.scenario.build(assign), budget).races.length === 0);
+    const also = racy.filter(o => o !== v && !fixes.some(f => f.fixes.includes(o)) && spend.run(o.scenario, assign)?.races.length === 0);
     fixes.push(toFix(found, [v, ...also]));
   }
-  return { verdicts, racy, fixes, unfixed, bounded };
+  const bounded = spend.stopped ?? (capped ? `bounded: fix search stopped after ${MAX_CANDIDATES} candidate changes for one race` : undefined);
+  return { verdicts, racy, fixes, unfixed, unsearched, bounded };
 }
 
 /**
@@ -217,17 +256,20 @@ export function weakenings(scenarios: Scenario[], cache: ScenarioCache, budget: 
   const slots = new Map<string, Slot>();
   for (const s of scenarios) for (const sl of s.slots) if (sl.editable && sl.which !== 'failure' && sl.which !== 'fetch') slots.set(sl.key, sl);
   const out: { slot: Slot; to: Ordering; executions: number }[] = [];
+  const spend = new SearchBudget(budget, cache);
   for (const sl of slots.values()) {
     const weaker = writable(sl, budget.model ?? 'rc11').filter(o => o !== sl.current && atLeast(sl.current, o))
       .sort((a, b) => STRENGTH[a] - STRENGTH[b]);
     for (const to of weaker) {
-      if (budget.signal?.aborted) return out;
       let executions = 0;
-      const clean = scenarios.every(s => {
-        const res = cache.run(s.build(new Map([[sl.key, to]])), budget);
+      let clean = true;
+      for (const s of scenarios) {
+        // Hints are optional: past the budget, those found so far are given.
+        const res = spend.run(s, new Map([[sl.key, to]]));
+        if (!res) return out;
         executions += res.executions;
-        return res.races.length === 0 && !res.bounded;
-      });
+        if (res.races.length > 0 || res.bounded) { clean = false; break; }
+      }
       if (clean) { out.push({ slot: sl, to, executions }); break; }
     }
   }

@@ -94,6 +94,11 @@ export function unfixedHeadline(call: string, other: Site): string {
   return `${code(call)} races with ${code(other.op)}${other.fnName ? ` in ${code(other.fnName)}` : ''}, and no ordering change fixes it`;
 }
 
+/** The headline of a race whose fix search stopped at its budget: nothing is claimed about a fix. */
+export function unsearchedHeadline(call: string, other: Site): string {
+  return `${code(call)} races with ${code(other.op)}${other.fnName ? ` in ${code(other.fnName)}` : ''}; the fix search stopped at its budget`;
+}
+
 /** The headline of a re-publishing step that cannot be given Release (an API fixes its ordering). */
 export function unpublishedHeadline(call: string, current: string, byApi: boolean): string {
   return byApi

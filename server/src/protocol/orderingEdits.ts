@@ -14,7 +14,7 @@ import type { Ordering } from '../rust/site';
 import {
   isOrderingModule, isOrderingName, isStdAtomicModule, kernelOrderingModule, rustName, stdAtomicModule, stdOrderingModule, type Family,
 } from './orderings';
-import { bindingOf, leavesAt, useDecls, type UseDecl } from './useTrees';
+import { bindingOf, leavesAt, useDecls, useDeclsAfterEdit, type UseDecl } from './useTrees';
 
 export interface OrderingChange {
   range: Range;
@@ -32,7 +32,7 @@ export interface EditPlan {
 class Lines {
   private readonly starts: number[] = [0];
   constructor(readonly s: string) {
-    for (let i = 0; i < s.length; i++) if (s[i] === '\n') this.starts.push(i + 1);
+    for (let i = s.indexOf('\n'); i !== -1; i = s.indexOf('\n', i + 1)) this.starts.push(i + 1);
   }
   offset(p: Position): number {
     const line = Math.min(Math.max(p.line, 0), this.starts.length - 1);
@@ -53,13 +53,30 @@ class Lines {
   }
 }
 
-/** The last file's line index and imports: a review plans one edit per finding on the same text. */
-let prepared: { source: string; text: Lines; uses: UseDecl[] } | null = null;
+interface Prepared { source: string; text: Lines; uses?: UseDecl[] }
 
-function prepare(source: string): { text: Lines; uses: UseDecl[] } {
-  if (prepared?.source !== source) prepared = { source, text: new Lines(source), uses: useDecls(source) };
+/** The last file's line index and imports: a review plans one edit per finding on the same text. */
+let prepared: Prepared | null = null;
+
+function prepare(source: string): Prepared {
+  if (prepared?.source !== source) prepared = { source, text: new Lines(source) };
   return prepared;
 }
+
+/**
+ * The file's `use` items, read when a plan first needs them: writing another ordering into an
+ * `Ordering::X` path (the usual fix) needs none, and on a big file reading them is most of a plan.
+ */
+function usesOf(p: Prepared): UseDecl[] {
+  if (!p.uses) {
+    p.uses = (lastUses && useDeclsAfterEdit(lastUses.source, lastUses.uses, p.source)) ?? useDecls(p.source);
+    lastUses = { source: p.source, uses: p.uses };
+  }
+  return p.uses;
+}
+
+/** The last text whose `use` items were read: the next text (one edit later, as typing goes) starts from them. */
+let lastUses: { source: string; uses: UseDecl[] } | null = null;
 
 const kernelGlob = (m: string[]): boolean => isOrderingModule(m, 'kernel');
 const stdGlob = (m: string[]): boolean => isOrderingModule(m, 'std');
@@ -74,7 +91,11 @@ class Imports {
   private readonly into = new Map<string, { range: Range; names: string[]; render: (names: string[]) => string }>();
   private readonly lines = new Map<string, { at: Position; head: string; indent: string; module: string[]; names: string[]; before: boolean }>();
 
-  constructor(private readonly text: Lines, private readonly uses: UseDecl[]) {}
+  constructor(private readonly text: Lines, private readonly usesNow: () => UseDecl[]) {}
+
+  private get uses(): UseDecl[] {
+    return this.usesNow();
+  }
 
   /**
    * Brings `name` from a module accepted by `fromModule` into scope at `offset`: into the group or
@@ -199,7 +220,9 @@ function spellKernel(o: Ordering, offset: number, uses: UseDecl[], imports: Impo
 export interface FenceInsertion { region: Range; to: Ordering }
 
 export function planOrderingEdits(source: string, changes: OrderingChange[], fences: FenceInsertion[] = []): EditPlan {
-  const { text, uses } = prepare(source);
+  const p = prepare(source);
+  const text = p.text;
+  const uses = (): UseDecl[] => usesOf(p);
   const imports = new Imports(text, uses);
   const edits: TextEdit[] = [];
   const problems: string[] = [];
@@ -216,10 +239,10 @@ export function planOrderingEdits(source: string, changes: OrderingChange[], fen
       continue;
     }
     const [, prefix, word, trail] = m;
-    const family = ch.family ?? familyOf(prefix, word, uses, offset);
+    const family = ch.family ?? familyOf(prefix, word, uses(), offset);
     if (!isOrderingName(word) || prefix === '') {
       // A constant, a binding, or a bare name: write the ordering itself, importing what it needs.
-      const spelled = family === 'kernel' ? spellKernel(ch.to, offset, uses, imports) : spellStd(ch.to, offset, uses, imports, isOrderingName(word));
+      const spelled = family === 'kernel' ? spellKernel(ch.to, offset, uses(), imports) : spellStd(ch.to, offset, uses(), imports, isOrderingName(word));
       if (spelled !== word || prefix !== '') edits.push({ range: ch.range, newText: `${spelled}${trail}` });
       continue;
     }
@@ -228,7 +251,7 @@ export function planOrderingEdits(source: string, changes: OrderingChange[], fen
     if (name !== word) edits.push({ range: ch.range, newText: `${prefix}${name}${trail}` });
   }
   for (const f of fences) {
-    const e = fenceEdit(text, uses, imports, f);
+    const e = fenceEdit(text, uses(), imports, f);
     if (typeof e === 'string') problems.push(e); else edits.push(e);
   }
   edits.push(...imports.edits());

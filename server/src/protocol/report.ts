@@ -10,7 +10,7 @@ import { isAcquireOrStronger, isReleaseOrStronger } from '../rust/site';
 import type { Finding, Fix, Related, RuleId, TextEdit } from './finding';
 import type { CounterFix, CounterVerdict, ScenarioVerdict } from './fixes';
 import { describeRole, type Counter, type Role } from './roles';
-import { elsewhereHeadline, fenceAlternativeTitle, fixTitle, headline, protocolFixTitle, roleNoun, unfixedHeadline, unpublishedHeadline } from './messages';
+import { elsewhereHeadline, fenceAlternativeTitle, fixTitle, headline, protocolFixTitle, roleNoun, unfixedHeadline, unpublishedHeadline, unsearchedHeadline } from './messages';
 import type { Slot } from './scenarios';
 import { checkedUnder } from '../memory/result';
 import { kernelEvidence } from './memoryModel';
@@ -233,6 +233,10 @@ export function counterFindings(file: string, counter: Counter, v: CounterVerdic
     const f = unfixedFinding(file, u, roleOfSite);
     if (f) out.push(f);
   }
+  for (const u of v.unsearched) {
+    const f = unsearchedFinding(file, u, roleOfSite);
+    if (f) out.push(f);
+  }
   // A fix that lives entirely in another file still leaves this file's exclusive step racing today.
   if (out.length === 0) {
     const first = v.racy[0];
@@ -374,6 +378,28 @@ function unfixedFinding(file: string, u: ScenarioVerdict, roleOfSite: Map<Site, 
   return {
     file, rule, severity: api || sc.kind === 'republish' ? 'info' : 'warning', message,
     explanation: { why, notes, model: `${checkedUnder(u.result.model ?? 'rc11')}.` },
+    range: at.site.range, role: describeRole(at.role), ordering: orderingsOf(at.site), fix: null,
+    related: relatedOf(at.site, [pairsWith(u, other.site, roleOfSite)]), trace: u.result.races[0]?.trace ?? null, scenario: sc.id,
+  };
+}
+
+/**
+ * A race whose fix search stopped at its budget. The race stands (it was found exhaustively); only
+ * the fix is missing, and nothing is claimed about whether one exists.
+ */
+function unsearchedFinding(file: string, u: ScenarioVerdict, roleOfSite: Map<Site, Role>): Finding | null {
+  const sc = u.scenario;
+  const at = sc.kind === 'republish' ? sc.holder : sc.exclusive;
+  if (at.site.file !== file) return null;
+  const other = at === sc.holder ? sc.exclusive : sc.holder;
+  const rule: RuleId = sc.kind === 'republish' ? 'republish-needs-release' : ruleOfExclusive(at.role);
+  return {
+    file, rule, severity: 'warning', message: unsearchedHeadline(at.site.op, other.site),
+    explanation: {
+      why: `The ${describeRole(at.role)} (${orderingsOf(at.site)}) races with ${siteName(other.site)}: the race was found by a complete exploration.`,
+      notes: ['The search for a verified change of orderings stopped at its budget before finding one, so no fix is offered; this says nothing about whether one exists (a larger time budget may find it).'],
+      model: `${checkedUnder(u.result.model ?? 'rc11')}.`,
+    },
     range: at.site.range, role: describeRole(at.role), ordering: orderingsOf(at.site), fix: null,
     related: relatedOf(at.site, [pairsWith(u, other.site, roleOfSite)]), trace: u.result.races[0]?.trace ?? null, scenario: sc.id,
   };

@@ -208,6 +208,60 @@ export function useDecls(s: string): UseDecl[] {
   return out;
 }
 
+/**
+ * The declarations of `next`, from `decls` (those of `prev`) when one edit turned `prev` into
+ * `next` and the edit cannot change what the scan above reads: one identifier replaced by another
+ * (neither `use`, not next to a quote, `#` or another identifier character), or whole `//` comment
+ * lines inserted at a line start (no quote, backslash or block-comment marker in them), outside
+ * every declaration. Offsets after the edit move with it. Null when the text must be read afresh.
+ * Typing in a big file plans fixes on each new text: this spares a scan of the whole file.
+ */
+export function useDeclsAfterEdit(prev: string, decls: UseDecl[], next: string): UseDecl[] | null {
+  if (prev === next) return decls;
+  const min = Math.min(prev.length, next.length);
+  let p = 0;
+  while (p < min && prev.charCodeAt(p) === next.charCodeAt(p)) p++;
+  let sfx = 0;
+  while (sfx < min - p && prev.charCodeAt(prev.length - 1 - sfx) === next.charCodeAt(next.length - 1 - sfx)) sfx++;
+  let oldEnd = prev.length - sfx;
+  const was = prev.slice(p, oldEnd);
+  let now = next.slice(p, next.length - sfx);
+  // An insertion can be placed anywhere the text around it repeats it: slide it back to a line
+  // start (a comment line typed above another that starts alike).
+  if (was === '') {
+    while (p > 0 && prev[p - 1] !== '\n' && prev[p - 1] === now[now.length - 1]) { now = prev[p - 1] + now.slice(0, -1); p--; }
+    oldEnd = p;
+  }
+  const delta = now.length - was.length;
+  const inert = (c: string | undefined): boolean => c === undefined || !/[\w'"#]/.test(c);
+  const insertion = was === '' && (p === 0 || prev[p - 1] === '\n') && /^(?:[ \t]*\/\/[^\n]*\n)+$/.test(now) && !/["\\]|\/\*|\*\//.test(now);
+  const renamed = /^\w+$/.test(was) && /^\w+$/.test(now) && was !== 'use' && now !== 'use' && inert(prev[p - 1]) && inert(prev[oldEnd]);
+  if (!insertion && !renamed) return null;
+  // What comes before `use` on its line decides whether it starts a declaration (`pub use`).
+  if (renamed && /\buse\b/.test(prev.slice(prev.lastIndexOf('\n', p - 1) + 1, (prev.indexOf('\n', oldEnd) + 1 || prev.length + 1) - 1))) return null;
+  // Inside a declaration (or in one the scan left open at the end of the file), read afresh.
+  if (decls.some(d => d.end >= prev.length || (d.start < oldEnd && p < d.end) || (insertion && d.start < p && p < d.end))) return null;
+  // Where an offset of `prev` lands in `next`. `opening`: the first offset inside a block, which
+  // stays before text inserted exactly there (that text is inside the block too).
+  const moved = (x: number, opening = false): number =>
+    x < p || (x === p && (renamed || opening)) ? x : x >= oldEnd ? x + delta : NaN;
+  const lists = new Map<UseList, UseList>();
+  const list = (l: UseList | null): UseList | null => {
+    if (!l) return null;
+    let c = lists.get(l);
+    if (!c) { c = { ...l, open: moved(l.open), lastItemEnd: moved(l.lastItemEnd) }; lists.set(l, c); }
+    return c;
+  };
+  const out = decls.map(d => ({
+    ...d,
+    start: moved(d.start), end: moved(d.end),
+    leaves: d.leaves.map(l => ({ ...l, tailStart: moved(l.tailStart), end: moved(l.end), list: list(l.list) })),
+    scope: { start: moved(d.scope.start, true), end: moved(d.scope.end) },
+  }));
+  const offsets = out.flatMap(d => [d.start, d.end, d.scope.start, d.scope.end, ...d.leaves.flatMap(l => [l.tailStart, l.end])]);
+  return offsets.some(Number.isNaN) || [...lists.values()].some(l => Number.isNaN(l.open) || Number.isNaN(l.lastItemEnd)) ? null : out;
+}
+
 /** The full path a bare `name` resolves to at `offset` through the text's imports, if any (named imports win over globs). */
 export function bindingOf(decls: UseDecl[], name: string, offset: number, globExports?: (module: string[]) => boolean): string[] | null {
   let glob: string[] | null = null;

@@ -88,6 +88,23 @@ export class TreeCache {
     this.entries.delete(file);
     this.entries.set(file, { text, tree });
     this.chars += text.length;
+    this.evict();
+    return tree;
+  }
+
+  /**
+   * Makes a copy of `tree` (a tree of `text` the caller keeps) `file`'s last tree, so that the
+   * next text of `file` is parsed incrementally from it: an edited copy of a file starts from the
+   * file's own tree.
+   */
+  adopt(file: string, text: string, tree: Tree): void {
+    this.forget(file);
+    this.entries.set(file, { text, tree: tree.copy() });
+    this.chars += text.length;
+    this.evict();
+  }
+
+  private evict(): void {
     // The newest tree stays even when it alone is over the budget: the caller is using it.
     while (this.entries.size > this.limit || (this.chars > this.maxChars && this.entries.size > 1)) {
       const [k, e] = this.entries.entries().next().value!;
@@ -95,7 +112,6 @@ export class TreeCache {
       this.chars -= e.text.length;
       this.entries.delete(k);
     }
-    return tree;
   }
 
   forget(file: string): void {
