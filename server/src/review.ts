@@ -279,11 +279,14 @@ async function reviewParsed(file: string, text: string, opts: ReviewOptions, par
       key: confirmationKeys({ file, text, scope: parsed.scope, counters, setting: JSON.stringify([model, opts.model, opts.inKernelTree, budget.maxExplored, budget.maxMillis]) }),
       totals: { scenarios: review.scenarios.length, executions: review.executions ?? 0 },
     } : undefined;
+    const offered = merged.some(f => f.alternatives?.length);
     await confirmAlternatives(merged, text, async edited => {
       const again = await reviewText(file, edited, { ...opts, trees: copies, analysis: undefined, hints: false, severity: undefined, justify: false, confirming: true });
       return { findings: again.findings, scenarios: again.scenarios.length, executions: again.executions ?? 0, bounded: !!again.bounded?.length || !!opts.budget?.signal?.aborted };
     }, budget.signal?.aborted ? 0 : MAX_CONFIRMED_ALTERNATIVES, memo);
     copies.clear();
+    // A stopped review drops the alternatives it could not confirm: say the review is incomplete.
+    if (offered && budget.signal?.aborted) (review.bounded ??= []).push('alternative fixes: not all confirmed (the review was stopped)');
   }
   review.findings = applySeverity(merged, opts);
   return review;

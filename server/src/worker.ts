@@ -127,7 +127,10 @@ async function review(m: Extract<ToWorker, { type: 'review' }>): Promise<void> {
       // Untitled buffers have no place on disk, so no kernel tree around them.
       inKernelTree: path.isAbsolute(m.file) && inKernelTree(m.file),
     });
-    post({ type: 'result', id: m.id, review, elapsedMs: performance.now() - started, ...(capped ? { capped } : {}) });
+    // Capped only when the cap cut something short: a review that finished everything past its
+    // cap (it found nothing to explore, say) is complete.
+    const cut = capped && !!review.bounded?.length;
+    post({ type: 'result', id: m.id, review, elapsedMs: performance.now() - started, ...(cut ? { capped: true } : {}) });
   } catch (err) {
     post({ type: 'error', id: m.id, message: err instanceof Error ? err.message : String(err), stack: err instanceof Error ? err.stack : undefined });
   } finally {

@@ -1,22 +1,22 @@
-// A file whose review runs long is stopped at the per-file time cap (refcountReview.budget.timeoutMs)
-// and says so in an info diagnostic on its first line, while another open file gets its
-// diagnostics meanwhile instead of waiting behind it.
+// The per-file time cap (refcountReview.budget.timeoutMs) over LSP: a file whose review has work
+// left at the cap stops there and says so in an info diagnostic on its first line, naming the
+// setting; another open file is reviewed and published as usual. The cap is forced with a 1 ms
+// setting, so the test holds however fast the review becomes: the many-counter file always has
+// explorations left, and the other file has nothing to explore, so the cap cuts nothing there.
+// (That one long review does not hold back the others is shown in lsp-workerpool.test.ts, with a
+// job that runs until it is cancelled.)
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { ROOT, TestClient } from './lspClient';
+import { TestClient } from './lspClient';
 
-const CAP_MS = 15_000;
-const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'rust', 'arc_drop_relaxed_dec.rs');
+const CAP_MS = 1;
 
-/**
- * Hundreds of independent hand-rolled shared pointers: each counter is explored and its fix
- * searched on its own, so reviewing them all takes far longer than the cap on any machine.
- */
+/** Many independent hand-rolled shared pointers, each a counter with scenarios to explore. */
 function manyCounters(n: number): string {
   const out = ['use std::ptr::NonNull;', 'use std::sync::atomic::{fence, AtomicUsize, Ordering};', ''];
   for (let i = 0; i < n; i++) {
@@ -47,6 +47,18 @@ function manyCounters(n: number): string {
   return out.join('\n');
 }
 
+/** A flag, not a reference count: its invalid ordering is an error found without exploring anything. */
+const FLAG = [
+  'use std::sync::atomic::{AtomicBool, Ordering};',
+  '',
+  'static READY: AtomicBool = AtomicBool::new(false);',
+  '',
+  'pub fn is_ready() -> bool {',
+  '    READY.load(Ordering::Release)',
+  '}',
+  '',
+].join('\n');
+
 let client: TestClient;
 let dir: string;
 
@@ -61,17 +73,14 @@ after(async () => {
   assert.equal(code, 0, 'the server shut down cleanly');
 });
 
-test('a slow file stops at the time cap with a note, and another file is served meanwhile', async () => {
+test('a file with work left at the cap gets the cap note; the other file is published as usual', async () => {
   const slow = pathToFileURL(path.join(dir, 'slow.rs')).href;
   const normal = pathToFileURL(path.join(dir, 'normal.rs')).href;
-  // The slow file first: with one worker it would hold the queue until its cap.
-  await client.open(slow, manyCounters(800));
-  await client.open(normal, readFileSync(FIXTURE, 'utf8'));
+  await client.open(slow, manyCounters(50));
+  await client.open(normal, FLAG);
 
   const normalDiags = await client.nextDiagnostics(normal, 0, 1);
-  assert.deepEqual(normalDiags.map(d => d.code), ['dec-needs-release']);
-  // The slow review cannot end before its cap, so it has published nothing yet: the normal file did not wait for it.
-  assert.equal(client.published(slow), 0, 'the normal file\'s diagnostics came while the slow file was still under review');
+  assert.deepEqual(normalDiags.map(d => d.code), ['invalid-ordering']);
 
   const slowDiags = await client.nextDiagnostics(slow, 0, 1);
   const note = slowDiags.find(d => d.code === 'review-time-cap');
@@ -81,6 +90,5 @@ test('a slow file stops at the time cap with a note, and another file is served 
   assert.match(String(note.message), new RegExp(`stopped at its ${CAP_MS} ms time cap`));
   assert.match(String(note.message), /refcountReview\.budget\.timeoutMs/);
   assert.equal(note.source, 'refcount-review');
-  // The normal file carries no such note.
-  assert.ok(!normalDiags.some(d => d.code === 'review-time-cap'));
+  assert.ok(client.logs.some(l => /slow\.rs v1: the review stopped at its 1 ms time cap/.test(l)), client.logs.join('\n'));
 });

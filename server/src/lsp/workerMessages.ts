@@ -9,7 +9,7 @@ export type ToWorker =
   | { type: 'files'; set: [file: string, text: string][]; remove: string[] };
 
 export type FromWorker =
-  /** `capped`: the review reached its time cap (opts.budget.maxMillis) and stopped its explorations early. */
+  /** `capped`: the review reached its time cap (opts.budget.maxMillis) and left work undone (listed in review.bounded). */
   | { type: 'result'; id: number; review: FileReview; elapsedMs: number; capped?: boolean }
   | { type: 'error'; id: number; message: string; stack?: string }
   | { type: 'log'; message: string }
