@@ -17,6 +17,7 @@ import { judgeCounter, ScenarioCache, weakenings } from './protocol/fixes';
 import { counterFindings, orderingsOf, slotEdits, type ModelContrast } from './protocol/report';
 import { mergeSiteFindings } from './protocol/mergeFindings';
 import { ambiguousHeadline, invalidHeadline, weakerHeadline } from './protocol/messages';
+import { callText as siteCallText, textAt } from './protocol/siteText';
 import { analyzeRustFile, type FileAnalysis } from './rust/extract';
 import { initRustParser } from './rust/parser';
 import type { RustIndex } from './rust/index';
@@ -164,6 +165,9 @@ async function reviewParsed(file: string, text: string, opts: ReviewOptions, par
   for (const counter of counters) {
     review.counters!.push({ key: counter.key, isRefcount: counter.isRefcount, why: counter.why, sites: counter.sites.filter(cs => cs.site.file === file).map(cs => ({ id: cs.site.id, role: describeRole(cs.role) })) });
     if (!counter.isRefcount) continue;
+    // Stopped (superseded, or past the file's time cap): the counters left are not judged at all,
+    // and say so, rather than each starting an exploration that stops at once.
+    if (budget.signal?.aborted) { (review.bounded ??= []).push(`${counter.key}: not checked (the review was stopped)`); continue; }
     for (const cs of counter.sites) {
       if (cs.role.kind === 'other' && cs.site.file === file) {
         findings.push({ file, rule: 'ambiguous-role', severity: 'info', message: ambiguousHeadline(cs.site.op, counter.key), explanation: { why: `Its part in the reference-count protocol of ${counter.key} is unclear: ${cs.role.why}.`, notes: ['Operations whose role is unclear are not checked.'] }, range: cs.site.range, role: 'unknown', ordering: orderingsOf(cs.site), fix: null, related: [], trace: null });
@@ -205,7 +209,10 @@ async function reviewParsed(file: string, text: string, opts: ReviewOptions, par
         sites: v.scenario.sites.map(s => ({
           file: s.file, range: s.range, text: callText(s, fileLines(s.file)),
           role: describeRole(counter.sites.find(cs => cs.site === s)?.role ?? { kind: 'other', why: s.op }),
-          orderingRanges: s.orderings.filter(o => o.range && !o.implied).map(o => ({ range: o.range!, which: o.which === 'success' || o.which === 'set' ? 'success' as const : o.which === 'failure' || o.which === 'fetch' ? 'failure' as const : 'single' as const })),
+          orderingRanges: s.orderings.filter(o => o.range && !o.implied).map(o => ({
+            range: o.range!, which: o.which === 'success' || o.which === 'set' ? 'success' as const : o.which === 'failure' || o.which === 'fetch' ? 'failure' as const : 'single' as const,
+            ...(fileLines(s.file) ? { text: textAt(fileLines(s.file)!, o.range!) } : {}),
+          })),
         })),
       });
     }
@@ -272,11 +279,14 @@ async function reviewParsed(file: string, text: string, opts: ReviewOptions, par
       key: confirmationKeys({ file, text, scope: parsed.scope, counters, setting: JSON.stringify([model, opts.model, opts.inKernelTree, budget.maxExplored, budget.maxMillis]) }),
       totals: { scenarios: review.scenarios.length, executions: review.executions ?? 0 },
     } : undefined;
+    const offered = merged.some(f => f.alternatives?.length);
     await confirmAlternatives(merged, text, async edited => {
       const again = await reviewText(file, edited, { ...opts, trees: copies, analysis: undefined, hints: false, severity: undefined, justify: false, confirming: true });
       return { findings: again.findings, scenarios: again.scenarios.length, executions: again.executions ?? 0, bounded: !!again.bounded?.length || !!opts.budget?.signal?.aborted };
-    }, MAX_CONFIRMED_ALTERNATIVES, memo);
+    }, budget.signal?.aborted ? 0 : MAX_CONFIRMED_ALTERNATIVES, memo);
     copies.clear();
+    // A stopped review drops the alternatives it could not confirm: say the review is incomplete.
+    if (offered && budget.signal?.aborted) (review.bounded ??= []).push('alternative fixes: not all confirmed (the review was stopped)');
   }
   review.findings = applySeverity(merged, opts);
   return review;
@@ -380,13 +390,5 @@ function applySeverity(findings: Finding[], opts: ReviewOptions): Finding[] {
 
 /** The site's call as one line (multi-line receiver chains joined), for the simulator's rows. */
 function callText(s: Site, lines: string[] | undefined): string {
-  if (!lines) return s.receiverText;
-  const { start, end } = s.range;
-  const parts: string[] = [];
-  for (let l = start.line; l <= end.line && l < lines.length; l++) {
-    const line = lines[l];
-    parts.push(l === start.line && l === end.line ? line.slice(start.character, end.character) : l === start.line ? line.slice(start.character) : l === end.line ? line.slice(0, end.character) : line);
-  }
-  const text = parts.map(p => p.trim()).join('').replace(/\s+/g, ' ');
-  return text.length > 160 ? text.slice(0, 157) + '...' : text;
+  return lines ? siteCallText(lines, s.range) : s.receiverText;
 }

@@ -96,8 +96,8 @@ function getDoc(uri: string): TextDocument | undefined {
 
 pool.onIndexed = (files, stale) => {
   // Reviews that ran while a big workspace was still being indexed may have missed cross-file
-  // helpers or paired sites: review the open files again now that the index is complete.
-  if (stale) { log(`index complete (${files} file(s)); reviewing open files again`); docs.reviewAll(); }
+  // helpers or paired sites: review those open files again now that the index is complete.
+  if (stale.length) { log(`index complete (${files} file(s)); reviewing open files again`); docs.reviewFiles(stale); }
 };
 
 const docs = new Documents({
@@ -254,7 +254,8 @@ connection.onCodeActionResolve(async (action: CodeAction) => {
     (t, edits) => TextDocument.applyEdits(TextDocument.create(doc.uri, doc.languageId, 0, t), edits),
     async fixed => {
       const o = await pool.review(`${normalizeUri(doc.uri)}#fix-all`, uriToFile(doc.uri), fixed, reviewOpts(settings));
-      return o.kind === 'done' ? o.review : undefined;
+      // A review cut short by the time cap cannot vouch for the fixed text.
+      return o.kind === 'done' && !o.capped ? o.review : undefined;
     }, log);
 });
 
@@ -281,7 +282,7 @@ connection.onRequest(scenariosMethod, async (params: ScenariosParams): Promise<S
     const r = await readSource(uriToFile(params.uri));
     if ('skipped' in r) return { scenarios: [], findings: [], reason: r.skipped };
     const o = await pool.review(`${normalizeUri(params.uri)}#scenarios`, r.file, r.text, reviewOpts(settings));
-    if (o.kind !== 'done') return { scenarios: [], findings: [], reason: o.kind === 'failed' ? o.message : 'cancelled' };
+    if (o.kind !== 'done') return { scenarios: [], findings: [], reason: o.kind === 'cancelled' ? 'cancelled' : o.message };
     review = o.review;
   }
   if (!review) return { scenarios: [], findings: [], reason: 'the review of this document has not finished', pending: true };
@@ -327,7 +328,7 @@ async function checkWorkspace(workDoneToken: string | number | undefined, token:
         const r = await readSource(file);
         if ('skipped' in r) { result.skipped.push({ file, reason: r.skipped }); return; }
         const o = await pool.review(`${normalizeUri(uri)}#workspace`, file, r.text, reviewOpts(settings), 'background');
-        if (o.kind !== 'done') { result.skipped.push({ file, reason: o.kind === 'failed' ? o.message : 'cancelled' }); return; }
+        if (o.kind !== 'done') { result.skipped.push({ file, reason: o.kind === 'cancelled' ? 'cancelled' : o.message }); return; }
         review = o.review;
         docs.setWorkspaceReview(uri, review);
       }

@@ -37,7 +37,8 @@ const needSites = new Set<string>();
 const staleIndex = new Set<string>();
 let draining = false;
 let reviewing = false;
-let reviewedWhileIndexing = false;
+/** Files reviewed while the index was still filling: they may have missed cross-file facts. */
+const reviewedWhileIndexing = new Set<string>();
 let drainedFiles = 0;
 
 function log(message: string): void {
@@ -68,9 +69,9 @@ function drain(): void {
     if (!t.done) { needSites.delete(t.value); readSites(t.value); continue; }
     draining = false;
     if (drainedFiles > 1) log(`index: ${drainedFiles} file(s) indexed (${index.size} in the index)`);
-    post({ type: 'indexed', files: drainedFiles, reviewedWhileIndexing });
+    post({ type: 'indexed', files: drainedFiles, reviewedWhileIndexing: [...reviewedWhileIndexing] });
     drainedFiles = 0;
-    reviewedWhileIndexing = false;
+    reviewedWhileIndexing.clear();
     return;
   }
   setImmediate(drain);
@@ -100,10 +101,20 @@ port.on('message', (m: ToWorker) => {
 
 async function review(m: Extract<ToWorker, { type: 'review' }>): Promise<void> {
   reviewing = true;
-  if (needSummary.size || needSites.size) reviewedWhileIndexing = true;
+  if (needSummary.size || needSites.size) reviewedWhileIndexing.add(m.file);
   const flag = new Int32Array(m.abort);
-  const signal = { get aborted() { return Atomics.load(flag, 0) === 1; } };
   const started = performance.now();
+  // The file's time cap: every exploration of this review polls the signal, so past the cap the
+  // rest of the review runs without exploring and ends soon, saying what it could not check.
+  const capAt = started + m.opts.budget.maxMillis;
+  let capped = false;
+  const signal = {
+    get aborted() {
+      if (Atomics.load(flag, 0) === 1) return true;
+      if (!capped && performance.now() > capAt) capped = true;
+      return capped;
+    },
+  };
   try {
     // The buffer being reviewed is the newest text of that file. Its own review never reads its
     // index entry (the index hides the file under review), so re-indexing it waits until another
@@ -116,7 +127,10 @@ async function review(m: Extract<ToWorker, { type: 'review' }>): Promise<void> {
       // Untitled buffers have no place on disk, so no kernel tree around them.
       inKernelTree: path.isAbsolute(m.file) && inKernelTree(m.file),
     });
-    post({ type: 'result', id: m.id, review, elapsedMs: performance.now() - started });
+    // Capped only when the cap cut something short: a review that finished everything past its
+    // cap (it found nothing to explore, say) is complete.
+    const cut = capped && !!review.bounded?.length;
+    post({ type: 'result', id: m.id, review, elapsedMs: performance.now() - started, ...(cut ? { capped: true } : {}) });
   } catch (err) {
     post({ type: 'error', id: m.id, message: err instanceof Error ? err.message : String(err), stack: err instanceof Error ? err.stack : undefined });
   } finally {

@@ -69,8 +69,12 @@ test('the ORDERING comment action names the paired site once the CAS is clean', 
 
     const saved = readFileSync(path.join(s.workspace, 'src', 'block', 'mq', 'request.rs'), 'utf8').split('\n');
     const ifLine = saved.findIndex(l => l.trim() === 'if this');
-    const comment = saved[ifLine - 1];
-    assert.match(comment, /^ {8}\/\/ ORDERING: `Acquire` pairs with the `Release` `dec_and_test` in `dec_ref` \(src\/block\/mq\/request\.rs:(\d+)\); as `Relaxed`, /);
+    // The comment block above the `if` (wrapped at 100 columns), read as one text.
+    let top = ifLine;
+    while (/^ {8}\/\//.test(saved[top - 1])) top--;
+    assert.match(saved[top], /^ {8}\/\/ ORDERING: /);
+    const comment = saved.slice(top, ifLine).map(l => l.replace(/^\s*\/\/\s*/, '')).join(' ');
+    assert.match(comment, /^ORDERING: `Acquire` pairs with the `Release` `dec_and_test` in `dec_ref` \(src\/block\/mq\/request\.rs:(\d+)\); as `Relaxed`, /);
     const paired = Number(/request\.rs:(\d+)/.exec(comment)![1]);
     assert.match(saved[paired - 1], /\.dec_and_test\(\)/, `line ${paired} of the saved file is the dec_and_test`);
   } catch (err) {

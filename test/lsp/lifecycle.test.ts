@@ -50,7 +50,7 @@ test('`refcount-review lsp --stdio` (the CLI) serves the same protocol', async (
 test('exit without shutdown ends the server with code 1 (LSP spec)', async () => {
   const { client } = await TestClient.start();
   await client.conn.sendNotification('exit');
-  await client.waitFor('exit', () => client.exitCode !== undefined, 5000);
+  await client.waitFor('exit', () => client.exitCode !== undefined);
   assert.equal(client.exitCode, 1);
   client.conn.dispose();
 });

@@ -129,14 +129,20 @@ export class TestClient {
     return this.conn.sendRequest<R>(method, params);
   }
 
-  /** shutdown + exit, then waits for the process to end; kills it if it does not within 5 s. */
+  /**
+   * shutdown + exit, then waits for the process to end. A server that never answers or never exits
+   * is killed after a last-guard wait (sized for a loaded machine: a slow shutdown is not a hang).
+   */
   async stop(): Promise<number | null> {
     if (this.exitCode === undefined) {
       try {
-        await Promise.race([this.conn.sendRequest('shutdown'), new Promise(r => setTimeout(r, 5000))]);
+        let answered = false;
+        const settle = () => { answered = true; this.poke(); };
+        this.conn.sendRequest('shutdown').then(settle, settle);
+        await this.waitFor('shutdown answer', () => answered || this.exitCode !== undefined, 60_000).catch(() => {});
         await this.conn.sendNotification('exit');
       } catch { /* already gone */ }
-      try { await this.waitFor('server exit', () => this.exitCode !== undefined, 5000); } catch { this.proc.kill('SIGKILL'); }
+      try { await this.waitFor('server exit', () => this.exitCode !== undefined, 60_000); } catch { this.proc.kill('SIGKILL'); }
     }
     this.conn.dispose();
     return this.exitCode ?? null;

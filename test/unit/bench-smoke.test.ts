@@ -148,7 +148,8 @@ test('LSP edits flip the takeover ordering and insert comment lines', () => {
   assert.ok(lines.some(l => l.includes(`${TAKEOVER_MARKER}Relaxed, Ordering::Relaxed)`)), 'flipped back');
 });
 
-test('LSP latency runs against the built server', { timeout: 60_000 }, async t => {
+// The limit is a last guard for a loaded machine; the bench's own per-edit wait decides what a timeout is.
+test('LSP latency runs against the built server', { timeout: 300_000 }, async t => {
   const serverJs = path.join(ROOT, 'dist', 'server.js');
   if (!existsSync(serverJs)) return t.skip('dist/server.js not built');
   const docs = await measureLsp(serverJs, { edits: 2, smallLines: 120, bigLines: 200, log: () => {} });

@@ -109,7 +109,10 @@ test('the comment goes above the statement that contains the call, with its inde
   const comment = orderingComment(dec, where);
   assert.ok(comment.startsWith('        // ORDERING: `Release` pairs with '), comment);
   assert.ok(comment.endsWith('.\n'));
-  assert.equal(comment.split('\n').length, 2, 'one claim, one line');
+  const commentLines = comment.slice(0, -1).split('\n');
+  assert.ok(commentLines.length > 1 && commentLines.every(l => l.length <= 100), comment);
+  assert.ok(commentLines.slice(1).every(l => l.startsWith('        //   ')), 'continuation lines are indented under the claim');
+  assert.equal(commentLines.map(l => l.replace(/^\s*\/\/\s*/, '')).join(' '), `ORDERING: ${justificationLines(dec, where)[0]}`, 'wrapping only breaks at spaces');
 });
 
 test('AcqRel decrement: each half is justified on its own, both against the same call run by the other thread', async () => {

@@ -166,8 +166,9 @@ test('editor cursor on a site selects its step; malformed messages are ignored',
   assert.equal(await page.locator('.cell.linked').count(), 1);
   await send(page, { type: 'scenario', scenario: { ...scenario, program: { name: 'x', threads: 'nope' } } });
   await send(page, { type: 'bogus' });
-  // window.postMessage delivers asynchronously: wait for both to be handled.
-  for (let i = 0; i < 50 && warnings.filter(w => w.includes('malformed')).length < 2; i++) await page.waitForTimeout(20);
+  // window.postMessage delivers asynchronously: wait for both to be handled (the limit is only a last guard).
+  const guard = Date.now() + 60_000;
+  while (warnings.filter(w => w.includes('malformed')).length < 2 && Date.now() < guard) await page.waitForTimeout(20);
   assert.equal(warnings.filter(w => w.includes('malformed')).length, 2);
   assert.match(await current.textContent() ?? '', /compare_exchange/, 'state untouched by the bad messages');
   await page.screenshot({ path: path.join(shots, 'dom-narrow-480.png'), fullPage: true });

@@ -1,8 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { reviewText } from '../../server/src/review';
 import { planOrderingEdits } from '../../client/src/simulator/sourceEdits';
 import { planOrderingEdits as planRaw } from '../../server/src/protocol/orderingEdits';
 import type { Range, ScenarioView } from '../../server/src/protocol/finding';
+import { callText } from '../../server/src/protocol/siteText';
 
 /** Applies a plan's edits to the text (from the end, so earlier offsets stay valid). */
 function applied(src: string, edits: { range: Range; newText: string }[]): string {
@@ -12,15 +16,19 @@ function applied(src: string, edits: { range: Range; newText: string }[]): strin
     .reduce((s, e) => s.slice(0, off(e.range.start)) + e.newText + s.slice(off(e.range.end)), src);
 }
 
-/** A site whose ordering arguments are found by searching for `needles` on `line`. */
+/**
+ * A site whose ordering arguments are found by searching for `needles` on `line`, recorded as the
+ * review records it (the call's one-line text, each argument's text).
+ */
 function site(src: string, line: number, needles: [string, 'success' | 'failure' | 'single', number?][]): ScenarioView['sites'][number] {
   const text = src.split('\n')[line];
+  const range = { start: { line, character: 0 }, end: { line, character: text.length } };
   return {
-    file: 'file:///x.rs', text: text.trim(), role: 'r', range: { start: { line, character: 0 }, end: { line, character: text.length } },
+    file: 'file:///x.rs', text: callText(src.split('\n'), range), role: 'r', range,
     orderingRanges: needles.map(([n, which, from]) => {
       const c = text.indexOf(n, from ?? 0);
       assert.ok(c >= 0, `${n} on line ${line}`);
-      return { which, range: { start: { line, character: c }, end: { line, character: c + n.length } } };
+      return { which, range: { start: { line, character: c }, end: { line, character: c + n.length } }, text: n };
     }),
   };
 }
@@ -89,7 +97,7 @@ test('stale ranges are refused with a message instead of corrupting the file', (
   const edited = 'fn f() { c.fetch_sub(1, my_order()); /* moved */ }';
   const plan = planOrderingEdits(edited, [s], [{ site: 0, which: 'single', mode: 'rel' }]);
   assert.equal(plan.edits.length, 0);
-  assert.match(plan.problems[0], /no longer holds an ordering/);
+  assert.match(plan.stale[0], /is no longer in the file as it was/);
   assert.match(planOrderingEdits(src, [s], [{ site: 3, which: 'single', mode: 'rel' }]).problems[0], /Unknown site 3/);
 });
 
@@ -151,4 +159,126 @@ test('when `Ordering` names something else, a constant is replaced by the full s
   const plan = planRaw(src, [{ range: s.orderingRanges[0].range, to: 'Release', family: 'std' }]);
   assert.equal(applied(src, plan.edits).split('\n')[2], 'fn f(c: &AtomicUsize) { c.fetch_sub(1, core::sync::atomic::Ordering::Release); }');
   assert.equal(plan.edits.length, 1);
+});
+
+// The block-mq shape the simulator once mangled: the takeover CAS moved in the file, and its old
+// range then covered `Counted for Reque` in `impl AlwaysRefCounted for Request<T>`.
+const BLOCK_MQ = [
+  'use core::sync::atomic::{AtomicUsize, Ordering};',
+  '',
+  'impl<T: Operations> Request<T> {',
+  '    fn try_set_end(rcnt: &AtomicUsize) -> bool {',
+  '        rcnt.compare_exchange(2, 0, Ordering::Relaxed, Ordering::Relaxed).is_ok()',
+  '    }',
+  '}',
+  '',
+  'unsafe impl<T: Operations> AlwaysRefCounted for Request<T> {',
+  '    fn inc_ref(&self) { self.refcount().as_atomic().fetch_add(1, Ordering::Relaxed); }',
+  '}',
+].join('\n');
+const CAS_LINE = 4;
+const casSite = () => {
+  const line = BLOCK_MQ.split('\n')[CAS_LINE];
+  return site(BLOCK_MQ, CAS_LINE, [['Ordering::Relaxed', 'success'], ['Ordering::Relaxed', 'failure', line.lastIndexOf('Ordering::Relaxed')]]);
+};
+const IMPL_LINE = 'unsafe impl<T: Operations> AlwaysRefCounted for Request<T> {';
+
+test('the site moved by whole lines: the recorded ranges would overwrite other text; the site is found where it is now', () => {
+  const s = casSite();
+  const lines = BLOCK_MQ.split('\n');
+  // The impl block moved above the CAS's function: the CAS's recorded line now holds the impl header.
+  const edited = [lines[0], '', '// The handle side.', '', ...lines.slice(8, 11), '', ...lines.slice(2, 7)].join('\n');
+  assert.equal(edited.split('\n')[CAS_LINE], IMPL_LINE);
+
+  // What the unchecked planner writes at the recorded range (`Counted for Reque`): a mangled impl header.
+  assert.equal(edited.split('\n')[CAS_LINE].slice(s.orderingRanges[0].range.start.character, s.orderingRanges[0].range.end.character), 'Counted for Reque');
+  const naive = planRaw(edited, [{ range: s.orderingRanges[0].range, to: 'SeqCst' }]);
+  assert.equal(applied(edited, naive.edits).split('\n')[CAS_LINE], 'unsafe impl<T: Operations> AlwaysRefOrdering::SeqCstst<T> {');
+
+  const plan = planOrderingEdits(edited, [s], [{ site: 0, which: 'success', mode: 'sc' }]);
+  assert.deepEqual(plan.stale, []);
+  assert.deepEqual(plan.problems, []);
+  const out = applied(edited, plan.edits).split('\n');
+  assert.equal(out[CAS_LINE], IMPL_LINE);
+  assert.equal(out[CAS_LINE + 6], '        rcnt.compare_exchange(2, 0, Ordering::SeqCst, Ordering::Relaxed).is_ok()');
+  assert.equal(applied(edited, plan.edits).replace('Ordering::SeqCst', 'Ordering::Relaxed'), edited, 'nothing else changed');
+});
+
+test('an edit on the site\'s own line before the argument is refused, and nothing is written', () => {
+  const s = casSite();
+  const edited = BLOCK_MQ.replace('rcnt.compare_exchange(2, 0,', 'self.rcnt.compare_exchange(2, 0,');
+  const plan = planOrderingEdits(edited, [s], [{ site: 0, which: 'success', mode: 'acq' }]);
+  assert.deepEqual(plan.edits, []);
+  assert.equal(plan.stale.length, 1);
+  assert.match(plan.stale[0], /compare_exchange\(2, 0, Ordering::Relaxed, Ordering::Relaxed\).* is no longer in the file as it was when the scenario was read \(line 5 changed\)/);
+});
+
+test('an argument changed by hand since the scenario was read is refused', () => {
+  const s = casSite();
+  // Same length, same place: only the recorded argument text tells the change.
+  const edited = BLOCK_MQ.replace('compare_exchange(2, 0, Ordering::Relaxed,', 'compare_exchange(2, 0, Ordering::Acquire,');
+  const plan = planOrderingEdits(edited, [s], [{ site: 0, which: 'failure', mode: 'acq' }]);
+  assert.deepEqual(plan.edits, []);
+  assert.equal(plan.stale.length, 1);
+});
+
+test('a site that moved to where it reads the same twice is refused as ambiguous', () => {
+  const s = casSite();
+  const lines = BLOCK_MQ.split('\n');
+  // The CAS line deleted from its place and pasted into two other functions.
+  const edited = [...lines.slice(0, 4), '    }', '    fn a(this: ARef<Self>) -> bool {', lines[CAS_LINE], '    }', '    fn b(this: ARef<Self>) -> bool {', lines[CAS_LINE], ...lines.slice(5)];
+  edited.splice(4, 0, '    /// shifted', '    /// twice');
+  const text = edited.join('\n');
+  assert.notEqual(text.split('\n')[CAS_LINE], lines[CAS_LINE]);
+  const plan = planOrderingEdits(text, [s], [{ site: 0, which: 'success', mode: 'acq' }]);
+  assert.deepEqual(plan.edits, []);
+  assert.match(plan.stale[0] ?? '', /appears more than once/);
+});
+
+test('one stale site refuses the whole Apply, the site that still reads the same included', () => {
+  const lines = BLOCK_MQ.split('\n');
+  const inc = site(BLOCK_MQ, 9, [['Ordering::Relaxed', 'single']]);
+  const edited = BLOCK_MQ.replace('compare_exchange(2, 0,', 'compare_exchange(2, 1,');
+  assert.equal(edited.split('\n')[9], lines[9]);
+  const plan = planOrderingEdits(edited, [casSite(), inc], [{ site: 0, which: 'success', mode: 'acq' }, { site: 1, which: 'single', mode: 'rel' }]);
+  assert.deepEqual(plan.edits, []);
+  assert.equal(plan.stale.length, 1);
+  // Unchanged source: both apply.
+  assert.equal(planOrderingEdits(BLOCK_MQ, [casSite(), inc], [{ site: 0, which: 'success', mode: 'acq' }, { site: 1, which: 'single', mode: 'rel' }]).edits.length, 2);
+});
+
+test('a scenario recorded without argument texts still needs the call to read the same', () => {
+  const s = casSite();
+  const old = { ...s, orderingRanges: s.orderingRanges.map(({ range, which }) => ({ range, which })) };
+  assert.equal(planOrderingEdits(BLOCK_MQ, [old], [{ site: 0, which: 'success', mode: 'acq' }]).edits.length, 1);
+  const lines = BLOCK_MQ.split('\n');
+  const edited = [...lines.slice(0, 3), '// one more line', ...lines.slice(3)].join('\n');
+  const plan = planOrderingEdits(edited, [old], [{ site: 0, which: 'success', mode: 'acq' }]);
+  assert.deepEqual(plan.stale, []);
+  assert.equal(applied(edited, plan.edits).split('\n')[CAS_LINE + 1], lines[CAS_LINE].replace('0, Ordering::Relaxed', '0, Ordering::Acquire'));
+});
+
+test('the scenario a review records is what Apply checks: unchanged and shifted sources apply, an edited call refuses', async () => {
+  const file = path.join(__dirname, '..', '..', '..', 'test', 'e2e', 'workspace', 'src', 'block', 'mq', 'request.rs');
+  const text = readFileSync(file, 'utf8');
+  const review = await reviewText(file, text);
+  const view = review.scenarios.find(sc => (sc.races ?? 0) > 0 && sc.sites.some(st => st.orderingRanges.some(r => r.which === 'success')));
+  assert.ok(view, 'the seed file has a racing scenario through the takeover CAS');
+  const cas = view.sites.findIndex(st => st.orderingRanges.some(r => r.which === 'success'));
+  assert.ok(view.sites[cas].orderingRanges.every(r => r.text === 'Ordering::Relaxed'), JSON.stringify(view.sites[cas].orderingRanges));
+  const choice = [{ site: cas, which: 'success' as const, mode: 'acq' as const }];
+
+  const same = planOrderingEdits(text, view.sites, choice);
+  assert.deepEqual([same.stale, same.problems], [[], []]);
+  assert.match(applied(text, same.edits), /compare_exchange\(2, 0, Ordering::Acquire, Ordering::Relaxed\)/);
+
+  const shifted = text.replace('use core::{', '// A note added above.\n\nuse core::{');
+  const moved = planOrderingEdits(shifted, view.sites, choice);
+  assert.deepEqual(moved.stale, []);
+  assert.equal(applied(shifted, moved.edits), applied(text, same.edits).replace('use core::{', '// A note added above.\n\nuse core::{'));
+
+  const edited = text.replace('.compare_exchange(2, 0, Ordering::Relaxed', '.compare_exchange(2, 1, Ordering::Relaxed');
+  const refused = planOrderingEdits(edited, view.sites, choice);
+  assert.deepEqual(refused.edits, []);
+  assert.equal(refused.stale.length, 1);
 });

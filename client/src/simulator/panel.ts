@@ -62,11 +62,15 @@ export function createSimulatorHost(context: vscode.ExtensionContext, client: La
         return;
       case 'timing': log(`simulator: ${p.sim.title}: ${msg.name} ${msg.ms.toFixed(1)} ms`); return;
       case 'reveal': return reveal(p, msg.site, msg.line);
-      case 'apply':
+      case 'apply': {
         if (p.flavour !== 'rust' || msg.orderings.length === 0) return;
         // The edit changes the document; the change listener refreshes the panel like after any edit.
-        p.applied = (await applyOrderings(p.view, msg.orderings, log)) > 0;
+        const r = await applyOrderings(p.view, msg.orderings, log);
+        p.applied = r.count > 0;
+        // Refused because the source moved on: show the scenario as the source reads now.
+        if (r.stale) await refresh(p);
         return;
+      }
       case 'openLitmus': {
         const text = exportLitmus({ program: p.view.program, title: p.view.title, model: p.view.model, sites: p.sim.sites }, msg.choices);
         const doc = await vscode.workspace.openTextDocument({ language: 'litmus', content: text });

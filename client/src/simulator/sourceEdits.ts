@@ -2,17 +2,32 @@
 // site, imports) is shared with the quick fixes in server/src/protocol/orderingEdits.ts; this
 // maps the simulator's choices (engine modes per site argument) onto it. Pure (no VS Code API);
 // the panel turns the plan into a WorkspaceEdit.
+//
+// The ranges come from the review the panel was opened or last refreshed from; the file may have
+// changed since. An edit is planned only where the source still reads as recorded: the whole call
+// (its one-line text) and every ordering argument's exact text. A site that only moved by whole
+// lines (lines added or removed above it) is found again when it reads the same at exactly one
+// place; anything else refuses the whole Apply, so no text but an ordering argument is ever written.
 
-import type { ScenarioView } from '../../../server/src/protocol/finding';
+import type { Range, ScenarioView } from '../../../server/src/protocol/finding';
 import { planOrderingEdits as planEdits, type EditPlan, type OrderingChange } from '../../../server/src/protocol/orderingEdits';
 import { orderingOfMode } from '../../../server/src/protocol/orderings';
+import { callText, textAt } from '../../../server/src/protocol/siteText';
 import type { SiteOrdering } from '../../webview/messages';
 
-export type { EditPlan };
+type ViewSite = ScenarioView['sites'][number];
 
-export function planOrderingEdits(source: string, sites: ScenarioView['sites'], orderings: SiteOrdering[]): EditPlan {
+export interface ApplyPlan extends EditPlan {
+  /** Sites that no longer read as recorded: when there are any, nothing is planned. */
+  stale: string[];
+}
+
+export function planOrderingEdits(source: string, sites: ScenarioView['sites'], orderings: SiteOrdering[]): ApplyPlan {
+  const lines = source.split('\n');
   const changes: OrderingChange[] = [];
   const problems: string[] = [];
+  const stale: string[] = [];
+  const shifts = new Map<number, number | string>();
   for (const o of orderings) {
     const site = sites[o.site];
     if (!site) { problems.push(`Unknown site ${o.site}.`); continue; }
@@ -22,8 +37,45 @@ export function planOrderingEdits(source: string, sites: ScenarioView['sites'], 
     const target = site.orderingRanges.some(r => r.which === o.which) ? o.which : o.which === 'success' ? 'single' : o.which;
     const ranges = site.orderingRanges.filter(r => r.which === target);
     if (ranges.length === 0) { problems.push(`${site.text.trim()}: no ${o.which} ordering argument to change.`); continue; }
-    for (const { range } of ranges) changes.push({ range, to });
+    if (!shifts.has(o.site)) shifts.set(o.site, locate(lines, site));
+    const shift = shifts.get(o.site)!;
+    if (typeof shift === 'string') { if (!stale.includes(shift)) stale.push(shift); continue; }
+    for (const { range } of ranges) changes.push({ range: moved(range, shift), to });
   }
+  if (stale.length > 0) return { edits: [], problems, stale };
   const plan = planEdits(source, changes);
-  return { edits: plan.edits, problems: [...problems, ...plan.problems] };
+  return { edits: plan.edits, problems: [...problems, ...plan.problems], stale };
+}
+
+function moved(r: Range, lines: number): Range {
+  return { start: { line: r.start.line + lines, character: r.start.character }, end: { line: r.end.line + lines, character: r.end.character } };
+}
+
+/** An ordering argument as written: a name or a path to one (`Relaxed`, `Ordering::Acquire`, a constant). */
+const ORDERING_TOKEN = /^\s*(?:[A-Za-z_]\w*\s*::\s*)*[A-Za-z_]\w*\s*$/;
+
+/** The site reads as recorded when its ranges are moved down by `shift` lines. */
+function readsAsRecorded(lines: readonly string[], site: ViewSite, shift: number): boolean {
+  if (site.range.start.line + shift < 0 || site.range.end.line + shift >= lines.length) return false;
+  if (callText(lines, moved(site.range, shift)) !== site.text) return false;
+  return site.orderingRanges.every(r => {
+    const now = textAt(lines, moved(r.range, shift));
+    // A review from before the argument text was recorded: the call's text is the evidence, and the argument must still look like one.
+    return r.text !== undefined ? now === r.text : ORDERING_TOKEN.test(now);
+  });
+}
+
+/** How many lines the site moved (0 when it is where it was), or why it cannot be written to. */
+function locate(lines: readonly string[], site: ViewSite): number | string {
+  if (readsAsRecorded(lines, site, 0)) return 0;
+  const found: number[] = [];
+  for (let shift = -site.range.start.line; site.range.end.line + shift < lines.length; shift++) {
+    if (shift !== 0 && readsAsRecorded(lines, site, shift)) found.push(shift);
+    if (found.length > 1) break;
+  }
+  if (found.length === 1) return found[0];
+  const line = site.range.start.line;
+  return found.length === 0
+    ? `\`${site.text}\` is no longer in the file as it was when the scenario was read (line ${line + 1} changed)`
+    : `\`${site.text}\` now appears more than once in the file; which one the scenario meant is not known`;
 }

@@ -9,13 +9,14 @@ import type { Settings } from './config';
 import { toDiagnostics, visibleFindings, type RuleLinks } from './diagnostics';
 import { isReviewable, skipReason } from './limits';
 import { statusMethod, type StatusParams } from './requests';
+import { timeCapDiagnostic, type TimeCapNote } from './timeCap';
 import { uriToFile, normalizeUri } from './uris';
 import type { ReviewOpts, ReviewPool } from './workerPool';
 
 interface DocState {
   uri: string;
-  /** Latest review that finished, with the version it was computed for. */
-  done?: { version: number; review: FileReview };
+  /** Latest review that finished, with the version it was computed for (and the cap it stopped at, if it did). */
+  done?: { version: number; review: FileReview; cap?: TimeCapNote };
   timer?: NodeJS.Timeout;
   /** Version of the review that is scheduled or running. */
   pendingVersion?: number;
@@ -85,9 +86,18 @@ export class Documents {
     }
   }
 
+  /** Re-reviews the open documents of these files (paths as the pool has them). */
+  reviewFiles(files: readonly string[]): void {
+    const wanted = new Set(files);
+    for (const st of this.states.values()) {
+      const doc = wanted.has(uriToFile(st.uri)) ? this.d.get(st.uri) : undefined;
+      if (doc) this.schedule(doc, 0);
+    }
+  }
+
   /** Re-publishes from the reviews at hand (settings that only change presentation). */
   republishAll(): void {
-    for (const st of this.states.values()) if (st.done) this.publish(st.uri, st.done.review);
+    for (const st of this.states.values()) if (st.done) this.publish(st.uri, st.done.review, st.done.cap);
     for (const [uri, r] of this.workspaceReviews) if (!this.states.has(uri)) this.publish(uri, r);
     this.sendStatus();
   }
@@ -174,9 +184,16 @@ export class Documents {
       this.land(st, version, { file, findings: [], scenarios: [], problems: [], skipped });
       return;
     }
-    const outcome = await this.d.pool.review(uri, file, text, reviewOpts(this.d.settings()));
+    const opts = reviewOpts(this.d.settings());
+    const outcome = await this.d.pool.review(uri, file, text, opts);
     if (outcome.kind === 'cancelled') return; // a newer version (or close) took over
     if (this.states.get(uri) !== st) return;
+    if (outcome.kind === 'capped') {
+      // Nothing came back: the file gets the cap note alone, not the previous version's findings at stale ranges.
+      this.d.log(`${file} v${version}: ${outcome.message}`);
+      this.land(st, version, { file, findings: [], scenarios: [], problems: [{ message: outcome.message }] }, { capMs: outcome.capMs, partial: false });
+      return;
+    }
     if (outcome.kind === 'failed') {
       this.d.log(`${file}: review failed (${outcome.message}); keeping the previous diagnostics`);
       if (st.pendingVersion === version) st.pendingVersion = undefined;
@@ -185,13 +202,15 @@ export class Documents {
       return;
     }
     this.d.log(`${file} v${version}: ${outcome.review.findings.length} finding(s), ${outcome.review.scenarios.length} scenario(s) in ${outcome.elapsedMs.toFixed(0)} ms`);
-    this.land(st, version, outcome.review);
+    const cap = outcome.capped ? { capMs: opts.budget.maxMillis, partial: true } : undefined;
+    if (cap) this.d.log(`${file} v${version}: the review stopped at its ${cap.capMs} ms time cap`);
+    this.land(st, version, outcome.review, cap);
   }
 
-  private land(st: DocState, version: number, review: FileReview): void {
+  private land(st: DocState, version: number, review: FileReview, cap?: TimeCapNote): void {
     const doc = this.d.get(st.uri);
     if (!doc || doc.version !== version || this.states.get(normalizeUri(st.uri)) !== st) return; // stale: a newer run is on its way
-    st.done = { version, review };
+    st.done = { version, review, cap };
     if (st.pendingVersion === version) st.pendingVersion = undefined;
     for (const p of review.problems) this.d.log(`${review.file}${p.range ? `:${p.range.start.line + 1}` : ''}: ${p.message}`);
     if (review.skipped) {
@@ -201,18 +220,17 @@ export class Documents {
         void this.d.connection.window.showInformationMessage(`Refcount Review: ${baseName(review.file)}: ${review.skipped}.`);
       }
     }
-    this.publish(st.uri, review);
+    this.publish(st.uri, review, cap);
     st.waiters.forEach(w => w());
     this.sendStatus();
     this.d.onReviewed?.(st.uri);
   }
 
-  private publish(uri: string, review: FileReview): void {
+  private publish(uri: string, review: FileReview, cap?: TimeCapNote): void {
     const doc = this.d.get(uri);
-    void this.d.connection.sendDiagnostics({
-      uri, version: doc?.version,
-      diagnostics: toDiagnostics(review.findings, this.d.settings(), this.d.ruleLinks()),
-    });
+    const diagnostics = toDiagnostics(review.findings, this.d.settings(), this.d.ruleLinks());
+    if (cap) diagnostics.push(timeCapDiagnostic(cap));
+    void this.d.connection.sendDiagnostics({ uri, version: doc?.version, diagnostics });
   }
 
   sendStatus(): void {

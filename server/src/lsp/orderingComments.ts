@@ -31,10 +31,17 @@ export function orderingCommentActions(doc: { uri: string; version: number }, re
     const old = j.anchor.existing;
     const from = old ? old.start : j.anchor.line;
     const to = old ? old.end : j.anchor.line;
-    // Lines of this file below the comment move by what the edit adds: name them where they will be.
-    const delta = orderingComment(j, where).split('\n').length - 1 - (to - from);
-    const shifted = (file: string, line: number) => where(file, file === review.file && line >= to ? line + delta : line);
-    const edit = { range: { start: { line: from, character: 0 }, end: { line: to, character: 0 } }, newText: orderingComment(j, shifted) };
+    // Lines of this file below the comment move by what the edit adds: name them where they will
+    // be. A shifted number can change the wrapping, so settle on a line count that agrees.
+    let delta = 0;
+    let text = orderingComment(j, where);
+    for (let round = 0; round < 3; round++) {
+      const next = text.split('\n').length - 1 - (to - from);
+      if (round > 0 && next === delta) break;
+      delta = next;
+      text = orderingComment(j, (file, line) => where(file, file === review.file && line >= to ? line + delta : line));
+    }
+    const edit = { range: { start: { line: from, character: 0 }, end: { line: to, character: 0 } }, newText: text };
     return {
       title: old ? UPDATE_ORDERING_COMMENT : INSERT_ORDERING_COMMENT,
       kind: ORDERING_COMMENT_KIND,

@@ -9,8 +9,9 @@ export type ToWorker =
   | { type: 'files'; set: [file: string, text: string][]; remove: string[] };
 
 export type FromWorker =
-  | { type: 'result'; id: number; review: FileReview; elapsedMs: number }
+  /** `capped`: the review reached its time cap (opts.budget.maxMillis) and left work undone (listed in review.bounded). */
+  | { type: 'result'; id: number; review: FileReview; elapsedMs: number; capped?: boolean }
   | { type: 'error'; id: number; message: string; stack?: string }
   | { type: 'log'; message: string }
-  /** The index caught up with every file sent; `reviewedWhileIndexing`: some review saw a partial index. */
-  | { type: 'indexed'; files: number; reviewedWhileIndexing: boolean };
+  /** The index caught up with every file sent; `reviewedWhileIndexing`: the files whose review saw a partial index. */
+  | { type: 'indexed'; files: number; reviewedWhileIndexing: string[] };

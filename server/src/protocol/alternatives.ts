@@ -13,7 +13,10 @@ export const unconfirmed = new WeakSet<Fix>();
 /** What a re-review of an edited text reports back. */
 export interface Rereview {
   findings: Finding[]; scenarios: number; executions: number;
-  /** Some exploration stopped at its budget (or was cancelled): the answer is not kept for reuse. */
+  /**
+   * Some exploration stopped at its budget (or the review was stopped): its silence proves
+   * nothing, so the alternative is not confirmed, and the answer is not kept for reuse.
+   */
   bounded?: boolean;
 }
 
@@ -77,12 +80,13 @@ export async function confirmAlternatives(findings: Finding[], text: string, rer
       if (!applied || alt.edits.some(e => e.file)) continue;
       counts.rereviewed++;
       const again = await rereview(applied.text);
+      if (again.bounded) continue;
       const line = lineOf(applied.text, applied.map(offsetOf(text, f.range.start.line, f.range.start.character), 'before'));
       const left = again.findings.filter(g => g.range.start.line === line && (g.severity === 'warning' || g.severity === 'error'));
       const errors = again.findings.filter(g => g.severity === 'error').length;
       const ok = left.length === 0 && errors <= errorsBefore;
       if (ok) kept.push({ ...alt, verified: { scenarios: again.scenarios, executions: again.executions } });
-      if (memo && key !== null && !again.bounded) {
+      if (memo && key !== null) {
         confirmations.set(key, { kept: ok, scenarios: again.scenarios - memo.totals.scenarios, executions: again.executions - memo.totals.executions });
         if (confirmations.size > CONFIRMATIONS_LIMIT) confirmations.delete(confirmations.keys().next().value!);
       }

@@ -88,6 +88,10 @@ export interface ScenarioView {
   races?: number;
   /** Set when the exploration stopped at its budget: a clean verdict is then not a proof. */
   bounded?: boolean;
-  /** Indexed by the `site` tag of the program's instructions. */
-  sites: { file: string; range: Range; text: string; role: string; orderingRanges: { range: Range; which: 'success' | 'failure' | 'single' }[] }[];
+  /**
+   * Indexed by the `site` tag of the program's instructions. `text` is the call as it read when the
+   * file was reviewed (protocol/siteText.ts), each ordering range's `text` its argument's exact text:
+   * the simulator's Apply writes only where the source still reads the same.
+   */
+  sites: { file: string; range: Range; text: string; role: string; orderingRanges: { range: Range; which: 'success' | 'failure' | 'single'; text?: string }[] }[];
 }

@@ -313,10 +313,27 @@ export function justificationLines(j: Justification, where: (file: string, line:
   return [`${o}:`, ...j.claims.map(c => `${HALF_NAME[c.half]} half: ${claimText(c, where).replace(/^its \w+ half /, '')}.`)];
 }
 
-/** The `// ORDERING:` comment for the site, one `//` line per claim, indented like the statement. */
+/** Width rustfmt and most style guides keep comments within. */
+const COMMENT_WIDTH = 100;
+
+/**
+ * The `// ORDERING:` comment for the site, indented like the statement: one claim a paragraph,
+ * wrapped at spaces to COMMENT_WIDTH columns (a word longer than the line stays whole).
+ */
 export function orderingComment(j: Justification, where: (file: string, line: number) => string): string {
-  const lines = justificationLines(j, where);
-  return lines.map((l, i) => `${j.anchor.indent}// ${i === 0 ? 'ORDERING: ' : '  '}${l}\n`).join('');
+  const out: string[] = [];
+  justificationLines(j, where).forEach((claim, i) => {
+    const lead = `${j.anchor.indent}// ${i === 0 ? 'ORDERING: ' : '  '}`;
+    const cont = `${j.anchor.indent}//   `;
+    let line = lead;
+    for (const word of claim.split(' ')) {
+      const prefix = line === lead || line === cont ? '' : ' ';
+      if (line !== lead && line !== cont && line.length + 1 + word.length > COMMENT_WIDTH) { out.push(line); line = cont + word; continue; }
+      line += prefix + word;
+    }
+    out.push(line);
+  });
+  return out.map(l => `${l}\n`).join('');
 }
 
 /** An `// ORDERING:` comment whose subject (its first ordering name) the call below it no longer has. */
