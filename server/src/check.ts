@@ -8,8 +8,9 @@ import { pathToFileURL } from 'node:url';
 import type { Finding, Fix, RuleId, TextEdit } from './protocol/finding';
 import { reviewText } from './review';
 import type { ScenarioCache } from './protocol/fixes';
-import { analyzeRustFile, summarizeRustFile, type FileAnalysis } from './rust/extract';
-import { RustIndex } from './rust/index';
+import { analyzeRustFile, mentionsCounters, readWithoutIndex, summarizeRustFile, type FileAnalysis } from './rust/extract';
+import { RustIndex, type FileSummary } from './rust/index';
+import { isCounterReference } from './rust/receiver';
 import { initRustParser } from './rust/parser';
 import type { Site } from './rust/site';
 import { TreeCache } from './rust/trees';
@@ -85,20 +86,54 @@ export async function checkTexts(files: { file: string; text: string }[], budget
   const trees = new TreeCache(Infinity, opts.treeBudgetChars ?? TREE_BUDGET_CHARS);
   const texts = new Map<string, string>();
   const result: CheckResult = { files: files.length, findings: [], skipped: [], problems: [], bounded: [] };
-  const failed = new Set<string>();
+  const failed = new Map<string, string>();
+  const summaries = new Map<string, FileSummary>();
+  const analyses = new Map<string, FileAnalysis>();
+  const summarize = (f: { file: string; text: string }): void => {
+    try {
+      summaries.set(f.file, summarizeRustFile(f.file, f.text, trees.parse(f.file, f.text)));
+    } catch (e) {
+      failed.set(f.file, `could not read Rust: ${(e as Error).message}`);
+    }
+  };
+  // Files that may hold counters are indexed first, keeping their trees for the site pass; they
+  // name every helper and every struct of counter references. A file that calls none of those and
+  // mentions no counter has no sites: it is read whole right after its index pass and its tree is
+  // freed at once, so the trees kept for the site pass are only those it needs (each kept tree
+  // makes every later parse and free slower).
+  const counterFiles = new Set<string>();
   for (const f of files) {
     texts.set(f.file, f.text);
-    try {
-      index.update(summarizeRustFile(f.file, f.text, trees.parse(f.file, f.text)));
-    } catch (e) {
-      failed.add(f.file);
-      result.problems.push({ file: f.file, message: `could not read Rust: ${(e as Error).message}` });
-    }
+    if (!mentionsCounters(f.text)) continue;
+    counterFiles.add(f.file);
+    summarize(f);
   }
-  const analyses = new Map<string, FileAnalysis>();
+  const helperNames = [...new Set([...summaries.values()].flatMap(s => s.helpers.map(h => h.fnName)))];
+  const referenceStructs = [...summaries.values()].flatMap(s => Object.entries(s.structs).filter(([, fields]) => Object.values(fields).some(isCounterReference)).map(([name]) => name));
+  for (const f of files) {
+    if (counterFiles.has(f.file)) continue;
+    let a: FileAnalysis | null = null;
+    try {
+      a = readWithoutIndex(f.file, f.text, trees.parse(f.file, f.text), helperNames, referenceStructs);
+    } catch { /* read again below, which reports it */ }
+    if (!a) { summarize(f); continue; }
+    analyses.set(f.file, a);
+    // The index pass reads no testCalls (see below).
+    summaries.set(f.file, { ...a.summary, testCalls: [] });
+    trees.forget(f.file);
+  }
+  // In workspace order, as the index answers lookups in the order of its files.
+  for (const f of files) {
+    const s = summaries.get(f.file);
+    if (s) index.update(s);
+    const why = failed.get(f.file);
+    if (why !== undefined) result.problems.push({ file: f.file, message: why });
+  }
   const sites = new WorkspaceSites();
   for (const f of files) {
     if (failed.has(f.file)) { trees.forget(f.file); continue; }
+    const read = analyses.get(f.file);
+    if (read) { sites.add(f.file, read.sites); continue; }
     try {
       const a = analyzeRustFile(f.file, f.text, trees.parse(f.file, f.text), { index });
       analyses.set(f.file, a);
@@ -108,12 +143,6 @@ export async function checkTexts(files: { file: string; text: string }[], budget
     } catch { /* reported above */ }
     trees.forget(f.file);
   }
-  // A last-reference test that a function returns is judged at its callers in other files
-  // (`if state.ref_dec() { free }`), which only the full reading of the calling file finds; the
-  // index pass is lighter. Put those readings in the index and read again the files that define
-  // such a function, so their decrements see their callers' tests. Only a site that returns its
-  // test (`returnedTest`) asks the index for callers' tests, and which sites do is read from the
-  // syntax alone: a file without one reads the same again, so it is not read (nor parsed) again.
   const callees = new Set([...analyses.values()].flatMap(a => (a.summary.testCalls ?? []).map(t => t.callee)));
   if (callees.size > 0) {
     for (const a of analyses.values()) index.update(a.summary);

@@ -140,7 +140,41 @@ export function analyzeRustFile(file: string, text: string, tree?: Tree, opts: A
   }
 }
 
+/** Names whose calls can be atomic operations by themselves (methods, fences, kernel FFI). */
+const DIRECT_NAMES: readonly (string | RegExp)[] = [...METHODS.keys(), 'fence', FFI_NAMES];
+
+/**
+ * Text without which a file declares no counter type and no atomic site of its own: the type
+ * names classifyType knows (`Atomic*`, `atomic_t`, `Refcount`, `refcount_t`), the `acquire!`
+ * macro, and calls of the direct operation names (whose receiver may be typed in another file).
+ */
+const COUNTER_WORDS = /tomic|efcount|acquire/;
+
+/** Whether the file may hold a site, a helper or a counter type of its own (a cheap test on the text alone). */
+export function mentionsCounters(text: string): boolean {
+  return COUNTER_WORDS.test(text) || callPattern(DIRECT_NAMES).test(text);
+}
+
+/**
+ * The whole site-pass reading of a file that `mentionsCounters` rejects, made without the
+ * workspace index, when it provably reads the same as with it: the file calls none of
+ * `helperNames` (every helper of the workspace), builds no struct of `referenceStructs` (the
+ * workspace's structs with counter-reference fields) and its consts need no other file's. Such a
+ * file has no sites, so `check` can read it right after its index pass and free its tree at once.
+ * Null when any of that does not hold.
+ */
+export function readWithoutIndex(file: string, text: string, tree: Tree, helperNames: readonly string[], referenceStructs: readonly string[]): FileAnalysis | null {
+  if (mentionsCounters(text)) return null;
+  if (helperNames.length > 0 && callPattern(helperNames).test(text)) return null;
+  for (const name of referenceStructs) if (new RegExp(`\\b${escapeRe(name)}\\s*\\{`).test(text)) return null;
+  const reader = new FileReader(file, text, rootOf(tree), null, fileScopeOf(tree, text), tree);
+  const a = reader.run();
+  return reader.askedIndex || a.sites.length > 0 ? null : a;
+}
+
 class FileReader {
+  /** Set when a lookup went past this file to the index (whether or not there is one). */
+  askedIndex = false;
   private readonly scope: FileScope;
   private readonly facts: TypeFacts;
   private readonly orderings: OrderingResolver;
@@ -282,8 +316,7 @@ class FileReader {
 
   /** Calls of atomic methods, fences and kernel FFI (the same for every reading of a tree). */
   private directCandidates(): SyntaxNode[] {
-    const names = [...METHODS.keys(), 'fence', FFI_NAMES];
-    return this.tree ? perTree(this.tree, 'direct-calls', () => this.candidates(names)) : this.candidates(names);
+    return this.tree ? perTree(this.tree, 'direct-calls', () => this.candidates(DIRECT_NAMES)) : this.candidates(DIRECT_NAMES);
   }
 
   /**
@@ -344,12 +377,14 @@ class FileReader {
 
   private constValue = (name: string): number | null => {
     if (this.scope.consts.has(name)) return toNumber(this.constBig(name, 0));
+    this.askedIndex = true;
     return this.index?.constInfo(name)?.value ?? null;
   };
 
   private constBig(name: string, depth: number): bigint | null {
     const c = this.scope.consts.get(name);
     if (!c) {
+      this.askedIndex = true;
       const v = this.index?.constInfo(name)?.value;
       return v === null || v === undefined ? null : BigInt(v);
     }
@@ -359,6 +394,7 @@ class FileReader {
   /** The const is one reference of a packed count (see ValueArg.reference). */
   private constIsReference(name: string): boolean {
     const c = this.scope.consts.get(name);
+    if (!c) this.askedIndex = true;
     return c ? isReferenceUnit(name, c.value) : this.index?.constInfo(name)?.reference ?? false;
   }
 
