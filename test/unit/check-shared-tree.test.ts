@@ -7,7 +7,7 @@ import path from 'node:path';
 import { checkTexts, readRustFiles, type CheckResult } from '../../server/src/check';
 import { ScenarioCache } from '../../server/src/protocol/fixes';
 import { reviewText } from '../../server/src/review';
-import { analyzeRustFile } from '../../server/src/rust/extract';
+import { analyzeRustFile, mentionsCounters } from '../../server/src/rust/extract';
 import { RustIndex } from '../../server/src/rust/index';
 import { initRustParser, observeParses } from '../../server/src/rust/parser';
 import type { Site } from '../../server/src/rust/site';
@@ -106,4 +106,33 @@ test('past the tree budget, files are parsed again and the findings do not chang
   const fixed = fixedFiles(tight);
   files.forEach((f, i) => assert.ok(fixed.has(f.file) ? counts[i] >= 2 : counts[i] === 2, `${f.file}: parsed ${counts[i]} times`));
   assert.deepEqual(tight.findings, whole.findings);
+});
+
+test('a file that only declares a counter field is indexed, and a file that names no counter but calls a helper is read with the index', async () => {
+  await initRustParser();
+  const files: Source[] = [
+    // The counter's type is known only from this file: without it, neither call in handle.rs is a site.
+    { file: 'ws/inner.rs', text: 'use kernel::sync::Refcount;\n\npub struct Inner {\n    pub refs: Refcount,\n    pub data: u64,\n}\n' },
+    { file: 'ws/handle.rs', text: [
+      'use crate::inner::Inner;', '', 'pub struct Handle {', '    ptr: *mut Inner,', '}', '',
+      'impl Handle {', '    pub fn inner(&self) -> &Inner {', '        unsafe { &*self.ptr }', '    }', '}', '',
+      'impl Drop for Handle {', '    fn drop(&mut self) {', '        if self.inner().refs.dec_and_test() {', '            unsafe { drop(Box::from_raw(self.ptr)) };', '        }', '    }', '}', '',
+    ].join('\n') },
+    { file: 'ws/helpers.rs', text: 'use kernel::sync::Refcount;\n\npub fn get_ref(r: &Refcount) {\n    r.inc();\n}\n' },
+    // Names no counter: its site is a call of another file's helper.
+    { file: 'ws/user.rs', text: 'use crate::handle::Handle;\n\npub fn keep(h: &Handle) {\n    get_ref(&h.inner().refs);\n}\n' },
+    // Nothing to do with counters: read right after its index pass.
+    { file: 'ws/plain.rs', text: 'pub fn checksum(bytes: &[u8]) -> u32 {\n    bytes.iter().fold(0u32, |acc, b| acc.wrapping_mul(31).wrapping_add(*b as u32))\n}\n' },
+  ];
+  assert.equal(mentionsCounters(files[3].text), false, 'user.rs is one of the files read early unless it calls a helper');
+  assert.equal(mentionsCounters(files[4].text), false);
+  // Same findings as reading every file with the whole index, one parse per file.
+  await sameAsSeparate(files, false);
+  const result = await checkTexts(files, {}, { justify: true, cache: new ScenarioCache() });
+  const justified = (result.justifications ?? []).map(j => `${j.file}:${j.range.start.line + 1}`).sort();
+  // The helper's own call is judged at its caller (user.rs).
+  assert.deepEqual(justified, ['ws/handle.rs:15', 'ws/user.rs:4']);
+  // The same workspace without the declaring file: the calls are not sites.
+  const without = await checkTexts(files.slice(1), {}, { justify: true, cache: new ScenarioCache() });
+  assert.ok(!(without.justifications ?? []).some(j => j.file === 'ws/handle.rs'));
 });
