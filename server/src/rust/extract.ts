@@ -165,6 +165,8 @@ export function mentionsCounters(text: string): boolean {
  */
 export function readWithoutIndex(file: string, text: string, tree: Tree, helperNames: readonly string[], referenceStructs: readonly string[]): FileAnalysis | null {
   if (mentionsCounters(text)) return null;
+  // No direct call in the text, so none in the tree: the reading need not scan for them again.
+  perTree(tree, 'direct-calls', () => []);
   if (helperNames.length > 0 && callPattern(helperNames).test(text)) return null;
   for (const name of referenceStructs) if (new RegExp(`\\b${escapeRe(name)}\\s*\\{`).test(text)) return null;
   const reader = new FileReader(file, text, rootOf(tree), null, fileScopeOf(tree, text), tree);
@@ -297,8 +299,24 @@ class FileReader {
 
   /** The index's part of run(): the direct sites, as far as they make helpers. */
   summarize(): FileSummary {
-    for (const c of this.directCandidates()) this.callSite(c);
+    const direct = this.directCandidates();
+    // Two calls at one position (`a.swap(x, o).swap(y, o)`) number their ids in reading order: both are read.
+    const at = new Map<number, number>();
+    for (const c of direct) at.set(c.startIndex, (at.get(c.startIndex) ?? 0) + 1);
+    for (const c of direct) if (at.get(c.startIndex)! > 1 || this.mayBeHelperOp(c)) this.callSite(c);
     return this.summary(this.helperOps());
+  }
+
+  /**
+   * Whether a call can be the operation of a helper (see helperOps): a helper's receiver, or an
+   * ordering its caller passes, is a parameter of the function around it, so the call's text names
+   * one. Other calls make no helper, and the index pass does not read them.
+   */
+  private mayBeHelperOp(call: SyntaxNode): boolean {
+    const fn = this.fnScope(call);
+    if (!fn || fn.sig.params.length === 0) return false;
+    const text = this.text.slice(call.startIndex, call.endIndex);
+    return fn.sig.params.some(p => containsWord(text, p.name));
   }
 
   private summary(helpers: HelperOp[]): FileSummary {
@@ -881,6 +899,16 @@ function kernelAtomicCall(name: string): KernelAtomicCall | null {
     case 'inc_not_zero': return suffix ? null : { op: 'fetch_update', ordering: 'SeqCst', why: 'a successful atomic_inc_not_zero is fully ordered' };
     default: return null;
   }
+}
+
+/** Whether `word` occurs in `text` with no identifier character right before or after it. */
+function containsWord(text: string, word: string): boolean {
+  if (word.length === 0) return false;
+  const ident = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c > 127;
+  for (let i = text.indexOf(word); i !== -1; i = text.indexOf(word, i + 1)) {
+    if ((i === 0 || !ident(text.charCodeAt(i - 1))) && (i + word.length >= text.length || !ident(text.charCodeAt(i + word.length)))) return true;
+  }
+  return false;
 }
 
 function escapeRe(s: string): string {
