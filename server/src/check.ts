@@ -114,7 +114,7 @@ export async function checkTexts(files: { file: string; text: string }[], budget
     if (counterFiles.has(f.file)) continue;
     let a: FileAnalysis | null = null;
     try {
-      a = readWithoutIndex(f.file, f.text, trees.parse(f.file, f.text), helperNames, referenceStructs);
+      a = readWithoutIndex(f.file, f.text, trees.parse(f.file, f.text), helperNames, referenceStructs, false);
     } catch { /* read again below, which reports it */ }
     if (!a) { summarize(f); continue; }
     analyses.set(f.file, a);

@@ -161,10 +161,10 @@ export function mentionsCounters(text: string): boolean {
  * `helperNames` (every helper of the workspace), builds no struct of `referenceStructs` (the
  * workspace's structs with counter-reference fields) and its consts need no other file's. Such a
  * file has no sites, so `check` can read it right after its index pass and free its tree at once.
- * Null when any of that does not hold.
+ * Null when any of that does not hold. `mentions`: mentionsCounters(text), when the caller has it.
  */
-export function readWithoutIndex(file: string, text: string, tree: Tree, helperNames: readonly string[], referenceStructs: readonly string[]): FileAnalysis | null {
-  if (mentionsCounters(text)) return null;
+export function readWithoutIndex(file: string, text: string, tree: Tree, helperNames: readonly string[], referenceStructs: readonly string[], mentions = mentionsCounters(text)): FileAnalysis | null {
+  if (mentions) return null;
   // No direct call in the text, so none in the tree: the reading need not scan for them again.
   perTree(tree, 'direct-calls', () => []);
   if (helperNames.length > 0 && callPattern(helperNames).test(text)) return null;
