@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Finding, Fix, RuleId, TextEdit } from './protocol/finding';
-import { reviewText } from './review';
+import { reviewText, skipReason } from './review';
 import type { ScenarioCache } from './protocol/fixes';
 import { analyzeRustFile, mentionsCounters, readWithoutIndex, summarizeRustFile, type FileAnalysis } from './rust/extract';
 import { RustIndex, type FileSummary } from './rust/index';
@@ -160,12 +160,21 @@ export async function checkTexts(files: { file: string; text: string }[], budget
   for (const f of files) {
     // Without an analysis (the file could not be read), the review reads it again and says why it failed.
     const analysis = analyses.get(f.file);
+    const problem = (p: { message: string; range?: { start: { line: number; character: number } } | null }): void => {
+      result.problems.push({ file: f.file, message: p.range ? `${p.range.start.line + 1}:${p.range.start.character + 1}: ${p.message}` : p.message });
+    };
+    // A review judges the counters of the file's own sites (protocol/roles.ts classify): a file
+    // without sites has none, and its review would only repeat what the reading found.
+    if (analysis && analysis.sites.length === 0 && !analysis.problems.some(p => p.kind === 'unresolved-ordering')) {
+      if (!skipReason(f.text)) for (const p of analysis.problems) problem(p);
+      continue;
+    }
     try {
       const rv = await reviewText(f.file, f.text, { index, analysis, otherSites: sites.pairableWith(f.file, analysis?.sites ?? []), readFile: p => texts.get(p), budget, hints: opts.hints, justify: opts.justify, model: opts.model, inKernelTree: inKernelTree(f.file), cache: opts.cache });
       result.findings.push(...rv.findings);
       if (opts.justify) (result.justifications ??= []).push(...(rv.justifications ?? []));
       for (const b of rv.bounded ?? []) result.bounded.push({ file: f.file, message: b });
-      for (const p of rv.problems) result.problems.push({ file: f.file, message: p.range ? `${p.range.start.line + 1}:${p.range.start.character + 1}: ${p.message}` : p.message });
+      for (const p of rv.problems) problem(p);
     } catch (e) {
       result.problems.push({ file: f.file, message: `review failed: ${(e as Error).message}` });
     }
