@@ -298,24 +298,32 @@ export interface LetBinding {
 /** What one function body binds: its parameters, its `let x = ..;` bindings and `if let Some(x) = ..` patterns. */
 export class FnScope {
   readonly sig: FnSignature;
-  private readonly lets: LetBinding[] = [];
+  /** Read on the first lookup: many functions are asked only for their signature. */
+  private lets: LetBinding[] | null = null;
 
   constructor(readonly node: SyntaxNode, implType: string | null = implTypeOf(node)) {
     this.sig = signatureOf(node, implType);
-    const body = node.childForFieldName('body');
+  }
+
+  private bindings(): LetBinding[] {
+    if (this.lets) return this.lets;
+    const lets: LetBinding[] = [];
+    const body = this.node.childForFieldName('body');
     for (const l of body ? letsIn(body) : []) {
       const pat = l.childForFieldName('pattern');
       const value = l.childForFieldName('value');
       const name = pat?.type === 'mut_pattern' ? pat.namedChildren[pat.namedChildren.length - 1]?.text : pat?.type === 'identifier' ? pat.text : null;
       if (name && l.type === 'let_declaration') {
-        this.lets.push({ name, type: l.childForFieldName('type')?.text ?? null, value, end: l.endIndex, line: l.startPosition.row });
+        lets.push({ name, type: l.childForFieldName('type')?.text ?? null, value, end: l.endIndex, line: l.startPosition.row });
         continue;
       }
       // `Some(x)` / `Ok(x)`: x is the value inside; visible from the pattern on (the end of an
       // if-let's scope is not tracked: a later binding of the same name shadows it anyway).
       const inner = pat ? someBinding(pat) : null;
-      if (inner) this.lets.push({ name: inner, type: null, value, end: pat!.endIndex, line: l.startPosition.row, unwrapped: true });
+      if (inner) lets.push({ name: inner, type: null, value, end: pat!.endIndex, line: l.startPosition.row, unwrapped: true });
     }
+    this.lets = lets;
+    return lets;
   }
 
   get name(): string { return this.sig.name; }
@@ -323,7 +331,7 @@ export class FnScope {
   /** The latest `let name` that ends before `at` (shadowing by later lets is respected). */
   letBefore(name: string, at: number): LetBinding | null {
     let best: LetBinding | null = null;
-    for (const l of this.lets) if (l.name === name && l.end <= at && (!best || l.end > best.end)) best = l;
+    for (const l of this.bindings()) if (l.name === name && l.end <= at && (!best || l.end > best.end)) best = l;
     return best;
   }
 
