@@ -204,7 +204,7 @@ function toTable(docs: DocNumbers[]): Table {
   const ok = (v: number, goal: number): string => (Number.isNaN(v) ? '' : v <= goal ? 'ok' : 'OVER');
   return {
     title: 'LSP latency: didChange -> publishDiagnostics (dist/server.js, debounce 0)',
-    // Issue #4's goals: p95 <= 30 ms for the ~300-line file, <= 150 ms for the 10k-line one.
+    // The latency goals: p95 <= 30 ms for the ~300-line file, <= 150 ms for the 10k-line one.
     columns: ['document', 'lines', 'open ms', 'edits', 'timeouts', 'p50 ms', 'p95 ms', 'p95 goal', 'met', 'max ms', 'diags', 'matched by'],
     rows: docs.map(d => {
       const goal = d.lines < 1000 ? GOAL_SMALL_P95_MS : GOAL_BIG_P95_MS;
