@@ -512,15 +512,15 @@ class FileReader {
     const reader = new ReceiverReader(this.facts, implType, fn);
     const receiver = receiverNode ? reader.key(receiverNode) : '';
     const counter = receiverNode ? reader.counterOf(receiverNode) : null;
-    const start = rangeOf(node).start;
+    const range = rangeOf(node);
     return {
-      id: this.newId(start.line, start.character, op),
+      id: this.newId(range.start.line, range.start.character, op),
       file: this.file, api, op, receiver,
       counter: counter?.startsWith('static ') ? `${counter}@${this.file}` : counter,
       receiverText: receiverNode ? compact(receiverNode.text) : '',
       counterName: receiverNode ? counterNameOf(receiver) : '',
       implType, fnName: fn?.name ?? null,
-      args: [], orderings: [], range: rangeOf(node), methodRange: rangeOf(nameNode),
+      args: [], orderings: [], range, methodRange: rangeOf(nameNode),
       context: { inLoop: false, resultUse: 'used' }, notes: [],
     };
   }
