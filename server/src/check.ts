@@ -11,7 +11,7 @@ import type { ScenarioCache } from './protocol/fixes';
 import { analyzeRustFile, mentionsCounters, readWithoutIndex, summarizeRustFile, type FileAnalysis } from './rust/extract';
 import { RustIndex, type FileSummary } from './rust/index';
 import { isCounterReference } from './rust/receiver';
-import { initRustParser } from './rust/parser';
+import { initRustParser, ParseTimeout } from './rust/parser';
 import type { Site } from './rust/site';
 import { TreeCache } from './rust/trees';
 import { RULES } from './protocol/rules';
@@ -89,11 +89,17 @@ export async function checkTexts(files: { file: string; text: string }[], budget
   const failed = new Map<string, string>();
   const summaries = new Map<string, FileSummary>();
   const analyses = new Map<string, FileAnalysis>();
+  // A parse given up at its time cap would be given up again: such a file is not read twice.
+  const gaveUp = new Set<string>();
+  const unreadable = (file: string, e: unknown): void => {
+    failed.set(file, `could not read Rust: ${(e as Error).message}`);
+    if (e instanceof ParseTimeout) gaveUp.add(file);
+  };
   const summarize = (f: { file: string; text: string }): void => {
     try {
       summaries.set(f.file, summarizeRustFile(f.file, f.text, trees.parse(f.file, f.text)));
     } catch (e) {
-      failed.set(f.file, `could not read Rust: ${(e as Error).message}`);
+      unreadable(f.file, e);
     }
   };
   // Files that may hold counters are indexed first, keeping their trees for the site pass; they
@@ -115,7 +121,10 @@ export async function checkTexts(files: { file: string; text: string }[], budget
     let a: FileAnalysis | null = null;
     try {
       a = readWithoutIndex(f.file, f.text, trees.parse(f.file, f.text), helperNames, referenceStructs, false);
-    } catch { /* read again below, which reports it */ }
+    } catch (e) {
+      if (e instanceof ParseTimeout) { unreadable(f.file, e); continue; }
+      /* otherwise read again below, which reports it */
+    }
     if (!a) { summarize(f); continue; }
     analyses.set(f.file, a);
     // The index pass reads no testCalls (see below).
@@ -160,6 +169,7 @@ export async function checkTexts(files: { file: string; text: string }[], budget
   for (const f of files) {
     // Without an analysis (the file could not be read), the review reads it again and says why it failed.
     const analysis = analyses.get(f.file);
+    if (gaveUp.has(f.file)) continue;
     const problem = (p: { message: string; range?: { start: { line: number; character: number } } | null }): void => {
       result.problems.push({ file: f.file, message: p.range ? `${p.range.start.line + 1}:${p.range.start.character + 1}: ${p.message}` : p.message });
     };

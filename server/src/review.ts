@@ -19,7 +19,7 @@ import { mergeSiteFindings } from './protocol/mergeFindings';
 import { ambiguousHeadline, invalidHeadline, weakerHeadline } from './protocol/messages';
 import { callText as siteCallText, textAt } from './protocol/siteText';
 import { analyzeRustFile, type FileAnalysis } from './rust/extract';
-import { initRustParser } from './rust/parser';
+import { initRustParser, ParseTimeout } from './rust/parser';
 import type { RustIndex } from './rust/index';
 import { TreeCache } from './rust/trees';
 import { fileScopeOf, type FileScope } from './rust/scope';
@@ -111,6 +111,15 @@ export async function reviewText(file: string, text: string, opts: ReviewOptions
   const skipped = skipReason(text);
   if (skipped) return { file, findings: [], scenarios: [], problems: [], sites: [], counters: [], skipped };
   await initRustParser();
+  try {
+    return await reviewUnskipped(file, text, opts);
+  } catch (e) {
+    if (e instanceof ParseTimeout) return { file, findings: [], scenarios: [], problems: [], sites: [], counters: [], skipped: e.message };
+    throw e;
+  }
+}
+
+async function reviewUnskipped(file: string, text: string, opts: ReviewOptions): Promise<FileReview> {
   // The language server keeps the buffer's tree: fix checks and re-reviews start from it.
   const tree = opts.trees?.parse(file, text);
   const scope = tree && fileScopeOf(tree, text);

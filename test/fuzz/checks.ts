@@ -49,6 +49,8 @@ export async function checkRust(input: RustInput): Promise<string> {
   const trees = new TreeCache(2);
   try {
     const review = await reviewText(file, input.text, { budget: REVIEW_BUDGET, cache: new ScenarioCache(64), trees });
+    // A file the reader gives up on (binary, or a parse past its time cap) has no tree to compare.
+    if (review.skipped) return 'skipped';
 
     // Every offered fix must leave the file parsing as well as it did.
     let before: number | undefined;

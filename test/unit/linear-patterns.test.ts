@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { counterNameOf } from '../../server/src/rust/receiver';
 import { readLitmus } from '../../server/src/litmus/parse';
 import { analyzeRustFile } from '../../server/src/rust/extract';
-import { initRustParser, parseRust } from '../../server/src/rust/parser';
+import { initRustParser, ParseTimeout, parseRust } from '../../server/src/rust/parser';
+import { explore } from '../../server/src/memory/explore';
 import { reviewText } from '../../server/src/review';
 import { checkTexts } from '../../server/src/check';
 
@@ -114,4 +115,40 @@ test('10,000 small files that each declare their own `S { c }`: each file is rev
   assert.deepEqual(r.problems, []);
   // Only the four files with a Relaxed decrement are reported, each for its own decrement.
   assert.deepEqual([...new Set(r.findings.map(f => f.file))].sort(), [7, 2507, 5007, 7507].map(i => `/ws/m${Math.floor(i / 100)}/f${i}.rs`).sort());
+});
+
+// Found by the full fuzz run: a chain of thousands of atomic calls in a file that declares `clone`
+// (the held-reference test looks for the function around each call), and thousands of calls that
+// share one start (their ids were numbered by probing every earlier suffix).
+test('2,000 chained fetch_adds in a file with `impl Clone`: the function around each is found without climbing', async () => {
+  await initRustParser();
+  const n = 2000;
+  const text = `${HEAD}impl Clone for S { fn clone(&self) -> S { S { c: AtomicUsize::new(0) } } }\nimpl S { fn get(&self) { self.c${'.fetch_add(1, Relaxed)'.repeat(n)}; } }\n`;
+  const { value: a, parents } = countingParents(() => analyzeRustFile('/clone-chain.rs', text));
+  assert.equal(a.sites.length, n);
+  assert.equal(new Set(a.sites.map(s => s.id)).size, n, 'every site has its own id');
+  assert.ok(parents < 20 * n, `${parents} .parent calls for ${n} sites`);
+});
+
+// tree-sitter's error recovery on unbalanced punctuation grows far faster than the text (600
+// repetitions of `*) ` took 4 s, 1,750 took 30 s): the parse is given up at its cap and the file
+// is reported as unreadable, once, instead of holding the review (or the editor's worker) for minutes.
+test('a file tree-sitter cannot recover in time is reported as unreadable, not read for minutes', async () => {
+  await initRustParser();
+  const text = `fn f() {\n${'*) '.repeat(3000)}\n}\n`;
+  assert.throws(() => parseRust(text), (e: Error) => e instanceof ParseTimeout && /gave up parsing it after \d+ s/.test(e.message));
+  const review = await reviewText('/tangled.rs', text);
+  assert.match(review.skipped ?? '', /tree-sitter gave up parsing it/);
+  const checked = await checkTexts([{ file: '/tangled.rs', text }, { file: '/fine.rs', text: `${HEAD}impl Drop for S { fn drop(&mut self) { if self.c.fetch_sub(1, Relaxed) == 1 { fence(Acquire); unsafe { dealloc(self) } } } }\n` }]);
+  assert.deepEqual(checked.problems.filter(p => p.file === '/tangled.rs').map(p => p.message.replace(/\d+ s/, 'N s')), ['could not read Rust: tree-sitter gave up parsing it after N s (its syntax errors are too tangled to recover from in time)']);
+  assert.deepEqual(checked.findings.map(f => [f.file, f.ordering]), [['/fine.rs', 'Relaxed']], 'the other file is still reviewed');
+});
+
+// The whole-graph SC check is cubic in the events: with two thousand SC fences in a thread one
+// check outlasted any time budget (2.5 minutes against 1 s). It reports its work to the budget now.
+test('a litmus test with thousands of SC fences stops at its time budget', () => {
+  const fences = '  atomic_thread_fence(memory_order_seq_cst);\n'.repeat(2000);
+  const src = `C many-fences\n{ [x] = 0; [y] = 0; }\nP0 (atomic_int* x) {\n  atomic_store_explicit(x, 1, memory_order_relaxed);\n${fences}}\nP1 (atomic_int* x, atomic_int* y) {\n  int r0 = atomic_load_explicit(x, memory_order_relaxed);\n${fences}  atomic_store_explicit(y, 1, memory_order_relaxed);\n}\nexists (1:r0=1)\n`;
+  const res = explore(readLitmus(src, 'f.litmus').program, { maxMillis: 300 });
+  assert.equal(res.bounded?.reason, 'time');
 });

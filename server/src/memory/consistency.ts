@@ -17,9 +17,14 @@ function matrix(n: number): Rel {
   return Array.from({ length: n }, () => new Uint8Array(n));
 }
 
-function closeTransitively(m: Rel): void {
+/** Reports work done (in inner-loop steps) to the exploration's budget, which may stop it by throwing. */
+export type Tick = (units: number) => void;
+const NO_TICK: Tick = () => {};
+
+function closeTransitively(m: Rel, tick: Tick = NO_TICK): void {
   const n = m.length;
   for (let k = 0; k < n; k++) {
+    tick(n * 8);
     const mk = m[k];
     for (let i = 0; i < n; i++) {
       if (!m[i][k]) continue;
@@ -58,14 +63,18 @@ export class Relations {
 }
 
 /** eco = (rf ∪ mo ∪ fr)+ */
-function eco(R: Relations): Rel {
+function eco(R: Relations, tick: Tick = NO_TICK): Rel {
   const m = matrix(R.n);
-  for (const a of R.ev) for (const b of R.ev) if (R.rf(a, b) || R.mo(a, b) || R.fr(a, b)) m[a.id][b.id] = 1;
-  closeTransitively(m);
+  for (const a of R.ev) { tick(R.n); for (const b of R.ev) if (R.rf(a, b) || R.mo(a, b) || R.fr(a, b)) m[a.id][b.id] = 1; }
+  closeTransitively(m, tick);
   return m;
 }
 
-export function pscAcyclic(g: Graph): boolean {
+/**
+ * The SC axiom on a whole graph. Cubic and worse in the events, so it reports its work through
+ * `tick`: a graph of thousands of SC fences must stop at the exploration's time budget.
+ */
+export function pscAcyclic(g: Graph, tick: Tick = NO_TICK): boolean {
   const R = new Relations(g);
   const ev = R.ev;
   const sc = ev.filter(e => e.mode === 'sc');
@@ -77,17 +86,19 @@ export function pscAcyclic(g: Graph): boolean {
 
   // scb
   const scb = matrix(n);
-  for (const a of ev) for (const b of ev) {
+  for (const a of ev) for (const b of (tick(n), ev)) {
     if (R.sb(a, b) || (hb(a, b) && R.sameLoc(a, b)) || R.mo(a, b) || R.fr(a, b)) scb[a.id][b.id] = 1;
   }
   // sb|≠loc; hb; sb|≠loc
   const hbSb = matrix(n); // hb; sb|≠loc
-  for (const c of ev) for (const d of ev) {
+  for (const c of ev) for (const d of (tick(n), ev)) {
     if (!hb(c, d)) continue;
+    tick(n);
     for (const b of ev) if (sbNeLoc(d, b)) hbSb[c.id][b.id] = 1;
   }
-  for (const a of ev) for (const c of ev) {
+  for (const a of ev) for (const c of (tick(n), ev)) {
     if (!sbNeLoc(a, c)) continue;
+    tick(n);
     const row = hbSb[c.id], out = scb[a.id];
     for (let b = 0; b < n; b++) if (row[b]) out[b] = 1;
   }
@@ -104,15 +115,17 @@ export function pscAcyclic(g: Graph): boolean {
     const L = left(sc[i]);
     for (let j = 0; j < m; j++) {
       const Rr = right(sc[j]);
+      tick(n + L.length * Rr.length);
       let edge = false;
       for (const x of L) { for (const y of Rr) if (scb[x.id][y.id]) { edge = true; break; } if (edge) break; }
       if (!edge && isFsc(sc[i]) && isFsc(sc[j])) {
         if (hb(sc[i], sc[j])) edge = true;
         else {
-          ecoM ??= eco(R);
+          ecoM ??= eco(R, tick);
           // hb; eco; hb
           for (const x of ev) {
             if (!hb(sc[i], x)) continue;
+            tick(n);
             for (const y of ev) if (ecoM[x.id][y.id] && hb(y, sc[j])) { edge = true; break; }
             if (edge) break;
           }
@@ -121,7 +134,7 @@ export function pscAcyclic(g: Graph): boolean {
       if (edge) psc[i][j] = 1;
     }
   }
-  closeTransitively(psc);
+  closeTransitively(psc, tick);
   for (let i = 0; i < m; i++) if (psc[i][i]) return false;
   return true;
 }

@@ -82,6 +82,8 @@ export function exploreRc11(c: Compiled, session: Session, scCheck: ScCheck = 'i
   /** mustReadAfter[t]: the pending read of thread t may only read from a write added at or after this step (−1: any). */
   const mustReadAfter = new Int32Array(T).fill(-1);
   const checkBudget = (): void => session.checkBudget();
+  // The whole-graph SC check can be the costliest step of one graph: it reports its work too.
+  const scTick = (units: number): void => session.tick(units);
 
   const readLike = (op: EventOp): boolean => op.kind !== 'store' && op.kind !== 'fence';
 
@@ -166,7 +168,7 @@ export function exploreRc11(c: Compiled, session: Session, scCheck: ScCheck = 'i
         if (o) {
           g.push(o.ev, o.moIndex);
           if (tracked(o.ev) && !psc!.add(o.ev)) { g.pop(); continue; }
-          if (fenceCheck && !o.next.blocked && (scFencesIn > 0 || isScFence(o.ev)) && !pscAcyclic(g)) {
+          if (fenceCheck && !o.next.blocked && (scFencesIn > 0 || isScFence(o.ev)) && !pscAcyclic(g, scTick)) {
             if (tracked(o.ev)) psc!.pop();
             g.pop();
             continue;
@@ -349,7 +351,7 @@ export function exploreRc11(c: Compiled, session: Session, scCheck: ScCheck = 'i
   function leaf(): void {
     result.explored++;
     // With the fence check, every event added after the first SC fence was checked already.
-    if (checkComplete && !(fenceCheck && scFencesIn > 0) && !pscAcyclic(g)) return;
+    if (checkComplete && !(fenceCheck && scFencesIn > 0) && !pscAcyclic(g, scTick)) return;
     const racing = c.hasNonAtomic ? findRaces(g, nonAtomic) : [];
     const done: Completed<[Ev, Ev]> = {
       races: racing,

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import type { Position, Range, TextEdit } from './finding';
 import type { Ordering } from '../rust/site';
 import { isKnownOrderingItem, type Family } from './orderings';
-import { parseRust, reparseRust, type SyntaxNode, type Tree } from '../rust/parser';
+import { ParseTimeout, parseRust, reparseRust, type SyntaxNode, type Tree } from '../rust/parser';
 import { TreeCache } from '../rust/trees';
 import { OrderingResolver } from '../rust/orderings';
 import { buildFileScope, enclosingFn, FnScope, type FileScope } from '../rust/scope';
@@ -280,7 +280,13 @@ function editedTree(base: Baseline, spans: EditSpan[], text: string): Tree {
 }
 
 function check(base: Baseline, applied: NonNullable<ReturnType<typeof applyTextEdits>>, writes: { from: number; to: number; w: WrittenOrdering }[], fences: WrittenFence[], local: boolean): string | null {
-  const newTree = editedTree(base, applied.spans, applied.text);
+  let newTree: Tree;
+  try {
+    newTree = editedTree(base, applied.spans, applied.text);
+  } catch (e) {
+    if (e instanceof ParseTimeout) return 'the edited file could not be parsed in time';
+    throw e;
+  }
   try {
     if (countErrors(newTree) > base.errors) return 'the edited file does not parse';
     // Edits inside one function that declare nothing leave the file's names as they were: its

@@ -66,6 +66,7 @@ export const SYMBOLIC_REFS = 2;
 export class ContextReader {
   private fnItems: Map<string, SyntaxNode[]> | null = null;
   private heldFns: SyntaxNode[] | null = null;
+  private fnSpans: { f: SyntaxNode; start: number; end: number }[] | null = null;
 
   /** sites sorted by start offset; `root` (the file) lets the reader follow same-file calls. */
   /**
@@ -212,6 +213,20 @@ export class ContextReader {
     return a ? a.up : (climb(n, Infinity) as Ancestor | null);
   }
 
+  /**
+   * The innermost function item around `node`, by position among the file's functions: climbing
+   * `.parent` costs the node's depth per step, and a chain of thousands of calls makes that cubic.
+   */
+  private enclosingFn(node: SyntaxNode): SyntaxNode | null {
+    const all = this.fnNodes?.() ?? this.root?.descendantsOfType('function_item');
+    if (!all) return enclosingFnItem(node);
+    this.fnSpans ??= all.map(f => ({ f, start: f.startIndex, end: f.endIndex }));
+    const at = node.startIndex;
+    let best: { f: SyntaxNode; start: number; end: number } | null = null;
+    for (const sp of this.fnSpans) if (sp.start <= at && at < sp.end && (!best || sp.start >= best.start)) best = sp;
+    return best ? best.f : null;
+  }
+
   /** Functions of this file by name (first one wins for effect lookups). */
   private fns(): Map<string, SyntaxNode[]> {
     if (!this.fnItems) {
@@ -239,7 +254,7 @@ export class ContextReader {
     // Outside `clone`/`inc_ref` themselves, only a call from one of them counts: a file that
     // declares neither is answered from its text, without reading the function or its callers.
     if (trait !== 'Clone' && trait !== 'AlwaysRefCounted' && !this.declaresHeldFn()) return undefined;
-    const fn = enclosingFnItem(node);
+    const fn = this.enclosingFn(node);
     const name = fn?.childForFieldName('name')?.text;
     if (!fn || !name) return undefined;
     if (trait === 'Clone' && name === 'clone') return 'in `Clone::clone`';

@@ -183,6 +183,8 @@ class FileReader {
   private readonly raws: Raw[] = [];
   private readonly problems: Problem[] = [];
   private readonly ids = new Set<string>();
+  /** The next suffix to try per position: calls of one chain share a start, thousands in hostile text. */
+  private readonly nextSuffix = new Map<string, number>();
   private reader: ContextReader | null = null;
 
   constructor(private readonly file: string, private readonly text: string, private readonly root: SyntaxNode, private readonly index: RustIndex | null, fileScope?: FileScope, private readonly tree?: Tree) {
@@ -446,8 +448,11 @@ class FileReader {
   };
 
   private newId(line: number, ch: number, op: AtomicOp): string {
-    let id = `${line}:${ch}:${op}`;
-    for (let i = 2; this.ids.has(id); i++) id = `${line}:${ch}:${op}#${i}`;
+    const base = `${line}:${ch}:${op}`;
+    let id = base;
+    let i = this.nextSuffix.get(base) ?? 2;
+    for (; this.ids.has(id); i++) id = `${base}#${i}`;
+    this.nextSuffix.set(base, i);
     this.ids.add(id);
     return id;
   }

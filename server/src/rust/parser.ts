@@ -81,8 +81,33 @@ export function parseRust(text: string): Tree {
   if (!parser) throw new Error('Rust parser not initialised: await initRustParser() first');
   parses++;
   observer?.(text);
-  const tree = parser.parse(text);
-  if (!tree) throw new Error('tree-sitter returned no tree (parse cancelled)');
+  return timed(parser, text, null);
+}
+
+/**
+ * Wall-clock cap on one parse. Real files parse in milliseconds (a 10k-line file in about 0.1 s);
+ * tree-sitter's error recovery can take minutes on a few kilobytes of unbalanced punctuation, and
+ * the reading cannot go on without a tree, so such a file is given up with a message.
+ */
+export const PARSE_LIMIT_MS = 5_000;
+
+/** A parse given up at PARSE_LIMIT_MS: the file is reported as unreadable, never half-read. */
+export class ParseTimeout extends Error {
+  constructor() {
+    super(`tree-sitter gave up parsing it after ${PARSE_LIMIT_MS / 1000} s (its syntax errors are too tangled to recover from in time)`);
+    this.name = 'ParseTimeout';
+  }
+}
+
+function timed(p: Parser, text: string, old: Tree | null): Tree {
+  const deadline = Date.now() + PARSE_LIMIT_MS;
+  // Returning true from the progress callback cancels the parse (it is polled every few hundred steps).
+  const tree = p.parse(text, old, { progressCallback: () => Date.now() > deadline });
+  if (!tree) {
+    // A cancelled parser resumes the cancelled text on its next call unless it is reset.
+    p.reset();
+    throw new ParseTimeout();
+  }
   return tree;
 }
 
@@ -101,7 +126,5 @@ export function reparseRust(text: string, old: Tree): Tree {
   if (!parser) throw new Error('Rust parser not initialised: await initRustParser() first');
   parses++;
   observer?.(text);
-  const tree = parser.parse(text, old);
-  if (!tree) throw new Error('tree-sitter returned no tree (parse cancelled)');
-  return tree;
+  return timed(parser, text, old);
 }
