@@ -17,7 +17,7 @@ import { copyFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test, type TestContext } from 'node:test';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
-import { CodeServerSession, editorText, ensureVsix, quickOpen, ROOT, runCommand, waitForWorkbench } from './harness';
+import { CodeServerSession, contrastOf, editorText, pickColorTheme, ensureVsix, quickOpen, ROOT, runCommand, waitForWorkbench } from './harness';
 
 const RUST_FIXTURE = path.join(ROOT, 'test', 'e2e', 'simulator-fixtures', 'request_counted.rs');
 const LITMUS_FIXTURE = path.join(ROOT, 'test', 'fixtures', 'litmus', 'refcount-takeover+dec-rlx+cas-rlx.litmus');
@@ -318,18 +318,6 @@ test('a site in two racing scenarios: the lens counts them and the pick offers b
   await s.screenshot('10-pick-opened');
 }));
 
-/** WCAG contrast of two computed CSS colours (rgb()/rgba(), alpha ignored: the page background is opaque). */
-function contrastOf(a: string, b: string): number {
-  const lum = (css: string) => {
-    const [r, g, bl] = (css.match(/[\d.]+/g) ?? []).slice(0, 3).map(Number).map(v => {
-      const x = v / 255;
-      return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
-    });
-    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
-  };
-  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
-  return (hi + 0.05) / (lo + 0.05);
-}
 
 test('the panel in light, dark and high-contrast themes: the verdict text is readable', { timeout: 240_000 }, step('themes', async () => {
   const themes: [string, string, string][] = [
@@ -339,17 +327,8 @@ test('the panel in light, dark and high-contrast themes: the verdict text is rea
     ['Light High Contrast', 'hc-light', 'vscode-high-contrast-light'],
   ];
   for (const [theme, workbenchClass, bodyClass] of themes) {
-    // As a user picks one: the color theme picker (Ctrl+K Ctrl+T), type its name, Enter.
     await page.keyboard.press('Escape');
-    await page.keyboard.press('Control+K');
-    await page.keyboard.press('Control+T');
-    const input = page.locator('.quick-input-widget input');
-    // (The list is virtual: a theme below the fold has no row until the filter brings it up.)
-    await page.locator('.quick-input-widget input[placeholder^="Select Color Theme"]').waitFor({ timeout: T });
-    await input.fill(theme);
-    await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: theme }).first().waitFor({ timeout: T });
-    await page.keyboard.press('Enter');
-    await page.locator(`.monaco-workbench.${workbenchClass}`).waitFor({ timeout: T });
+    await pickColorTheme(page, theme, workbenchClass, T);
     await webview().locator(`body.${bodyClass}`).waitFor({ timeout: T });
     const colours = await webview().locator('#verdict').evaluate(v => ({
       text: getComputedStyle(v).color,

@@ -256,3 +256,31 @@ export function editorText(page: Page): Locator {
   // The text editor of the editor area (not the output panel's). Only visible lines are rendered.
   return page.locator('.part.editor .monaco-editor .view-lines').first();
 }
+
+/** WCAG contrast of two computed CSS colours (rgb()/rgba(), alpha ignored: the page background is opaque). */
+export function contrastOf(a: string, b: string): number {
+  const lum = (css: string) => {
+    const [r, g, bl] = (css.match(/[\d.]+/g) ?? []).slice(0, 3).map(Number).map(v => {
+      const x = v / 255;
+      return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+  };
+  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}
+
+/**
+ * Switches the colour theme as a user does (Ctrl+K Ctrl+T, type its name, Enter) and waits until
+ * the workbench carries the theme's class. The list is virtual: a theme below the fold has no row
+ * until the filter brings it up.
+ */
+export async function pickColorTheme(page: Page, theme: string, workbenchClass: string, timeout = 30_000): Promise<void> {
+  await page.keyboard.press('Control+K');
+  await page.keyboard.press('Control+T');
+  await page.locator('.quick-input-widget input[placeholder^="Select Color Theme"]').waitFor({ timeout });
+  await page.locator('.quick-input-widget input').fill(theme);
+  await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: theme }).first().waitFor({ timeout });
+  await page.keyboard.press('Enter');
+  await page.locator(`.monaco-workbench.${workbenchClass}`).waitFor({ timeout });
+}

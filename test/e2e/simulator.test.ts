@@ -20,7 +20,7 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test, type TestContext } from 'node:test';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
-import { CodeServerSession, editorText, ensureVsix, quickOpen, ROOT, runCommand, waitForWorkbench } from './harness';
+import { CodeServerSession, contrastOf, editorText, pickColorTheme, ensureVsix, quickOpen, ROOT, runCommand, waitForWorkbench } from './harness';
 
 const RESULTS = path.join(ROOT, 'test-results', 'simulator');
 /** Kept out of test/e2e/workspace: blockmq.test.ts counts that workspace's Rust files and findings. */
@@ -352,14 +352,7 @@ test('Rust: the graph in light, dark and high-contrast themes: lines 3:1, text 4
   ];
   for (const [theme, workbenchClass, bodyClass] of themes) {
     await focusRustEditor();
-    await page.keyboard.press('Control+K');
-    await page.keyboard.press('Control+T');
-    const input = page.locator('.quick-input-widget input');
-    await page.locator('.quick-input-widget input[placeholder^="Select Color Theme"]').waitFor({ timeout: T });
-    await input.fill(theme);
-    await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: theme }).first().waitFor({ timeout: T });
-    await page.keyboard.press('Enter');
-    await page.locator(`.monaco-workbench.${workbenchClass}`).waitFor({ timeout: T });
+    await pickColorTheme(page, theme, workbenchClass, T);
     await sim().locator(`body.${bodyClass}`).waitFor({ timeout: T });
     const colours = await sim().locator('#graph-svg svg').evaluate(svg => {
       const page = getComputedStyle(document.body).backgroundColor;
@@ -389,18 +382,6 @@ test('Rust: the graph in light, dark and high-contrast themes: lines 3:1, text 4
   }
 }));
 
-/** WCAG contrast of two computed CSS colours (rgb()/rgba(), alpha ignored: the page background is opaque). */
-function contrastOf(a: string, b: string): number {
-  const lum = (css: string) => {
-    const [r, g, bl] = (css.match(/[\d.]+/g) ?? []).slice(0, 3).map(Number).map(v => {
-      const x = v / 255;
-      return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
-    });
-    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
-  };
-  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
-  return (hi + 0.05) / (lo + 0.05);
-}
 
 test('Rust: selecting a step reveals its line in the editor, and the editor cursor selects the step', { timeout: 120_000 }, step('rust-reveal', async () => {
   // Step 2 is the holder's decrement (site 0), step 3 the owner's CAS (site 1).
