@@ -17,7 +17,7 @@ import { copyFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test, type TestContext } from 'node:test';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
-import { CodeServerSession, contrastOf, editorText, pickColorTheme, ensureVsix, quickOpen, ROOT, runCommand, waitForWorkbench } from './harness';
+import { CodeServerSession, contrastOf, editorText, focusEditor, goToLine, pickColorTheme, ensureVsix, quickOpen, ROOT, runCommand, waitForWorkbench } from './harness';
 
 const RUST_FIXTURE = path.join(ROOT, 'test', 'e2e', 'simulator-fixtures', 'request_counted.rs');
 const LITMUS_FIXTURE = path.join(ROOT, 'test', 'fixtures', 'litmus', 'refcount-takeover+dec-rlx+cas-rlx.litmus');
@@ -72,17 +72,11 @@ function problemRows(hasText: string | RegExp): Locator {
 }
 
 async function focusRustEditor(): Promise<void> {
-  await runCommand(page, 'View: Focus First Editor Group');
-  await page.waitForFunction(() => !!document.activeElement?.closest('.part.editor .monaco-editor'), undefined, { timeout: T });
+  await focusEditor(page, T);
 }
 
 async function gotoLine(line: number): Promise<void> {
-  await page.keyboard.press('Control+G');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ timeout: T });
-  await input.fill(`:${line}`);
-  await page.keyboard.press('Enter');
-  await rustEditor().locator('.line-numbers.active-line-number', { hasText: new RegExp(`^${line}$`) }).waitFor({ timeout: T });
+  await goToLine(page, line, T);
 }
 
 /** 1-based column of the `nth` `Relaxed` on a 1-based line of the fixture. */

@@ -284,3 +284,19 @@ export async function pickColorTheme(page: Page, theme: string, workbenchClass: 
   await page.keyboard.press('Enter');
   await page.locator(`.monaco-workbench.${workbenchClass}`).waitFor({ timeout });
 }
+
+/** Focuses the first editor group and waits until the focus is really there (keys pressed before can still reach a panel). */
+export async function focusEditor(page: Page, timeout = 30_000): Promise<void> {
+  await runCommand(page, 'View: Focus First Editor Group');
+  await page.waitForFunction(() => !!document.activeElement?.closest('.part.editor .monaco-editor'), undefined, { timeout });
+}
+
+/** Go to Line (Ctrl+G) in the focused editor, and wait until that line is the active one (so it is rendered). */
+export async function goToLine(page: Page, line: number, timeout = 30_000): Promise<void> {
+  await page.keyboard.press('Control+G');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout });
+  await input.fill(`:${line}`);
+  await page.keyboard.press('Enter');
+  await page.locator('.part.editor .monaco-editor').first().locator('.line-numbers.active-line-number', { hasText: new RegExp(`^${line}$`) }).waitFor({ timeout });
+}

@@ -20,7 +20,7 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test, type TestContext } from 'node:test';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
-import { CodeServerSession, contrastOf, editorText, pickColorTheme, ensureVsix, quickOpen, ROOT, runCommand, waitForWorkbench } from './harness';
+import { CodeServerSession, contrastOf, editorText, focusEditor, goToLine, pickColorTheme, ensureVsix, quickOpen, ROOT, runCommand, waitForWorkbench } from './harness';
 
 const RESULTS = path.join(ROOT, 'test-results', 'simulator');
 /** Kept out of test/e2e/workspace: blockmq.test.ts counts that workspace's Rust files and findings. */
@@ -105,18 +105,12 @@ async function activeLineNumber(line: number): Promise<void> {
  * panel.
  */
 async function focusRustEditor(): Promise<void> {
-  await runCommand(page, 'View: Focus First Editor Group');
-  await page.waitForFunction(() => !!document.activeElement?.closest('.part.editor .monaco-editor'), undefined, { timeout: T });
+  await focusEditor(page, T);
 }
 
 /** Go to Line (Ctrl+G) in the focused editor, so that the line is rendered. */
 async function gotoLine(line: number): Promise<void> {
-  await page.keyboard.press('Control+G');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ timeout: T });
-  await input.fill(`:${line}`);
-  await page.keyboard.press('Enter');
-  await activeLineNumber(line);
+  await goToLine(page, line, T);
 }
 
 async function text(l: Locator): Promise<string> {

@@ -86,21 +86,28 @@ export function pscAcyclic(g: Graph, tick: Tick = NO_TICK): boolean {
 
   // scb
   const scb = matrix(n);
-  for (const a of ev) for (const b of (tick(n), ev)) {
-    if (R.sb(a, b) || (hb(a, b) && R.sameLoc(a, b)) || R.mo(a, b) || R.fr(a, b)) scb[a.id][b.id] = 1;
+  for (const a of ev) {
+    tick(n);
+    for (const b of ev) if (R.sb(a, b) || (hb(a, b) && R.sameLoc(a, b)) || R.mo(a, b) || R.fr(a, b)) scb[a.id][b.id] = 1;
   }
   // sb|≠loc; hb; sb|≠loc
   const hbSb = matrix(n); // hb; sb|≠loc
-  for (const c of ev) for (const d of (tick(n), ev)) {
-    if (!hb(c, d)) continue;
+  for (const c of ev) {
     tick(n);
-    for (const b of ev) if (sbNeLoc(d, b)) hbSb[c.id][b.id] = 1;
+    for (const d of ev) {
+      if (!hb(c, d)) continue;
+      tick(n);
+      for (const b of ev) if (sbNeLoc(d, b)) hbSb[c.id][b.id] = 1;
+    }
   }
-  for (const a of ev) for (const c of (tick(n), ev)) {
-    if (!sbNeLoc(a, c)) continue;
+  for (const a of ev) {
     tick(n);
-    const row = hbSb[c.id], out = scb[a.id];
-    for (let b = 0; b < n; b++) if (row[b]) out[b] = 1;
+    for (const c of ev) {
+      if (!sbNeLoc(a, c)) continue;
+      tick(n);
+      const row = hbSb[c.id], out = scb[a.id];
+      for (let b = 0; b < n; b++) if (row[b]) out[b] = 1;
+    }
   }
 
   const isFsc = (e: Ev): boolean => e.kind === 'F' && e.mode === 'sc';

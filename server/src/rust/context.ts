@@ -218,9 +218,11 @@ export class ContextReader {
    * `.parent` costs the node's depth per step, and a chain of thousands of calls makes that cubic.
    */
   private enclosingFn(node: SyntaxNode): SyntaxNode | null {
-    const all = this.fnNodes?.() ?? this.root?.descendantsOfType('function_item');
-    if (!all) return enclosingFnItem(node);
-    this.fnSpans ??= all.map(f => ({ f, start: f.startIndex, end: f.endIndex }));
+    if (!this.fnSpans) {
+      const all = this.fnNodes?.() ?? this.root?.descendantsOfType('function_item');
+      if (!all) return enclosingFnItem(node);
+      this.fnSpans = all.map(f => ({ f, start: f.startIndex, end: f.endIndex }));
+    }
     const at = node.startIndex;
     let best: { f: SyntaxNode; start: number; end: number } | null = null;
     for (const sp of this.fnSpans) if (sp.start <= at && at < sp.end && (!best || sp.start >= best.start)) best = sp;
