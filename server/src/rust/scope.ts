@@ -62,21 +62,22 @@ const ITEM_KEYWORD = /\b(?:use|const|static|struct|fn|impl|trait)\b/g;
  * token as a direct unnamed child, so the smallest named node around a keyword of the text is the
  * item itself: one tree lookup per keyword instead of a walk over every node of the file (which
  * cost a quarter of the parse). A keyword in a comment, string, macro body, `impl Trait`, `fn(..)`
- * type or `const fn` has another named node around it, and is dropped.
+ * type or `const fn` has another named node around it, and is dropped. `near(start, end)` gives a
+ * node known to contain the keyword (the innermost item read so far around it): the lookup then
+ * descends from there, not through every item before it from the root.
  */
-function itemsOf(root: SyntaxNode, text: string): { node: SyntaxNode; type: string }[] {
-  const out: { node: SyntaxNode; type: string }[] = [];
+function* itemsOf(text: string, near: (start: number, end: number) => SyntaxNode): Iterable<{ node: SyntaxNode; type: string }> {
   for (const m of text.matchAll(ITEM_KEYWORD)) {
     // Doc comments hold many example items: a keyword on a line that starts with `//` is in a
     // comment (or, in contrived code, a string or block comment running over lines), not an item,
     // so the tree is not asked.
     if (inLineComment(text, m.index!)) continue;
-    const item = root.namedDescendantForIndex(m.index!, m.index! + m[0].length);
+    const end = m.index! + m[0].length;
+    const item = near(m.index!, end).namedDescendantForIndex(m.index!, end);
     // `.type` is a call into wasm: asked once per node.
     const type = item?.type;
-    if (item && type !== undefined && ITEM_TYPES.has(type)) out.push({ node: item, type });
+    if (item && type !== undefined && ITEM_TYPES.has(type)) yield { node: item, type };
   }
-  return out;
 }
 
 /** Whether the line of `at` starts, before `at`, with `//` (spaces and tabs aside). */
@@ -104,7 +105,14 @@ export function buildFileScope(root: SyntaxNode, text: string = root.text): File
     scope.spans.push({ kind, start: n.startIndex, end: n.endIndex, node: n, implType, outer: open.length ? open[open.length - 1] : -1 });
     open.push(scope.spans.length - 1);
   };
-  for (const { node: n, type } of itemsOf(root, text)) {
+  const near = (start: number, end: number): SyntaxNode => {
+    for (let k = open.length - 1; k >= 0; k--) {
+      const sp = scope.spans[open[k]];
+      if (sp.start <= start && end <= sp.end) return sp.node;
+    }
+    return root;
+  };
+  for (const { node: n, type } of itemsOf(text, near)) {
     while (open.length && scope.spans[open[open.length - 1]].end <= n.startIndex) open.pop();
     switch (type) {
       case 'impl_item': {
