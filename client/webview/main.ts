@@ -5,7 +5,7 @@
 
 import { explore } from '../../server/src/memory/explore';
 import type { Mode } from '../../server/src/memory/ir';
-import type { ExploreResult } from '../../server/src/memory/result';
+import { checkedUnder, type ExploreResult } from '../../server/src/memory/result';
 import { counterexamples, memoryAt, traceView, verdict, stepNumber, type Arrow, type Counterexample, type TraceView } from './model';
 import { applyChoices, changedSiteOrderings, togglesOf, type Choices, type Toggle } from './toggles';
 import { cModeName, modeName } from './orderings';
@@ -88,6 +88,7 @@ function layout(): void {
   document.body.replaceChildren(
     el('div', { id: 'head' },
       el('h1', { id: 'title' }),
+      el('div', { id: 'model', class: 'muted' }),
       el('div', { id: 'gone', role: 'alert' }),
       el('div', { id: 'notice', role: 'status' }),
       el('div', { id: 'others' }),
@@ -235,7 +236,7 @@ function reexplore(): void {
   if (!sc) return;
   stopPlay();
   st.error = undefined;
-  const program = applyChoices(sc.program, st.choices, sc.sites);
+  const program = applyChoices(sc.program, st.choices, sc.sites, sc.model);
   performance.mark('explore-start');
   try {
     st.result = explore(program, { ...BUDGET, model: sc.model ?? 'rc11' });
@@ -266,6 +267,8 @@ function renderAll(): void {
   const sc = st.scenario;
   if (!sc) return;
   byId('title').textContent = sc.title;
+  // Kernel code and ordinary Rust get different verdicts from the same orderings: say which applies.
+  byId('model').textContent = st.gone ? '' : checkedUnder(sc.model ?? 'rc11');
   document.title = `Simulate: ${sc.title}`;
   document.body.classList.toggle('is-gone', !!st.gone);
   byId('gone').textContent = st.gone ?? '';
@@ -554,7 +557,7 @@ function onScenario(sc: SimScenario): void {
   const saved = parseSavedState(vscode.getState());
   st.scenario = sc;
   st.gone = undefined;
-  st.toggles = togglesOf(sc.program, sc.sites);
+  st.toggles = togglesOf(sc.program, sc.sites, sc.model);
   const keys = new Set(st.toggles.map(t => t.key));
   // Keep the user's choices when the same scenario comes again (panel re-shown, or restored after a reload).
   const keep = prev && prev.uri === sc.uri && prev.id === sc.id ? st.choices

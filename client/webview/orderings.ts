@@ -4,6 +4,7 @@
 
 import type { Mode, ModelName } from '../../server/src/memory/ir';
 import { MODE_OF, orderingOfMode, VALID, type Access } from '../../server/src/protocol/orderings';
+import { expressible } from '../../server/src/protocol/memoryModel';
 
 export type Flavour = 'rust' | 'litmus';
 
@@ -36,6 +37,13 @@ export type Slot = 'load' | 'store' | 'rmw' | 'cas-success' | 'cas-failure' | 'f
 
 const ACCESS: Record<Slot, Access> = { load: 'load', store: 'store', rmw: 'rmw', 'cas-success': 'rmw', 'cas-failure': 'cas-failure', fence: 'fence' };
 
-export function validModes(slot: Slot): readonly Mode[] {
-  return VALID[ACCESS[slot]].map(o => MODE_OF[o]);
+/**
+ * What a slot accepts under a model. LKMM has fewer orderings than C11 (no AcqRel, no SeqCst load or
+ * store, no fence but smp_mb()): offering the others would let a kernel reviewer pick an ordering
+ * the engine refuses to explore and the kernel's markers cannot spell.
+ */
+export function validModes(slot: Slot, model?: ModelName): readonly Mode[] {
+  const access = ACCESS[slot];
+  const all = VALID[access].map(o => MODE_OF[o]);
+  return model === 'lkmm' ? all.filter(m => expressible('lkmm', access, orderingOfMode(m)!)) : all;
 }

@@ -102,6 +102,8 @@ test('renders the seed counterexample, steps with the keyboard, explains the rac
   await page.waitForSelector('#cell-0');
   assert.deepEqual(await page.locator('#grid .colhead').allTextContents(), ['#', 'T1 A', 'T2 B']);
   assert.match(await page.locator('#verdict').textContent() ?? '', /^1 race in 3 executions/);
+  // A scenario without a model is ordinary Rust: the panel names the model its verdict is under.
+  assert.equal(await page.locator('#model').textContent(), 'Checked under the C11/Rust memory model (RC11)');
   assert.equal(await page.locator('#refcount-value').textContent(), '3');
   assert.equal(await page.locator('#position').textContent(), 'start of 4');
 
@@ -216,6 +218,7 @@ test('an LKMM witness whose steps are not a timeline says so in the panel', { sk
   await send(page, { type: 'scenario', scenario: { uri: 'file:///lb.litmus', id: 'litmus', title: 'LB', flavour: 'litmus', program: lb, sites: [], model: 'lkmm' } });
   await page.waitForSelector('#cell-0');
   assert.match(await page.locator('#ordernote').textContent() ?? '', /not a timeline/);
+  assert.equal(await page.locator('#model').textContent(), 'Checked under the Linux kernel memory model (LKMM)');
   assert.deepEqual(errors, []);
   await page.close();
 });
