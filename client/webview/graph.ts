@@ -59,8 +59,8 @@ export interface ExecGraph {
 }
 
 function shortMode(s: TraceStep, trace: Trace, flavour: Flavour): string {
-  if (s.mode === 'na') return 'na';
-  // LKMM has its own words (once/acquire/release/full); RC11 uses herd's C11 abbreviations.
+  // LKMM has its own words (plain, once/acquire/release/full); RC11 uses herd's C11 abbreviations.
+  if (s.mode === 'na') return trace.model === 'lkmm' ? 'plain' : 'na';
   return trace.model === 'lkmm' ? modeName(s.mode, flavour, 'lkmm') : s.mode;
 }
 

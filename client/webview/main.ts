@@ -8,7 +8,7 @@ import type { Mode } from '../../server/src/memory/ir';
 import { checkedUnder, type ExploreResult } from '../../server/src/memory/result';
 import { counterexamples, memoryAt, traceView, verdict, stepNumber, type Arrow, type Counterexample, type TraceView } from './model';
 import { applyChoices, changedSiteOrderings, togglesOf, type Choices, type Toggle } from './toggles';
-import { cModeName, modeName } from './orderings';
+import { modeName, modeTitle } from './orderings';
 import { parseSavedState, parseToWebview, type FromWebview, type GraphFormat, type SavedState, type SimScenario } from './messages';
 import { DEFAULT_RELATIONS, edgeVisibleAt, executionGraph, graphSvgTree, layoutGraph, RELATION_TITLES, RELATIONS, type Relation, type SvgEl } from './graph';
 
@@ -511,7 +511,7 @@ function renderToggles(): void {
     const cur = st.choices[t.key] ?? t.original;
     const sel = el('select', { 'aria-label': `ordering of ${t.label}${t.which !== 'single' ? ` (${t.which})` : ''}`, 'data-key': t.key });
     for (const m of t.options) {
-      const o = el('option', { value: m, title: cModeName(m) }, modeName(m, flavour, sc.model) + (m === t.original ? ' (source)' : ''));
+      const o = el('option', { value: m, title: modeTitle(m, sc.model) }, modeName(m, flavour, sc.model) + (m === t.original ? ' (source)' : ''));
       if (m === cur) o.selected = true;
       sel.append(o);
     }

@@ -32,6 +32,20 @@ export function cModeName(m: Mode): string {
   return m === 'na' ? 'non-atomic' : `memory_order_${C[m] ?? m}`;
 }
 
+// What each LKMM ordering is in the kernel's C API, for tooltips on kernel code: a C11 name
+// (memory_order_seq_cst over "Full") would describe a model the verdict was not reached under.
+const KERNEL_C_FORMS: Partial<Record<Mode, string>> = {
+  rlx: 'relaxed: READ_ONCE/WRITE_ONCE, a _relaxed atomic',
+  acq: 'acquire: smp_load_acquire, an _acquire atomic',
+  rel: 'release: smp_store_release, a _release atomic',
+  sc: 'fully ordered: a value-returning atomic, smp_mb() on both sides',
+};
+
+/** An ordering's tooltip: its kernel C form under LKMM, its C11 name otherwise. */
+export function modeTitle(m: Mode, model?: ModelName): string {
+  return (model === 'lkmm' ? KERNEL_C_FORMS[m] : undefined) ?? cModeName(m);
+}
+
 /** What an instruction's ordering slot accepts (Rust rejects e.g. a Release load at run time; C11 calls it undefined). */
 export type Slot = 'load' | 'store' | 'rmw' | 'cas-success' | 'cas-failure' | 'fence';
 

@@ -16,7 +16,7 @@ import { compile } from '../../server/src/memory/program';
 import type { Program } from '../../server/src/memory/ir';
 import type { ScenarioView } from '../../server/src/protocol/finding';
 import { applyChoices, togglesOf, type SiteInfo } from '../../client/webview/toggles';
-import { modeName } from '../../client/webview/orderings';
+import { modeName, modeTitle } from '../../client/webview/orderings';
 import { verdict } from '../../client/webview/model';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -54,6 +54,10 @@ test('kernel Rust: the last drop\'s toggle offers the kernel\'s orderings, Full 
   assert.ok(dec, toggles.map(t => t.label).join(', '));
   // AcqRel has no LKMM counterpart (and no kernel marker): the fully ordered RMW is Full.
   assert.deepEqual(dec.options.map(m => modeName(m, 'rust', 'lkmm')), ['Relaxed', 'Acquire', 'Release', 'Full']);
+  // Their tooltips say what they are in kernel C, not in C11.
+  assert.deepEqual(dec.options.map(m => modeTitle(m, 'lkmm').split(':')[0]), ['relaxed', 'acquire', 'release', 'fully ordered']);
+  for (const m of dec.options) assert.doesNotMatch(modeTitle(m, 'lkmm'), /memory_order|seq_cst/);
+  assert.equal(modeTitle('sc'), 'memory_order_seq_cst');
   // The object's accesses are marked loads and stores: no SeqCst load or store under LKMM.
   for (const t of toggles.filter(x => x.slot === 'load')) assert.deepEqual(t.options, ['rlx', 'acq'], t.label);
   for (const t of toggles.filter(x => x.slot === 'store')) assert.deepEqual(t.options, ['rlx', 'rel'], t.label);
