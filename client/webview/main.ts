@@ -558,11 +558,15 @@ function onScenario(sc: SimScenario): void {
   st.scenario = sc;
   st.gone = undefined;
   st.toggles = togglesOf(sc.program, sc.sites, sc.model);
-  const keys = new Set(st.toggles.map(t => t.key));
-  // Keep the user's choices when the same scenario comes again (panel re-shown, or restored after a reload).
+  // Keep the user's choices when the same scenario comes again (panel re-shown, or restored after a
+  // reload), as far as they are still choices: the model may have changed since (an AcqRel picked
+  // under C11 is no choice under LKMM), and a choice the page would not apply must not be written.
   const keep = prev && prev.uri === sc.uri && prev.id === sc.id ? st.choices
     : saved && saved.uri === sc.uri && saved.id === sc.id ? saved.choices : {};
-  st.choices = Object.fromEntries(Object.entries(keep).filter(([k, m]) => keys.has(k) && st.toggles.find(t => t.key === k)?.original !== m));
+  st.choices = Object.fromEntries(Object.entries(keep).filter(([k, m]) => {
+    const t = st.toggles.find(x => x.key === k);
+    return !!t && t.original !== m && t.options.includes(m);
+  }));
   if (!prev && saved?.relations) st.relations = new Set(saved.relations);
   reexplore();
   if (!prev && saved && saved.uri === sc.uri && saved.id === sc.id && saved.counterexample < st.cxs.length) {

@@ -223,6 +223,25 @@ test('an LKMM witness whose steps are not a timeline says so in the panel', { sk
   await page.close();
 });
 
+test('choices saved under C11 that LKMM does not have are dropped when the scenario comes back under LKMM', { skip }, async () => {
+  const { page, errors } = await openPage('light');
+  // The panel's state from before a reload, when the same scenario was explored under C11: AcqRel on the decrement.
+  await page.evaluate(st => { (window as unknown as { __state: unknown }).__state = st; },
+    { uri: scenario.uri, id: scenario.id, choices: { 'site:0:single': 'acq_rel', 'site:1:success': 'acq' }, counterexample: 0, step: -1 });
+  await send(page, { type: 'scenario', scenario: { ...scenario, model: 'lkmm' } });
+  await page.waitForSelector('#toggles select');
+  assert.equal(await page.locator('#model').textContent(), 'Checked under the Linux kernel memory model (LKMM)');
+  // The CAS's Acquire is kept (LKMM has it); the AcqRel is gone from the choices, the select and what Apply would write.
+  assert.match(await page.locator('#verdict').textContent() ?? '', /^with 1 changed ordering: /);
+  assert.equal(await page.locator('select[data-key="site:0:single"]').inputValue(), 'rlx');
+  assert.deepEqual(await page.locator('select[data-key="site:0:single"] option').evaluateAll(os => os.map(o => (o as HTMLOptionElement).value)), ['rlx', 'acq', 'rel', 'sc']);
+  await page.locator('#apply').click();
+  const apply = (await posted(page)).filter(m => m.type === 'apply');
+  assert.deepEqual(apply.map(m => m.orderings), [[{ site: 1, which: 'success', mode: 'acq' }]]);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('the execution graph follows the stepper, hides relations on request, highlights on hover and asks the host to export', { skip }, async () => {
   const { page, errors } = await openPage('light', 1100);
   await send(page, { type: 'scenario', scenario });
