@@ -67,7 +67,8 @@ function shortMode(s: TraceStep, trace: Trace, flavour: Flavour): string {
 function eventText(s: TraceStep, trace: Trace, flavour: Flavour): string {
   const m = shortMode(s, trace, flavour);
   const n = `${s.step + 1}:`;
-  if (s.kind === 'F') return `${n} F ${m}`;
+  // A kernel barrier by its kind, as herd labels it (F mb, F wmb, F rcu_read_lock).
+  if (s.kind === 'F') return `${n} F ${s.barrier ?? m}`;
   if (s.kind === 'U' && s.read && s.wrote) return `${n} RMW ${m} ${s.loc} ${s.read.value}\u2192${s.wrote.value}`;
   if (s.kind === 'R') return `${n} R ${m} ${s.loc}=${s.read?.value ?? '?'}${s.cas === 'failure' ? ' (CAS failed)' : ''}`;
   return `${n} W ${m} ${s.loc}=${s.wrote?.value ?? '?'}`;

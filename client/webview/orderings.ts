@@ -2,7 +2,7 @@
 // of atomic instruction accepts. The Rust names and the validity tables come from the shared
 // vocabulary (server/src/protocol/orderings.ts); what is here is the panel's own wording.
 
-import type { Mode, ModelName } from '../../server/src/memory/ir';
+import type { KernelFence, Mode, ModelName } from '../../server/src/memory/ir';
 import { MODE_OF, orderingOfMode, VALID, type Access } from '../../server/src/protocol/orderings';
 import { expressible } from '../../server/src/protocol/memoryModel';
 
@@ -25,6 +25,15 @@ export function modeName(m: Mode, flavour: Flavour, model?: ModelName): string {
     if (k) return k;
   }
   return (flavour === 'rust' ? orderingOfMode(m) : C[m]) ?? m;
+}
+
+/** A kernel barrier as kernel code calls it (the engine's fence mode says nothing about it). */
+export function barrierName(b: KernelFence): string {
+  switch (b) {
+    case 'mb': case 'rmb': case 'wmb': return `smp_${b}()`;
+    case 'before_atomic': case 'after_atomic': case 'after_spinlock': case 'after_unlock_lock': return `smp_mb__${b}()`;
+    default: return `${b}()`;
+  }
 }
 
 /** Full C11 name, for tooltips. */

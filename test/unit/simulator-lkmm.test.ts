@@ -1,8 +1,9 @@
-// The simulator's ordering toggles on kernel code: a scenario explored under LKMM may only offer
+// The simulator on kernel code. Its ordering toggles: a scenario explored under LKMM may only offer
 // orderings the kernel model has (no AcqRel, no SeqCst load or store, Relaxed only on a void
 // kernel atomic, nothing on a spinlock or a named barrier). Each option offered is applied and
 // compiled under LKMM, as the panel does when the reviewer picks it: an option the engine refuses
-// would leave the panel with an error instead of a verdict.
+// would leave the panel with an error instead of a verdict. Its replay: kernel barriers are named
+// as written (smp_wmb is no full fence), in the steps, the graph and the race's explanation.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,7 +18,9 @@ import type { Program } from '../../server/src/memory/ir';
 import type { ScenarioView } from '../../server/src/protocol/finding';
 import { applyChoices, togglesOf, type SiteInfo } from '../../client/webview/toggles';
 import { modeName, modeTitle } from '../../client/webview/orderings';
-import { verdict } from '../../client/webview/model';
+import { counterexamples, traceView, verdict } from '../../client/webview/model';
+import { executionGraph } from '../../client/webview/graph';
+import { parseTrace } from '../../client/webview/messages';
 
 const ROOT = path.resolve(__dirname, '../../..');
 /** The e2e spec's kernel tree: a driver file beside a `rust/kernel/` directory. */
@@ -109,4 +112,81 @@ exists (1:r0=1)
   const { program } = readLitmus(src, 'lock-and-inc.litmus');
   const t = togglesOf(program, undefined, 'lkmm');
   assert.deepEqual(t.map(x => `${x.slot} ${x.options.join('/')}`), ['store rlx/rel', 'load rlx/acq']);
+});
+
+/** Reads a kernel litmus test and returns its first race's counterexample under LKMM. */
+function kernelRace(src: string) {
+  const { program } = readLitmus(src, 'test.litmus');
+  const res = explore(program, { model: 'lkmm' });
+  const cx = counterexamples(res).find(c => c.kind === 'race');
+  assert.ok(cx?.race, verdict(res));
+  return cx;
+}
+
+const MP_WMB_RMB = `C MP+wmb+rmb-plain
+
+{}
+
+P0(int *x, int *y)
+{
+\tWRITE_ONCE(*x, 1);
+\tsmp_wmb();
+\tWRITE_ONCE(*y, 1);
+}
+
+P1(int *x, int *y)
+{
+\tint r0;
+\tint r1;
+
+\tr0 = READ_ONCE(*y);
+\tsmp_rmb();
+\tr1 = *x;
+}
+
+exists (1:r0=1 /\\ 1:r1=0)
+`;
+
+test('kernel barriers in a replay are named as written: smp_wmb() and smp_rmb() are no "full" fence', () => {
+  const cx = kernelRace(MP_WMB_RMB);
+  const fences = cx.trace.steps.filter(s => s.kind === 'F');
+  assert.deepEqual(fences.map(s => s.barrier), ['wmb', 'rmb']);
+  const rows = traceView(cx.trace, 'litmus', cx.race).rows.filter(r => cx.trace.steps[r.step].kind === 'F');
+  assert.deepEqual(rows.map(r => r.detail), ['barrier smp_wmb()', 'barrier smp_rmb()']);
+  const events = executionGraph(cx.trace, { race: cx.race }).nodes.map(n => n.event).filter(e => / F /.test(e));
+  assert.deepEqual(events.map(e => e.replace(/^\d+: /, '')), ['F wmb', 'F rmb']);
+  // The barrier survives the trip to the host and back (graph export), and nothing else is taken for one.
+  assert.deepEqual(parseTrace(JSON.parse(JSON.stringify(cx.trace)))?.steps.filter(s => s.kind === 'F').map(s => s.barrier), ['wmb', 'rmb']);
+  const bogus = JSON.parse(JSON.stringify(cx.trace));
+  bogus.steps.find((s: { kind: string }) => s.kind === 'F').barrier = 'lfence';
+  assert.equal(parseTrace(bogus), undefined);
+});
+
+test('an smp_rmb() before the flag store is not taken for its release half', () => {
+  const cx = kernelRace(`C rmb-is-not-release
+
+{}
+
+P0(int *x, int *y)
+{
+\t*x = 1;
+\tsmp_rmb();
+\tWRITE_ONCE(*y, 1);
+}
+
+P1(int *x, int *y)
+{
+\tint r0;
+\tint r1;
+
+\tr0 = READ_ONCE(*y);
+\tsmp_mb();
+\tif (r0 == 1)
+\t\tr1 = *x;
+}
+
+exists (1:r0=1)
+`);
+  // The reader's smp_mb() is its acquire half; what is missing is on the writer's side.
+  assert.match(traceView(cx.trace, 'litmus', cx.race).race!.explanation, /because P1's relaxed load read P0's store, but it is relaxed, not release$/);
 });
