@@ -9,8 +9,8 @@
 //   2. stepping replays the counterexample up to the racing read, and `r` lands there too;
 //   3. the execution graph draws the race, the rf edge the last decrement read, and the hb edge
 //      the control dependency gives the free's store (and none into the racing read);
-//   4. picking `Full` in the panel gives "no race", Apply writes `Full` and imports it, and the
-//      finding goes away.
+//   4. picking `Full` in the panel gives "no race", Apply writes `Full` and imports it, the finding
+//      goes away, and the clean site's hover names the kernel tree as the reason for LKMM.
 // Screenshots go to test-results/e2e/kernel-simulator/ (one per step, the graph on its own).
 
 import assert from 'node:assert/strict';
@@ -79,6 +79,20 @@ async function text(l: Locator): Promise<string> {
   return (await l.textContent()) ?? '';
 }
 
+/** Shows the hover on the decrement's ordering argument (keyboard: Go to Line:Column, Ctrl+K Ctrl+I) once it reads `expect`. */
+async function hoverOnDecrement(expect: string): Promise<string> {
+  await focusEditor(page, T);
+  await page.keyboard.press('Control+G');
+  await page.locator('.quick-input-widget input').fill(`:${DEC_LINE}:${DEC_ORDERING_COLUMN + 1}`);
+  await page.keyboard.press('Enter');
+  await rustEditor().locator('.line-numbers.active-line-number', { hasText: new RegExp(`^${DEC_LINE}$`) }).waitFor({ timeout: T });
+  await page.keyboard.press('Control+K');
+  await page.keyboard.press('Control+I');
+  const hover = page.locator('.monaco-hover:visible', { hasText: expect });
+  await hover.waitFor({ timeout: T });
+  return text(hover);
+}
+
 /** A key for the panel: its title takes the focus first (a select or the editor may hold it). */
 async function panelKey(key: string): Promise<void> {
   await sim().locator('#title').click();
@@ -102,16 +116,7 @@ test('a driver in a kernel tree: the last drop is flagged under LKMM, with `Full
   await page.keyboard.press('Control+Shift+M');
 
   // The hover on the ordering argument says which model the verdict was reached under.
-  await focusEditor(page, T);
-  await page.keyboard.press('Control+G');
-  await page.locator('.quick-input-widget input').fill(`:${DEC_LINE}:${DEC_ORDERING_COLUMN + 1}`);
-  await page.keyboard.press('Enter');
-  await rustEditor().locator('.line-numbers.active-line-number', { hasText: new RegExp(`^${DEC_LINE}$`) }).waitFor({ timeout: T });
-  await page.keyboard.press('Control+K');
-  await page.keyboard.press('Control+I');
-  const hover = page.locator('.monaco-hover:visible', { hasText: LKMM });
-  await hover.waitFor({ timeout: T });
-  const hoverText = await text(hover);
+  const hoverText = await hoverOnDecrement(LKMM);
   // (Markdown: the backticks render as code.)
   assert.match(hoverText, /Verified fix: Use Full/);
   assert.match(hoverText, /control dependency on the count orders the stores on the path that follows it/);
@@ -269,4 +274,10 @@ test('`Full` in the panel gives "no race"; Apply writes it with its import and t
   await page.keyboard.press('Control+Shift+M');
   await rustEditor().locator('.codelens-decoration a', { hasText: /^Simulate: no race$/ }).first().waitFor({ timeout: T });
   await s.screenshot('7-applied');
+  // The clean site's hover says why the model is LKMM: the file's place in a kernel tree.
+  const hoverText = await hoverOnDecrement('kernel code: the file is inside a kernel tree (rust/kernel/)');
+  assert.match(hoverText, /Verdict: ✓ no race/);
+  assert.ok(hoverText.includes(`${LKMM} — kernel code`), hoverText);
+  await s.screenshot('8-clean-hover');
+  await page.keyboard.press('Escape');
 }));
