@@ -35,6 +35,8 @@ export interface StatusParams {
   findings: number;
   /** Reviews running or waiting. */
   pending: number;
+  /** Requests (code actions, hover, code lens, scenarios) waiting for the review of the text they ask about. */
+  waiting: number;
 }
 
 /** The client's initializationOptions (all optional; other editors may send none). */
