@@ -343,6 +343,7 @@ async function checkWorkspace(workDoneToken: string | number | undefined, token:
     const one = async (file: string) => {
       const uri = fileToUri(file);
       let review = docs.isOpen(uri) ? await docs.reviewOf(uri, token) : undefined;
+      if (!review && cancelled()) { result.cancelled = true; return; }
       if (!review) {
         const r = await readSource(file);
         if ('skipped' in r) { result.skipped.push({ file, reason: r.skipped }); return; }
@@ -376,6 +377,7 @@ async function checkWorkspace(workDoneToken: string | number | undefined, token:
 }
 
 connection.onShutdown(async () => {
+  docs.stop();
   await pool.dispose();
 });
 

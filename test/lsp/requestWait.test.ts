@@ -76,6 +76,23 @@ test('a code action asked right after an edit waits for the review of that edit 
   }
 });
 
+test('a request still waiting at shutdown is answered, with nothing', async () => {
+  const { client } = await TestClient.start({ initializationOptions: { debounceMs: 3_600_000 } });
+  try {
+    await indexed(client);
+    await client.open(SEED_URI, SEED);
+    await client.nextDiagnostics(SEED_URI, 0, 1);
+    await client.change(SEED_URI, 2, [ADD_LINE]);
+    const answer = codeActions(client, SEED_URI, down(ZERO, SUCCESS.line + 1), []);
+    await waitingIs(client, 1);
+    const stopped = client.stop();
+    assert.deepEqual(await answer, []);
+    assert.equal(await stopped, 0);
+  } finally {
+    await client.stop();
+  }
+});
+
 // The edits below are reviewed only after an hour: while a test runs, the review of the version a
 // request asks about stays pending, whatever the machine's load.
 describe('with reviews that stay pending', () => {
@@ -127,6 +144,18 @@ describe('with reviews that stay pending', () => {
     await waitingIs(client, 1);
     await client.change(uri, 3, [ADD_LINE]);
     assert.deepEqual(await answer, []);
+    await waitingIs(client, 0);
+    await client.close(uri);
+  });
+
+  test('the simulator\'s scenarios request waits too, and says "ask again" when the text moved on', async () => {
+    const uri = await editedDoc('scenarios');
+    const answer = client.request<{ scenarios: unknown[]; reason?: string; pending?: boolean }>('refcountReview/scenarios', { uri });
+    await waitingIs(client, 1);
+    await client.change(uri, 3, [ADD_LINE]);
+    const r = await answer;
+    assert.deepEqual(r.scenarios, []);
+    assert.equal(r.pending, true, JSON.stringify(r));
     await waitingIs(client, 0);
     await client.close(uri);
   });

@@ -122,6 +122,16 @@ export class Documents {
     this.sendStatus();
   }
 
+  /** At shutdown: no review will land any more, so the requests waiting for one answer now. */
+  stop(): void {
+    for (const st of this.states.values()) {
+      if (st.timer) clearTimeout(st.timer);
+      st.timer = undefined;
+      st.pendingVersion = undefined;
+      wakeAll(st);
+    }
+  }
+
   /** The review of the document's current text if it has landed (no waiting); for a file not open, its Check Workspace review. */
   reviewed(uriIn: string): FileReview | undefined {
     const uri = normalizeUri(uriIn);
@@ -153,11 +163,6 @@ export class Documents {
       if (st.pendingVersion !== asked) return undefined; // no review of this text is coming
       await this.woken(st, token);
     }
-  }
-
-  /** Requests waiting in reviewOf, over all documents (the status carries it). */
-  get waiting(): number {
-    return this.waitingCount;
   }
 
   /** Resolves at the document's next state change (landed, failed, superseded, closed, cleared) or on cancellation. */

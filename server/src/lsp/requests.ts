@@ -12,7 +12,7 @@ export interface ScenariosResult {
   findings: Finding[];
   /** Why there is nothing, when there is nothing (not reviewed, skipped, disabled). */
   reason?: string;
-  /** The review of the current text is still running: ask again rather than conclude there is nothing. */
+  /** The text was edited while the request waited for its review: ask again rather than conclude there is nothing. */
   pending?: boolean;
 }
 
