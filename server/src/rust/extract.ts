@@ -350,15 +350,12 @@ class FileReader {
     const out: SyntaxNode[] = [];
     const seen = new Set<number>();
     for (const m of this.text.matchAll(re)) {
-      const id = this.root.descendantForIndex(m.index!);
-      if (!id || (id.type !== 'identifier' && id.type !== 'field_identifier')) continue; // in a comment or string
-      let p = id.parent;
-      if (p?.type === 'scoped_identifier' || p?.type === 'field_expression' || p?.type === 'generic_function') {
-        if (p.type === 'generic_function') p = p.parent;
-        else if (p.parent?.type === 'generic_function') p = p.parent.parent;
-        else p = p.parent;
-      }
-      if (p?.type === 'call_expression' && !seen.has(p.id)) {
+      // The match runs from the name to the `(` of the arguments; the function (ending in the
+      // name) and the arguments are the call's children, so the smallest node spanning both is
+      // the call. In a comment, string or macro body it is that instead.
+      const open = m.index! + m[0].length - 1;
+      const p = this.root.descendantForIndex(m.index!, open + 1);
+      if (p && !seen.has(p.id) && p.type === 'call_expression') {
         seen.add(p.id);
         out.push(p);
       }

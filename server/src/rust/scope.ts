@@ -58,25 +58,26 @@ const ITEM_TYPES = new Set(['use_declaration', 'const_item', 'static_item', 'str
 const ITEM_KEYWORD = /\b(?:use|const|static|struct|fn|impl|trait)\b/g;
 
 /**
- * The items the scope reads, in document order. Every such item has its keyword token as a
- * direct child, so the items are found from the keywords in the text: one tree lookup per
- * keyword instead of a walk over every node of the file (which cost a quarter of the parse).
- * Keywords in comments, strings, macro bodies, `impl Trait` or `fn(..)` types have another
- * parent and are dropped.
+ * The items the scope reads, with their types, in document order. Every such item has its keyword
+ * token as a direct unnamed child, so the smallest named node around a keyword of the text is the
+ * item itself: one tree lookup per keyword instead of a walk over every node of the file (which
+ * cost a quarter of the parse). A keyword in a comment, string, macro body, `impl Trait`, `fn(..)`
+ * type or `const fn` has another named node around it, and is dropped. `near(start, end)` gives a
+ * node known to contain the keyword (the innermost item read so far around it): the lookup then
+ * descends from there, not through every item before it from the root.
  */
-function itemsOf(root: SyntaxNode, text: string): SyntaxNode[] {
-  const out: SyntaxNode[] = [];
+function* itemsOf(text: string, near: (start: number, end: number) => SyntaxNode): Iterable<{ node: SyntaxNode; type: string }> {
   for (const m of text.matchAll(ITEM_KEYWORD)) {
     // Doc comments hold many example items: a keyword on a line that starts with `//` is in a
-    // comment (or, in contrived code, a string or block comment running over lines), not an item, so the tree is
-    // not asked. Nor is `.type` (a call into wasm) when the token does not start at the match.
+    // comment (or, in contrived code, a string or block comment running over lines), not an item,
+    // so the tree is not asked.
     if (inLineComment(text, m.index!)) continue;
-    const kw = root.descendantForIndex(m.index!);
-    if (!kw || kw.startIndex !== m.index || kw.type !== m[0]) continue;
-    const item = kw.parent;
-    if (item && ITEM_TYPES.has(item.type)) out.push(item);
+    const end = m.index! + m[0].length;
+    const item = near(m.index!, end).namedDescendantForIndex(m.index!, end);
+    // `.type` is a call into wasm: asked once per node.
+    const type = item?.type;
+    if (item && type !== undefined && ITEM_TYPES.has(type)) yield { node: item, type };
   }
-  return out;
 }
 
 /** Whether the line of `at` starts, before `at`, with `//` (spaces and tabs aside). */
@@ -104,9 +105,16 @@ export function buildFileScope(root: SyntaxNode, text: string = root.text): File
     scope.spans.push({ kind, start: n.startIndex, end: n.endIndex, node: n, implType, outer: open.length ? open[open.length - 1] : -1 });
     open.push(scope.spans.length - 1);
   };
-  for (const n of itemsOf(root, text)) {
+  const near = (start: number, end: number): SyntaxNode => {
+    for (let k = open.length - 1; k >= 0; k--) {
+      const sp = scope.spans[open[k]];
+      if (sp.start <= start && end <= sp.end) return sp.node;
+    }
+    return root;
+  };
+  for (const { node: n, type } of itemsOf(text, near)) {
     while (open.length && scope.spans[open[open.length - 1]].end <= n.startIndex) open.pop();
-    switch (n.type) {
+    switch (type) {
       case 'impl_item': {
         const t = n.childForFieldName('type');
         openSpan('impl', n, t ? implTypeName(t.text) : null);
@@ -132,16 +140,17 @@ export function buildFileScope(root: SyntaxNode, text: string = root.text): File
         const body = n.childForFieldName('body');
         if (!name || !body) break;
         const fields = new Map<string, string>();
-        if (body.type === 'field_declaration_list') {
+        const bodyType = body.type;
+        if (bodyType === 'field_declaration_list') {
           for (const f of body.namedChildren) {
             if (f?.type !== 'field_declaration') continue;
             const fname = f.childForFieldName('name')?.text;
             const ftype = f.childForFieldName('type')?.text;
             if (fname && ftype) fields.set(fname, ftype);
           }
-        } else if (body.type === 'ordered_field_declaration_list') {
+        } else if (bodyType === 'ordered_field_declaration_list') {
           // Tuple structs: fields are named by position, as `self.0` reads them.
-          body.namedChildren.filter(f => f && f.type !== 'visibility_modifier' && f.type !== 'attribute_item')
+          body.namedChildren.filter(f => { const t = f?.type; return t !== undefined && t !== 'visibility_modifier' && t !== 'attribute_item'; })
             .forEach((f, i) => fields.set(String(i), f!.text));
         }
         scope.structs.set(name, fields);
@@ -363,10 +372,10 @@ function letsIn(body: SyntaxNode): SyntaxNode[] {
   const base = body.startIndex;
   for (const m of body.text.matchAll(/\blet\b/g)) {
     const at = base + m.index!;
-    const kw = body.descendantForIndex(at);
-    if (!kw || kw.type !== 'let' || kw.startIndex !== at) continue;
-    const l = kw.parent;
-    if (l && (l.type === 'let_declaration' || l.type === 'let_condition')) out.push(l);
+    // `let` is an unnamed child of its declaration or condition: the smallest named node around it.
+    const l = body.namedDescendantForIndex(at, at + 3);
+    const type = l?.type;
+    if (l && (type === 'let_declaration' || type === 'let_condition')) out.push(l);
   }
   return out;
 }

@@ -22,22 +22,26 @@ export function contains(outer: SyntaxNode, inner: SyntaxNode): boolean {
   return outer.startIndex <= inner.startIndex && inner.endIndex <= outer.endIndex;
 }
 
-/** Drops wrappers that do not change which value an expression denotes: (), &, &mut, *, unsafe { e }, { e }. */
+/**
+ * Drops wrappers that do not change which value an expression denotes: (), &, &mut, *, unsafe { e }, { e }.
+ * Each `.type` is a call into wasm, so a node's type is read once.
+ */
 export function peel(n: SyntaxNode): SyntaxNode {
   for (let i = 0; i < 32; i++) {
-    if (n.type === 'parenthesized_expression' || n.type === 'reference_expression') {
+    const type = n.type;
+    if (type === 'parenthesized_expression' || type === 'reference_expression') {
       const inner = n.childForFieldName('value') ?? n.namedChildren.find(c => c && !isComment(c)) ?? null;
       if (!inner || inner.type === 'mutable_specifier') {
         const last = n.namedChildren[n.namedChildren.length - 1];
         if (!last) return n;
         n = last;
       } else n = inner;
-    } else if (n.type === 'unary_expression' && n.child(0)?.type === '*') {
+    } else if (type === 'unary_expression' && n.child(0)?.type === '*') {
       const inner = n.namedChildren[0];
       if (!inner) return n;
       n = inner;
-    } else if (n.type === 'unsafe_block' || n.type === 'block') {
-      const block = n.type === 'unsafe_block' ? n.namedChildren.find(c => c?.type === 'block') : n;
+    } else if (type === 'unsafe_block' || type === 'block') {
+      const block = type === 'unsafe_block' ? n.namedChildren.find(c => c?.type === 'block') : n;
       const tail = block ? blockTail(block) : null;
       if (!block || !tail || block.namedChildren.filter(c => c && !isComment(c)).length !== 1) return n;
       n = tail;
@@ -51,31 +55,34 @@ export function blockTail(block: SyntaxNode): SyntaxNode | null {
   const kids = block.namedChildren.filter((c): c is SyntaxNode => !!c && !isComment(c));
   const last = kids[kids.length - 1];
   if (!last) return null;
-  if (last.type.endsWith('_statement') || last.type === 'let_declaration' || last.type.endsWith('_item')) {
+  const type = last.type;
+  if (type.endsWith('_statement') || type === 'let_declaration' || type.endsWith('_item')) {
     // `if .. {}` as last statement is wrapped in expression_statement: unwrap when it has no `;`.
-    if (last.type === 'expression_statement' && last.lastChild?.type !== ';') return last.namedChildren[0] ?? null;
+    if (type === 'expression_statement' && last.lastChild?.type !== ';') return last.namedChildren[0] ?? null;
     return null;
   }
   return last;
 }
 
 export function isComment(n: SyntaxNode): boolean {
-  return n.type === 'line_comment' || n.type === 'block_comment';
+  const type = n.type;
+  return type === 'line_comment' || type === 'block_comment';
 }
 
 /** The statements (named, non-comment children) of a block. */
 export function statements(block: SyntaxNode): SyntaxNode[] {
-  return block.namedChildren.filter((c): c is SyntaxNode => !!c && !isComment(c) && c.type !== 'label');
+  return block.namedChildren.filter((c): c is SyntaxNode => { if (!c) return false; const type = c.type; return type !== 'line_comment' && type !== 'block_comment' && type !== 'label'; });
 }
 
 /** Parses a Rust integer literal (`2`, `0x10`, `1_000`, `2u64`, `0b11`); null if not one or too large. */
 export function intLiteral(n: SyntaxNode): number | null {
-  if (n.type === 'unary_expression' && n.child(0)?.type === '-') {
+  const type = n.type;
+  if (type === 'unary_expression' && n.child(0)?.type === '-') {
     const inner = n.namedChildren[0];
     const v = inner ? intLiteral(inner) : null;
     return v === null ? null : -v;
   }
-  if (n.type !== 'integer_literal') return null;
+  if (type !== 'integer_literal') return null;
   const t = n.text.replace(/_/g, '').replace(/(u|i)(8|16|32|64|128|size)$/, '');
   const v = /^0x/i.test(t) ? parseInt(t.slice(2), 16) : /^0o/i.test(t) ? parseInt(t.slice(2), 8) : /^0b/i.test(t) ? parseInt(t.slice(2), 2) : Number(t);
   return Number.isSafeInteger(v) ? v : null;
@@ -83,7 +90,8 @@ export function intLiteral(n: SyntaxNode): number | null {
 
 /** Name of a path-like node's last segment: `a::b::C` -> "C", `C` -> "C". */
 export function lastSegment(n: SyntaxNode): string {
-  if (n.type === 'scoped_identifier' || n.type === 'scoped_type_identifier') return n.childForFieldName('name')?.text ?? n.text;
+  const type = n.type;
+  if (type === 'scoped_identifier' || type === 'scoped_type_identifier') return n.childForFieldName('name')?.text ?? n.text;
   return n.text;
 }
 
