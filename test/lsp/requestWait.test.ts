@@ -2,10 +2,13 @@
 // simulator's scenarios) wait for that review however long it takes, with no clock: until it
 // lands, the text moves on, the document closes, or the client cancels the request. The reviews
 // are made slow with the debounce a client may set (initializationOptions.debounceMs): the review of
-// an edit does not even start until it ends, so a request sent right after the edit must wait.
+// an edit does not even start until it ends, so a request sent right after the edit must wait. Each
+// server works in an empty workspace, so no index completes later and reviews a file again early.
 
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { CancellationTokenSource, ResponseError } from 'vscode-jsonrpc/node';
@@ -13,7 +16,6 @@ import type { CodeAction, Diagnostic, PublishDiagnosticsParams, Range, TextDocum
 import { positionOf, REQUEST_RS, TestClient } from './lspClient';
 
 const SEED = readFileSync(REQUEST_RS, 'utf8');
-const SEED_URI = pathToFileURL(REQUEST_RS).href;
 const CAS = 'compare_exchange(2, 0, Ordering::Relaxed, Ordering::Relaxed)';
 const SUCCESS = positionOf(SEED, CAS, 'compare_exchange(2, 0, '.length);
 const REQUEST_CANCELLED = -32800;
@@ -30,12 +32,17 @@ function codeActions(c: TestClient, uri: string, range: Range, diagnostics: Diag
   return token ? c.conn.sendRequest<CodeAction[]>('textDocument/codeAction', params, token) : c.request<CodeAction[]>('textDocument/codeAction', params);
 }
 
-/**
- * The workspace index is complete. A review that ran before it is run again when it completes,
- * without a debounce; after it, an edit's review waits for its debounce.
- */
-function indexed(c: TestClient): Promise<unknown> {
-  return c.waitFor('workspace indexed', () => c.logs.find(l => /^index: \d+ file\(s\) indexed/.test(l)));
+/** A server whose edits are reviewed `debounceMs` after them, in an empty workspace of its own. */
+async function startServer(debounceMs: number): Promise<{ client: TestClient; dir: string; uri: (name: string) => string }> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'rr-lsp-wait-'));
+  const { client } = await TestClient.start({ root: dir, initializationOptions: { debounceMs } });
+  return { client, dir, uri: name => pathToFileURL(path.join(dir, `${name}.rs`)).href };
+}
+
+/** Opens the seed text (reviewed at once: an open has no debounce) and waits for its diagnostics. */
+async function openSeed(client: TestClient, uri: string): Promise<Diagnostic[]> {
+  await client.open(uri, SEED);
+  return client.nextDiagnostics(uri, 0, 1);
 }
 
 /** The latest status says this many requests are waiting for a review. */
@@ -44,20 +51,20 @@ function waitingIs(c: TestClient, n: number): Promise<unknown> {
 }
 
 test('a code action asked right after an edit waits for the review of that edit and gets its fix', async () => {
-  // The debounce outlasts any window a request used to wait for: the fix can only come from waiting.
-  const { client } = await TestClient.start({ initializationOptions: { debounceMs: 2500 } });
+  // The edit's review starts 2.5 s after it: longer than any fixed window a request could be given
+  // on a quiet machine, so the fix can only come from waiting for that review.
+  const { client, dir, uri } = await startServer(2500);
+  const seedUri = uri('request');
   try {
-    await indexed(client);
-    await client.open(SEED_URI, SEED);
-    const [finding] = await client.nextDiagnostics(SEED_URI, 0, 1);
+    const [finding] = await openSeed(client, seedUri);
     assert.equal(finding?.code, 'takeover-needs-acquire');
 
-    const n = client.published(SEED_URI);
-    await client.change(SEED_URI, 2, [ADD_LINE]);
+    const n = client.published(seedUri);
+    await client.change(seedUri, 2, [ADD_LINE]);
     const moved = { ...finding, range: down(finding.range, 1) };
     let publishedAtAnswer: PublishDiagnosticsParams[] = [];
-    const actions = await codeActions(client, SEED_URI, moved.range, [moved]).then(a => {
-      publishedAtAnswer = (client.diagnostics.get(SEED_URI) ?? []).slice(n);
+    const actions = await codeActions(client, seedUri, moved.range, [moved]).then(a => {
+      publishedAtAnswer = (client.diagnostics.get(seedUri) ?? []).slice(n);
       return a;
     });
 
@@ -73,43 +80,44 @@ test('a code action asked right after an edit waits for the review of that edit 
     await waitingIs(client, 0);
   } finally {
     await client.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
 test('a request still waiting at shutdown is answered, with nothing', async () => {
-  const { client } = await TestClient.start({ initializationOptions: { debounceMs: 3_600_000 } });
+  const { client, dir, uri } = await startServer(3_600_000);
   try {
-    await indexed(client);
-    await client.open(SEED_URI, SEED);
-    await client.nextDiagnostics(SEED_URI, 0, 1);
-    await client.change(SEED_URI, 2, [ADD_LINE]);
-    const answer = codeActions(client, SEED_URI, down(ZERO, SUCCESS.line + 1), []);
+    await openSeed(client, uri('request'));
+    await client.change(uri('request'), 2, [ADD_LINE]);
+    const answer = codeActions(client, uri('request'), down(ZERO, SUCCESS.line + 1), []);
     await waitingIs(client, 1);
     const stopped = client.stop();
     assert.deepEqual(await answer, []);
     assert.equal(await stopped, 0);
   } finally {
     await client.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
 // The edits below are reviewed only after an hour: while a test runs, the review of the version a
 // request asks about stays pending, whatever the machine's load.
 describe('with reviews that stay pending', () => {
+  let server: Awaited<ReturnType<typeof startServer>>;
   let client: TestClient;
   before(async () => {
-    ({ client } = await TestClient.start({ initializationOptions: { debounceMs: 3_600_000 } }));
-    await indexed(client);
+    server = await startServer(3_600_000);
+    client = server.client;
   });
   after(async () => {
     assert.equal(await client.stop(), 0, 'the server shut down cleanly');
+    rmSync(server.dir, { recursive: true, force: true });
   });
 
-  /** Opens the seed text under `name` (reviewed at once: an open has no debounce), then edits it; the edit's review stays pending. */
+  /** Opens the seed text under `name`, then edits it; the edit's review stays pending. */
   async function editedDoc(name: string): Promise<string> {
-    const uri = pathToFileURL(`/tmp/refcount-review-wait/${name}.rs`).href;
-    await client.open(uri, SEED);
-    await client.nextDiagnostics(uri, 0, 1);
+    const uri = server.uri(name);
+    await openSeed(client, uri);
     await client.change(uri, 2, [ADD_LINE]);
     return uri;
   }
