@@ -59,15 +59,16 @@ export interface ExecGraph {
 }
 
 function shortMode(s: TraceStep, trace: Trace, flavour: Flavour): string {
-  if (s.mode === 'na') return 'na';
-  // LKMM has its own words (once/acquire/release/full); RC11 uses herd's C11 abbreviations.
+  // LKMM has its own words (plain, once/acquire/release/full); RC11 uses herd's C11 abbreviations.
+  if (s.mode === 'na') return trace.model === 'lkmm' ? 'plain' : 'na';
   return trace.model === 'lkmm' ? modeName(s.mode, flavour, 'lkmm') : s.mode;
 }
 
 function eventText(s: TraceStep, trace: Trace, flavour: Flavour): string {
   const m = shortMode(s, trace, flavour);
   const n = `${s.step + 1}:`;
-  if (s.kind === 'F') return `${n} F ${m}`;
+  // A kernel barrier by its kind, as herd labels it (F mb, F wmb, F rcu_read_lock).
+  if (s.kind === 'F') return `${n} F ${s.barrier ?? m}`;
   if (s.kind === 'U' && s.read && s.wrote) return `${n} RMW ${m} ${s.loc} ${s.read.value}\u2192${s.wrote.value}`;
   if (s.kind === 'R') return `${n} R ${m} ${s.loc}=${s.read?.value ?? '?'}${s.cas === 'failure' ? ' (CAS failed)' : ''}`;
   return `${n} W ${m} ${s.loc}=${s.wrote?.value ?? '?'}`;

@@ -5,10 +5,10 @@
 
 import { explore } from '../../server/src/memory/explore';
 import type { Mode } from '../../server/src/memory/ir';
-import type { ExploreResult } from '../../server/src/memory/result';
+import { checkedUnder, type ExploreResult } from '../../server/src/memory/result';
 import { counterexamples, memoryAt, traceView, verdict, stepNumber, type Arrow, type Counterexample, type TraceView } from './model';
 import { applyChoices, changedSiteOrderings, togglesOf, type Choices, type Toggle } from './toggles';
-import { cModeName, modeName } from './orderings';
+import { modeName, modeTitle } from './orderings';
 import { parseSavedState, parseToWebview, type FromWebview, type GraphFormat, type SavedState, type SimScenario } from './messages';
 import { DEFAULT_RELATIONS, edgeVisibleAt, executionGraph, graphSvgTree, layoutGraph, RELATION_TITLES, RELATIONS, type Relation, type SvgEl } from './graph';
 
@@ -88,6 +88,7 @@ function layout(): void {
   document.body.replaceChildren(
     el('div', { id: 'head' },
       el('h1', { id: 'title' }),
+      el('div', { id: 'model', class: 'muted' }),
       el('div', { id: 'gone', role: 'alert' }),
       el('div', { id: 'notice', role: 'status' }),
       el('div', { id: 'others' }),
@@ -235,7 +236,7 @@ function reexplore(): void {
   if (!sc) return;
   stopPlay();
   st.error = undefined;
-  const program = applyChoices(sc.program, st.choices, sc.sites);
+  const program = applyChoices(sc.program, st.choices, sc.sites, sc.model);
   performance.mark('explore-start');
   try {
     st.result = explore(program, { ...BUDGET, model: sc.model ?? 'rc11' });
@@ -266,6 +267,8 @@ function renderAll(): void {
   const sc = st.scenario;
   if (!sc) return;
   byId('title').textContent = sc.title;
+  // Kernel code and ordinary Rust get different verdicts from the same orderings: say which applies.
+  byId('model').textContent = st.gone ? '' : checkedUnder(sc.model ?? 'rc11');
   document.title = `Simulate: ${sc.title}`;
   document.body.classList.toggle('is-gone', !!st.gone);
   byId('gone').textContent = st.gone ?? '';
@@ -508,7 +511,7 @@ function renderToggles(): void {
     const cur = st.choices[t.key] ?? t.original;
     const sel = el('select', { 'aria-label': `ordering of ${t.label}${t.which !== 'single' ? ` (${t.which})` : ''}`, 'data-key': t.key });
     for (const m of t.options) {
-      const o = el('option', { value: m, title: cModeName(m) }, modeName(m, flavour, sc.model) + (m === t.original ? ' (source)' : ''));
+      const o = el('option', { value: m, title: modeTitle(m, sc.model) }, modeName(m, flavour, sc.model) + (m === t.original ? ' (source)' : ''));
       if (m === cur) o.selected = true;
       sel.append(o);
     }
@@ -554,12 +557,16 @@ function onScenario(sc: SimScenario): void {
   const saved = parseSavedState(vscode.getState());
   st.scenario = sc;
   st.gone = undefined;
-  st.toggles = togglesOf(sc.program, sc.sites);
-  const keys = new Set(st.toggles.map(t => t.key));
-  // Keep the user's choices when the same scenario comes again (panel re-shown, or restored after a reload).
+  st.toggles = togglesOf(sc.program, sc.sites, sc.model);
+  // Keep the user's choices when the same scenario comes again (panel re-shown, or restored after a
+  // reload), as far as they are still choices: the model may have changed since (an AcqRel picked
+  // under C11 is no choice under LKMM), and a choice the page would not apply must not be written.
   const keep = prev && prev.uri === sc.uri && prev.id === sc.id ? st.choices
     : saved && saved.uri === sc.uri && saved.id === sc.id ? saved.choices : {};
-  st.choices = Object.fromEntries(Object.entries(keep).filter(([k, m]) => keys.has(k) && st.toggles.find(t => t.key === k)?.original !== m));
+  st.choices = Object.fromEntries(Object.entries(keep).filter(([k, m]) => {
+    const t = st.toggles.find(x => x.key === k);
+    return !!t && t.original !== m && t.options.includes(m);
+  }));
   if (!prev && saved?.relations) st.relations = new Set(saved.relations);
   reexplore();
   if (!prev && saved && saved.uri === sc.uri && saved.id === sc.id && saved.counterexample < st.cxs.length) {

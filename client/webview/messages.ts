@@ -2,7 +2,7 @@
 // sides validate what they receive: the webview is a web page (its messages are untrusted input
 // to the extension), and the host's messages carry programs the webview will run.
 
-import { MODES, MODEL_NAMES, type Mode, type ModelName, type Program } from '../../server/src/memory/ir';
+import { KERNEL_FENCES, MODES, MODEL_NAMES, type Mode, type ModelName, type Program } from '../../server/src/memory/ir';
 import { MAX_NESTING } from '../../server/src/litmus/limits';
 import type { EventKind, Race, Trace, TraceStep } from '../../server/src/memory/result';
 import type { SiteInfo, Which } from './toggles';
@@ -128,6 +128,7 @@ function isStep(x: unknown, i: number, n: number, threads: number): x is TraceSt
   if (x.read !== undefined && !(isObj(x.read) && isInt(x.read.value) && isStepRef(n)(x.read.from) && typeof x.read.newest === 'boolean')) return false;
   if (x.wrote !== undefined && !(isObj(x.wrote) && isInt(x.wrote.value))) return false;
   if (!optional(x.cas, c => c === 'success' || c === 'failure')) return false;
+  if (!optional(x.barrier, b => (KERNEL_FENCES as readonly unknown[]).includes(b))) return false;
   if (!optional(x.mo, m => Array.isArray(m) && m.length <= n + 1 && m.every(isStepRef(n)))) return false;
   return Array.isArray(x.sw) && x.sw.length <= n && x.sw.every(isStepRef(n)) && Array.isArray(x.hb) && x.hb.length <= n && x.hb.every(isStepRef(n));
 }
@@ -154,6 +155,7 @@ export function parseTrace(x: unknown): Trace | undefined {
     ...(s.loc !== undefined ? { loc: s.loc } : {}), ...(s.site !== undefined ? { site: s.site } : {}), ...(s.line !== undefined ? { line: s.line } : {}),
     ...(s.read ? { read: { value: s.read.value, from: s.read.from, newest: s.read.newest } } : {}),
     ...(s.wrote ? { wrote: { value: s.wrote.value } } : {}), ...(s.cas ? { cas: s.cas } : {}), ...(s.mo ? { mo: [...s.mo] } : {}),
+    ...(s.barrier ? { barrier: s.barrier } : {}),
   }));
   return {
     ...(x.model ? { model: x.model as Trace['model'] } : {}),

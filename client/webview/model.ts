@@ -4,7 +4,7 @@
 
 import { isAcquire, isRelease } from '../../server/src/memory/ir';
 import type { ExploreResult, ModelName, Race, Trace, TraceStep } from '../../server/src/memory/result';
-import { modeName, type Flavour } from './orderings';
+import { barrierName, modeName, type Flavour } from './orderings';
 import type { SiteInfo } from './toggles';
 
 // ---------------------------------------------------------------- counterexamples and verdict
@@ -145,7 +145,7 @@ function transition(s: TraceStep): string {
 function detailOf(s: TraceStep, flavour: Flavour, threads: string[], steps: TraceStep[], model?: ModelName): string {
   const bits: string[] = [];
   const mode = s.mode === 'na' ? 'plain' : modeName(s.mode, flavour, model);
-  bits.push(s.kind === 'F' ? `fence ${mode}` : `${mode} ${noun(s)}`);
+  bits.push(s.kind === 'F' ? (s.barrier ? `barrier ${barrierName(s.barrier)}` : `fence ${mode}`) : `${mode} ${noun(s)}`);
   if (s.read) {
     const src = s.read.from < 0 ? 'init' : `${stepNumber(s.read.from)} (${threads[steps[s.read.from]?.thread ?? -1] ?? '?'})`;
     bits.push(`read ${s.loc} = ${s.read.value} from ${src}${s.read.newest ? ', newest' : ', NOT the newest'}`);
@@ -264,8 +264,15 @@ function releaseHeads(steps: TraceStep[], w: TraceStep): TraceStep[] {
   return out;
 }
 
+// Kernel barriers that cannot stand for the release (or acquire) half: smp_rmb() orders only reads
+// before reads, smp_wmb() only writes before writes, and an RCU read-side marker orders nothing
+// for the thread itself. The others are full barriers (alone or with the atomic next to them).
+const NOT_RELEASE = new Set(['rmb', 'rcu_read_lock', 'rcu_read_unlock']);
+const NOT_ACQUIRE = new Set(['wmb', 'rcu_read_lock', 'rcu_read_unlock']);
+
 function fenceBetween(steps: TraceStep[], thread: number, lo: number, hi: number, pred: (m: TraceStep['mode']) => boolean): boolean {
-  return steps.some(f => f.kind === 'F' && f.thread === thread && f.index > lo && f.index < hi && pred(f.mode));
+  const no = pred === isRelease ? NOT_RELEASE : NOT_ACQUIRE;
+  return steps.some(f => f.kind === 'F' && f.thread === thread && f.index > lo && f.index < hi && !(f.barrier && no.has(f.barrier)) && pred(f.mode));
 }
 
 interface Link { head: TraceStep; write: TraceStep; read: TraceStep; released: boolean; acquired: boolean }

@@ -6,7 +6,7 @@
 // it is one line of source, so it gets one toggle that changes every instruction carrying that
 // site tag. Instructions without a site (litmus) get one toggle each.
 
-import type { Instr, Mode, Program } from '../../server/src/memory/ir';
+import type { Instr, Mode, ModelName, Program } from '../../server/src/memory/ir';
 import { validModes, type Slot } from './orderings';
 
 export type Which = 'success' | 'failure' | 'single';
@@ -38,6 +38,10 @@ export type Choices = Record<string, Mode>;
 interface Slotted { instr: Instr; thread: number; path: string; which: Which; slot: Slot; mode: Mode }
 
 function slotsOf(i: Instr): { which: Which; slot: Slot; mode: Mode }[] {
+  // A spinlock's ordering is the lock's own and a kernel barrier is named, not ordered: neither
+  // has an ordering to choose (the engine reads the lock or the barrier kind, never the mode).
+  if ('lock' in i && i.lock) return [];
+  if (i.k === 'fence' && i.kernel) return [];
   switch (i.k) {
     case 'load': return i.mo === 'na' ? [] : [{ which: 'single', slot: 'load', mode: i.mo }];
     case 'store': return i.mo === 'na' ? [] : [{ which: 'single', slot: 'store', mode: i.mo }];
@@ -78,21 +82,33 @@ function offered(s: Slotted, sites: readonly SiteInfo[] | undefined): boolean {
   return true;
 }
 
+/**
+ * The orderings a slot may take under the model the scenario is explored under. A void kernel
+ * atomic (`Atomic::add`, atomic_inc) is unordered by definition: Relaxed is all it accepts.
+ */
+function optionsOf(s: Slotted, model: ModelName | undefined): readonly Mode[] {
+  if (s.instr.k === 'rmw' && s.instr.noreturn && model === 'lkmm') return ['rlx'];
+  return validModes(s.slot, model);
+}
+
 function keyOf(s: Slotted): string {
   return s.instr.site !== undefined ? `site:${s.instr.site}:${s.which}` : `at:${s.thread}.${s.path}:${s.which}`;
 }
 
-export function togglesOf(p: Program, sites?: readonly SiteInfo[]): Toggle[] {
+export function togglesOf(p: Program, sites?: readonly SiteInfo[], model?: ModelName): Toggle[] {
   const byKey = new Map<string, Toggle>();
   for (const s of allSlots(p)) {
     if (!offered(s, sites)) continue;
+    const options = optionsOf(s, model);
+    // Nothing to choose: the source's ordering is the only one the slot can have.
+    if (options.length === 1 && options[0] === s.mode) continue;
     const key = keyOf(s);
     const have = byKey.get(key);
     if (have) { if (!have.threads.includes(s.thread)) have.threads.push(s.thread); continue; }
     const siteText = s.instr.site !== undefined ? sites?.[s.instr.site]?.text : undefined;
     byKey.set(key, {
       key, label: siteText ?? s.instr.label ?? describeInstr(s.instr), threads: [s.thread],
-      site: s.instr.site, which: s.which, slot: s.slot, options: validModes(s.slot), original: s.mode,
+      site: s.instr.site, which: s.which, slot: s.slot, options, original: s.mode,
     });
   }
   return [...byKey.values()];
@@ -112,15 +128,15 @@ function describeInstr(i: Instr): string {
 
 /**
  * The program with `choices` applied (a deep copy; the input is untouched). Choices that name no
- * toggle, or a mode the slot does not accept, are ignored: they come from saved webview state
- * that may predate an edit of the source.
+ * toggle, or a mode the slot does not accept under `model`, are ignored: they come from saved
+ * webview state that may predate an edit of the source.
  */
-export function applyChoices(p: Program, choices: Choices, sites?: readonly SiteInfo[]): Program {
+export function applyChoices(p: Program, choices: Choices, sites?: readonly SiteInfo[], model?: ModelName): Program {
   const copy = structuredClone(p) as Program;
   for (const s of allSlots(copy)) {
     if (!offered(s, sites)) continue;
     const m = choices[keyOf(s)];
-    if (m === undefined || !validModes(s.slot).includes(m)) continue;
+    if (m === undefined || !optionsOf(s, model).includes(m)) continue;
     const i = s.instr;
     if (i.k === 'cas' || i.k === 'update') { if (s.which === 'failure') i.fail = m; else i.succ = m; }
     else if (i.k === 'load' || i.k === 'store' || i.k === 'rmw' || i.k === 'fence') i.mo = m;

@@ -162,6 +162,21 @@ test('the graph has one node per event and per initial value, and the rf edge of
   assert.ok(rfOnly.edges.length > 0 && rfOnly.edges.every(e => e.kind === 'rf'));
 });
 
+test('under LKMM the events read in the kernel\'s words: a plain access is "plain", a fully ordered RMW "Full"', () => {
+  const res = explore(takeover('rlx', 'sc'), { model: 'lkmm' });
+  assert.ok(res.races.length > 0, 'the Relaxed decrement still races with the reuse');
+  const { trace, race } = res.races[0];
+  assert.equal(trace.model, 'lkmm');
+  const events = executionGraph(trace, { race, flavour: 'rust' }).nodes.filter(n => n.step >= 0).map(n => n.event);
+  assert.ok(events.some(e => /^\d+: W plain payload=1$/.test(e)), events.join(' | '));
+  assert.ok(events.some(e => /^\d+: RMW Full refcount 2\u21920$/.test(e)), events.join(' | '));
+  // None of herd's C11 abbreviations on an LKMM trace.
+  for (const e of events) assert.doesNotMatch(e, /\b(na|rlx|acq|rel|acq_rel|sc)\b/, e);
+  // RC11 keeps them.
+  const rc11 = firstRace(takeover('rlx', 'sc'));
+  assert.ok(executionGraph(rc11.trace, { race: rc11.race }).nodes.some(n => /: W na payload=1$/.test(n.event)));
+});
+
 test('sw and hb edges appear when release meets acquire, and only after both events ran', () => {
   // Message passing with a Release store and an Acquire load of the flag, witnessing r1 = 1.
   const mp = fenceMp(null, null);

@@ -119,7 +119,7 @@ export interface ExportInput { program: Program; title: string; model?: ModelNam
  * produced, which herd then reports reachable or not under the chosen orderings).
  */
 export function exportLitmus(sc: ExportInput, choices: Choices): string {
-  let program = withoutDeadLocals(applyChoices(sc.program, choices, sc.sites));
+  let program = withoutDeadLocals(applyChoices(sc.program, choices, sc.sites, sc.model));
   const model = sc.model ?? 'rc11';
   let note = '';
   if (!program.condition) {

@@ -664,6 +664,7 @@ function completed(c: Compiled, x: Execution, tick: Tick | null = null): Complet
       if (op.site !== undefined) step.site = op.site;
       if (op.line !== undefined) step.line = op.line;
       if (src.cas) step.cas = src.cas;
+      if (kind === 'F' && events[main].fence) step.barrier = events[main].fence;
       if (r !== undefined) {
         const from = cand.rf[r];
         const fromStep = stepOfEvent(from);

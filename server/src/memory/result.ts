@@ -1,7 +1,7 @@
 // What an exploration reports. Everything here is plain JSON (the CLI prints it, the webview
 // replays it), so only numbers, strings, booleans, arrays and plain objects.
 
-import type { ModelName, Mode } from './ir';
+import type { KernelFence, ModelName, Mode } from './ir';
 
 export type { ModelName };
 
@@ -40,6 +40,8 @@ export interface TraceStep {
   wrote?: { value: number };
   /** For compare-exchange / update steps. */
   cas?: 'success' | 'failure';
+  /** LKMM: which kernel barrier a fence step is (its `mode` is then always 'sc' and says nothing). */
+  barrier?: KernelFence;
   /** Modification order of `loc` so far, as step numbers (-1: the initial value), oldest first. Only for writes. */
   mo?: number[];
   /** Steps this step synchronizes with (sw edges ending here). */

@@ -97,7 +97,10 @@ export function lastSegment(n: SyntaxNode): string {
 
 /** Path segments of a path node: `core::sync::atomic::Ordering` -> ["core","sync","atomic","Ordering"]. */
 export function pathSegments(n: SyntaxNode): string[] {
-  return n.text.replace(/\s+/g, '').replace(/^::/, '').split('::');
+  const text = n.text;
+  // Most paths are written without spaces or a leading `::`: split them as they are.
+  if (!/[\s]/.test(text) && !text.startsWith('::')) return text.split('::');
+  return text.replace(/\s+/g, '').replace(/^::/, '').split('::');
 }
 
 /** Innermost enclosing node of one of `types`, or null. */
