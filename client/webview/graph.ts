@@ -41,18 +41,12 @@ export function relationName(r: Relation, model?: ModelName): RelationName {
   return (model === 'lkmm' ? LKMM_NAMES : C11_NAMES)[r];
 }
 
-/** The trace table's legend: what its arrows are, in the model's terms. */
-export function arrowLegend(model?: ModelName): { kind: ArrowKind; text: string }[] {
-  if (model === 'lkmm') {
-    return [
-      { kind: 'rf', text: '\u2192 reads-from (rfe)' }, { kind: 'sw', text: '\u2192 release read by acquire (rfe)' },
-      { kind: 'hb', text: '\u21e2 LKMM hb (ppo, rfe, prop; marked accesses)' }, { kind: 'race', text: '\u21e2 data race' },
-    ];
-  }
-  return [
-    { kind: 'rf', text: '\u2192 reads-from' }, { kind: 'sw', text: '\u2192 synchronizes-with' },
-    { kind: 'hb', text: '\u21e2 happens-before' }, { kind: 'race', text: '\u21e2 race' },
-  ];
+/** The trace table's legend: what its arrows are, in the model's terms (short; the title says more). */
+export function arrowLegend(model?: ModelName): { kind: ArrowKind; text: string; title: string }[] {
+  const texts: Record<ArrowKind, string> = model === 'lkmm'
+    ? { rf: '\u2192 rfe (reads-from)', sw: '\u2192 rfe release\u2192acquire', hb: '\u21e2 LKMM hb', race: '\u21e2 data race' }
+    : { rf: '\u2192 reads-from', sw: '\u2192 synchronizes-with', hb: '\u21e2 happens-before', race: '\u21e2 race' };
+  return (['rf', 'sw', 'hb', 'race'] as const).map(kind => ({ kind, text: texts[kind], title: relationName(kind, model).title }));
 }
 
 /** fr is implied by rf and mo: drawn on request only, as in herd's default view. */

@@ -112,7 +112,7 @@ function layout(): void {
     el('div', { id: 'tracebox' },
       el('div', { id: 'tablecol' },
         el('div', { id: 'gridwrap' }, el('div', { id: 'grid', role: 'grid', 'aria-label': 'Trace: threads as columns, steps as rows' })),
-        el('div', { id: 'legend', class: 'muted' }, ...arrowLegend().map(a => el('span', { class: `${a.kind}-key` }, a.text)))),
+        el('div', { id: 'legend', class: 'muted' }, ...arrowLegend().map(a => el('span', { class: `${a.kind}-key`, title: a.title }, a.text)))),
       el('section', { id: 'graph', 'aria-label': 'Execution graph' },
         el('div', { id: 'graph-controls' },
           el('span', { class: 'graph-title' }, 'Execution graph'),
@@ -288,7 +288,7 @@ function renderAll(): void {
 
 /** The legend and the graph's relation toggles name the edges in the terms of the model the trace is under. */
 function renderRelationNames(model: SimScenario['model']): void {
-  byId('legend').replaceChildren(...arrowLegend(model).map(a => el('span', { class: `${a.kind}-key` }, a.text)));
+  byId('legend').replaceChildren(...arrowLegend(model).map(a => el('span', { class: `${a.kind}-key`, title: a.title }, a.text)));
   for (const r of RELATIONS) {
     const name = relationName(r, model);
     byId(`rel-name-${r}`).textContent = ` ${name.short}`;

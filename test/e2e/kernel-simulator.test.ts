@@ -152,7 +152,7 @@ test('the CodeLens opens the simulator: the panel says LKMM and offers only the 
   // Nothing in the panel speaks C11 about this trace, the legend of its arrows included.
   assert.doesNotMatch(await text(sim().locator('body')), /SeqCst|AcqRel|memory_order|C11|RC11|synchronizes-with|happens-before/);
   assert.deepEqual(await sim().locator('#legend span').allTextContents(),
-    ['\u2192 reads-from (rfe)', '\u2192 release read by acquire (rfe)', '\u21e2 LKMM hb (ppo, rfe, prop; marked accesses)', '\u21e2 data race']);
+    ['\u2192 rfe (reads-from)', '\u2192 rfe release\u2192acquire', '\u21e2 LKMM hb', '\u21e2 data race']);
   await s.screenshot('3-panel');
 }));
 
