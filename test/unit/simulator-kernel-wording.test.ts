@@ -57,7 +57,7 @@ function withFailure(p: Program, fail: Mode): Program {
 }
 
 test('under LKMM a compare-exchange\'s failure ordering is no choice: the engine reads a failed compare as relaxed', async () => {
-  const { sc, sites, cas } = await seedInKernelTree();
+  const { text, sc, sites, cas } = await seedInKernelTree();
   // Why: the failure ordering never reaches a verdict under LKMM (the same executions and races
   // whatever it says), while under C11 it is explored as written.
   const base = explore(sc.program, { model: 'lkmm' });
@@ -72,6 +72,12 @@ test('under LKMM a compare-exchange\'s failure ordering is no choice: the engine
   const stale = { [`site:${cas}:failure`]: 'acq' as Mode };
   assert.deepEqual(applyChoices(sc.program, stale, sites, 'lkmm'), applyChoices(sc.program, {}, sites, 'lkmm'));
   assert.deepEqual(changedSiteOrderings(toggles, stale), []);
+  // And the host does not write one a page sends anyway; under C11 it does.
+  const sent = [{ site: cas, which: 'failure' as const, mode: 'acq' as Mode }];
+  const refused = planOrderingEdits(text, sc.sites, sent, 'lkmm');
+  assert.deepEqual(refused.edits, []);
+  assert.match(refused.problems.join(' '), /failure ordering is not written under LKMM/);
+  assert.equal(planOrderingEdits(text, sc.sites, sent, 'rc11').edits.length, 1);
   // Nor does a verified fix touch it: its edits stay off the failure argument.
   const review = await reviewText(REQUEST_RS, readFileSync(REQUEST_RS, 'utf8'), { inKernelTree: true });
   const failure = sc.sites[cas].orderingRanges.find(r => r.which === 'failure')!.range;
