@@ -9,7 +9,7 @@ import { reviewText } from '../server/src/review';
 import { analyzeRustFile } from '../server/src/rust/extract';
 import { initRustParser, parseRust } from '../server/src/rust/parser';
 import { DENSE_SITES_PER_TYPE, denseAtomicFile, generateCorpus, type CorpusFile } from './corpus';
-import { alternate, CRATES, DEBIAN_REGISTRY, measureCrates, type Alternated, type CrateRow } from './crates';
+import { alternate, CRATES, DEBIAN_REGISTRY, measureCrates, type Alternated, type CrateRow, type RoundTotal } from './crates';
 import type { Section, SectionOptions, SectionResult } from './section';
 import { nowMs } from './stats';
 import { fixed, type Table } from './table';
@@ -101,23 +101,30 @@ function toTable(n: ReviewNumbers): Table {
   };
 }
 
-export function cratesTable(rows: CrateRow[], runs: number): Table {
+export function cratesTable(measuredCrates: { rows: CrateRow[]; rounds: RoundTotal[] }, runs: number): Table {
+  const { rows, rounds } = measuredCrates;
   const measured = rows.filter(r => r.result).map(r => r.result!);
   const sum = (f: (a: Alternated) => number): number => measured.reduce((s, a) => s + f(a), 0);
   const total = measured.length ? sum(a => a.checkMs) / sum(a => a.parseMs) : NaN;
+  const totalMain = measured.length ? sum(a => a.checkMainMs) / sum(a => a.parseMainMs) : NaN;
   const verdict = (x: number): string => (x <= GOAL_RATIO ? 'ok' : 'OVER');
+  const warmups = rounds.filter(r => r.warmup);
+  const roundRatios = (rs: RoundTotal[]): string => rs.map(r => fixed(r.checkMs / r.parseMs, 2)).join(', ');
   return {
-    title: `Real code: \`check\` on Debian's crate sources (${DEBIAN_REGISTRY}), CPU time, median of ${runs} rounds after a warm-up round; each round runs parse then check on every crate`,
-    columns: ['crate', 'files', 'lines', 'parse ms', 'check ms', 'x parse', `goal <= ${GOAL_RATIO}x`, 'findings'],
+    title: `Real code: \`check\` on Debian's crate sources (${DEBIAN_REGISTRY}), CPU time, median of ${runs} rounds after ${warmups.length} warm-up round${warmups.length === 1 ? '' : 's'}; each round runs parse then check on every crate`,
+    columns: ['crate', 'files', 'lines', 'parse ms', 'check ms', 'x parse', `goal <= ${GOAL_RATIO}x`, 'x parse (main thread)', 'findings'],
     rows: [
       ...rows.map(r => r.result
-        ? [r.crate, r.result.files, r.result.lines, Math.round(r.result.parseMs), Math.round(r.result.checkMs), fixed(r.result.ratio, 2), verdict(r.result.ratio), r.result.findings]
-        : [r.crate, null, null, null, null, null, 'skipped', r.missing]),
-      ...(measured.length ? [['all crates', sum(a => a.files), sum(a => a.lines), Math.round(sum(a => a.parseMs)), Math.round(sum(a => a.checkMs)), fixed(total, 2), verdict(total), sum(a => a.findings)]] : []),
+        ? [r.crate, r.result.files, r.result.lines, Math.round(r.result.parseMs), Math.round(r.result.checkMs), fixed(r.result.ratio, 2), verdict(r.result.ratio), fixed(r.result.checkMainMs / r.result.parseMainMs, 2), r.result.findings]
+        : [r.crate, null, null, null, null, null, 'skipped', null, r.missing]),
+      ...(measured.length ? [['all crates', sum(a => a.files), sum(a => a.lines), Math.round(sum(a => a.parseMs)), Math.round(sum(a => a.checkMs)), fixed(total, 2), verdict(total), fixed(totalMain, 2), sum(a => a.findings)]] : []),
     ],
     notes: [
       'check = the CLI\'s pipeline on texts already read: workspace index, sites, review with exploration and fix search;',
       'each file is parsed once (the parse is inside check ms). A cold scenario cache per run, as a new process has.',
+      'CPU time is the whole process\'s, V8\'s background compiler threads included (the goal is judged on it);',
+      '"main thread" leaves them out: the work of reading and reviewing itself.',
+      ...(rounds.length ? [`all crates, check / parse per round: warm-up ${roundRatios(warmups) || 'none'}; measured ${roundRatios(rounds.filter(r => !r.warmup))}`] : []),
     ],
   };
 }

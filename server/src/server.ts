@@ -12,8 +12,8 @@ import { pathToFileURL } from 'node:url';
 import { format } from 'node:util';
 import {
   CodeActionKind, CodeLensRefreshRequest, createConnection, DidChangeConfigurationNotification, ErrorCodes, FileChangeType,
-  ProposedFeatures, StreamMessageReader, StreamMessageWriter, TextDocuments, TextDocumentSyncKind,
-  type CodeAction, type ResponseMessage, type InitializeParams, type InitializeResult, type WorkDoneProgressReporter,
+  LSPErrorCodes, ProposedFeatures, ResponseError, StreamMessageReader, StreamMessageWriter, TextDocuments, TextDocumentSyncKind,
+  type CancellationToken, type CodeAction, type ResponseMessage, type InitializeParams, type InitializeResult, type WorkDoneProgressReporter,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { codeActions, FIX_ALL_KIND, resolveFixAll, type FixAllData } from './lsp/codeActions';
@@ -33,6 +33,7 @@ import { contains, intersects } from './lsp/sites';
 import { fileToUri, normalizeUri, uriToFile } from './lsp/uris';
 import { ReviewPool } from './lsp/workerPool';
 import { DEFAULT_LIMITS, readSource, scanRustFiles } from './lsp/workspace';
+import type { FileReview } from './review';
 
 const TRANSPORT = /^--(stdio|node-ipc|socket|pipe)\b/;
 if (!process.argv.some(a => TRANSPORT.test(a))) {
@@ -110,12 +111,21 @@ const docs = new Documents({
 
 function refreshLenses(uri: string): void {
   if (!canRefreshLenses) return;
-  void docs.current(uri, 0).then(r => {
-    const sig = r ? codeLenses(uri, r).map(l => `${l.range.start.line}:${l.command?.title}:${JSON.stringify(l.command?.arguments)}`).join('|') : '';
-    if (lastLensSignature.get(uri) === sig) return;
-    lastLensSignature.set(uri, sig);
-    connection.sendRequest(CodeLensRefreshRequest.type).catch(() => { /* client went away */ });
-  });
+  const r = docs.reviewed(uri);
+  const sig = r ? codeLenses(uri, r).map(l => `${l.range.start.line}:${l.command?.title}:${JSON.stringify(l.command?.arguments)}`).join('|') : '';
+  if (lastLensSignature.get(uri) === sig) return;
+  lastLensSignature.set(uri, sig);
+  connection.sendRequest(CodeLensRefreshRequest.type).catch(() => { /* client went away */ });
+}
+
+/**
+ * The review of the text a request is about, however long it takes (see Documents.reviewOf). A
+ * request its client cancelled while it waited ends with RequestCancelled, as LSP asks.
+ */
+async function reviewFor(uri: string, token: CancellationToken): Promise<FileReview | undefined> {
+  const review = await docs.reviewOf(uri, token);
+  if (token.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'the request was cancelled');
+  return review;
 }
 
 /** Where docs/rules.md is when the client did not say: next to the bundle (dist/..) or the tsc output (out/server/src/../../..). */
@@ -234,20 +244,22 @@ documents.onDidOpen(e => docs.opened(e.document));
 documents.onDidChangeContent(e => { if (documents.get(e.document.uri)) docs.changed(e.document); });
 documents.onDidClose(e => docs.closed(e.document.uri));
 
-connection.onCodeAction(async params => {
+connection.onCodeAction(async (params, token) => {
   const doc = getDoc(params.textDocument.uri);
   if (!doc || !settings.enable) return [];
-  const review = await docs.current(doc.uri, 2000);
+  // The range and diagnostics are of this version; the review, once it lands, is of it too.
+  const version = doc.version;
+  const review = await reviewFor(doc.uri, token);
   if (!review) return [];
-  return codeActions({ uri: doc.uri, version: doc.version }, review, settings, params.range, params.context, canResolveActions, workspaceRoots);
+  return codeActions({ uri: doc.uri, version }, review, settings, params.range, params.context, canResolveActions, workspaceRoots);
 });
 
-connection.onCodeActionResolve(async (action: CodeAction) => {
+connection.onCodeActionResolve(async (action: CodeAction, token) => {
   const data = action.data as FixAllData | undefined;
   if (!data?.fixAll) return action;
   const doc = getDoc(data.uri);
   if (!doc || doc.version !== data.version) return action; // text moved on: no edit rather than a wrong one
-  const review = await docs.current(doc.uri, 2000);
+  const review = await reviewFor(doc.uri, token);
   if (!review) return action;
   const text = doc.getText();
   return resolveFixAll(action, data, review, settings, text,
@@ -259,25 +271,33 @@ connection.onCodeActionResolve(async (action: CodeAction) => {
     }, log);
 });
 
-connection.onHover(async params => {
+connection.onHover(async (params, token) => {
   if (!settings.enable) return null;
-  const review = await docs.current(params.textDocument.uri, 1000);
+  const review = await reviewFor(params.textDocument.uri, token);
   return (review && hoverAt(review, params.position, ruleLinks, workspaceRoots)) ?? null;
 });
 
-connection.onCodeLens(async params => {
+connection.onCodeLens(async (params, token) => {
   if (!settings.enable) return [];
-  const review = await docs.current(params.textDocument.uri, 3000);
+  const review = await reviewFor(params.textDocument.uri, token);
   return review ? codeLenses(params.textDocument.uri, review) : [];
 });
 
-connection.onRequest(scenariosMethod, async (params: ScenariosParams): Promise<ScenariosResult> => {
+connection.onRequest(scenariosMethod, async (params: ScenariosParams, token: CancellationToken): Promise<ScenariosResult> => {
   if (!params || typeof params.uri !== 'string') throw new Error(`${scenariosMethod}: expected { uri: string, position?: { line, character } }`);
   if (!settings.enable) return { scenarios: [], findings: [], reason: 'Refcount Review is disabled (refcountReview.enable)' };
   const doc = getDoc(params.uri);
-  let review = await docs.current(params.uri, 5000);
-  if (!review && !doc) {
-    // Not open: review it from disk (the simulator may be opened on any file).
+  const version = doc?.version;
+  let review = await reviewFor(params.uri, token);
+  const now = getDoc(params.uri);
+  if (!review && now) {
+    // Edited while its review ran: the newer text's review is on its way, so ask again.
+    if (now.version !== version) return { scenarios: [], findings: [], reason: 'the document changed while it was reviewed', pending: true };
+    if (!settings.enable) return { scenarios: [], findings: [], reason: 'Refcount Review is disabled (refcountReview.enable)' };
+    return { scenarios: [], findings: [], reason: 'this document has no review (not Rust, or its review failed: see the output)' };
+  }
+  if (!review) {
+    // Not open (or closed meanwhile): review it from disk (the simulator may be opened on any file).
     if (!params.uri.startsWith('file:') || !isReviewable(params.uri)) return { scenarios: [], findings: [], reason: 'not an open or on-disk Rust file' };
     const r = await readSource(uriToFile(params.uri));
     if ('skipped' in r) return { scenarios: [], findings: [], reason: r.skipped };
@@ -285,7 +305,6 @@ connection.onRequest(scenariosMethod, async (params: ScenariosParams): Promise<S
     if (o.kind !== 'done') return { scenarios: [], findings: [], reason: o.kind === 'cancelled' ? 'cancelled' : o.message };
     review = o.review;
   }
-  if (!review) return { scenarios: [], findings: [], reason: 'the review of this document has not finished', pending: true };
   if (review.skipped) return { scenarios: [], findings: [], reason: review.skipped };
   const p = params.position;
   if (!p) return { scenarios: review.scenarios, findings: review.findings };
@@ -305,7 +324,7 @@ connection.onRequest(checkWorkspaceMethod, async (params: { workDoneToken?: stri
   return checking;
 });
 
-async function checkWorkspace(workDoneToken: string | number | undefined, token: { isCancellationRequested: boolean }): Promise<CheckWorkspaceResult> {
+async function checkWorkspace(workDoneToken: string | number | undefined, token: CancellationToken): Promise<CheckWorkspaceResult> {
   const t0 = Date.now();
   let progress: WorkDoneProgressReporter & { token?: { isCancellationRequested: boolean } };
   if (workDoneToken !== undefined) progress = connection.window.attachWorkDoneProgress(workDoneToken);
@@ -323,7 +342,8 @@ async function checkWorkspace(workDoneToken: string | number | undefined, token:
     const next = () => files.shift();
     const one = async (file: string) => {
       const uri = fileToUri(file);
-      let review = docs.isOpen(uri) ? await docs.current(uri, settings.budget.timeoutMs + 5000) : undefined;
+      let review = docs.isOpen(uri) ? await docs.reviewOf(uri, token) : undefined;
+      if (!review && cancelled()) { result.cancelled = true; return; }
       if (!review) {
         const r = await readSource(file);
         if ('skipped' in r) { result.skipped.push({ file, reason: r.skipped }); return; }
@@ -357,6 +377,7 @@ async function checkWorkspace(workDoneToken: string | number | undefined, token:
 }
 
 connection.onShutdown(async () => {
+  docs.stop();
   await pool.dispose();
 });
 

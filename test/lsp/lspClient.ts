@@ -29,7 +29,7 @@ export class TestClient {
   readonly diagnostics = new Map<string, PublishDiagnosticsParams[]>();
   readonly logs: string[] = [];
   readonly messages: string[] = [];
-  readonly statuses: { state: string; findings: number; pending: number }[] = [];
+  readonly statuses: { state: string; findings: number; pending: number; waiting?: number }[] = [];
   readonly progress: { token: unknown; value: { kind: string; message?: string; percentage?: number; title?: string } }[] = [];
   lensRefreshes = 0;
   stderr = '';

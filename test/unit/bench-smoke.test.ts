@@ -105,14 +105,20 @@ test('crate rows: an installed crate is measured, a missing one is named with it
   try {
     mkdirSync(path.join(registry, 'tiny-0.1.0', 'src'), { recursive: true });
     writeFileSync(path.join(registry, 'tiny-0.1.0', 'src', 'lib.rs'), denseAtomicFile(2));
-    const rows = await measureCrates(registry, [{ dir: 'tiny-0.1.0', pkg: 'librust-tiny-dev' }, { dir: 'absent-1.0.0', pkg: 'librust-absent-dev' }], 2);
+    const measured = await measureCrates(registry, [{ dir: 'tiny-0.1.0', pkg: 'librust-tiny-dev' }, { dir: 'absent-1.0.0', pkg: 'librust-absent-dev' }], 2, () => {}, 1);
+    const { rows, rounds } = measured;
     assert.equal(rows[0].result?.files, 1);
     assert.equal(rows[0].result?.runs, 2);
     assert.ok(rows[0].result!.parseMs >= 0 && rows[0].result!.checkMs >= 0);
     assert.match(rows[1].missing ?? '', /librust-absent-dev/);
-    const t = cratesTable(rows, 2);
+    // One warm-up round, then the two measured ones; every round's totals are kept.
+    assert.deepEqual(rounds.map(r => r.warmup), [true, false, false]);
+    assert.ok(rounds.every(r => r.parseMs >= 0 && r.checkMs >= 0));
+    const t = cratesTable(measured, 2);
     assert.deepEqual(t.rows.map(r => r[0]), ['tiny-0.1.0', 'absent-1.0.0', 'all crates']);
     assert.equal(t.rows[1][6], 'skipped');
+    assert.match(t.title, /after 1 warm-up round;/);
+    assert.ok(t.notes!.some(n => /^all crates, check \/ parse per round: warm-up [\d.]+; measured [\d.]+, [\d.]+$/.test(n)), t.notes!.join('\n'));
   } finally {
     rmSync(registry, { recursive: true, force: true });
   }

@@ -17,7 +17,7 @@ export interface ScenarioSet {
   findings: Finding[];
   /** Why there is nothing, when there is nothing. */
   reason?: string;
-  /** The review of the current text has not finished yet. */
+  /** The text was edited while its review was awaited: a newer review is on its way. */
   pending?: boolean;
 }
 

@@ -2,7 +2,7 @@
 // results published only when they match the document's current version, and a way for
 // hover/code actions/code lenses to wait for the review of the text they are asked about.
 
-import type { Connection } from 'vscode-languageserver';
+import type { CancellationToken, Connection } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { FileReview } from '../review';
 import type { Settings } from './config';
@@ -20,6 +20,7 @@ interface DocState {
   timer?: NodeJS.Timeout;
   /** Version of the review that is scheduled or running. */
   pendingVersion?: number;
+  /** Requests waiting in reviewOf: woken on every change of the state above. */
   waiters: Set<() => void>;
   /** The skip message was shown once already (don't repeat it on every keystroke). */
   toldSkipped?: string;
@@ -49,6 +50,7 @@ export class Documents {
   private readonly states = new Map<string, DocState>();
   /** Reviews from "Check Workspace" for files that are not open. */
   private readonly workspaceReviews = new Map<string, FileReview>();
+  private waitingCount = 0;
 
   constructor(readonly d: DocumentsDeps) {
     d.pool.onLoadChange = () => this.sendStatus();
@@ -62,6 +64,10 @@ export class Documents {
   }
 
   changed(doc: TextDocument): void {
+    // TextDocuments reports an open as a content change too: the open's undelayed review, not yet
+    // started, already covers this text (it reads the text when it starts).
+    const st = this.states.get(normalizeUri(doc.uri));
+    if (st?.timer && st.pendingVersion === doc.version) return;
     this.schedule(doc, this.d.debounceMs);
   }
 
@@ -71,7 +77,7 @@ export class Documents {
     if (st?.timer) clearTimeout(st.timer);
     this.d.pool.cancel(key);
     this.states.delete(key);
-    st?.waiters.forEach(w => w());
+    if (st) wakeAll(st);
     // A closed file's diagnostics would go stale (it may be deleted or renamed next); drop them.
     void this.d.connection.sendDiagnostics({ uri: st?.uri ?? uri, diagnostics: [] });
     this.workspaceReviews.delete(key);
@@ -109,34 +115,72 @@ export class Documents {
       st.done = undefined;
       st.pendingVersion = undefined;
       void this.d.connection.sendDiagnostics({ uri: st.uri, diagnostics: [] });
-      st.waiters.forEach(w => w());
+      wakeAll(st);
     }
     for (const uri of this.workspaceReviews.keys()) void this.d.connection.sendDiagnostics({ uri, diagnostics: [] });
     this.workspaceReviews.clear();
     this.sendStatus();
   }
 
-  /**
-   * The review of the document's current text; waits up to `waitMs` for a pending one. Undefined
-   * when there is none in time: callers then offer nothing rather than act on stale ranges.
-   */
-  async current(uriIn: string, waitMs = 3000): Promise<FileReview | undefined> {
-    const uri = normalizeUri(uriIn);
-    const deadline = Date.now() + waitMs;
-    for (;;) {
-      const st = this.states.get(uri);
-      const doc = this.d.get(uri);
-      if (!st || !doc) return this.workspaceReviews.get(uri);
-      if (st.done && st.done.version === doc.version) return st.done.review;
-      if (st.pendingVersion === undefined) return undefined; // not reviewable, disabled, or failed
-      const left = deadline - Date.now();
-      if (left <= 0) return undefined;
-      await new Promise<void>(resolve => {
-        const t = setTimeout(done, left);
-        function done() { clearTimeout(t); st!.waiters.delete(done); resolve(); }
-        st.waiters.add(done);
-      });
+  /** At shutdown: no review will land any more, so the requests waiting for one answer now. */
+  stop(): void {
+    for (const st of this.states.values()) {
+      if (st.timer) clearTimeout(st.timer);
+      st.timer = undefined;
+      st.pendingVersion = undefined;
+      wakeAll(st);
     }
+  }
+
+  /** The review of the document's current text if it has landed (no waiting); for a file not open, its Check Workspace review. */
+  reviewed(uriIn: string): FileReview | undefined {
+    const uri = normalizeUri(uriIn);
+    const st = this.states.get(uri);
+    const doc = this.d.get(uri);
+    if (!st || !doc) return this.workspaceReviews.get(uri);
+    return st.done?.version === doc.version ? st.done.review : undefined;
+  }
+
+  /**
+   * The review of the text a request is about: the document's version when the request is handled
+   * (requests and edits arrive in order). Waits while that review is scheduled or running, with no
+   * clock: every run ends (it lands, fails, or the pool stops it at its time cap), and an edit, a
+   * close or turning the review off ends the wait as well. Undefined when the text moved on, the
+   * document closed, it has no review (not reviewable, disabled, failed) or `token` was cancelled:
+   * callers then offer nothing rather than act on stale ranges. For a file that is not open: its
+   * Check Workspace review, if any.
+   */
+  async reviewOf(uriIn: string, token?: CancellationToken): Promise<FileReview | undefined> {
+    const uri = normalizeUri(uriIn);
+    const st = this.states.get(uri);
+    const asked = this.d.get(uri)?.version;
+    if (!st || asked === undefined) return this.workspaceReviews.get(uri);
+    for (;;) {
+      if (token?.isCancellationRequested) return undefined;
+      const doc = this.d.get(uri);
+      if (this.states.get(uri) !== st || doc?.version !== asked) return undefined; // closed, or the text moved on
+      if (st.done?.version === asked) return st.done.review;
+      if (st.pendingVersion !== asked) return undefined; // no review of this text is coming
+      await this.woken(st, token);
+    }
+  }
+
+  /** Resolves at the document's next state change (landed, failed, superseded, closed, cleared) or on cancellation. */
+  private woken(st: DocState, token?: CancellationToken): Promise<void> {
+    return new Promise<void>(resolve => {
+      let cancel: { dispose(): void } | undefined;
+      const wake = () => {
+        if (!st.waiters.delete(wake)) return;
+        cancel?.dispose();
+        this.waitingCount--;
+        this.sendStatus();
+        resolve();
+      };
+      st.waiters.add(wake);
+      this.waitingCount++;
+      this.sendStatus();
+      cancel = token?.onCancellationRequested(wake);
+    });
   }
 
   /** Records a review made by "Check Workspace" for a file that is not open, and publishes it. */
@@ -165,7 +209,10 @@ export class Documents {
     if (!st) return;
     if (!this.d.settings().enable || !isReviewable(doc.uri, doc.languageId)) return;
     if (st.timer) clearTimeout(st.timer);
+    const superseded = st.pendingVersion !== doc.version;
     st.pendingVersion = doc.version;
+    // Requests waiting for the review of an older text: that review will not come.
+    if (superseded) wakeAll(st);
     // Cancel a run for an older version now, not when the debounce ends: it can only be wasted work.
     this.d.pool.cancel(uri);
     st.timer = setTimeout(() => { st.timer = undefined; void this.run(uri); }, delay);
@@ -197,7 +244,7 @@ export class Documents {
     if (outcome.kind === 'failed') {
       this.d.log(`${file}: review failed (${outcome.message}); keeping the previous diagnostics`);
       if (st.pendingVersion === version) st.pendingVersion = undefined;
-      st.waiters.forEach(w => w());
+      wakeAll(st);
       this.sendStatus();
       return;
     }
@@ -221,7 +268,7 @@ export class Documents {
       }
     }
     this.publish(st.uri, review, cap);
-    st.waiters.forEach(w => w());
+    wakeAll(st);
     this.sendStatus();
     this.d.onReviewed?.(st.uri);
   }
@@ -243,9 +290,14 @@ export class Documents {
     let docsPending = 0;
     for (const st of this.states.values()) if (st.pendingVersion !== undefined) docsPending++;
     const pending = Math.max(this.d.pool.pending, docsPending);
-    const params: StatusParams = { state: !settings.enable ? 'disabled' : pending > 0 ? 'checking' : 'idle', findings, pending };
+    const params: StatusParams = { state: !settings.enable ? 'disabled' : pending > 0 ? 'checking' : 'idle', findings, pending, waiting: this.waitingCount };
     void this.d.connection.sendNotification(statusMethod, params);
   }
+}
+
+/** Lets the document's waiting requests look at its state again. */
+function wakeAll(st: DocState): void {
+  for (const wake of [...st.waiters]) wake();
 }
 
 function baseName(file: string): string {

@@ -12,7 +12,7 @@ export interface ScenariosResult {
   findings: Finding[];
   /** Why there is nothing, when there is nothing (not reviewed, skipped, disabled). */
   reason?: string;
-  /** The review of the current text is still running: ask again rather than conclude there is nothing. */
+  /** The text was edited while the request waited for its review: ask again rather than conclude there is nothing. */
   pending?: boolean;
 }
 
@@ -35,6 +35,8 @@ export interface StatusParams {
   findings: number;
   /** Reviews running or waiting. */
   pending: number;
+  /** Requests (code actions, hover, code lens, scenarios) waiting for the review of the text they ask about. */
+  waiting: number;
 }
 
 /** The client's initializationOptions (all optional; other editors may send none). */
