@@ -4,18 +4,50 @@
 // elements with createElementNS, the host serialises the same tree (or DOT) into a file, and the
 // unit tests read both.
 
-import type { Race, Trace, TraceStep } from '../../server/src/memory/result';
+import type { ModelName, Race, Trace, TraceStep } from '../../server/src/memory/result';
+import type { Family } from '../../server/src/protocol/orderings';
 import { modeName, type Flavour } from './orderings';
-import { shortenCall, threadTitle } from './model';
+import { shortenCall, threadTitle, type ArrowKind } from './model';
 
 export const RELATIONS = ['po', 'rf', 'mo', 'fr', 'sw', 'hb', 'race'] as const;
 export type Relation = typeof RELATIONS[number];
 
-/** What each relation is called in the panel's toggles and in the exported files. */
-export const RELATION_TITLES: Record<Relation, string> = {
-  po: 'program order', rf: 'reads-from', mo: 'modification order', fr: 'from-read',
-  sw: 'synchronizes-with', hb: 'happens-before (across threads)', race: 'race',
+/** A relation as the panel names it: `short` on edges, toggles and exports, `title` in tooltips. */
+export interface RelationName { short: string; title: string }
+
+const C11_NAMES: Record<Relation, RelationName> = {
+  po: { short: 'po', title: 'program order' }, rf: { short: 'rf', title: 'reads-from' },
+  mo: { short: 'mo', title: 'modification order' }, fr: { short: 'fr', title: 'from-read' },
+  sw: { short: 'sw', title: 'synchronizes-with' }, hb: { short: 'hb', title: 'happens-before (across threads)' },
+  race: { short: 'race', title: 'race' },
 };
+
+// An LKMM trace carries other relations under the same fields (lkmm.ts): the kernel's cat model
+// has no synchronizes-with, so the `sw` edges are the rfe edges from a release write or unlock to
+// an acquire read or lock on another CPU, which the engine picks out for display; the `hb` edges
+// are the cat model's own hb (ppo | rfe | prop & int, closed, between marked accesses only), not
+// C11's po-and-sw closure: a plain access never has one, and a data race is decided by the cat
+// model's visibility rules, not by hb alone. The coherence order is co there.
+const LKMM_NAMES: Record<Relation, RelationName> = {
+  ...C11_NAMES,
+  mo: { short: 'co', title: 'coherence order (co)' },
+  sw: { short: 'rel\u2192acq', title: 'rfe from a release (smp_store_release, a _release atomic, an unlock) to an acquire on another CPU (smp_load_acquire, an _acquire atomic, a lock)' },
+  hb: { short: 'hb', title: 'LKMM hb (ppo, rfe and prop, between marked accesses), across threads' },
+  race: { short: 'race', title: 'data race (LKMM)' },
+};
+
+/** How the panel and the exported files name a relation of a trace checked under `model`. */
+export function relationName(r: Relation, model?: ModelName): RelationName {
+  return (model === 'lkmm' ? LKMM_NAMES : C11_NAMES)[r];
+}
+
+/** The trace table's legend: what its arrows are, in the model's terms (short; the title says more). */
+export function arrowLegend(model?: ModelName): { kind: ArrowKind; text: string; title: string }[] {
+  const texts: Record<ArrowKind, string> = model === 'lkmm'
+    ? { rf: '\u2192 rfe (reads-from)', sw: '\u2192 rfe release\u2192acquire', hb: '\u21e2 LKMM hb', race: '\u21e2 data race' }
+    : { rf: '\u2192 reads-from', sw: '\u2192 synchronizes-with', hb: '\u21e2 happens-before', race: '\u21e2 race' };
+  return (['rf', 'sw', 'hb', 'race'] as const).map(kind => ({ kind, text: texts[kind], title: relationName(kind, model).title }));
+}
 
 /** fr is implied by rf and mo: drawn on request only, as in herd's default view. */
 export const DEFAULT_RELATIONS: readonly Relation[] = ['po', 'rf', 'mo', 'sw', 'hb', 'race'];
@@ -30,6 +62,8 @@ export interface GraphOptions {
   flavour?: Flavour;
   /** Site texts by site number: a Rust step shows its source call rather than the scenario's label. */
   siteTexts?: readonly string[];
+  /** Site families by site number: a Rust step's ordering is named as its site writes it. */
+  siteFamilies?: readonly (Family | undefined)[];
   /** Relations to include; all when absent. */
   relations?: readonly Relation[];
   title?: string;
@@ -56,16 +90,19 @@ export interface ExecGraph {
   threads: string[];
   nodes: GraphNode[];
   edges: GraphEdge[];
+  /** The model the trace was checked under: it decides what the edges are called. */
+  model?: ModelName;
 }
 
-function shortMode(s: TraceStep, trace: Trace, flavour: Flavour): string {
+function shortMode(s: TraceStep, trace: Trace, flavour: Flavour, family: Family | undefined): string {
   // LKMM has its own words (plain, once/acquire/release/full); RC11 uses herd's C11 abbreviations.
+  // A std atomic in kernel code keeps std's names: its site is written with them.
   if (s.mode === 'na') return trace.model === 'lkmm' ? 'plain' : 'na';
-  return trace.model === 'lkmm' ? modeName(s.mode, flavour, 'lkmm') : s.mode;
+  return trace.model === 'lkmm' ? modeName(s.mode, flavour, 'lkmm', family) : s.mode;
 }
 
-function eventText(s: TraceStep, trace: Trace, flavour: Flavour): string {
-  const m = shortMode(s, trace, flavour);
+function eventText(s: TraceStep, trace: Trace, flavour: Flavour, family?: Family): string {
+  const m = shortMode(s, trace, flavour, family);
   const n = `${s.step + 1}:`;
   // A kernel barrier by its kind, as herd labels it (F mb, F wmb, F rcu_read_lock).
   if (s.kind === 'F') return `${n} F ${s.barrier ?? m}`;
@@ -110,7 +147,7 @@ export function executionGraph(trace: Trace, opts: GraphOptions = {}): ExecGraph
     for (const s of list) {
       const src = sourceText(s, opts.siteTexts);
       nodes.push({
-        id: `e${s.step}`, step: s.step, thread: s.thread, event: eventText(s, trace, flavour),
+        id: `e${s.step}`, step: s.step, thread: s.thread, event: eventText(s, trace, flavour, s.site !== undefined ? opts.siteFamilies?.[s.site] : undefined),
         source: clip(src, SOURCE_CHARS), title: `${threadTitle(trace.threads, s.thread)}, step ${s.step + 1}: ${src}`, inRace: racing.has(s.step),
       });
     }
@@ -146,7 +183,7 @@ export function executionGraph(trace: Trace, opts: GraphOptions = {}): ExecGraph
     for (const f of s.hb) if (!s.sw.includes(f)) add('hb', f, s.step);
   }
   if (race) add('race', Math.min(race.a, race.b), Math.max(race.a, race.b));
-  return { threads: trace.threads.map((_, t) => threadTitle(trace.threads, t)), nodes, edges };
+  return { threads: trace.threads.map((_, t) => threadTitle(trace.threads, t)), nodes, edges, ...(trace.model ? { model: trace.model } : {}) };
 }
 
 /** An edge belongs to the picture at `step` once both its events have run (initial writes always have). */
@@ -172,6 +209,7 @@ export interface GraphLayout {
   columns: { title: string; x: number }[];
   nodes: PlacedNode[];
   edges: PlacedEdge[];
+  model?: ModelName;
 }
 
 /** Sideways offset of each relation's curve, so that edges between the same two events stay apart. */
@@ -195,12 +233,12 @@ const r1 = (v: number) => Math.round(v * 10) / 10;
  * Moves edge labels off each other and off the boxes (two edges crossing near their middles put
  * their labels on one spot): each label tries small steps along y until it is clear.
  */
-function separateLabels(edges: PlacedEdge[], nodes: PlacedNode[]): void {
+function separateLabels(edges: PlacedEdge[], nodes: PlacedNode[], model: ModelName | undefined): void {
   const boxes: { x: number; y: number; w: number; h: number }[] = nodes.map(n => ({ x: n.x, y: n.y, w: n.w, h: n.h }));
   const hits = (r: { x: number; y: number; w: number; h: number }) => boxes.some(b => r.x < b.x + b.w && b.x < r.x + r.w && r.y < b.y + b.h && b.y < r.y + r.h);
   for (const e of edges) {
     if (e.kind === 'po') continue;
-    const w = e.kind.length * 7 + 6;
+    const w = relationName(e.kind, model).short.length * 7 + 6;
     const at = (dy: number) => ({ x: e.label.x - w / 2, y: e.label.y + dy - 9, w, h: 15 });
     const dy = [0, -14, 14, -28, 28, -42, 42].find(d => !hits(at(d))) ?? 0;
     boxes.push(at(dy));
@@ -277,8 +315,8 @@ export function layoutGraph(g: ExecGraph): GraphLayout {
     const label = bend === 0 ? { x: (s.x + t.x) / 2, y: (s.y + t.y) / 2 } : { x: 0.25 * s.x + 0.5 * ctrl.x + 0.25 * t.x, y: 0.25 * s.y + 0.5 * ctrl.y + 0.25 * t.y };
     edges.push({ ...e, d, label: { x: r1(label.x), y: r1(label.y) } });
   }
-  separateLabels(edges, placed);
-  return { width, height, columns: g.threads.map((title, t) => ({ title, x: colX(t) + NODE_W / 2 })), nodes: placed, edges };
+  separateLabels(edges, placed, g.model);
+  return { width, height, columns: g.threads.map((title, t) => ({ title, x: colX(t) + NODE_W / 2 })), nodes: placed, edges, ...(g.model ? { model: g.model } : {}) };
 }
 
 // ---------------------------------------------------------------- SVG
@@ -294,9 +332,9 @@ export function graphSvgTree(l: GraphLayout, title = 'Execution graph'): SvgEl {
     E('path', { d: 'M0,0 L10,5 L0,10 z', class: `head ${k}` }))));
   const heads = l.columns.map(c => E('text', { x: String(c.x), y: String(MARGIN + 8), class: 'colhead', 'text-anchor': 'middle' }, c.title));
   const edges = l.edges.map(e => E('g', { class: `edge ${e.kind}`, 'data-kind': e.kind, 'data-from': e.from, 'data-to': e.to, 'data-from-step': String(e.fromStep), 'data-to-step': String(e.toStep) },
-    E('title', {}, `${RELATION_TITLES[e.kind]}: ${e.from} \u2192 ${e.to}`),
+    E('title', {}, `${relationName(e.kind, l.model).title}: ${e.from} \u2192 ${e.to}`),
     E('path', { d: e.d, class: 'line', 'marker-end': `url(#gh-${e.kind})` }),
-    ...(e.kind === 'po' ? [] : [E('text', { x: String(e.label.x), y: String(e.label.y + 4), class: 'elabel', 'text-anchor': 'middle' }, e.kind)])));
+    ...(e.kind === 'po' ? [] : [E('text', { x: String(e.label.x), y: String(e.label.y + 4), class: 'elabel', 'text-anchor': 'middle' }, relationName(e.kind, l.model).short)])));
   const nodes = l.nodes.map(n => E('g', { class: `node${n.thread < 0 ? ' init' : ''}${n.inRace ? ' race' : ''}`, id: `gn-${n.id}`, 'data-node': n.id, 'data-step': String(n.step), tabindex: '-1' },
     E('title', {}, n.title),
     E('rect', { x: String(r1(n.x)), y: String(n.y), width: String(r1(n.w)), height: String(n.h), rx: '4' }),
@@ -377,7 +415,7 @@ export function toDot(trace: Trace, opts: GraphOptions = {}): string {
     lines.push('  }');
   });
   for (const e of g.edges) {
-    const label = e.kind === 'po' ? '' : `label=${dotString(e.kind)}, `;
+    const label = e.kind === 'po' ? '' : `label=${dotString(relationName(e.kind, g.model).short)}, `;
     lines.push(`  ${e.from} -> ${e.to} [${label}${DOT_STYLE[e.kind]}];`);
   }
   lines.push('}');

@@ -6,11 +6,11 @@
 import { explore } from '../../server/src/memory/explore';
 import type { Mode } from '../../server/src/memory/ir';
 import { checkedUnder, type ExploreResult } from '../../server/src/memory/result';
-import { counterexamples, memoryAt, traceView, verdict, stepNumber, type Arrow, type Counterexample, type TraceView } from './model';
+import { counterexamples, memoryAt, noRaceNote, traceView, verdict, stepNumber, type Arrow, type Counterexample, type TraceView } from './model';
 import { applyChoices, changedSiteOrderings, togglesOf, type Choices, type Toggle } from './toggles';
 import { modeName, modeTitle } from './orderings';
 import { parseSavedState, parseToWebview, type FromWebview, type GraphFormat, type SavedState, type SimScenario } from './messages';
-import { DEFAULT_RELATIONS, edgeVisibleAt, executionGraph, graphSvgTree, layoutGraph, RELATION_TITLES, RELATIONS, type Relation, type SvgEl } from './graph';
+import { arrowLegend, DEFAULT_RELATIONS, edgeVisibleAt, executionGraph, graphSvgTree, layoutGraph, relationName, RELATIONS, type Relation, type SvgEl } from './graph';
 
 interface VsCodeApi { postMessage(m: unknown): void; getState(): unknown; setState(s: unknown): void }
 declare function acquireVsCodeApi(): VsCodeApi;
@@ -112,14 +112,12 @@ function layout(): void {
     el('div', { id: 'tracebox' },
       el('div', { id: 'tablecol' },
         el('div', { id: 'gridwrap' }, el('div', { id: 'grid', role: 'grid', 'aria-label': 'Trace: threads as columns, steps as rows' })),
-        el('div', { id: 'legend', class: 'muted' },
-          el('span', { class: 'rf-key' }, '\u2192 reads-from'), el('span', { class: 'sw-key' }, '\u2192 synchronizes-with'),
-          el('span', { class: 'hb-key' }, '\u21e2 happens-before'), el('span', { class: 'race-key' }, '\u21e2 race'))),
+        el('div', { id: 'legend', class: 'muted' }, ...arrowLegend().map(a => el('span', { class: `${a.kind}-key`, title: a.title }, a.text)))),
       el('section', { id: 'graph', 'aria-label': 'Execution graph' },
         el('div', { id: 'graph-controls' },
           el('span', { class: 'graph-title' }, 'Execution graph'),
-          ...RELATIONS.map(r => el('label', { class: `rel-toggle ${r}-key`, title: RELATION_TITLES[r] },
-            el('input', { type: 'checkbox', id: `rel-${r}`, 'data-relation': r }), ` ${r}`)),
+          ...RELATIONS.map(r => el('label', { class: `rel-toggle ${r}-key`, title: relationName(r).title },
+            el('input', { type: 'checkbox', id: `rel-${r}`, 'data-relation': r }), el('span', { id: `rel-name-${r}` }, ` ${relationName(r).short}`))),
           button('export-svg', 'Export SVG', '', 'Save the execution graph (the relations shown) as an SVG image'),
           button('export-dot', 'Export DOT', '', 'Save the execution graph (the relations shown) as a Graphviz DOT file')),
         el('div', { id: 'graph-svg' }))),
@@ -269,6 +267,7 @@ function renderAll(): void {
   byId('title').textContent = sc.title;
   // Kernel code and ordinary Rust get different verdicts from the same orderings: say which applies.
   byId('model').textContent = st.gone ? '' : checkedUnder(sc.model ?? 'rc11');
+  renderRelationNames(sc.model);
   document.title = `Simulate: ${sc.title}`;
   document.body.classList.toggle('is-gone', !!st.gone);
   byId('gone').textContent = st.gone ?? '';
@@ -285,6 +284,16 @@ function renderAll(): void {
   byId('error').textContent = st.error ?? '';
   renderToggles();
   renderTrace();
+}
+
+/** The legend and the graph's relation toggles name the edges in the terms of the model the trace is under. */
+function renderRelationNames(model: SimScenario['model']): void {
+  byId('legend').replaceChildren(...arrowLegend(model).map(a => el('span', { class: `${a.kind}-key`, title: a.title }, a.text)));
+  for (const r of RELATIONS) {
+    const name = relationName(r, model);
+    byId(`rel-name-${r}`).textContent = ` ${name.short}`;
+    byId(`rel-name-${r}`).parentElement!.title = name.title;
+  }
 }
 
 /** Other scenarios through the same sites that race: one button each, so a clean panel never reads as "all clear". */
@@ -313,7 +322,7 @@ function renderTrace(): void {
   for (const id of ['reset', 'back', 'forward', 'play']) (byId(id) as HTMLButtonElement).disabled = !view;
   (byId('race') as HTMLButtonElement).disabled = !view?.race;
   byId('empty').textContent = st.gone ? 'Undo the edit to bring it back, or open the simulator again from a CodeLens.' : view || !st.result ? ''
-    : `Nothing to replay: in all ${st.result.executions} executions every pair of conflicting accesses is ordered by happens-before${st.result.bounded ? ' (as far as the bounded search went)' : ''}.`;
+    : noRaceNote(st.result, st.scenario?.model);
   for (const id of ['legend', 'memory-head', 'controls', 'graph']) byId(id).classList.toggle('hidden', !view);
   if (!view) {
     grid.replaceChildren();
@@ -352,7 +361,7 @@ function renderGraph(): void {
   const cx = st.cxs[st.cx];
   const box = byId('graph-svg');
   if (!cx || !st.scenario) { box.replaceChildren(); return; }
-  const g = executionGraph(cx.trace, { race: cx.race, flavour: st.scenario.flavour, siteTexts: st.scenario.sites.map(s => s.text) });
+  const g = executionGraph(cx.trace, { race: cx.race, flavour: st.scenario.flavour, siteTexts: st.scenario.sites.map(s => s.text), siteFamilies: st.scenario.sites.map(s => s.family) });
   const root = svgTree(graphSvgTree(layoutGraph(g), `Execution graph of counterexample ${st.cx + 1}`));
   for (const node of Array.from(root.querySelectorAll<SVGGElement>('g.node'))) {
     const id = node.dataset.node!;
@@ -511,13 +520,13 @@ function renderToggles(): void {
     const cur = st.choices[t.key] ?? t.original;
     const sel = el('select', { 'aria-label': `ordering of ${t.label}${t.which !== 'single' ? ` (${t.which})` : ''}`, 'data-key': t.key });
     for (const m of t.options) {
-      const o = el('option', { value: m, title: modeTitle(m, sc.model) }, modeName(m, flavour, sc.model) + (m === t.original ? ' (source)' : ''));
+      const o = el('option', { value: m, title: modeTitle(m, sc.model) }, modeName(m, flavour, sc.model, t.family) + (m === t.original ? ' (source)' : ''));
       if (m === cur) o.selected = true;
       sel.append(o);
     }
     if (!t.options.includes(t.original)) {
       // An ordering the slot does not accept (e.g. a Release load): show it so the user sees what the source says.
-      const o = el('option', { value: t.original }, `${modeName(t.original, flavour, sc.model)} (source, invalid here)`);
+      const o = el('option', { value: t.original }, `${modeName(t.original, flavour, sc.model, t.family)} (source, invalid here)`);
       if (cur === t.original) o.selected = true;
       sel.prepend(o);
     }

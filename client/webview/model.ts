@@ -52,6 +52,19 @@ export function verdict(res: ExploreResult): string {
   return parts.join('; ');
 }
 
+/**
+ * Why there is no counterexample to replay, in the terms of the model the verdict was reached
+ * under: C11 orders conflicting accesses by happens-before; LKMM's data-race rule is not hb alone
+ * (its hb relates marked accesses only), so its note names what the rule asks of plain accesses.
+ */
+export function noRaceNote(res: ExploreResult, model?: ModelName): string {
+  const bounded = res.bounded ? ' (as far as the bounded search went)' : '';
+  if (model === 'lkmm') {
+    return `Nothing to replay: none of the ${plural(res.executions, 'execution')} has a data race under the LKMM${bounded}: every plain access is ordered with the conflicting accesses of other CPUs by marked accesses, barriers or locks.`;
+  }
+  return `Nothing to replay: in all ${res.executions} executions every pair of conflicting accesses is ordered by happens-before${bounded}.`;
+}
+
 // ---------------------------------------------------------------- rows
 
 export interface Row {
@@ -142,9 +155,14 @@ function transition(s: TraceStep): string {
   return '';
 }
 
-function detailOf(s: TraceStep, flavour: Flavour, threads: string[], steps: TraceStep[], model?: ModelName): string {
+/** A step's ordering as its site writes it (std's or the kernel's names), else in the model's words. */
+function stepMode(s: TraceStep, flavour: Flavour, model: ModelName | undefined, sites: readonly SiteInfo[] | undefined): string {
+  return modeName(s.mode, flavour, model, s.site !== undefined ? sites?.[s.site]?.family : undefined);
+}
+
+function detailOf(s: TraceStep, flavour: Flavour, threads: string[], steps: TraceStep[], model?: ModelName, sites?: readonly SiteInfo[]): string {
   const bits: string[] = [];
-  const mode = s.mode === 'na' ? 'plain' : modeName(s.mode, flavour, model);
+  const mode = s.mode === 'na' ? 'plain' : stepMode(s, flavour, model, sites);
   bits.push(s.kind === 'F' ? (s.barrier ? `barrier ${barrierName(s.barrier)}` : `fence ${mode}`) : `${mode} ${noun(s)}`);
   if (s.read) {
     const src = s.read.from < 0 ? 'init' : `${stepNumber(s.read.from)} (${threads[steps[s.read.from]?.thread ?? -1] ?? '?'})`;
@@ -169,14 +187,14 @@ export function traceView(trace: Trace, flavour: Flavour, race?: Race, refcount?
     const lineNo = site ? site.line + 1 : flavour === 'litmus' ? s.line : undefined;
     return {
       step: s.step, thread: s.thread, label, short: shortenCall(label), lineNo, synthetic: flavour === 'rust' && !site,
-      detail: detailOf(s, flavour, trace.threads, trace.steps, trace.model),
+      detail: detailOf(s, flavour, trace.threads, trace.steps, trace.model, sites),
       site: s.site, line: s.line, stale: !!s.read && !s.read.newest,
       inRace: !!r && (s.step === r.a || s.step === r.b),
     };
   });
   return {
     threads: trace.threads.map((_, t) => threadTitle(trace.threads, t)), rows, arrows: arrowsOf(trace, r),
-    race: r ? { a: r.a, b: r.b, loc: r.loc, explanation: explainRace(trace, r, flavour), gloss: glossRace(trace, r, flavour) } : undefined,
+    race: r ? { a: r.a, b: r.b, loc: r.loc, explanation: explainRace(trace, r, flavour, sites), gloss: glossRace(trace, r, flavour, sites) } : undefined,
     refcount: refcountLocation(trace, refcount),
   };
 }
@@ -313,13 +331,13 @@ function raceLink(trace: Trace, race: Race): { first: TraceStep; second: TraceSt
  * (directly or through a release sequence) are the only ways hb could have been created, so the
  * explanation names the one closest to the second access and the half of synchronization it lacks.
  */
-export function explainRace(trace: Trace, race: Race, flavour: Flavour): string {
+export function explainRace(trace: Trace, race: Race, flavour: Flavour, sites?: readonly SiteInfo[]): string {
   const found = raceLink(trace, race);
   if (!found) return `race on ${race.loc}`;
   const { first, second, link: l } = found;
   const who = (s: TraceStep) => trace.threads[s.thread] ?? `thread ${s.thread}`;
   const verb = (s: TraceStep) => (s.wrote ? 'wrote' : 'read');
-  const mode = (s: TraceStep) => modeName(s.mode, flavour, trace.model);
+  const mode = (s: TraceStep) => stepMode(s, flavour, trace.model, sites);
   const acq = modeName('acq', flavour, trace.model);
   const rel = modeName('rel', flavour, trace.model);
   const what = `${who(first)} ${verb(first)} ${race.loc} at ${stepNumber(first.step)}; ${who(second)} ${verb(second)} it at ${stepNumber(second.step)}`;
@@ -347,7 +365,7 @@ export function explainRace(trace: Trace, race: Race, flavour: Flavour): string 
  * "T2 read the count from T1's Relaxed decrement; nothing makes T1's write to the object happen
  * before T2's read of the object".
  */
-export function glossRace(trace: Trace, race: Race, flavour: Flavour): string {
+export function glossRace(trace: Trace, race: Race, flavour: Flavour, sites?: readonly SiteInfo[]): string {
   const found = raceLink(trace, race);
   if (!found) return '';
   const { first, second, link } = found;
@@ -358,6 +376,6 @@ export function glossRace(trace: Trace, race: Race, flavour: Flavour): string {
   if (first.thread === second.thread) return missing;
   if (!link) return `${tag(second)} read nothing ${tag(first)} wrote after its ${access(first)}; ${missing}`;
   const w = link.write;
-  const mode = w.mode === 'na' ? 'plain' : modeName(w.mode, flavour, trace.model);
+  const mode = w.mode === 'na' ? 'plain' : stepMode(w, flavour, trace.model, sites);
   return `${tag(link.read)} read ${the(link.read.loc)} from ${tag(w)}'s ${mode} ${noun(w)}; ${missing}`;
 }

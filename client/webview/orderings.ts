@@ -3,7 +3,7 @@
 // vocabulary (server/src/protocol/orderings.ts); what is here is the panel's own wording.
 
 import type { KernelFence, Mode, ModelName } from '../../server/src/memory/ir';
-import { MODE_OF, orderingOfMode, VALID, type Access } from '../../server/src/protocol/orderings';
+import { MODE_OF, orderingOfMode, rustName, VALID, type Access, type Family } from '../../server/src/protocol/orderings';
 import { expressible } from '../../server/src/protocol/memoryModel';
 
 export type Flavour = 'rust' | 'litmus';
@@ -18,8 +18,14 @@ const C: Partial<Record<Mode, string>> = {
 const KERNEL_RUST: Partial<Record<Mode, string>> = { sc: 'Full' };
 const KERNEL_C: Partial<Record<Mode, string>> = { rlx: 'relaxed', acq: 'acquire', rel: 'release', sc: 'full' };
 
-export function modeName(m: Mode, flavour: Flavour, model?: ModelName): string {
+/**
+ * An ordering as the panel names it. A Rust site whose family is known is named as Apply writes it
+ * there: a std atomic in kernel code is still `SeqCst`, whatever model it is checked under.
+ */
+export function modeName(m: Mode, flavour: Flavour, model?: ModelName, family?: Family): string {
   if (m === 'na') return 'non-atomic';
+  const o = orderingOfMode(m);
+  if (flavour === 'rust' && family && o) return rustName(o, family);
   if (model === 'lkmm') {
     const k = (flavour === 'rust' ? KERNEL_RUST : KERNEL_C)[m];
     if (k) return k;
@@ -59,6 +65,11 @@ export function modeTitle(m: Mode, model?: ModelName): string {
 export type Slot = 'load' | 'store' | 'rmw' | 'cas-success' | 'cas-failure' | 'fence';
 
 const ACCESS: Record<Slot, Access> = { load: 'load', store: 'store', rmw: 'rmw', 'cas-success': 'rmw', 'cas-failure': 'cas-failure', fence: 'fence' };
+
+/** The access kind the shared validity tables know a slot by. */
+export function slotAccess(slot: Slot): Access {
+  return ACCESS[slot];
+}
 
 /**
  * What a slot accepts under a model. LKMM has fewer orderings than C11 (no AcqRel, no SeqCst load or

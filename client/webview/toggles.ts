@@ -7,7 +7,8 @@
 // site tag. Instructions without a site (litmus) get one toggle each.
 
 import type { Instr, Mode, ModelName, Program } from '../../server/src/memory/ir';
-import { validModes, type Slot } from './orderings';
+import { MODE_OF, validOrderings, type Family } from '../../server/src/protocol/orderings';
+import { slotAccess, validModes, type Slot } from './orderings';
 
 export type Which = 'success' | 'failure' | 'single';
 
@@ -19,6 +20,8 @@ export interface SiteInfo {
   role: string;
   /** Which ordering arguments the source has at this site. */
   which: Which[];
+  /** Whose ordering names Apply writes here (std's `SeqCst` or the kernel's `Full`); unknown for old reviews. */
+  family?: Family;
 }
 
 export interface Toggle {
@@ -31,6 +34,8 @@ export interface Toggle {
   slot: Slot;
   options: readonly Mode[];
   original: Mode;
+  /** The site's family, so the options are named as Apply would write them. */
+  family?: Family;
 }
 
 export type Choices = Record<string, Mode>;
@@ -72,9 +77,12 @@ function allSlots(p: Program): Slotted[] {
 /**
  * The site's source has one ordering argument where the IR has two slots (kernel `cmpxchg(old,
  * new, o)`: the failure is a relaxed load by definition), so only the success slot is offered and
- * it is written back to the `single` range.
+ * it is written back to the `single` range. Under LKMM no failure slot is offered at all: the
+ * engine reads a failed compare as a relaxed read whatever its failure ordering says (lkmm.ts), so
+ * the choice could never change the verdict, and Apply would write an ordering nobody checked.
  */
-function offered(s: Slotted, sites: readonly SiteInfo[] | undefined): boolean {
+function offered(s: Slotted, sites: readonly SiteInfo[] | undefined, model: ModelName | undefined): boolean {
+  if (s.which === 'failure' && model === 'lkmm') return false;
   if (s.instr.site === undefined || !sites) return true;
   const site = sites[s.instr.site];
   if (!site) return true;
@@ -84,11 +92,20 @@ function offered(s: Slotted, sites: readonly SiteInfo[] | undefined): boolean {
 
 /**
  * The orderings a slot may take under the model the scenario is explored under. A void kernel
- * atomic (`Atomic::add`, atomic_inc) is unordered by definition: Relaxed is all it accepts.
+ * atomic (`Atomic::add`, atomic_inc) is unordered by definition: Relaxed is all it accepts. A site
+ * written with the kernel's markers takes only those, whatever the model: Apply would write AcqRel
+ * as `Full` and a SeqCst load as a `Full` the kernel's load does not accept.
  */
-function optionsOf(s: Slotted, model: ModelName | undefined): readonly Mode[] {
+function optionsOf(s: Slotted, model: ModelName | undefined, family: Family | undefined): readonly Mode[] {
   if (s.instr.k === 'rmw' && s.instr.noreturn && model === 'lkmm') return ['rlx'];
-  return validModes(s.slot, model);
+  const modes = validModes(s.slot, model);
+  if (family !== 'kernel') return modes;
+  const kernel = validOrderings(slotAccess(s.slot), 'kernel').map(o => MODE_OF[o]);
+  return modes.filter(m => kernel.includes(m));
+}
+
+function familyOf(s: Slotted, sites: readonly SiteInfo[] | undefined): Family | undefined {
+  return s.instr.site !== undefined ? sites?.[s.instr.site]?.family : undefined;
 }
 
 function keyOf(s: Slotted): string {
@@ -98,8 +115,9 @@ function keyOf(s: Slotted): string {
 export function togglesOf(p: Program, sites?: readonly SiteInfo[], model?: ModelName): Toggle[] {
   const byKey = new Map<string, Toggle>();
   for (const s of allSlots(p)) {
-    if (!offered(s, sites)) continue;
-    const options = optionsOf(s, model);
+    if (!offered(s, sites, model)) continue;
+    const family = familyOf(s, sites);
+    const options = optionsOf(s, model, family);
     // Nothing to choose: the source's ordering is the only one the slot can have.
     if (options.length === 1 && options[0] === s.mode) continue;
     const key = keyOf(s);
@@ -108,7 +126,7 @@ export function togglesOf(p: Program, sites?: readonly SiteInfo[], model?: Model
     const siteText = s.instr.site !== undefined ? sites?.[s.instr.site]?.text : undefined;
     byKey.set(key, {
       key, label: siteText ?? s.instr.label ?? describeInstr(s.instr), threads: [s.thread],
-      site: s.instr.site, which: s.which, slot: s.slot, options, original: s.mode,
+      site: s.instr.site, which: s.which, slot: s.slot, options, original: s.mode, ...(family ? { family } : {}),
     });
   }
   return [...byKey.values()];
@@ -134,9 +152,9 @@ function describeInstr(i: Instr): string {
 export function applyChoices(p: Program, choices: Choices, sites?: readonly SiteInfo[], model?: ModelName): Program {
   const copy = structuredClone(p) as Program;
   for (const s of allSlots(copy)) {
-    if (!offered(s, sites)) continue;
+    if (!offered(s, sites, model)) continue;
     const m = choices[keyOf(s)];
-    if (m === undefined || !optionsOf(s, model).includes(m)) continue;
+    if (m === undefined || !optionsOf(s, model, familyOf(s, sites)).includes(m)) continue;
     const i = s.instr;
     if (i.k === 'cas' || i.k === 'update') { if (s.which === 'failure') i.fail = m; else i.succ = m; }
     else if (i.k === 'load' || i.k === 'store' || i.k === 'rmw' || i.k === 'fence') i.mo = m;

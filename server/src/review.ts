@@ -218,6 +218,8 @@ async function reviewParsed(file: string, text: string, opts: ReviewOptions, par
         sites: v.scenario.sites.map(s => ({
           file: s.file, range: s.range, text: callText(s, fileLines(s.file)),
           role: describeRole(counter.sites.find(cs => cs.site === s)?.role ?? { kind: 'other', why: s.op }),
+          // As the edit planner spells a change: in the written argument's family, else the API's.
+          family: s.orderings.find(o => o.range && !o.implied)?.family ?? apiFamily(s.api),
           orderingRanges: s.orderings.filter(o => o.range && !o.implied).map(o => ({
             range: o.range!, which: o.which === 'success' || o.which === 'set' ? 'success' as const : o.which === 'failure' || o.which === 'fetch' ? 'failure' as const : 'single' as const,
             ...(fileLines(s.file) ? { text: textAt(fileLines(s.file)!, o.range!) } : {}),

@@ -8,7 +8,9 @@
 //   1. the panel names LKMM and offers only the kernel's orderings, in the kernel's words;
 //   2. stepping replays the counterexample up to the racing read, and `r` lands there too;
 //   3. the execution graph draws the race, the rf edge the last decrement read, and the hb edge
-//      the control dependency gives the free's store (and none into the racing read);
+//      the control dependency gives the free's store (and none into the racing read); the table's
+//      legend and the graph name the edges as the kernel model has them (rfe, the cat model's hb,
+//      co), not C11's synchronizes-with and happens-before;
 //   4. picking `Full` in the panel gives "no race", Apply writes `Full` and imports it, the finding
 //      goes away, and the clean site's hover names the kernel tree as the reason for LKMM.
 // Screenshots go to test-results/e2e/kernel-simulator/ (one per step, the graph on its own).
@@ -147,8 +149,10 @@ test('the CodeLens opens the simulator: the panel says LKMM and offers only the 
   assert.match((await dec.locator('option[value="sc"]').getAttribute('title')) ?? '', /^fully ordered: /);
   // No toggle anywhere offers an ordering LKMM does not have.
   for (const o of await sim().locator('#toggles option').allTextContents()) assert.doesNotMatch(o, /AcqRel|SeqCst/, o);
-  // Nothing in the panel speaks C11 about this trace.
-  assert.doesNotMatch(await text(sim().locator('body')), /SeqCst|AcqRel|memory_order|C11|RC11/);
+  // Nothing in the panel speaks C11 about this trace, the legend of its arrows included.
+  assert.doesNotMatch(await text(sim().locator('body')), /SeqCst|AcqRel|memory_order|C11|RC11|synchronizes-with|happens-before/);
+  assert.deepEqual(await sim().locator('#legend span').allTextContents(),
+    ['\u2192 rfe (reads-from)', '\u2192 rfe release\u2192acquire', '\u21e2 LKMM hb', '\u21e2 data race']);
   await s.screenshot('3-panel');
 }));
 
@@ -224,6 +228,9 @@ test('the execution graph draws the race, the rf the last decrement read, and th
   // LKMM's control dependency: the holder's Release decrement happens before the free's store,
   // but nothing of the holder's reaches the read of the object.
   assert.equal(await edge('hb', holderDec, lastFree).count(), 1, 'hb into the free');
+  // Named as the kernel model's hb, and the coherence order as co.
+  assert.match((await edge('hb', holderDec, lastFree).locator('title').textContent()) ?? '', /^LKMM hb \(ppo, rfe and prop, between marked accesses\)/);
+  assert.deepEqual(await sim().locator('#graph-controls label.rel-toggle').allTextContents(), [' po', ' rf', ' co', ' fr', ' rel\u2192acq', ' hb', ' race']);
   assert.equal(await graph.locator(`g.edge.hb[data-to="${lastRead}"]`).count(), 0, 'no hb into the racing read');
   // Every edge is drawn: a path with a length.
   const lengths = await graph.locator('g.edge path').evaluateAll(ps => ps.map(p => (p as SVGPathElement).getTotalLength()));
@@ -245,7 +252,7 @@ test('`Full` in the panel gives "no race"; Apply writes it with its import and t
   assert.equal(await tab.evaluate(e => e.classList.contains('dirty')), false, 'the file starts saved');
   await sim().locator('select[data-key="site:0:single"]').selectOption('sc');
   await sim().locator('#verdict', { hasText: /^with 1 changed ordering: no race in \d+ executions?/ }).waitFor({ timeout: T });
-  await sim().locator('#empty', { hasText: 'every pair of conflicting accesses is ordered' }).waitFor({ timeout: T });
+  await sim().locator('#empty', { hasText: /executions? has a data race under the LKMM: every plain access is ordered/ }).waitFor({ timeout: T });
   assert.equal(await text(sim().locator('#model')), LKMM);
   assert.equal(await sim().locator('#apply').isEnabled(), true);
   await s.screenshot('6-full-no-race');

@@ -30,7 +30,7 @@ export async function applyOrderings(view: ScenarioView, orderings: SiteOrdering
   for (const [file, list] of byFile) {
     const doc = await vscode.workspace.openTextDocument(toUri(file));
     // Each file is planned on its own text, with the other files' sites left out.
-    const plan = planOrderingEdits(doc.getText(), view.sites.map(s => (s.file === file ? s : { ...s, orderingRanges: [] })), list);
+    const plan = planOrderingEdits(doc.getText(), view.sites.map(s => (s.file === file ? s : { ...s, orderingRanges: [] })), list, view.model);
     problems.push(...plan.problems);
     stale.push(...plan.stale);
     for (const e of plan.edits) {

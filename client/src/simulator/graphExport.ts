@@ -16,7 +16,7 @@ export function graphFileName(title: string, format: 'svg' | 'dot'): string {
 }
 
 export async function saveGraph(p: SimPanel, msg: ExportMessage, log: (m: string) => void): Promise<void> {
-  const opts = { race: msg.race, flavour: p.flavour, siteTexts: p.sim.sites.map(s => s.text), relations: msg.relations, title: p.sim.title };
+  const opts = { race: msg.race, flavour: p.flavour, siteTexts: p.sim.sites.map(s => s.text), siteFamilies: p.sim.sites.map(s => s.family), relations: msg.relations, title: p.sim.title };
   const text = msg.format === 'dot' ? toDot(msg.trace, opts) : toSvg(msg.trace, opts);
   const source = vscode.Uri.parse(p.uri);
   const folder = source.scheme === 'file' || source.scheme === 'vscode-remote' ? vscode.Uri.joinPath(source, '..') : vscode.workspace.workspaceFolders?.[0]?.uri;

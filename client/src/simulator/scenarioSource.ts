@@ -64,7 +64,7 @@ export async function chooseScenario(set: ScenarioSet, scenarioId?: string, ids?
 export function toSimScenario(uri: string, view: ScenarioView, flavour: Flavour, extra: Pick<SimScenario, 'notice' | 'others'> = {}): SimScenario {
   return {
     uri, id: view.id, title: view.title, flavour, program: view.program,
-    sites: view.sites.map(s => ({ line: s.range.start.line, text: s.text, role: s.role, which: s.orderingRanges.map(r => r.which) })),
+    sites: view.sites.map(s => ({ line: s.range.start.line, text: s.text, role: s.role, which: s.orderingRanges.map(r => r.which), ...(s.family ? { family: s.family } : {}) })),
     ...(view.model ? { model: view.model } : {}),
     ...(extra.notice ? { notice: extra.notice } : {}),
     ...(extra.others?.length ? { others: extra.others } : {}),

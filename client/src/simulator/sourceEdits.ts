@@ -9,6 +9,7 @@
 // lines (lines added or removed above it) is found again when it reads the same at exactly one
 // place; anything else refuses the whole Apply, so no text but an ordering argument is ever written.
 
+import type { ModelName } from '../../../server/src/memory/ir';
 import type { Range, ScenarioView } from '../../../server/src/protocol/finding';
 import { planOrderingEdits as planEdits, type EditPlan, type OrderingChange } from '../../../server/src/protocol/orderingEdits';
 import { orderingOfMode } from '../../../server/src/protocol/orderings';
@@ -22,7 +23,12 @@ export interface ApplyPlan extends EditPlan {
   stale: string[];
 }
 
-export function planOrderingEdits(source: string, sites: ScenarioView['sites'], orderings: SiteOrdering[]): ApplyPlan {
+/**
+ * `model` is the one the scenario was explored under: under LKMM a failure ordering is refused, as
+ * the engine reads a failed compare as relaxed whatever it says (the page offers no such choice;
+ * this holds against a page that sends one anyway).
+ */
+export function planOrderingEdits(source: string, sites: ScenarioView['sites'], orderings: SiteOrdering[], model?: ModelName): ApplyPlan {
   const lines = source.split('\n');
   const changes: OrderingChange[] = [];
   const problems: string[] = [];
@@ -31,6 +37,10 @@ export function planOrderingEdits(source: string, sites: ScenarioView['sites'], 
   for (const o of orderings) {
     const site = sites[o.site];
     if (!site) { problems.push(`Unknown site ${o.site}.`); continue; }
+    if (model === 'lkmm' && o.which === 'failure') {
+      problems.push(`${site.text.trim()}: the failure ordering is not written under LKMM, which reads a failed compare as relaxed whatever it says.`);
+      continue;
+    }
     const to = orderingOfMode(o.mode);
     if (!to) continue;
     // One-argument APIs (kernel cmpxchg) carry the success ordering in their single argument.

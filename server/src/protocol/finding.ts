@@ -3,6 +3,7 @@
 
 import type { ModelName, Program } from '../memory/ir';
 import type { Trace } from '../memory/result';
+import type { Family } from './orderings';
 
 export interface Position { line: number; character: number }
 export interface Range { start: Position; end: Position }
@@ -91,7 +92,9 @@ export interface ScenarioView {
   /**
    * Indexed by the `site` tag of the program's instructions. `text` is the call as it read when the
    * file was reviewed (protocol/siteText.ts), each ordering range's `text` its argument's exact text:
-   * the simulator's Apply writes only where the source still reads the same.
+   * the simulator's Apply writes only where the source still reads the same. `family` is whose
+   * ordering names Apply writes at the site (a std atomic in kernel code still takes `SeqCst`, not
+   * `Full`); absent in reviews from before it was recorded.
    */
-  sites: { file: string; range: Range; text: string; role: string; orderingRanges: { range: Range; which: 'success' | 'failure' | 'single'; text?: string }[] }[];
+  sites: { file: string; range: Range; text: string; role: string; family?: Family; orderingRanges: { range: Range; which: 'success' | 'failure' | 'single'; text?: string }[] }[];
 }
