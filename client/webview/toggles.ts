@@ -75,19 +75,33 @@ function allSlots(p: Program): Slotted[] {
 }
 
 /**
- * The site's source has one ordering argument where the IR has two slots (kernel `cmpxchg(old,
- * new, o)`: the failure is a relaxed load by definition), so only the success slot is offered and
- * it is written back to the `single` range. Under LKMM no failure slot is offered at all: the
- * engine reads a failed compare as a relaxed read whatever its failure ordering says (lkmm.ts), so
- * the choice could never change the verdict, and Apply would write an ordering nobody checked.
+ * The ordering argument of a site's source that Apply rewrites for a slot of the program, given
+ * the arguments the source has there (`written`); undefined when there is none: the API fixes the
+ * ordering (a `Refcount` method, a `bindings::` call, a kernel cmpxchg's failure, `acquire!`), so
+ * no argument exists to rewrite. A one-argument API (kernel `cmpxchg(old, new, o)`) carries the
+ * success ordering in its single argument; a compare-exchange modelled by its successful write
+ * (a holder's drop through a packed word) is a single slot written as the success argument.
+ */
+export function writtenArgument(which: Which, written: readonly Which[]): Which | undefined {
+  if (written.includes(which)) return which;
+  if (which === 'success' && written.includes('single')) return 'single';
+  if (which === 'single' && written.includes('success')) return 'success';
+  return undefined;
+}
+
+/**
+ * A slot is offered only where Apply can write the choice back: a site's slot whose ordering the
+ * API implies is no choice (exploring "what if it were Acquire" there is the engine's alone, and
+ * Apply would have nothing to write). Under LKMM no failure slot is offered at all: the engine
+ * reads a failed compare as a relaxed read whatever its failure ordering says (lkmm.ts), so the
+ * choice could never change the verdict, and Apply would write an ordering nobody checked.
  */
 function offered(s: Slotted, sites: readonly SiteInfo[] | undefined, model: ModelName | undefined): boolean {
   if (s.which === 'failure' && model === 'lkmm') return false;
   if (s.instr.site === undefined || !sites) return true;
   const site = sites[s.instr.site];
   if (!site) return true;
-  if (s.which === 'failure') return site.which.includes('failure');
-  return true;
+  return writtenArgument(s.which, site.which) !== undefined;
 }
 
 /**

@@ -23,7 +23,7 @@ import { initRustParser, ParseTimeout } from './rust/parser';
 import type { RustIndex } from './rust/index';
 import { TreeCache } from './rust/trees';
 import { fileScopeOf, type FileScope } from './rust/scope';
-import type { Problem, Site } from './rust/site';
+import type { OrderingSlot, Problem, Site } from './rust/site';
 import { justifyCounter, orderingCommentBlock, staleOrderingComment, type Anchor, type Justification, type JustifyInput } from './protocol/justification';
 import { statementStart } from './rust/syntax';
 import { withRustTree, type Tree } from './rust/parser';
@@ -105,6 +105,11 @@ function hintFix(to: string, edits: TextEdit[], verified: Fix['verified']): Fix 
 /** What an ordering slot applies to, for the validity tables: a CAS failure ordering is its own kind. */
 function accessOf(slot: { which: string; access: Access }): Access {
   return slot.which === 'failure' || slot.which === 'fetch' ? 'cas-failure' : slot.access;
+}
+
+/** The simulator's name for a site's ordering slot: fetch_update's `set`/`fetch` act as a CAS's success/failure. */
+function viewSlot(which: OrderingSlot): 'success' | 'failure' | 'single' {
+  return which === 'success' || which === 'set' ? 'success' : which === 'failure' || which === 'fetch' ? 'failure' : 'single';
 }
 
 export async function reviewText(file: string, text: string, opts: ReviewOptions = {}): Promise<FileReview> {
@@ -220,10 +225,12 @@ async function reviewParsed(file: string, text: string, opts: ReviewOptions, par
           role: describeRole(counter.sites.find(cs => cs.site === s)?.role ?? { kind: 'other', why: s.op }),
           // As the edit planner spells a change: in the written argument's family, else the API's.
           family: s.orderings.find(o => o.range && !o.implied)?.family ?? apiFamily(s.api),
-          orderingRanges: s.orderings.filter(o => o.range && !o.implied).map(o => ({
-            range: o.range!, which: o.which === 'success' || o.which === 'set' ? 'success' as const : o.which === 'failure' || o.which === 'fetch' ? 'failure' as const : 'single' as const,
+          // A helper's ordering lives in the helper's file: Apply on this site cannot write it there.
+          orderingRanges: s.orderings.filter(o => o.range && !o.implied && (!o.file || o.file === s.file)).map(o => ({
+            range: o.range!, which: viewSlot(o.which),
             ...(fileLines(s.file) ? { text: textAt(fileLines(s.file)!, o.range!) } : {}),
           })),
+          ...(s.orderings.some(o => o.implied) ? { implied: s.orderings.filter(o => o.implied).map(o => ({ which: viewSlot(o.which), how: o.how })) } : {}),
         })),
       });
     }

@@ -15,6 +15,7 @@ import { planOrderingEdits as planEdits, type EditPlan, type OrderingChange } fr
 import { orderingOfMode } from '../../../server/src/protocol/orderings';
 import { callText, textAt } from '../../../server/src/protocol/siteText';
 import type { SiteOrdering } from '../../webview/messages';
+import { writtenArgument, type Which } from '../../webview/toggles';
 
 type ViewSite = ScenarioView['sites'][number];
 
@@ -43,10 +44,9 @@ export function planOrderingEdits(source: string, sites: ScenarioView['sites'], 
     }
     const to = orderingOfMode(o.mode);
     if (!to) continue;
-    // One-argument APIs (kernel cmpxchg) carry the success ordering in their single argument.
-    const target = site.orderingRanges.some(r => r.which === o.which) ? o.which : o.which === 'success' ? 'single' : o.which;
+    const target = writtenArgument(o.which, site.orderingRanges.map(r => r.which));
+    if (target === undefined) { problems.push(notWritten(site, o.which)); continue; }
     const ranges = site.orderingRanges.filter(r => r.which === target);
-    if (ranges.length === 0) { problems.push(`${site.text.trim()}: no ${o.which} ordering argument to change.`); continue; }
     if (!shifts.has(o.site)) shifts.set(o.site, locate(lines, site));
     const shift = shifts.get(o.site)!;
     if (typeof shift === 'string') { if (!stale.includes(shift)) stale.push(shift); continue; }
@@ -55,6 +55,17 @@ export function planOrderingEdits(source: string, sites: ScenarioView['sites'], 
   if (stale.length > 0) return { edits: [], problems, stale };
   const plan = planEdits(source, changes);
   return { edits: plan.edits, problems: [...problems, ...plan.problems], stale };
+}
+
+/**
+ * Why a slot has no argument to write: the API fixes its ordering (the page offers no such choice;
+ * this holds against a page that sends one anyway), or the reader recorded no argument for it.
+ */
+function notWritten(site: ViewSite, which: Which): string {
+  const implied = site.implied?.find(i => i.which === which) ?? (which === 'success' ? site.implied?.find(i => i.which === 'single') : which === 'single' ? site.implied?.find(i => i.which === 'success') : undefined);
+  const call = `\`${site.text.trim()}\``;
+  if (implied) return `${call}: its ordering is implied by the API (${implied.how}), not written as an argument: there is nothing to change.`;
+  return `${call}: no ${which} ordering argument to change.`;
 }
 
 function moved(r: Range, lines: number): Range {

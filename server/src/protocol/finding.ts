@@ -94,7 +94,13 @@ export interface ScenarioView {
    * file was reviewed (protocol/siteText.ts), each ordering range's `text` its argument's exact text:
    * the simulator's Apply writes only where the source still reads the same. `family` is whose
    * ordering names Apply writes at the site (a std atomic in kernel code still takes `SeqCst`, not
-   * `Full`); absent in reviews from before it was recorded.
+   * `Full`); absent in reviews from before it was recorded. `implied` lists the slots whose
+   * ordering the API fixes (a `Refcount` method, a `bindings::` call, a kernel cmpxchg's failure),
+   * with the reader's reason: no argument exists there, so Apply refuses them and says why.
    */
-  sites: { file: string; range: Range; text: string; role: string; family?: Family; orderingRanges: { range: Range; which: 'success' | 'failure' | 'single'; text?: string }[] }[];
+  sites: {
+    file: string; range: Range; text: string; role: string; family?: Family;
+    orderingRanges: { range: Range; which: 'success' | 'failure' | 'single'; text?: string }[];
+    implied?: { which: 'success' | 'failure' | 'single'; how: string }[];
+  }[];
 }
