@@ -4,12 +4,17 @@
 // There is no argument Apply could rewrite there, so the page offers no choice for such a slot;
 // a written ordering in the same scenario (the takeover's `cmpxchg(.., atomic::Relaxed)`) still is
 // one, and the host refuses an edit of an implied slot that a page sends anyway, saying why.
+// Likewise a caller's site whose ordering is written in a helper in another file: its ranges are
+// that file's, so the caller's site has no argument Apply could write.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { reviewText } from '../../server/src/review';
+import { initRustParser } from '../../server/src/rust/parser';
+import { summarizeRustFile } from '../../server/src/rust/extract';
+import { RustIndex } from '../../server/src/rust/index';
 import type { Mode } from '../../server/src/memory/ir';
 import type { ScenarioView } from '../../server/src/protocol/finding';
 import { planOrderingEdits } from '../../client/src/simulator/sourceEdits';
@@ -121,4 +126,47 @@ test('bindings::refcount_dec_and_test and the C API beside it get no toggle; the
   const casRefused = planOrderingEdits(text, takeover.sites, [{ site: cas, which: 'success', mode: 'acq' }], takeover.model);
   assert.deepEqual(casRefused.edits, []);
   assert.match(casRefused.problems.join(' '), /^`bindings::atomic_cmpxchg\(.*\)`: its ordering is implied by the API \(atomic_cmpxchg: .*\), not written as an argument: there is nothing to change\.$/);
+});
+
+test('a compare-exchange modelled by its successful write: its toggle is written to the success argument', async () => {
+  const file = path.join(ROOT, 'test', 'fixtures', 'rust', 'packed_lifecycle_guard_drop_acquire.rs');
+  const text = readFileSync(file, 'utf8');
+  const review = await reviewText(file, text);
+  // A guard dropped through the packed word: the drop is the CAS's successful write, one slot in the program.
+  const sc = review.scenarios.find(s => (s.races ?? 0) > 0 && s.sites.some(x => /Ordering::Acquire, \/\/~ dec-needs-release/.test(x.text)));
+  assert.ok(sc, review.scenarios.map(s => s.title).join('; '));
+  const cas = siteOf(sc, /Ordering::Acquire, \/\/~ dec-needs-release/);
+  assert.deepEqual(sc.sites[cas].orderingRanges.map(r => r.which), ['success', 'failure']);
+  const toggles = togglesOf(sc.program, siteInfos(sc), sc.model).filter(t => t.site === cas);
+  assert.deepEqual(toggles.map(t => [t.which, t.original]), [['single', 'acq']]);
+  const sent = changedSiteOrderings(toggles, { [toggles[0].key]: 'acq_rel' });
+  const plan = planOrderingEdits(text, sc.sites, sent, sc.model);
+  assert.deepEqual(plan.problems, []);
+  const success = sc.sites[cas].orderingRanges.find(r => r.which === 'success')!.range;
+  assert.deepEqual(plan.edits, [{ range: success, newText: 'Ordering::AcqRel' }]);
+});
+
+test('an ordering written in a helper in another file is no argument of the caller\'s site', async () => {
+  const src = readFileSync(path.join(ROOT, 'test', 'fixtures', 'rust', 'blockmq_atomic_helpers.rs'), 'utf8');
+  // The fixture's two fetch_update helpers moved into their own module, as a driver splits them out.
+  const from = src.indexOf('/// Applies `op` to `target` and returns');
+  const to = src.indexOf('#[repr(transparent)]');
+  const helpers = `use core::sync::atomic::{AtomicU64, Ordering};\n\n${src.slice(from, to).replace(/\nfn /g, '\npub(crate) fn ')}`;
+  const user = src.slice(0, from).replace('use core::sync::atomic::{AtomicU64, Ordering};', 'use core::sync::atomic::{AtomicU64, Ordering};\nuse crate::helpers::{atomic_relaxed_op_return, atomic_relaxed_op_unless};') + src.slice(to);
+  await initRustParser();
+  const index = new RustIndex();
+  index.update(summarizeRustFile('/w/src/helpers.rs', helpers));
+  const review = await reviewText('/w/src/request.rs', user, { index });
+  const sc = review.scenarios.find(s => (s.races ?? 0) > 0 && s.sites.some(x => /atomic_relaxed_op_return/.test(x.text)));
+  assert.ok(sc, review.scenarios.map(s => s.title).join('; '));
+  const via = siteOf(sc, /atomic_relaxed_op_return/);
+  const cas = siteOf(sc, /compare_exchange/);
+  // Its ranges are positions in helpers.rs: read against request.rs they would name other text.
+  assert.deepEqual(sc.sites[via].orderingRanges, []);
+  const toggles = siteToggles(sc);
+  assert.deepEqual(toggles.filter(t => t.site === via), []);
+  assert.ok(toggles.some(t => t.site === cas && t.which === 'success'), 'the takeover\'s own ordering is still a choice');
+  const refused = planOrderingEdits(user, sc.sites, [{ site: via, which: 'success', mode: 'rel' }], sc.model);
+  assert.deepEqual(refused.edits, []);
+  assert.deepEqual(refused.problems, ['`atomic_relaxed_op_return(refcount, |x| x - 1)`: no success ordering argument to change.']);
 });
