@@ -62,7 +62,9 @@ export function planOrderingEdits(source: string, sites: ScenarioView['sites'], 
  * this holds against a page that sends one anyway), or the reader recorded no argument for it.
  */
 function notWritten(site: ViewSite, which: Which): string {
-  const implied = site.implied?.find(i => i.which === which) ?? (which === 'success' ? site.implied?.find(i => i.which === 'single') : which === 'single' ? site.implied?.find(i => i.which === 'success') : undefined);
+  // The implied slot the choice stands for, matched as a written argument would be.
+  const slot = writtenArgument(which, site.implied?.map(i => i.which) ?? []);
+  const implied = site.implied?.find(i => i.which === slot);
   const call = `\`${site.text.trim()}\``;
   if (implied) return `${call}: its ordering is implied by the API (${implied.how}), not written as an argument: there is nothing to change.`;
   return `${call}: no ${which} ordering argument to change.`;
