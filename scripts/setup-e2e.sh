@@ -4,7 +4,7 @@
 #   into DEST (default: <repo>/.e2e/code-server, gitignored), and Debian's chromium (driven by
 #   playwright-core), libkrb5-dev (a header code-server's 'kerberos' module compiles against) and
 #   ripgrep (the rg binary @vscode/ripgrep would otherwise download from GitHub).
-# Recipe and the reasons for each workaround: shared guide vscode-e2e.md, "Pitfalls".
+# Each workaround below says why it is needed.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DEST=${1:-$ROOT/.e2e/code-server}

@@ -66,7 +66,7 @@ test('the quick fix from Ctrl+. sets Acquire and the diagnostic goes away', { ti
   const fix = page.locator('.action-widget .monaco-list-row', { hasText: 'Use `Acquire`' }).first();
   await fix.waitFor({ timeout: T });
   await s.screenshot('3-quickfix-menu');
-  // The preferred fix is first and focused; Enter applies it (a plain click is intercepted, guide pitfall 9).
+  // The preferred fix is first and focused; Enter applies it (the widget intercepts a plain click on the row).
   await fix.hover({ force: true });
   await page.keyboard.press('Enter');
   await editorText(page).filter({ hasText: 'compare_exchange(2, 0, Ordering::Acquire, Ordering::Relaxed)' }).waitFor({ timeout: T });

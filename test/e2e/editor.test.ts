@@ -17,7 +17,7 @@ import { copyFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test, type TestContext } from 'node:test';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
-import { CodeServerSession, contrastOf, editorText, focusEditor, goToLine, pickColorTheme, ensureVsix, quickOpen, ROOT, runCommand, waitForWorkbench } from './harness';
+import { CodeServerSession, contrastOf, editorText, focusEditor, goToLine, pickColorTheme, ensureVsix, quickOpen, ROOT, runCommand, waitForWorkbench, mainEditor, problemRows as problemRowsIn, visibleWebview, withFailureShot } from './harness';
 
 const RUST_FIXTURE = path.join(ROOT, 'test', 'e2e', 'simulator-fixtures', 'request_counted.rs');
 const LITMUS_FIXTURE = path.join(ROOT, 'test', 'fixtures', 'litmus', 'refcount-takeover+dec-rlx+cas-rlx.litmus');
@@ -47,28 +47,22 @@ after(async () => {
   await s?.close();
 });
 
+/** Runs a test body and leaves a screenshot of the workbench behind when it fails. */
 function step(name: string, body: (t: TestContext) => Promise<void>): (t: TestContext) => Promise<void> {
-  return async t => {
-    try {
-      await body(t);
-    } catch (err) {
-      await s.screenshot(`failed-${name}`);
-      throw err;
-    }
-  };
+  return withFailureShot((n: string) => s.screenshot(n), name, body);
 }
 
-/** The visible webview's document (the simulator, or the markdown preview). */
+/** The visible webview's document (hidden webviews stay in the DOM). */
 function webview(): FrameLocator {
-  return page.frameLocator('iframe.webview.ready:visible').frameLocator('iframe#active-frame');
+  return visibleWebview(page);
 }
 
 function rustEditor(): Locator {
-  return page.locator('.part.editor .monaco-editor').first();
+  return mainEditor(page);
 }
 
 function problemRows(hasText: string | RegExp): Locator {
-  return page.locator('.markers-panel .monaco-list-row', { hasText });
+  return problemRowsIn(page, hasText);
 }
 
 async function focusRustEditor(): Promise<void> {

@@ -1,5 +1,5 @@
 // Real-VS-Code test harness: code-server 4.100.3 (VS Code 1.100.3 workbench + remote extension
-// host) in Debian's Chromium, driven by playwright-core. Recipe: shared guide vscode-e2e.md.
+// host) in Debian's Chromium, driven by playwright-core.
 //
 // Each session gets a throwaway profile (user data, extensions, config, workspace copy) and a free
 // port; everything started here is killed by PID (process group) on close, on test failure, and
@@ -10,7 +10,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { chromium, type Browser, type FrameLocator, type Locator, type Page } from 'playwright-core';
 
 export const ROOT = path.resolve(__dirname, '../../..');
 export const E2E_DIR = path.join(ROOT, '.e2e');
@@ -226,7 +226,7 @@ export class CodeServerSession {
   }
 }
 
-// ---- workbench helpers (selectors from the guide, section 5) ----
+// ---- workbench helpers (selectors of the VS Code 1.100 workbench DOM) ----
 
 export async function waitForWorkbench(page: Page): Promise<void> {
   await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
@@ -250,6 +250,36 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   await input.fill(`>${title}`);
   await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 30_000 });
   await page.keyboard.press('Enter');
+}
+
+/**
+ * The visible webview's document (the simulator, or the markdown preview). Hidden webviews stay in
+ * the DOM with visibility hidden, so only the visible one is taken.
+ */
+export function visibleWebview(page: Page): FrameLocator {
+  return page.frameLocator('iframe.webview.ready:visible').frameLocator('iframe#active-frame');
+}
+
+/** The text editor of the editor area (a webview is not a Monaco editor). */
+export function mainEditor(page: Page): Locator {
+  return page.locator('.part.editor .monaco-editor').first();
+}
+
+/** Rows of the Problems panel that contain `hasText`. */
+export function problemRows(page: Page, hasText: string | RegExp): Locator {
+  return page.locator('.markers-panel .monaco-list-row', { hasText });
+}
+
+/** Wraps a test body so that a failure leaves a screenshot (`failed-<name>`) behind before it is reported. */
+export function withFailureShot<T>(shot: (name: string) => Promise<unknown>, name: string, body: (t: T) => Promise<void>): (t: T) => Promise<void> {
+  return async t => {
+    try {
+      await body(t);
+    } catch (err) {
+      await shot(`failed-${name}`).catch(() => { /* page gone: nothing to show */ });
+      throw err;
+    }
+  };
 }
 
 export function editorText(page: Page): Locator {

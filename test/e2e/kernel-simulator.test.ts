@@ -20,7 +20,7 @@ import { cpSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test, type TestContext } from 'node:test';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
-import { CodeServerSession, contrastOf, editorText, ensureVsix, focusEditor, goToLine, quickOpen, RESULTS, ROOT, waitForWorkbench } from './harness';
+import { CodeServerSession, contrastOf, editorText, ensureVsix, focusEditor, goToLine, quickOpen, RESULTS, ROOT, waitForWorkbench, mainEditor, problemRows as problemRowsIn, visibleWebview, withFailureShot } from './harness';
 
 const NAME = 'kernel-simulator';
 const KERNEL_TREE = path.join(ROOT, 'test', 'e2e', 'kernel-tree');
@@ -54,27 +54,20 @@ after(async () => {
 
 /** Runs a test body and leaves a screenshot of the workbench behind when it fails. */
 function step(name: string, body: (t: TestContext) => Promise<void>): (t: TestContext) => Promise<void> {
-  return async t => {
-    try {
-      await body(t);
-    } catch (err) {
-      await s.screenshot(`failed-${name}`);
-      throw err;
-    }
-  };
+  return withFailureShot((n: string) => s.screenshot(n), name, body);
 }
 
-/** The visible simulator webview's document (hidden webviews stay in the DOM). */
+/** The visible webview's document (hidden webviews stay in the DOM). */
 function sim(): FrameLocator {
-  return page.frameLocator('iframe.webview.ready:visible').frameLocator('iframe#active-frame');
+  return visibleWebview(page);
 }
 
 function rustEditor(): Locator {
-  return page.locator('.part.editor .monaco-editor').first();
+  return mainEditor(page);
 }
 
 function problemRows(hasText: string | RegExp): Locator {
-  return page.locator('.markers-panel .monaco-list-row', { hasText });
+  return problemRowsIn(page, hasText);
 }
 
 async function text(l: Locator): Promise<string> {

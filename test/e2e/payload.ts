@@ -1,7 +1,7 @@
 // Runs the in-extension-host test suite (test/vscode-host, the @vscode/test-electron
 // `extensionTestsPath` contract) inside code-server: the web workbench reads
 // `extensionDevelopmentPath` and `extensionTestsPath` from its `payload` URL parameter and reports
-// run()'s outcome through window.codeAutomationExit (shared guide, section 6).
+// run()'s outcome through window.codeAutomationExit.
 
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
