@@ -233,7 +233,8 @@ export function isProgram(x: unknown): x is Program {
 
 function isSiteInfo(x: unknown): x is SiteInfo {
   return isObj(x) && isNat(x.line) && isStr(x.text) && isStr(x.role) && Array.isArray(x.which) && x.which.every(isWhich)
-    && optional(x.family, f => f === 'std' || f === 'kernel');
+    && optional(x.family, f => f === 'std' || f === 'kernel')
+    && optional(x.notConstant, n => Array.isArray(n) && n.every(w => isWhich(w) && (x.which as unknown[]).includes(w)));
 }
 
 export function parseToWebview(x: unknown): ToWebview | undefined {

@@ -8,6 +8,7 @@
 
 import type { Instr, Mode, ModelName, Program } from '../../server/src/memory/ir';
 import { MODE_OF, validOrderings, type Family } from '../../server/src/protocol/orderings';
+import type { ScenarioView } from '../../server/src/protocol/finding';
 import { slotAccess, validModes, type Slot } from './orderings';
 
 export type Which = 'success' | 'failure' | 'single';
@@ -22,6 +23,20 @@ export interface SiteInfo {
   which: Which[];
   /** Whose ordering names Apply writes here (std's `SeqCst` or the kernel's `Full`); unknown for old reviews. */
   family?: Family;
+  /**
+   * Written arguments that are no constant ordering: a parameter its callers fill, or an
+   * expression. Apply would overwrite the callers' choice or the code, so they get no toggle.
+   */
+  notConstant?: Which[];
+}
+
+/** What the page needs of a review's site: its written arguments, and which of them are no constant ordering. */
+export function siteInfoOf(s: ScenarioView['sites'][number]): SiteInfo {
+  const notConstant = s.orderingRanges.filter(r => r.notConstant).map(r => r.which);
+  return {
+    line: s.range.start.line, text: s.text, role: s.role, which: s.orderingRanges.map(r => r.which),
+    ...(s.family ? { family: s.family } : {}), ...(notConstant.length ? { notConstant } : {}),
+  };
 }
 
 export interface Toggle {
@@ -92,7 +107,8 @@ export function writtenArgument(which: Which, written: readonly Which[]): Which 
 /**
  * A slot is offered only where Apply can write the choice back: a site's slot whose ordering the
  * API implies is no choice (exploring "what if it were Acquire" there is the engine's alone, and
- * Apply would have nothing to write). Under LKMM no failure slot is offered at all: the engine
+ * Apply would have nothing to write), nor one whose argument is a parameter or an expression
+ * (Apply would overwrite every caller's choice, or the code's). Under LKMM no failure slot is offered at all: the engine
  * reads a failed compare as a relaxed read whatever its failure ordering says (lkmm.ts), so the
  * choice could never change the verdict, and Apply would write an ordering nobody checked.
  */
@@ -101,7 +117,8 @@ function offered(s: Slotted, sites: readonly SiteInfo[] | undefined, model: Mode
   if (s.instr.site === undefined || !sites) return true;
   const site = sites[s.instr.site];
   if (!site) return true;
-  return writtenArgument(s.which, site.which) !== undefined;
+  const written = writtenArgument(s.which, site.which);
+  return written !== undefined && !site.notConstant?.includes(written);
 }
 
 /**

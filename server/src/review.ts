@@ -24,6 +24,7 @@ import type { RustIndex } from './rust/index';
 import { TreeCache } from './rust/trees';
 import { fileScopeOf, type FileScope } from './rust/scope';
 import type { OrderingSlot, Problem, Site } from './rust/site';
+import { writtenAsConstant } from './rust/site';
 import { justifyCounter, orderingCommentBlock, staleOrderingComment, type Anchor, type Justification, type JustifyInput } from './protocol/justification';
 import { statementStart } from './rust/syntax';
 import { withRustTree, type Tree } from './rust/parser';
@@ -110,6 +111,23 @@ function accessOf(slot: { which: string; access: Access }): Access {
 /** The simulator's name for a site's ordering slot: fetch_update's `set`/`fetch` act as a CAS's success/failure. */
 function viewSlot(which: OrderingSlot): 'success' | 'failure' | 'single' {
   return which === 'success' || which === 'set' ? 'success' : which === 'failure' || which === 'fetch' ? 'failure' : 'single';
+}
+
+/** A site as the simulator sees it (ScenarioView `sites`), read against its file's lines when known. */
+export function viewSite(s: Site, role: string, lines: string[] | undefined): ScenarioView['sites'][number] {
+  return {
+    file: s.file, range: s.range, text: callText(s, lines), role,
+    // As the edit planner spells a change: in the written argument's family, else the API's.
+    family: s.orderings.find(o => o.range && !o.implied)?.family ?? apiFamily(s.api),
+    // A helper's ordering lives in the helper's file: Apply on this site cannot write it there.
+    orderingRanges: s.orderings.filter(o => o.range && !o.implied && (!o.file || o.file === s.file)).map(o => ({
+      range: o.range!, which: viewSlot(o.which),
+      ...(lines ? { text: textAt(lines, o.range!) } : {}),
+      // A parameter or an expression: rewriting it would change every caller's ordering, or the code.
+      ...(writtenAsConstant(o) ? {} : { notConstant: { ...(o.parameter ? { parameter: o.parameter } : {}), how: o.how } }),
+    })),
+    ...(s.orderings.some(o => o.implied) ? { implied: s.orderings.filter(o => o.implied).map(o => ({ which: viewSlot(o.which), how: o.how })) } : {}),
+  };
 }
 
 export async function reviewText(file: string, text: string, opts: ReviewOptions = {}): Promise<FileReview> {
@@ -220,18 +238,7 @@ async function reviewParsed(file: string, text: string, opts: ReviewOptions, par
       review.scenarios.push({
         id: v.scenario.id, title: v.scenario.title, file, program: v.program, model: counterModel,
         races: v.result.races.length, ...(v.result.bounded ? { bounded: true } : {}),
-        sites: v.scenario.sites.map(s => ({
-          file: s.file, range: s.range, text: callText(s, fileLines(s.file)),
-          role: describeRole(counter.sites.find(cs => cs.site === s)?.role ?? { kind: 'other', why: s.op }),
-          // As the edit planner spells a change: in the written argument's family, else the API's.
-          family: s.orderings.find(o => o.range && !o.implied)?.family ?? apiFamily(s.api),
-          // A helper's ordering lives in the helper's file: Apply on this site cannot write it there.
-          orderingRanges: s.orderings.filter(o => o.range && !o.implied && (!o.file || o.file === s.file)).map(o => ({
-            range: o.range!, which: viewSlot(o.which),
-            ...(fileLines(s.file) ? { text: textAt(fileLines(s.file)!, o.range!) } : {}),
-          })),
-          ...(s.orderings.some(o => o.implied) ? { implied: s.orderings.filter(o => o.implied).map(o => ({ which: viewSlot(o.which), how: o.how })) } : {}),
-        })),
+        sites: v.scenario.sites.map(s => viewSite(s, describeRole(counter.sites.find(cs => cs.site === s)?.role ?? { kind: 'other', why: s.op }), fileLines(s.file))),
       });
     }
     findings.push(...counterFindings(file, counter, verdict, fileText, contrast));

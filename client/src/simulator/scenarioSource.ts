@@ -7,6 +7,7 @@ import { scenariosMethod, type ScenariosParams, type ScenariosResult } from '../
 import type { Finding, ScenarioView } from '../../../server/src/protocol/finding';
 import { dialectModel, readLitmus } from '../../../server/src/litmus/parse';
 import type { SimScenario } from '../../webview/messages';
+import { siteInfoOf } from '../../webview/toggles';
 import { pickEntries } from './scenarioList';
 
 export type Flavour = 'rust' | 'litmus';
@@ -64,7 +65,7 @@ export async function chooseScenario(set: ScenarioSet, scenarioId?: string, ids?
 export function toSimScenario(uri: string, view: ScenarioView, flavour: Flavour, extra: Pick<SimScenario, 'notice' | 'others'> = {}): SimScenario {
   return {
     uri, id: view.id, title: view.title, flavour, program: view.program,
-    sites: view.sites.map(s => ({ line: s.range.start.line, text: s.text, role: s.role, which: s.orderingRanges.map(r => r.which), ...(s.family ? { family: s.family } : {}) })),
+    sites: view.sites.map(siteInfoOf),
     ...(view.model ? { model: view.model } : {}),
     ...(extra.notice ? { notice: extra.notice } : {}),
     ...(extra.others?.length ? { others: extra.others } : {}),

@@ -47,6 +47,8 @@ export function planOrderingEdits(source: string, sites: ScenarioView['sites'], 
     const target = writtenArgument(o.which, site.orderingRanges.map(r => r.which));
     if (target === undefined) { problems.push(notWritten(site, o.which)); continue; }
     const ranges = site.orderingRanges.filter(r => r.which === target);
+    const variable = ranges.find(r => r.notConstant);
+    if (variable) { problems.push(notConstant(site, variable)); continue; }
     if (!shifts.has(o.site)) shifts.set(o.site, locate(lines, site));
     const shift = shifts.get(o.site)!;
     if (typeof shift === 'string') { if (!stale.includes(shift)) stale.push(shift); continue; }
@@ -68,6 +70,19 @@ function notWritten(site: ViewSite, which: Which): string {
   const call = `\`${site.text.trim()}\``;
   if (implied) return `${call}: its ordering is implied by the API (${implied.how}), not written as an argument: there is nothing to change.`;
   return `${call}: no ${which} ordering argument to change.`;
+}
+
+/**
+ * Why an argument that is no constant ordering is not rewritten (the page offers no such choice;
+ * this holds against a page that sends one anyway): a parameter is its callers' choice, and an
+ * expression is the code's; overwriting either changes more than this call, or loses the choice.
+ */
+function notConstant(site: ViewSite, r: ViewSite['orderingRanges'][number]): string {
+  const call = `\`${site.text.trim()}\``;
+  const how = r.notConstant!;
+  if (how.parameter) return `${call}: the ordering is the parameter \`${how.parameter}\`, passed by its callers; change it at the call sites.`;
+  const written = r.text !== undefined ? `\`${r.text.trim()}\`` : 'its argument';
+  return `${call}: the ordering is ${written}, not a constant ordering (${how.how}); change it where the code chooses it.`;
 }
 
 function moved(r: Range, lines: number): Range {

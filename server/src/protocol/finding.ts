@@ -97,10 +97,14 @@ export interface ScenarioView {
    * `Full`); absent in reviews from before it was recorded. `implied` lists the slots whose
    * ordering the API fixes (a `Refcount` method, a `bindings::` call, a kernel cmpxchg's failure),
    * with the reader's reason: no argument exists there, so Apply refuses them and says why.
+   * `notConstant` marks an argument written as something other than a constant ordering: a
+   * parameter (`parameter` names it; its callers choose the ordering) or an expression the reader
+   * could not resolve, with the reader's `how`. Rewriting it would change the ordering of every
+   * caller, or delete the code's own choice, so the page offers no toggle and Apply refuses it.
    */
   sites: {
     file: string; range: Range; text: string; role: string; family?: Family;
-    orderingRanges: { range: Range; which: 'success' | 'failure' | 'single'; text?: string }[];
+    orderingRanges: { range: Range; which: 'success' | 'failure' | 'single'; text?: string; notConstant?: { parameter?: string; how: string } }[];
     implied?: { which: 'success' | 'failure' | 'single'; how: string }[];
   }[];
 }

@@ -8,6 +8,7 @@
 import type { Expr, Instr, Mode, ModelName, Program } from '../memory/ir';
 import { c, r, bin } from '../memory/ir';
 import type { Ordering, OrderingArg, OrderingSlot, Site, ControlPath, UnknownPath } from '../rust/site';
+import { writtenAsConstant } from '../rust/site';
 import { isLockValue, type Counter, type CounterSite, type Role } from './roles';
 import { MODE_OF, VALID } from './orderings';
 import { lkmmMode, notInLkmm } from './memoryModel';
@@ -21,6 +22,10 @@ export interface Slot {
   /** What the ordering applies to, which decides the valid orderings. */
   access: 'load' | 'store' | 'rmw' | 'fence';
   current: Ordering;
+  /**
+   * A fix may rewrite the argument: it is written here as a constant ordering (site.ts
+   * `writtenAsConstant`). A parameter is its callers' choice: their own sites carry their arguments.
+   */
   editable: boolean;
 }
 
@@ -53,7 +58,7 @@ export function slotsOf(s: Site): Slot[] {
   const mk = (which: OrderingSlot, access: Slot['access'], fallback: Ordering): Slot => {
     const arg = s.orderings.find(o => o.which === which) ?? null;
     const current = arg?.ordering ?? fallback;
-    return { key: `${s.id}/${which}`, site: s, which, arg, access, current, editable: !!arg && !arg.implied && !!arg.range && arg.ordering !== null };
+    return { key: `${s.id}/${which}`, site: s, which, arg, access, current, editable: !!arg && arg.ordering !== null && writtenAsConstant(arg) };
   };
   switch (s.op) {
     case 'load': case 'read': return [mk('single', 'load', 'Relaxed')];
@@ -65,7 +70,7 @@ export function slotsOf(s: Site): Slot[] {
     case 'cmpxchg': case 'try_cmpxchg': {
       // Kernel cmpxchg has one ordering, for success; a failed cmpxchg is a relaxed load.
       const arg = s.orderings.find(o => o.which === 'success' || o.which === 'single') ?? null;
-      const succ: Slot = { key: `${s.id}/success`, site: s, which: arg?.which ?? 'success', arg, access: 'rmw', current: arg?.ordering ?? 'SeqCst', editable: !!arg && !arg.implied && !!arg.range && arg.ordering !== null };
+      const succ: Slot = { key: `${s.id}/success`, site: s, which: arg?.which ?? 'success', arg, access: 'rmw', current: arg?.ordering ?? 'SeqCst', editable: !!arg && arg.ordering !== null && writtenAsConstant(arg) };
       return [succ, { key: `${s.id}/failure`, site: s, which: 'failure', arg: null, access: 'load', current: 'Relaxed', editable: false }];
     }
     case 'fetch_update': return [mk('set', 'rmw', 'SeqCst'), mk('fetch', 'load', 'Relaxed')];

@@ -495,6 +495,7 @@ class FileReader {
   private orderingArg(which: OrderingSlot, arg: SyntaxNode, r: ResolvedOrdering): OrderingArg {
     const o: OrderingArg = { which, ordering: r.ordering, text: arg.text, range: rangeOf(arg), implied: false, resolution: r.resolution, how: r.how, family: r.family };
     if (r.note) o.note = r.note;
+    if (r.parameter) o.parameter = r.parameter;
     return o;
   }
 

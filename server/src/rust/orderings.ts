@@ -24,6 +24,8 @@ export interface ResolvedOrdering {
    * whether a `load(x)` call is an atomic operation or some unrelated method.
    */
   orderingLike: boolean;
+  /** The parameter of the enclosing function the argument is (or is bound from): its callers choose the ordering. */
+  parameter?: string;
 }
 
 const NOT_ORDERING: ResolvedOrdering = { ordering: null, family: 'std', resolution: 'unresolved', how: 'not an ordering', orderingLike: false };
@@ -80,7 +82,7 @@ export class OrderingResolver {
       return NOT_ORDERING;
     }
     const param = fn?.param(name);
-    if (param) return this.unresolvedTyped(param.type, `\`${name}\` is a parameter of \`${fn!.name}\`; its value depends on the caller`);
+    if (param) return { ...this.unresolvedTyped(param.type, `\`${name}\` is a parameter of \`${fn!.name}\`; its value depends on the caller`), parameter: name };
     const c = this.file.consts.get(name);
     if (c) return this.fromConst(c, depth, fn);
     const imp = this.file.imports.get(name);

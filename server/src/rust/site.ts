@@ -68,6 +68,26 @@ export interface OrderingArg {
   family: 'std' | 'kernel';
   /** Extra remark, e.g. "kernel Full is fully ordered; modelled as SeqCst". */
   note?: string;
+  /**
+   * The parameter of the enclosing function the argument is, or is bound from (`let o = order;`):
+   * the ordering is its callers' choice. Set only while unresolved here (a caller's own site
+   * carries the caller's argument instead).
+   */
+  parameter?: string;
+}
+
+/**
+ * Whether the argument as written at the site is itself a constant ordering: a path or name of
+ * one, or a `const`/`let` bound to one. Rewriting such text changes this call's ordering alone;
+ * rewriting a parameter (the callers' choice) or an expression would change, or delete, what the
+ * code computes. Decided by how the text resolved, not by whether an ordering was found.
+ */
+export function writtenAsConstant(o: Pick<OrderingArg, 'resolution' | 'implied' | 'range'>): boolean {
+  if (o.implied || !o.range) return false;
+  switch (o.resolution) {
+    case 'path': case 'alias': case 'import': case 'glob': case 'kernel-marker': case 'const': case 'let': case 'name-only': return true;
+    case 'implied': case 'unresolved': return false;
+  }
 }
 
 /** A value argument (not an ordering): the operand of store/fetch_add, CAS expected/new, ... */
