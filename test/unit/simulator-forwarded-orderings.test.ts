@@ -225,7 +225,7 @@ test('an ordering chosen by a conditional gets no toggle; the host says it is no
   const refused = planOrderingEdits(CHOSEN_RS, sc.sites, [{ site: chosen, which: 'single', mode: 'acq_rel' }], sc.model);
   assert.deepEqual(refused.edits, []);
   assert.equal(refused.problems.length, 1);
-  assert.match(refused.problems[0], /^`self\.refs\.fetch_sub\(1, o\)`: the ordering is `o`, not a constant ordering \(let o \(line 15\): `if self\.relaxed_drop .*` is not a constant ordering\); change it where the code chooses it\.$/);
+  assert.match(refused.problems[0], /^`self\.refs\.fetch_sub\(1, o\)`: its ordering `o` is computed, not written as a constant \(let o \(line 15\): `if self\.relaxed_drop .*` is not a constant ordering\); change it where the code chooses it\.$/);
 });
 
 test('a fix never rewrites a parameter: its slot is not editable, the caller\'s constant is', async () => {

@@ -82,7 +82,7 @@ function notConstant(site: ViewSite, r: ViewSite['orderingRanges'][number]): str
   const how = r.notConstant!;
   if (how.parameter) return `${call}: the ordering is the parameter \`${how.parameter}\`, passed by its callers; change it at the call sites.`;
   const written = r.text !== undefined ? `\`${r.text.trim()}\`` : 'its argument';
-  return `${call}: the ordering is ${written}, not a constant ordering (${how.how}); change it where the code chooses it.`;
+  return `${call}: its ordering ${written} is computed, not written as a constant (${how.how}); change it where the code chooses it.`;
 }
 
 function moved(r: Range, lines: number): Range {
