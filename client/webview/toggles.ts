@@ -108,9 +108,10 @@ export function writtenArgument(which: Which, written: readonly Which[]): Which 
  * A slot is offered only where Apply can write the choice back: a site's slot whose ordering the
  * API implies is no choice (exploring "what if it were Acquire" there is the engine's alone, and
  * Apply would have nothing to write), nor one whose argument is a parameter or an expression
- * (Apply would overwrite every caller's choice, or the code's). Under LKMM no failure slot is offered at all: the engine
- * reads a failed compare as a relaxed read whatever its failure ordering says (lkmm.ts), so the
- * choice could never change the verdict, and Apply would write an ordering nobody checked.
+ * (Apply would overwrite every caller's choice, or the code's). Under LKMM no failure slot is
+ * offered at all: the engine reads a failed compare as a relaxed read whatever its failure
+ * ordering says (lkmm.ts), so the choice could never change the verdict, and Apply would write an
+ * ordering nobody checked.
  */
 function offered(s: Slotted, sites: readonly SiteInfo[] | undefined, model: ModelName | undefined): boolean {
   if (s.which === 'failure' && model === 'lkmm') return false;
