@@ -367,3 +367,33 @@ impl Header { fn drop_ref(&self) { self.state.fetch_sub(REFERENCE, Ordering::Acq
 `, undefined, index).sites;
   assert.deepEqual(raw.map(x => [x.args[0].reference, x.args[0].value]), [[true, 256]]);
 });
+
+test('calls are found by the name and its `(`: every call form is a site, look-alikes in comments, strings and macro bodies are not', () => {
+  const text = [
+    'use std::sync::atomic::{fence, AtomicUsize, Ordering};',
+    'struct C { n: AtomicUsize }',
+    'impl C {',
+    '    fn ops(&self) -> usize {',
+    '        // self.n.load(Ordering::Acquire) in a comment',
+    '        let s = "self.n.load(Ordering::Acquire) in a string";',
+    '        println!("{}", self.n.load (Ordering::Relaxed));',
+    '        let a = self.n.load(Ordering::Acquire);',
+    '        let b = self.n.fetch_sub(1,',
+    '            Ordering::Release);',
+    '        let c = AtomicUsize::fetch_add(&self.n, 1, Ordering::Relaxed);',
+    '        let d = self.n.load (Ordering::SeqCst) + (self.n.load)(Ordering::SeqCst);',
+    '        fence(Ordering::Acquire);',
+    '        std::sync::atomic::fence(Ordering::SeqCst);',
+    '        s.len() + a + b + c + d',
+    '    }',
+    '}',
+  ].join('\n');
+  const s = sites(text);
+  const at = (op: string) => s.filter(x => x.op === op).map(x => x.range.start.line + 1);
+  // The macro's `self.n.load (..)` is a token tree, not a call: the reader does not see it.
+  assert.deepEqual(at('load'), [8, 12]);
+  assert.deepEqual(at('fetch_sub'), [9]);
+  assert.deepEqual(at('fetch_add'), [11]);
+  assert.deepEqual(at('fence'), [13, 14]);
+  assert.equal(s.length, 6);
+});
