@@ -8,9 +8,10 @@ import { pathToFileURL } from 'node:url';
 import type { Finding, Fix, RuleId, TextEdit } from './protocol/finding';
 import { reviewText, skipReason } from './review';
 import type { ScenarioCache } from './protocol/fixes';
-import { analyzeRustFile, mentionsCounters, readWithoutIndex, summarizeRustFile, type FileAnalysis } from './rust/extract';
+import { analyzeRustFile, mayHoldSites, mentionsCounters, namesRefcount, summarizeRustFile, type FileAnalysis } from './rust/extract';
 import { RustIndex, type FileSummary } from './rust/index';
 import { isCounterReference } from './rust/receiver';
+import { mayTestCallOf } from './rust/context';
 import { initRustParser, ParseTimeout } from './rust/parser';
 import type { Site } from './rust/site';
 import { TreeCache } from './rust/trees';
@@ -60,6 +61,11 @@ export interface CheckOptions {
   cache?: ScenarioCache;
   /** Text (UTF-16 units) whose trees are kept between the passes; default TREE_BUDGET_CHARS. */
   treeBudgetChars?: number;
+  /**
+   * Parse every file for the index up front, not only when a lookup may need it (RustIndex.defer).
+   * The results are the same; tests compare the two.
+   */
+  readAll?: boolean;
 }
 
 /**
@@ -83,6 +89,7 @@ export async function runCheck(paths: string[], budget: { maxExplored?: number; 
 export async function checkTexts(files: { file: string; text: string }[], budget: { maxExplored?: number; maxMillis?: number } = {}, opts: CheckOptions = {}): Promise<CheckResult> {
   await initRustParser();
   const index = new RustIndex();
+  index.testCallNames = new Set();
   const trees = new TreeCache(Infinity, opts.treeBudgetChars ?? TREE_BUDGET_CHARS);
   const texts = new Map<string, string>();
   const result: CheckResult = { files: files.length, findings: [], skipped: [], problems: [], bounded: [] };
@@ -103,10 +110,7 @@ export async function checkTexts(files: { file: string; text: string }[], budget
     }
   };
   // Files that may hold counters are indexed first, keeping their trees for the site pass; they
-  // name every helper and every struct of counter references. A file that calls none of those and
-  // mentions no counter has no sites: it is read whole right after its index pass and its tree is
-  // freed at once, so the trees kept for the site pass are only those it needs (each kept tree
-  // makes every later parse and free slower).
+  // name every helper and every struct of counter references.
   const counterFiles = new Set<string>();
   for (const f of files) {
     texts.set(f.file, f.text);
@@ -116,35 +120,42 @@ export async function checkTexts(files: { file: string; text: string }[], budget
   }
   const helperNames = [...new Set([...summaries.values()].flatMap(s => s.helpers.map(h => h.fnName)))];
   const referenceStructs = [...summaries.values()].flatMap(s => Object.entries(s.structs).filter(([, fields]) => Object.values(fields).some(isCounterReference)).map(([name]) => name));
+  // A file that calls none of those and mentions no counter has no sites: all it can give is
+  // structs, signatures and consts for the index, and it is parsed only when a lookup may need one
+  // of them (RustIndex.defer). Most such files are never parsed; its syntax errors are not
+  // reported, as no atomic operation can be missed in them.
+  const deferred = new Set<string>();
   for (const f of files) {
     if (counterFiles.has(f.file)) continue;
-    let a: FileAnalysis | null = null;
-    try {
-      a = readWithoutIndex(f.file, f.text, trees.parse(f.file, f.text), helperNames, referenceStructs, false);
-    } catch (e) {
-      if (e instanceof ParseTimeout) { unreadable(f.file, e); continue; }
-      /* otherwise read again below, which reports it */
-    }
-    if (!a) { summarize(f); continue; }
-    analyses.set(f.file, a);
-    // The index pass reads no testCalls (see below).
-    summaries.set(f.file, { ...a.summary, testCalls: [] });
-    trees.forget(f.file);
+    if (mayHoldSites(f.text, helperNames, referenceStructs)) summarize(f);
+    else deferred.add(f.file);
   }
+  const lateProblems: { file: string; message: string }[] = [];
+  const readDeferred = (f: { file: string; text: string }) => (): FileSummary | null => {
+    try {
+      return summarizeRustFile(f.file, f.text);
+    } catch (e) {
+      lateProblems.push({ file: f.file, message: `could not read Rust: ${(e as Error).message}` });
+      return null;
+    }
+  };
   // In workspace order, as the index answers lookups in the order of its files.
   for (const f of files) {
+    if (deferred.has(f.file)) { index.defer(f.file, f.text, readDeferred(f)); continue; }
     const s = summaries.get(f.file);
     if (s) index.update(s);
     const why = failed.get(f.file);
     if (why !== undefined) result.problems.push({ file: f.file, message: why });
   }
+  if (opts.readAll) index.readDeferred();
+  // Deferred files mention no counter type, so only the others can name Refcount.
+  const refcountTypes = files.some(f => !deferred.has(f.file) && namesRefcount(f.text));
   const sites = new WorkspaceSites();
   for (const f of files) {
     if (failed.has(f.file)) { trees.forget(f.file); continue; }
-    const read = analyses.get(f.file);
-    if (read) { sites.add(f.file, read.sites); continue; }
+    if (deferred.has(f.file)) continue;
     try {
-      const a = analyzeRustFile(f.file, f.text, trees.parse(f.file, f.text), { index });
+      const a = analyzeRustFile(f.file, f.text, trees.parse(f.file, f.text), { index, refcountTypes });
       analyses.set(f.file, a);
       sites.add(f.file, a.sites);
       // A file whose function returns a last-reference test may be read again below: keep its tree.
@@ -152,24 +163,42 @@ export async function checkTexts(files: { file: string; text: string }[], budget
     } catch { /* reported above */ }
     trees.forget(f.file);
   }
-  const callees = new Set([...analyses.values()].flatMap(a => (a.summary.testCalls ?? []).map(t => t.callee)));
-  if (callees.size > 0) {
+  // A branch on a returned last-reference test (`if x.ref_dec() { dealloc }`) in one file tells the
+  // file that returns it where the object is taken. The site pass asks the index about those
+  // functions by name (all summaries hold no such branches yet); the files that may branch on them
+  // are read whole, deferred ones too, and the files that return a test are read again with their
+  // branches in the index. A name asked only in that second reading starts one more round.
+  const readForTests = new Set<string>();
+  let newNames = [...index.testCallNames!];
+  while (newNames.length > 0) {
+    for (const n of newNames) readForTests.add(n);
+    for (const f of files) {
+      if (!deferred.has(f.file) || analyses.has(f.file) || !mayTestCallOf(f.text, newNames)) continue;
+      try {
+        analyses.set(f.file, analyzeRustFile(f.file, f.text, undefined, { index, refcountTypes }));
+      } catch (e) {
+        lateProblems.push({ file: f.file, message: `could not read Rust: ${(e as Error).message}` });
+      }
+    }
+    const callees = new Set([...analyses.values()].flatMap(a => (a.summary.testCalls ?? []).map(t => t.callee)));
+    if (callees.size === 0) break;
     for (const a of analyses.values()) index.update(a.summary);
     for (const f of files) {
       const a = analyses.get(f.file);
       if (!a || !a.sites.some(st => st.context.returnedTest) || !a.summary.fns.some(fn => callees.has(fn.name))) continue;
       try {
-        const again = analyzeRustFile(f.file, f.text, trees.parse(f.file, f.text), { index });
+        const again = analyzeRustFile(f.file, f.text, trees.parse(f.file, f.text), { index, refcountTypes });
         analyses.set(f.file, again);
         sites.add(f.file, again.sites);
       } catch { /* keep the first reading */ }
     }
+    newNames = [...index.testCallNames!].filter(n => !readForTests.has(n));
   }
   trees.clear();
   for (const f of files) {
     // Without an analysis (the file could not be read), the review reads it again and says why it failed.
     const analysis = analyses.get(f.file);
-    if (gaveUp.has(f.file)) continue;
+    if (gaveUp.has(f.file) || deferred.has(f.file)) continue;
     const problem = (p: { message: string; range?: { start: { line: number; character: number } } | null }): void => {
       result.problems.push({ file: f.file, message: p.range ? `${p.range.start.line + 1}:${p.range.start.character + 1}: ${p.message}` : p.message });
     };
@@ -189,6 +218,7 @@ export async function checkTexts(files: { file: string; text: string }[], budget
       result.problems.push({ file: f.file, message: `review failed: ${(e as Error).message}` });
     }
   }
+  result.problems.push(...lateProblems);
   return result;
 }
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { counterNameOf } from '../../server/src/rust/receiver';
 import { readLitmus } from '../../server/src/litmus/parse';
 import { analyzeRustFile } from '../../server/src/rust/extract';
-import { initRustParser, ParseTimeout, parseRust } from '../../server/src/rust/parser';
+import { initRustParser, observeParses, ParseTimeout, parseRust } from '../../server/src/rust/parser';
 import { explore } from '../../server/src/memory/explore';
 import { reviewText } from '../../server/src/review';
 import { checkTexts } from '../../server/src/check';
@@ -139,9 +139,24 @@ test('a file tree-sitter cannot recover in time is reported as unreadable, not r
   assert.throws(() => parseRust(text), (e: Error) => e instanceof ParseTimeout && /gave up parsing it after \d+ s/.test(e.message));
   const review = await reviewText('/tangled.rs', text);
   assert.match(review.skipped ?? '', /tree-sitter gave up parsing it/);
-  const checked = await checkTexts([{ file: '/tangled.rs', text }, { file: '/fine.rs', text: `${HEAD}impl Drop for S { fn drop(&mut self) { if self.c.fetch_sub(1, Relaxed) == 1 { fence(Acquire); unsafe { dealloc(self) } } } }\n` }]);
+  // With an atomic operation in it, check must read the file, and says it could not.
+  const withSite = `use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};\nfn g(c: &AtomicUsize) { c.fetch_add(1, Relaxed); }\n${text}`;
+  const fine = { file: '/fine.rs', text: `${HEAD}impl Drop for S { fn drop(&mut self) { if self.c.fetch_sub(1, Relaxed) == 1 { fence(Acquire); unsafe { dealloc(self) } } } }\n` };
+  const checked = await checkTexts([{ file: '/tangled.rs', text: withSite }, fine]);
   assert.deepEqual(checked.problems.filter(p => p.file === '/tangled.rs').map(p => p.message.replace(/\d+ s/, 'N s')), ['could not read Rust: tree-sitter gave up parsing it after N s (its syntax errors are too tangled to recover from in time)']);
   assert.deepEqual(checked.findings.map(f => [f.file, f.ordering]), [['/fine.rs', 'Relaxed']], 'the other file is still reviewed');
+  // Without one (no counter word, no atomic method, no helper call), nothing in it can be a site:
+  // check does not parse it at all, so it neither waits for tree-sitter nor reports it.
+  const parsed: string[] = [];
+  observeParses(t => parsed.push(t));
+  try {
+    const inert = await checkTexts([{ file: '/tangled.rs', text }, fine]);
+    assert.deepEqual(inert.problems, []);
+    assert.deepEqual(inert.findings.map(f => [f.file, f.ordering]), [['/fine.rs', 'Relaxed']]);
+  } finally {
+    observeParses(null);
+  }
+  assert.ok(!parsed.includes(text), 'the file without sites was not parsed');
 });
 
 // The whole-graph SC check is cubic in the events: with two thousand SC fences in a thread one

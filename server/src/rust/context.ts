@@ -3,6 +3,7 @@
 // fence or load comes first on that path. When the code does something the reader does not
 // follow, the answer is `unknown` with a reason, never a guess.
 
+import { hasWord } from './declarations';
 import type { SyntaxNode } from './parser';
 import type { AtomicOp, CompareOp, ControlPath, Ordering, PathBarrier, SiteContext, UnknownPath } from './site';
 import { isAcquireOrStronger, isReleaseOrStronger } from './site';
@@ -1174,6 +1175,16 @@ function implTraitAbove(n: SyntaxNode, outer: Ancestor | null): string | null {
 
 /** Words that name a way to end or take an object; branches without one are not judged for the index. */
 const DESTROY_WORDS = /drop|free|dealloc|destroy|from_raw|ptr::read|release|dispose|reclaim|delete|finali[sz]e|get_mut|with_mut|&mut \*/;
+
+/**
+ * Whether ContextReader.testCalls could find, in this text, a branch on a call of one of `names`
+ * that takes the object: it needs a destroy word and the callee's name as a word (see hasWord).
+ */
+export function mayTestCallOf(text: string, names: Iterable<string>): boolean {
+  if (!DESTROY_WORDS.test(text)) return false;
+  for (const n of names) if (hasWord(text, n)) return true;
+  return false;
+}
 
 /** A path found in a caller, marked as such. */
 function inCaller(p: ControlPath, call: SyntaxNode): ControlPath {

@@ -94,6 +94,23 @@ interface Raw {
 export interface AnalyzeOptions {
   /** Workspace index: types, signatures and helpers of the other files. */
   index?: RustIndex;
+  /**
+   * False when no text of the workspace names `Refcount` or `refcount_t` (see namesRefcount): then
+   * no type classifies as a kernel refcount, and a call like `self.future.set(x)` is not read as
+   * `Refcount::set` without looking its receiver's type up. Default true.
+   */
+  refcountTypes?: boolean;
+}
+
+const REFCOUNT_TYPE_WORD = /\bRefcount\b|\brefcount_t\b/;
+
+/**
+ * Whether a text can give a type that classifyType calls a refcount. Types the reader works out
+ * are pieces of the workspace's texts (declared types, with `Self` replaced by a type name), so a
+ * workspace none of whose texts says so has no refcount type.
+ */
+export function namesRefcount(text: string): boolean {
+  return REFCOUNT_TYPE_WORD.test(text);
 }
 
 export interface FileAnalysis extends Extraction {
@@ -134,7 +151,14 @@ export function analyzeRustFile(file: string, text: string, tree?: Tree, opts: A
     const root = rootOf(t);
     const scope = fileScopeOf(t, text);
     const idx = opts.index;
-    return idx ? idx.excluding(file, () => new FileReader(file, text, root, idx, scope, t).run()) : new FileReader(file, text, root, null, scope, t).run();
+    // The reader asks the index from its constructor on: all of it with the file's own (possibly
+    // stale) summary hidden.
+    const read = (): FileAnalysis => {
+      const reader = new FileReader(file, text, root, idx ?? null, scope, t);
+      if (opts.refcountTypes === false) reader.refcountTypes = false;
+      return reader.run();
+    };
+    return idx ? idx.excluding(file, read) : read();
   } finally {
     own?.delete();
   }
@@ -156,27 +180,22 @@ export function mentionsCounters(text: string): boolean {
 }
 
 /**
- * The whole site-pass reading of a file that `mentionsCounters` rejects, made without the
- * workspace index, when it provably reads the same as with it: the file calls none of
- * `helperNames` (every helper of the workspace), builds no struct of `referenceStructs` (the
- * workspace's structs with counter-reference fields) and its consts need no other file's. Such a
- * file has no sites, so `check` can read it right after its index pass and free its tree at once.
- * Null when any of that does not hold. `mentions`: mentionsCounters(text), when the caller has it.
+ * Whether a file may hold a site or put more than structs, signatures and consts into the index,
+ * judged from its text alone: it mentions counters (mentionsCounters), calls one of `helperNames`
+ * (every helper of the workspace, whose calls are `via` sites) or builds a struct of
+ * `referenceStructs` (the workspace's structs with counter-reference fields, whose literals give
+ * aliases). A file for which this is false has no sites, helpers, accessors, aliases or counter
+ * fields; `check` leaves it to the index to read when asked (RustIndex.defer).
  */
-export function readWithoutIndex(file: string, text: string, tree: Tree, helperNames: readonly string[], referenceStructs: readonly string[], mentions = mentionsCounters(text)): FileAnalysis | null {
-  if (mentions) return null;
-  // No direct call in the text, so none in the tree: the reading need not scan for them again.
-  perTree(tree, 'direct-calls', () => []);
-  if (helperNames.length > 0 && callPattern(helperNames).test(text)) return null;
-  for (const name of referenceStructs) if (new RegExp(`\\b${escapeRe(name)}\\s*\\{`).test(text)) return null;
-  const reader = new FileReader(file, text, rootOf(tree), null, fileScopeOf(tree, text), tree);
-  const a = reader.run();
-  return reader.askedIndex || a.sites.length > 0 ? null : a;
+export function mayHoldSites(text: string, helperNames: readonly string[], referenceStructs: readonly string[]): boolean {
+  if (mentionsCounters(text)) return true;
+  if (helperNames.length > 0 && callPattern(helperNames).test(text)) return true;
+  return referenceStructs.some(name => new RegExp(`\\b${escapeRe(name)}\\s*\\{`).test(text));
 }
 
 class FileReader {
-  /** Set when a lookup went past this file to the index (whether or not there is one). */
-  askedIndex = false;
+  /** See AnalyzeOptions.refcountTypes. */
+  refcountTypes = true;
   private readonly scope: FileScope;
   private readonly facts: TypeFacts;
   private readonly orderings: OrderingResolver;
@@ -396,14 +415,12 @@ class FileReader {
 
   private constValue = (name: string): number | null => {
     if (this.scope.consts.has(name)) return toNumber(this.constBig(name, 0));
-    this.askedIndex = true;
     return this.index?.constInfo(name)?.value ?? null;
   };
 
   private constBig(name: string, depth: number): bigint | null {
     const c = this.scope.consts.get(name);
     if (!c) {
-      this.askedIndex = true;
       const v = this.index?.constInfo(name)?.value;
       return v === null || v === undefined ? null : BigInt(v);
     }
@@ -413,7 +430,6 @@ class FileReader {
   /** The const is one reference of a packed count (see ValueArg.reference). */
   private constIsReference(name: string): boolean {
     const c = this.scope.consts.get(name);
-    if (!c) this.askedIndex = true;
     return c ? isReferenceUnit(name, c.value) : this.index?.constInfo(name)?.reference ?? false;
   }
 
@@ -566,7 +582,7 @@ class FileReader {
 
     if (spec.kind === 'refcount') {
       // No ordering argument to go by: only a receiver known to be a Refcount makes it one.
-      if (cls() !== 'refcount') return;
+      if (!this.refcountTypes || cls() !== 'refcount') return;
       this.refcountSite(call, nameNode, nameNode.text, spec.op, fn, recvNode, args, `Refcount::${nameNode.text}`);
       return;
     }

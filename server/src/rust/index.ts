@@ -7,6 +7,7 @@ import type { ClosureShape } from './closure';
 import type { FnSignature } from './scope';
 import type { ControlPath, Site } from './site';
 import { classifyType, isCounterReference } from './receiver';
+import { declaredNames, mayDeclare, mayDeclareField, type DeclaredNames, type DeclKind } from './declarations';
 
 /** A function that does an atomic operation on one of its parameters for its caller. */
 export interface HelperOp {
@@ -58,13 +59,75 @@ export interface FileSummary {
   testCalls?: { callee: string; path: ControlPath }[];
 }
 
+/** A file the index holds but has not read yet (see RustIndex.defer). */
+interface Deferred { text: string; read: () => FileSummary | null; names?: DeclaredNames }
+
+/** What a file puts into the index before it is read: nothing, in its place in workspace order. */
+function emptySummary(file: string): FileSummary {
+  return { file, structs: {}, fns: [], helpers: [], aliases: {}, accessors: {}, consts: {}, testCalls: [] };
+}
+
 export class RustIndex {
   private readonly files = new Map<string, FileSummary>();
   /** While reading `exclude`, its own (fresher) local facts take precedence over the index. */
   private exclude: string | null = null;
+  private readonly deferred = new Map<string, Deferred>();
+  /** Lookups (`kind\0name`) for which every deferred file that could answer has been read. */
+  private readonly settled = new Set<string>();
 
-  update(summary: FileSummary): void { this.files.set(summary.file, summary); this.refStructs = null; this.tables = null; }
-  remove(file: string): void { this.files.delete(file); this.refStructs = null; this.tables = null; }
+  update(summary: FileSummary): void { this.deferred.delete(summary.file); this.files.set(summary.file, summary); this.refStructs = null; this.tables = null; }
+  remove(file: string): void { this.deferred.delete(file); this.files.delete(file); this.refStructs = null; this.tables = null; }
+
+  /**
+   * Holds `file` unread: `read` (a parse and summarizeRustFile) runs the first time a lookup could
+   * be answered by one of the file's structs, signatures or consts, judged from its text alone
+   * (declarations.ts). Only for a file that cannot hold a site, helper, counter field, accessor or
+   * reference struct (check.ts decides): those are the lookups such a file cannot answer, and they
+   * never read it. Until read, the file keeps its place in workspace order with an empty summary, so
+   * lookups answer exactly as if every file had been read up front. A `read` that fails (null)
+   * leaves the empty summary.
+   */
+  defer(file: string, text: string, read: () => FileSummary | null): void {
+    this.files.set(file, emptySummary(file));
+    this.deferred.set(file, { text, read });
+    this.settled.clear();
+    this.refStructs = null;
+    this.tables = null;
+  }
+
+  /** Reads every deferred file now. */
+  readDeferred(): void {
+    this.readWhere(() => true);
+  }
+
+  /** How many files are still deferred. */
+  get deferredCount(): number { return this.deferred.size; }
+
+  /** Before a lookup of `name`: reads the deferred files that may declare it. */
+  private readFor(kind: DeclKind | 'field', name: string): void {
+    if (this.deferred.size === 0) return;
+    const key = `${kind}\u0000${name}`;
+    if (this.settled.has(key)) return;
+    this.settled.add(key);
+    this.readWhere(d => {
+      d.names ??= declaredNames(d.text);
+      return kind === 'field' ? mayDeclareField(d.text, d.names, name) : mayDeclare(d.names, kind, name);
+    });
+  }
+
+  private readWhere(wanted: (d: Deferred) => boolean): void {
+    const read: FileSummary[] = [];
+    for (const [file, d] of [...this.deferred]) {
+      if (!wanted(d)) continue;
+      this.deferred.delete(file);
+      const s = d.read();
+      // Set on the existing key: the file keeps its place in workspace order.
+      if (s) { this.files.set(file, s); read.push(s); }
+    }
+    if (read.length === 0) return;
+    if (read.some(s => Object.values(s.structs).some(fields => Object.values(fields).some(isCounterReference)))) this.refStructs = null;
+    this.addRead(read);
+  }
   get(file: string): FileSummary | undefined { return this.files.get(file); }
   get size(): number { return this.files.size; }
 
@@ -80,14 +143,17 @@ export class RustIndex {
   }
 
   fieldType(owner: string, field: string): string | null {
+    this.readFor('struct', owner);
     return this.lookup().fieldByOwner.get(`${owner}\u0000${field}`)?.find(e => e.file !== this.exclude)?.type ?? null;
   }
 
   fieldTypesByName(field: string): string[] {
+    this.readFor('field', field);
     return (this.lookup().fieldsByName.get(field) ?? []).filter(e => e.file !== this.exclude).map(e => e.type);
   }
 
   fnReturns(implType: string | null, name: string): string[] {
+    this.readFor('fn', name);
     const out: string[] = [];
     for (const f of this.lookup().fns.get(name) ?? []) if (f.file !== this.exclude && f.returnType && (implType === null || f.implType === implType)) out.push(f.returnType);
     return out;
@@ -126,17 +192,7 @@ export class RustIndex {
         const [impl, fn] = k.split('::');
         add(t.accessors, fn, { file: s.file, impl, counters });
       }
-      for (const [owner, fields] of Object.entries(s.structs)) {
-        add(t.structs, owner, s.file);
-        for (const [field, type] of Object.entries(fields)) {
-          if (!isCounterReference(type) && classifyType(type) !== 'other') add(t.owners, field, { owner, file: s.file });
-          if (!type) continue;
-          add(t.fieldByOwner, `${owner}\u0000${field}`, { file: s.file, type });
-          add(t.fieldsByName, field, { file: s.file, type });
-        }
-      }
-      for (const [name, c] of Object.entries(s.consts ?? {})) add(t.consts, name, { file: s.file, ...c });
-      for (const f of s.fns) add(t.fns, f.name, { ...f, file: s.file });
+      this.addDeclarations(t, s, add);
       for (const h of s.helpers) {
         add(t.helpers, h.fnName, h);
         if (h.paramIndex < 0) t.forwarders.push(h);
@@ -144,6 +200,44 @@ export class RustIndex {
     }
     this.tables = t;
     return t;
+  }
+
+  /** A summary's structs, consts and signatures into the tables (all a deferred file can hold). */
+  private addDeclarations(t: NonNullable<RustIndex['tables']>, s: FileSummary, add: <V>(m: Map<string, V[]>, k: string, v: V) => void): void {
+    for (const [owner, fields] of Object.entries(s.structs)) {
+      add(t.structs, owner, s.file);
+      for (const [field, type] of Object.entries(fields)) {
+        if (!isCounterReference(type) && classifyType(type) !== 'other') add(t.owners, field, { owner, file: s.file });
+        if (!type) continue;
+        add(t.fieldByOwner, `${owner}\u0000${field}`, { file: s.file, type });
+        add(t.fieldsByName, field, { file: s.file, type });
+      }
+    }
+    for (const [name, c] of Object.entries(s.consts ?? {})) add(t.consts, name, { file: s.file, ...c });
+    for (const f of s.fns) add(t.fns, f.name, { ...f, file: s.file });
+  }
+
+  /**
+   * Adds summaries of deferred files just read to the tables, each entry in its file's place, so
+   * the tables read as if rebuilt; summaries with more than declarations rebuild them.
+   */
+  private addRead(read: FileSummary[]): void {
+    const t = this.tables;
+    if (!t) return;
+    if (read.some(s => s.helpers.length > 0 || Object.keys(s.aliases).length > 0 || Object.keys(s.accessors).length > 0)) { this.tables = null; return; }
+    const pos = new Map<string, number>();
+    let i = 0;
+    for (const f of this.files.keys()) pos.set(f, i++);
+    const fileOf = (v: unknown): string => (typeof v === 'string' ? v : (v as { file: string }).file);
+    const insert = <V>(m: Map<string, V[]>, k: string, v: V): void => {
+      const l = m.get(k);
+      if (!l) { m.set(k, [v]); return; }
+      const at = pos.get(fileOf(v))!;
+      let j = l.length;
+      while (j > 0 && pos.get(fileOf(l[j - 1]))! > at) j--;
+      l.splice(j, 0, v);
+    };
+    for (const s of read) this.addDeclarations(t, s, insert);
   }
 
   fieldAlias(owner: string, field: string): string | null {
@@ -160,11 +254,13 @@ export class RustIndex {
 
   /** Files (other than the excluded one) that declare a struct named `owner`. */
   structFiles(owner: string): string[] {
+    this.readFor('struct', owner);
     return (this.lookup().structs.get(owner) ?? []).filter(f => f !== this.exclude);
   }
 
   /** An integer const of another file, if exactly one file declares it (or all agree). */
   constInfo(name: string): { value: number | null; reference: boolean } | null {
+    this.readFor('const', name);
     let found: { value: number | null; reference: boolean } | null = null;
     for (const c of this.lookup().consts.get(name) ?? []) {
       if (c.file === this.exclude) continue;
@@ -219,8 +315,12 @@ export class RustIndex {
     return missing.length === 0 && extra.length === 0 ? t.helperNames : [...new Set([...own, ...this.helperNames()])];
   }
 
+  /** When set, every name testCalls is asked about is added here (check.ts reads deferred files for them). */
+  testCallNames: Set<string> | null = null;
+
   /** Paths in other files that run when a call of `name` returns true and that take the object. */
   testCalls(name: string): ControlPath[] {
+    this.testCallNames?.add(name);
     const out: ControlPath[] = [];
     for (const s of this.others()) for (const t of s.testCalls ?? []) if (t.callee === name) out.push(t.path);
     return out;

@@ -81,7 +81,7 @@ function* itemsOf(text: string, near: (start: number, end: number) => SyntaxNode
 }
 
 /** Whether the line of `at` starts, before `at`, with `//` (spaces and tabs aside). */
-function inLineComment(text: string, at: number): boolean {
+export function inLineComment(text: string, at: number): boolean {
   let i = text.lastIndexOf('\n', at - 1) + 1;
   while (i < at && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
   return i + 1 < at && text.charCodeAt(i) === 47 && text.charCodeAt(i + 1) === 47;
