@@ -130,12 +130,12 @@ export async function checkTexts(files: { file: string; text: string }[], budget
     if (mayHoldSites(f.text, helperNames, referenceStructs)) summarize(f);
     else deferred.add(f.file);
   }
-  const lateProblems: { file: string; message: string }[] = [];
+  // A deferred file that cannot be read gives nothing, and like its syntax errors that is not
+  // reported: whether it is read at all depends on the lookups.
   const readDeferred = (f: { file: string; text: string }) => (): FileSummary | null => {
     try {
       return summarizeRustFile(f.file, f.text);
-    } catch (e) {
-      lateProblems.push({ file: f.file, message: `could not read Rust: ${(e as Error).message}` });
+    } catch {
       return null;
     }
   };
@@ -176,9 +176,7 @@ export async function checkTexts(files: { file: string; text: string }[], budget
       if (!deferred.has(f.file) || analyses.has(f.file) || !mayTestCallOf(f.text, newNames)) continue;
       try {
         analyses.set(f.file, analyzeRustFile(f.file, f.text, undefined, { index, refcountTypes }));
-      } catch (e) {
-        lateProblems.push({ file: f.file, message: `could not read Rust: ${(e as Error).message}` });
-      }
+      } catch { /* as readDeferred */ }
     }
     const callees = new Set([...analyses.values()].flatMap(a => (a.summary.testCalls ?? []).map(t => t.callee)));
     if (callees.size === 0) break;
@@ -218,7 +216,6 @@ export async function checkTexts(files: { file: string; text: string }[], budget
       result.problems.push({ file: f.file, message: `review failed: ${(e as Error).message}` });
     }
   }
-  result.problems.push(...lateProblems);
   return result;
 }
 

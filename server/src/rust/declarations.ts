@@ -7,11 +7,12 @@
 //
 // - The scope reads an item only from its keyword's text (scope.ts itemsOf), never from a keyword
 //   on a line that starts with `//`, and takes the item's name from the tree. In a file that
-//   parses, the name is the word right after the keyword (whitespace and comments aside, and `mut`
-//   after `static`): tree-sitter lexes any word there as the name (`fn where() {}` is a function
-//   `where`), and the words that lead elsewhere (`const fn`) make no item of that kind. So the
-//   names read here are exactly those, or more (a keyword in a string or a block comment adds the
-//   word after it).
+//   parses, the name is the word right after the keyword (whitespace and comments aside, `ref` and
+//   `mut` after `static`, a macro's `$` before it): tree-sitter lexes any word there as the name
+//   (`fn where() {}` is a function `where`), and the words that lead elsewhere (`const fn`) make no
+//   item of that kind. So the names read here are exactly those, or more (a keyword in a string or
+//   a block comment adds the word after it). Whitespace is any that Rust or JavaScript knows,
+//   non-ASCII included: tree-sitter still names `const\u200eONE` `ONE` though it flags the file.
 // - Where the text does not parse, tree-sitter's error recovery can skip words and take a later one
 //   as an item's name (`fn get fence(_mut(..)` is a function `fence`). Such a name is an artefact
 //   of the damage, not a declaration, and is not looked for here.
@@ -38,8 +39,11 @@ const KEYWORD = /\b(?:const|static|struct|fn)\b/g;
 /** Words after `const` that make a function (`const fn`, `const unsafe fn`, ...), not a const item. */
 const CONST_FN_WORDS = new Set(['async', 'const', 'default', 'extern', 'fn', 'unsafe']);
 
-/** An identifier as tree-sitter-rust lexes one (`r#` included), at a given index (sticky). */
-const IDENTIFIER = /(?:r#)?[\p{XID_Start}_][\p{XID_Continue}]*/uy;
+/** An identifier as tree-sitter-rust lexes one (`r#` or a macro's `$` included), at a given index (sticky). */
+const IDENTIFIER = /(?:r#|\$)?[\p{XID_Start}_][\p{XID_Continue}]*/uy;
+
+/** Whitespace beyond ASCII: JavaScript's `\s` and Rust's Pattern_White_Space (U+0085, U+200E, U+200F). */
+const WIDE_SPACE = /[\s\u0085\u200e\u200f]/;
 
 const isIdentChar = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || (c >= 48 && c <= 57);
 
@@ -48,6 +52,7 @@ function skipTrivia(text: string, i: number): number {
   for (;;) {
     const c = text.charCodeAt(i);
     if (c === 32 || c === 9 || c === 10 || c === 13 || c === 11 || c === 12) { i++; continue; }
+    if (c >= 128 && WIDE_SPACE.test(text[i])) { i++; continue; }
     if (c === 47 && text.charCodeAt(i + 1) === 47) {
       const nl = text.indexOf('\n', i);
       if (nl === -1) return text.length;
@@ -82,9 +87,18 @@ export function declaredNames(text: string): DeclaredNames {
     if (inLineComment(text, m.index!)) continue;
     const word = m[0];
     if (word === 'struct') d.anyStruct = true;
-    const at = skipTrivia(text, m.index! + word.length);
+    let at = skipTrivia(text, m.index! + word.length);
     let name = identifierAt(text, at);
-    if (word === 'static' && name === 'mut') name = identifierAt(text, skipTrivia(text, at + 3));
+    if (word === 'static') {
+      // `static ref NAME` (lazy_static's form, which tree-sitter-rust accepts) and `static mut NAME`.
+      // The qualifier itself is kept too, in case the parse takes it for the name (`static ref: u8`).
+      for (const qualifier of ['ref', 'mut']) {
+        if (name !== qualifier) continue;
+        d.const.add(name);
+        at = skipTrivia(text, at + qualifier.length);
+        name = identifierAt(text, at);
+      }
+    }
     if (name === null || (word === 'const' && CONST_FN_WORDS.has(name))) continue;
     d[word === 'static' ? 'const' : (word as DeclKind)].add(name);
   }

@@ -84,8 +84,9 @@ export class RustIndex {
    * (declarations.ts). Only for a file that cannot hold a site, helper, counter field, accessor or
    * reference struct (check.ts decides): those are the lookups such a file cannot answer, and they
    * never read it. Until read, the file keeps its place in workspace order with an empty summary, so
-   * lookups answer exactly as if every file had been read up front. A `read` that fails (null)
-   * leaves the empty summary.
+   * lookups answer as if every file had been read up front (for a file that does not parse, up to
+   * the names only error recovery makes, see declarations.ts). A `read` that fails (null) leaves the
+   * empty summary.
    */
   defer(file: string, text: string, read: () => FileSummary | null): void {
     this.files.set(file, emptySummary(file));
