@@ -1,7 +1,8 @@
-// `refcount-review check`: reviews Rust files and directories. Three passes over one parse per
-// file: every file's summary goes into the workspace index (helpers, types), then every file's
+// `refcount-review check`: reviews Rust files and directories. Three passes over at most one parse
+// per file: every file's summary goes into the workspace index (helpers, types), then every file's
 // sites are read against it, then each file is reviewed with the sites of the files it shares
-// counters with, so a takeover in one file pairs with the decrement in another.
+// counters with, so a takeover in one file pairs with the decrement in another. A file that cannot
+// hold a site is parsed only if a lookup of the index needs its declarations.
 
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -83,8 +84,9 @@ export async function runCheck(paths: string[], budget: { maxExplored?: number; 
 }
 
 /**
- * Reviews texts as one workspace. Each file is parsed once: the tree serves the index pass, then
- * the site pass (whose reading the review reuses), and is freed before the review explores.
+ * Reviews texts as one workspace. Each file is parsed at most once: the tree serves the index pass,
+ * then the site pass (whose reading the review reuses), and is freed before the review explores;
+ * a file that cannot hold a site is parsed only if the index needs it (RustIndex.defer).
  */
 export async function checkTexts(files: { file: string; text: string }[], budget: { maxExplored?: number; maxMillis?: number } = {}, opts: CheckOptions = {}): Promise<CheckResult> {
   await initRustParser();
@@ -122,7 +124,7 @@ export async function checkTexts(files: { file: string; text: string }[], budget
   const referenceStructs = [...summaries.values()].flatMap(s => Object.entries(s.structs).filter(([, fields]) => Object.values(fields).some(isCounterReference)).map(([name]) => name));
   // A file that calls none of those and mentions no counter has no sites: all it can give is
   // structs, signatures and consts for the index, and it is parsed only when a lookup may need one
-  // of them (RustIndex.defer). Most such files are never parsed; its syntax errors are not
+  // of them (RustIndex.defer). Most such files are never parsed; their syntax errors are not
   // reported, as no atomic operation can be missed in them.
   const deferred = new Set<string>();
   for (const f of files) {

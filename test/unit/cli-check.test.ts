@@ -106,6 +106,24 @@ test('check: bad files are skipped per file with a reason, never a crash', () =>
   assert.match(reasons['huge.rs'], /over the 2 MB limit/);
 });
 
+// A syntax error is worth a note where it can hide an atomic operation. A file whose text names no
+// counter, atomic method or helper cannot hold one, broken or not: check does not even parse it.
+test('check: syntax errors are reported in files that can hold a site, not in files that cannot', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'rr-syntax-'));
+  writeFileSync(path.join(dir, 'counter.rs'), [
+    'use std::sync::atomic::{AtomicUsize, Ordering};',
+    'pub struct S { c: AtomicUsize }',
+    'impl S { fn get(&self) { self.c.fetch_add(1, Ordering::Relaxed) ) ; } }',
+    '',
+  ].join('\n'));
+  writeFileSync(path.join(dir, 'plain.rs'), 'pub fn total(xs: &[u32]) -> u32 { xs.iter().copied().max( }\n');
+  const r = run(['check', dir, '--format', 'json']);
+  const rep = JSON.parse(r.out) as { files: number; problems: { file: string; message: string }[] };
+  assert.equal(rep.files, 2);
+  assert.deepEqual([...new Set(rep.problems.map(p => path.basename(p.file)))], ['counter.rs'], r.out);
+  assert.match(rep.problems[0].message, /syntax error: atomic operations inside this region may be missed/);
+});
+
 // Every Rust fixture through the CLI: the set of flagged (line, rule) pairs equals the markers.
 test('check: Rust fixtures through the CLI match their //~ markers', () => {
   const dir = path.join(root, 'test/fixtures/rust');
