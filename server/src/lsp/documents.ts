@@ -248,7 +248,8 @@ export class Documents {
       this.sendStatus();
       return;
     }
-    this.d.log(`${file} v${version}: ${outcome.review.findings.length} finding(s), ${outcome.review.scenarios.length} scenario(s) in ${outcome.elapsedMs.toFixed(0)} ms`);
+    const r = outcome.review;
+    this.d.log(`${file} v${version}: ${r.findings.length} finding(s), ${r.scenarios.length} scenario(s), ${r.justifications?.length ?? 0} justified site(s) in ${outcome.elapsedMs.toFixed(0)} ms`);
     const cap = outcome.capped ? { capMs: opts.budget.maxMillis, partial: true } : undefined;
     if (cap) this.d.log(`${file} v${version}: the review stopped at its ${cap.capMs} ms time cap`);
     this.land(st, version, outcome.review, cap);
