@@ -129,7 +129,7 @@ export async function checkTexts(files: { file: string; text: string }[], budget
   const deferred = new Set<string>();
   for (const f of files) {
     if (counterFiles.has(f.file)) continue;
-    if (mayHoldSites(f.text, helperNames, referenceStructs)) summarize(f);
+    if (mayHoldSites(f.text, helperNames, referenceStructs, false)) summarize(f);
     else deferred.add(f.file);
   }
   // A deferred file that cannot be read gives nothing, and like its syntax errors that is not

@@ -21,6 +21,7 @@
 // test/unit/rust-declarations.test.ts checks these names against the scope of real parses.
 
 import { inLineComment } from './scope';
+import { containsWord } from './syntax';
 
 /** The kinds of item whose names the index is asked about. */
 export type DeclKind = 'struct' | 'fn' | 'const';
@@ -44,8 +45,6 @@ const IDENTIFIER = /(?:r#|\$)?[\p{XID_Start}_][\p{XID_Continue}]*/uy;
 
 /** Whitespace beyond ASCII: JavaScript's `\s` and Rust's Pattern_White_Space (U+0085, U+200E, U+200F). */
 const WIDE_SPACE = /[\s\u0085\u200e\u200f]/;
-
-const isIdentChar = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || (c >= 48 && c <= 57);
 
 /** Index of the first character at or after `i` that is not whitespace or a comment (-1: a block comment runs to the end). */
 function skipTrivia(text: string, i: number): number {
@@ -105,13 +104,12 @@ export function declaredNames(text: string): DeclaredNames {
   return d;
 }
 
-/** Whether `word` occurs in `text` between non-identifier characters (ASCII ones, so a word next to a non-ASCII letter counts too). */
+/**
+ * Whether `word` occurs in `text` as a word, erring towards yes: a word next to a non-ASCII letter
+ * counts, and so does the empty name a damaged item can have.
+ */
 export function hasWord(text: string, word: string): boolean {
-  if (word === '') return true;
-  for (let i = text.indexOf(word); i !== -1; i = text.indexOf(word, i + 1)) {
-    if ((i === 0 || !isIdentChar(text.charCodeAt(i - 1))) && !isIdentChar(text.charCodeAt(i + word.length))) return true;
-  }
-  return false;
+  return word === '' || containsWord(text, word, true);
 }
 
 /** Whether a file with these declared names may declare an item of `kind` named `name`. */

@@ -23,7 +23,7 @@ import type { ArgShape } from './closure';
 import { ContextReader } from './context';
 import type { SiteRef } from './context';
 import type { FileSummary, HelperOp, RustIndex } from './index';
-import { blockTail, compact, intLiteral, isComment, pathSegments, peel, rangeOf } from './syntax';
+import { blockTail, compact, containsWord, intLiteral, isComment, pathSegments, peel, rangeOf } from './syntax';
 
 type Slot = 'v' | 'f' | `o:${OrderingSlot}`;
 interface OpSpec { op: AtomicOp; slots: Slot[]; kind: 'shared' | 'kernel' | 'refcount'; returnsOld?: boolean }
@@ -185,12 +185,13 @@ export function mentionsCounters(text: string): boolean {
  * (every helper of the workspace, whose calls are `via` sites) or builds a struct of
  * `referenceStructs` (the workspace's structs with counter-reference fields, whose literals give
  * aliases). A file for which this is false has no sites, helpers, accessors, aliases or counter
- * fields; `check` leaves it to the index to read when asked (RustIndex.defer).
+ * fields; `check` leaves it to the index to read when asked (RustIndex.defer). `mentions`:
+ * mentionsCounters(text), when the caller has it.
  */
-export function mayHoldSites(text: string, helperNames: readonly string[], referenceStructs: readonly string[]): boolean {
-  if (mentionsCounters(text)) return true;
+export function mayHoldSites(text: string, helperNames: readonly string[], referenceStructs: readonly string[], mentions = mentionsCounters(text)): boolean {
+  if (mentions) return true;
   if (helperNames.length > 0 && callPattern(helperNames).test(text)) return true;
-  return referenceStructs.some(name => new RegExp(`\\b${escapeRe(name)}\\s*\\{`).test(text));
+  return referenceStructs.some(name => structLiteral(name).test(text));
 }
 
 class FileReader {
@@ -257,7 +258,7 @@ class FileReader {
       const refs = [...fields].filter(([, t]) => isCounterReference(t)).map(([f]) => f);
       if (refs.length === 0) continue;
       const found = new Map<string, Set<string>>();
-      for (const m of this.text.matchAll(new RegExp(`\\b${escapeRe(name)}\\s*\\{`, 'g'))) {
+      for (const m of this.text.matchAll(structLiteral(name, 'g'))) {
         const lit = this.root.descendantForIndex(m.index!)?.parent;
         if (lit?.type !== 'struct_expression') continue;
         const fn = this.fnScope(lit);
@@ -923,13 +924,9 @@ function kernelAtomicCall(name: string): KernelAtomicCall | null {
 }
 
 /** Whether `word` occurs in `text` with no identifier character right before or after it. */
-function containsWord(text: string, word: string): boolean {
-  if (word.length === 0) return false;
-  const ident = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c > 127;
-  for (let i = text.indexOf(word); i !== -1; i = text.indexOf(word, i + 1)) {
-    if ((i === 0 || !ident(text.charCodeAt(i - 1))) && (i + word.length >= text.length || !ident(text.charCodeAt(i + word.length)))) return true;
-  }
-  return false;
+/** A struct literal of `name` (`Name {`), as builds of reference structs are found by text. */
+function structLiteral(name: string, flags = ''): RegExp {
+  return new RegExp(`\\b${escapeRe(name)}\\s*\\{`, flags);
 }
 
 function escapeRe(s: string): string {

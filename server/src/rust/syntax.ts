@@ -1,4 +1,5 @@
-// Small helpers over tree-sitter nodes: LSP ranges, peeling syntactic wrappers, literals.
+// Small helpers over tree-sitter nodes (LSP ranges, peeling syntactic wrappers, literals) and over
+// the text they come from.
 
 import type { SyntaxNode } from './parser';
 import type { Range } from './site';
@@ -138,4 +139,18 @@ export function statementStart(root: SyntaxNode, range: Range, lines: readonly s
   while (n && n.parent && n.parent.type !== 'block' && n.parent.type !== 'source_file' && n.parent.type !== 'declaration_list') n = n.parent;
   const line = n && n.parent ? n.startPosition.row : range.start.line;
   return { line, indent: /^\s*/.exec(lines[line] ?? '')![0] };
+}
+
+/**
+ * Whether `word` occurs in `text` as a whole word. Characters past ASCII are identifier characters
+ * (as in Rust), unless `nonAsciiBreaks`: then they end a word, so a word next to a non-ASCII letter
+ * counts as present, for tests that must err towards "maybe".
+ */
+export function containsWord(text: string, word: string, nonAsciiBreaks = false): boolean {
+  if (word.length === 0) return false;
+  const ident = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || (c > 127 && !nonAsciiBreaks);
+  for (let i = text.indexOf(word); i !== -1; i = text.indexOf(word, i + 1)) {
+    if ((i === 0 || !ident(text.charCodeAt(i - 1))) && (i + word.length >= text.length || !ident(text.charCodeAt(i + word.length)))) return true;
+  }
+  return false;
 }
